@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libmthpcollapse: the khugepaged mTHP collapse decision engine, in userspace.
+ *
+ * Every public name starts with mthp_ or MTHP_. Functions return 0 or a
+ * negative errno; they never print and never exit. Kernel spellings of the
+ * same names live in <mthpcollapse/kcompat.h>.
+ */
+#ifndef MTHPCOLLAPSE_H
+#define MTHPCOLLAPSE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Result codes: the kernel's enum scan_result, in the kernel's order. */
+
+/* X-macro so the enum, the name table and kcompat.h share one list. */
+#define MTHP_SCAN_RESULT_LIST(X) \
+	X(FAIL) X(SUCCEED) X(NO_PTE_TABLE) X(PMD_MAPPED) X(EXCEED_NONE_PTE) \
+	X(EXCEED_SWAP_PTE) X(EXCEED_SHARED_PTE) X(PTE_NON_PRESENT) \
+	X(PTE_UFFD_WP) X(PTE_MAPPED_HUGEPAGE) X(LACK_REFERENCED_PAGE) \
+	X(PAGE_NULL) X(SCAN_ABORT) X(PAGE_COUNT) X(PAGE_LRU) X(PAGE_LOCK) \
+	X(PAGE_ANON) X(PAGE_LAZYFREE) X(PAGE_COMPOUND) X(ANY_PROCESS) \
+	X(VMA_NULL) X(VMA_CHECK) X(ADDRESS_RANGE) X(DEL_PAGE_LRU) \
+	X(ALLOC_HUGE_PAGE_FAIL) X(CGROUP_CHARGE_FAIL) X(TRUNCATED) \
+	X(PAGE_HAS_PRIVATE) X(STORE_FAILED) X(COPY_MC) X(PAGE_FILLED) \
+	X(PAGE_DIRTY_OR_WRITEBACK) X(INVALID_PTES_NONE)
+
+#define MTHP_SCAN_ENUM_(n) MTHP_SCAN_##n,
+enum mthp_scan_result {
+	MTHP_SCAN_RESULT_LIST(MTHP_SCAN_ENUM_)
+	MTHP_SCAN_RESULT_COUNT
+};
+#undef MTHP_SCAN_ENUM_
+
+/* "SCAN_SUCCEED" etc., or NULL when r is not a result. */
+const char *mthp_scan_result_name(int r);
+/* Accepts "SCAN_X" (and "X"); 0 or -EINVAL. */
+int mthp_scan_result_from_name(const char *name, enum mthp_scan_result *out);
+
+/* ------------------------------------------------------------------ */
+/* Geometry: the page-table shape of one architecture configuration. */
+
+#define MTHP_MIN_ORDER 2u   /* KHUGEPAGED_MIN_MTHP_ORDER */
+#define MTHP_MAX_PMD_ORDER 15u /* offsets fit the kernel's u16 */
+
+struct mthp_geometry {
+	char name[40];
+	unsigned int page_shift;
+	unsigned int pmd_nr;    /* HPAGE_PMD_NR == PTRS_PER_PTE */
+	unsigned int max_ptrs;  /* MAX_PTRS_PER_PTE: bits every bitmap holds */
+	unsigned int pmd_order; /* HPAGE_PMD_ORDER */
+};
+
+/*
+ * Look a geometry up by profile name, or parse "custom:SHIFT:NR:MAX".
+ * Returns 0, -ENOENT (unknown name), -ENOTSUP (a profile without THP) or
+ * -EINVAL (a bad custom value). When err is not NULL it receives a message
+ * naming the bad value.
+ */
+int mthp_geometry_lookup(const char *name, struct mthp_geometry *out,
+			 char *err, size_t errlen);
+int mthp_geometry_custom(unsigned int page_shift, unsigned int pmd_nr,
+			 unsigned int max_ptrs, struct mthp_geometry *out,
+			 char *err, size_t errlen);
+/* The named profiles, index 0 .. mthp_geometry_count() - 1. */
+size_t mthp_geometry_count(void);
+const char *mthp_geometry_name(size_t index);
+
+/* The khugepaged sysctl defaults for this geometry. */
+unsigned int mthp_default_max_ptes_none(const struct mthp_geometry *g);
+unsigned int mthp_default_max_ptes_swap(const struct mthp_geometry *g);
+unsigned int mthp_default_max_ptes_shared(const struct mthp_geometry *g);
+
+/* ------------------------------------------------------------------ */
+/* Bitmaps with the kernel's semantics (unsigned long words, bit 0 of   */
+/* word 0 first). Every call covers exactly nbits, the declared size.  */
+
+#define MTHP_BITS_PER_LONG (CHAR_BIT * sizeof(unsigned long))
+#define MTHP_BITS_TO_LONGS(n) \
+	(((n) + MTHP_BITS_PER_LONG - 1) / MTHP_BITS_PER_LONG)
+#define MTHP_DECLARE_BITMAP(name, bits) \
+	unsigned long name[MTHP_BITS_TO_LONGS(bits)]
+/* The largest bitmap any geometry needs: 2^MTHP_MAX_PMD_ORDER bits. */
+#define MTHP_MAX_PTRS (1u << MTHP_MAX_PMD_ORDER)
+
+size_t mthp_bitmap_longs(unsigned int nbits);
+void mthp_bitmap_zero(unsigned long *map, unsigned int nbits);
+void mthp_bitmap_fill(unsigned long *map, unsigned int nbits);
+void mthp_bitmap_set(unsigned long *map, unsigned int start, unsigned int len);
+void mthp_bitmap_clear(unsigned long *map, unsigned int start,
+		       unsigned int len);
+unsigned int mthp_bitmap_weight(const unsigned long *map, unsigned int nbits);
+unsigned int mthp_bitmap_weight_and(const unsigned long *a,
+				    const unsigned long *b, unsigned int nbits);
+/* Set bits in [start, start + len). */
+unsigned int mthp_bitmap_weight_range(const unsigned long *map,
+				      unsigned int start, unsigned int len);
+bool mthp_test_bit(unsigned int nr, const unsigned long *map);
+void mthp_set_bit(unsigned int nr, unsigned long *map);
+void mthp_clear_bit(unsigned int nr, unsigned long *map);
+/* First set bit at or after offset, or size when there is none. */
+unsigned long mthp_find_next_bit(const unsigned long *map, unsigned long size,
+				 unsigned long offset);
+/* Occupied PTEs of the range (offset, order). */
+unsigned int mthp_pte_count_present(const unsigned long *map,
+				    unsigned int offset, unsigned int order);
+unsigned int mthp_ilog2(unsigned long v);
+
+/* ------------------------------------------------------------------ */
+/* Models: which kernel revision's rules to follow. */
+
+enum mthp_model {
+	MTHP_MODEL_BASELINE,
+	MTHP_MODEL_SCALED,
+	MTHP_MODEL_V15,
+	MTHP_MODEL_V16,
+	MTHP_MODEL_V17,
+	MTHP_MODEL_V18,
+	MTHP_MODEL_V19,
+	MTHP_MODEL_V19_SWAPFIX,
+	MTHP_MODEL_COUNT
+};
+#define MTHP_MODEL_DEFAULT MTHP_MODEL_V15
+
+const char *mthp_model_name(enum mthp_model m);
+int mthp_model_from_name(const char *name, enum mthp_model *out);
+/* One line describing the model. */
+const char *mthp_model_summary(enum mthp_model m);
+/* Entries the model reserves for its search stack (0: no stack). */
+unsigned int mthp_model_stack_capacity(enum mthp_model m,
+				       const struct mthp_geometry *g);
+/* The deepest the stack can get on this geometry: PMD_ORDER - 2 + 1. */
+unsigned int mthp_stack_depth_bound(const struct mthp_geometry *g);
+
+enum mthp_mode {
+	MTHP_MODE_KHUGEPAGED, /* the daemon: limits and sysfs apply */
+	MTHP_MODE_MADVISE     /* MADV_COLLAPSE: PMD order only, no limits */
+};
+const char *mthp_mode_name(enum mthp_mode m);
+int mthp_mode_from_name(const char *name, enum mthp_mode *out);
+
+/* ------------------------------------------------------------------ */
+/* Which orders are enabled (SPEC section 4). */
+
+enum mthp_thp_setting {
+	MTHP_THP_NEVER,
+	MTHP_THP_ALWAYS,
+	MTHP_THP_MADVISE,
+	MTHP_THP_INHERIT /* per-size only */
+};
+const char *mthp_thp_setting_name(enum mthp_thp_setting s);
+int mthp_thp_setting_from_name(const char *name, enum mthp_thp_setting *out);
+
+#define MTHP_VMA_HUGEPAGE   (1u << 0) /* MADV_HUGEPAGE */
+#define MTHP_VMA_NOHUGEPAGE (1u << 1) /* MADV_NOHUGEPAGE */
+#define MTHP_VMA_UFFD       (1u << 2) /* userfaultfd armed */
+
+struct mthp_thp_settings {
+	enum mthp_thp_setting enabled;                  /* top level */
+	enum mthp_thp_setting order[MTHP_MAX_PMD_ORDER + 1]; /* per size */
+};
+/* Kernel defaults: top "always"; PMD size "inherit", others "never". */
+void mthp_thp_settings_default(struct mthp_thp_settings *s,
+			       const struct mthp_geometry *g);
+/* Bit k set when order k may be collapsed to. */
+uint32_t mthp_enabled_orders(const struct mthp_geometry *g, enum mthp_model m,
+			     enum mthp_mode mode,
+			     const struct mthp_thp_settings *s,
+			     unsigned int vma_flags);
+
+/* ------------------------------------------------------------------ */
+/* The decision engine (counterpart: mthp_collapse()). */
+
+struct mthp_range {
+	unsigned int offset; /* in PTEs from the start of the PMD range */
+	unsigned int order;
+};
+
+/* Attempt one collapse; return an enum mthp_scan_result. */
+typedef int (*mthp_collapse_fn)(const struct mthp_range *range, void *data);
+
+enum mthp_step_kind {
+	MTHP_STEP_DISABLED,        /* order not enabled */
+	MTHP_STEP_BELOW_THRESHOLD, /* too few occupied PTEs */
+	MTHP_STEP_ATTEMPTED,       /* callback called; see result */
+	MTHP_STEP_INVALID_NONE,    /* max_ptes_none invalid: search stopped */
+	MTHP_STEP_BAD_RESULT       /* callback returned a non-result: stopped */
+};
+const char *mthp_step_kind_name(enum mthp_step_kind k);
+
+/* What the engine did next with the range. */
+enum mthp_step_action {
+	MTHP_ACTION_NEXT,  /* done with it (collapsed, or nothing lower to try) */
+	MTHP_ACTION_LOWER, /* split / try the next lower order */
+	MTHP_ACTION_STOP   /* abandoned the whole PMD */
+};
+const char *mthp_step_action_name(enum mthp_step_action a);
+
+struct mthp_step {
+	unsigned int offset;
+	unsigned int order;
+	unsigned int occupied;  /* as the threshold saw it */
+	unsigned int threshold; /* occupied PTEs needed */
+	enum mthp_step_kind kind;
+	enum mthp_step_action action;
+	int result;               /* callback result, when attempted */
+	unsigned int stack_depth; /* entries on the stack after this step */
+};
+
+struct mthp_collapse_opts {
+	size_t sz; /* sizeof(struct mthp_collapse_opts): lets it grow */
+	enum mthp_model model;
+	enum mthp_mode mode;
+	uint32_t orders;            /* enabled orders, bit k = order k */
+	unsigned int max_ptes_none; /* the sysctl snapshot */
+	unsigned int unmapped;      /* the scan's swap count (v19-swapfix) */
+	bool uffd;                  /* VMA armed for userfaultfd (v18) */
+	mthp_collapse_fn collapse;
+	void *data;
+	struct mthp_step *steps;    /* optional record, steps_cap entries */
+	size_t steps_cap;
+};
+
+struct mthp_collapse_result {
+	int result;               /* the run's SCAN_* result */
+	unsigned int collapsed;   /* PTEs collapsed */
+	unsigned int attempts;    /* callback calls */
+	size_t nsteps;            /* steps taken (may exceed steps_cap) */
+	unsigned int max_stack_depth;
+	unsigned int stack_capacity;
+	bool invalid_none;        /* max_ptes_none was neither 0 nor max */
+};
+
+/* Upper bound on steps for one run: every (offset, order >= 2) range. */
+size_t mthp_collapse_max_steps(const struct mthp_geometry *g);
+
+/*
+ * Decide and attempt collapses for one PMD range. bitmap holds
+ * g->max_ptrs bits; only the first g->pmd_nr are ever read.
+ * Returns 0; -EINVAL for bad arguments (nothing attempted); -EPROTO when
+ * the callback returned a value that is not a result (the search stopped,
+ * *res describes what happened up to then).
+ */
+int mthp_collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
+		  const struct mthp_collapse_opts *opts,
+		  struct mthp_collapse_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MTHPCOLLAPSE_H */

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/* Page-table geometries: the named profiles and custom ones (SPEC 2). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct profile {
+	const char *name;
+	unsigned int page_shift;
+	unsigned int pmd_nr;
+	unsigned int max_ptrs;
+};
+
+/* PMD order and size follow from these three numbers. */
+static const struct profile profiles[] = {
+	{ "x86_64", 12, 512, 512 },
+	{ "x86-32-pae", 12, 512, 512 },
+	{ "x86-32", 12, 1024, 1024 },
+	{ "arm64-4k", 12, 512, 512 },
+	{ "arm64-16k", 14, 2048, 2048 },
+	{ "arm64-64k", 16, 8192, 8192 },
+	{ "ppc64-radix-4k", 12, 512, 512 },
+	{ "ppc64-hash-64k", 16, 256, 256 },
+	/* one kernel binary, hash or radix at boot: arrays sized for hash */
+	{ "ppc64-radix-64k", 16, 32, 256 },
+	{ "riscv64", 12, 512, 512 },
+	{ "s390x", 12, 256, 256 },
+	{ "loongarch64-4k", 12, 512, 512 },
+	{ "loongarch64-16k", 14, 2048, 2048 },
+	{ "loongarch64-64k", 16, 8192, 8192 },
+	{ "mips64-4k", 12, 512, 512 },
+	{ "mips64-16k", 14, 2048, 2048 },
+	{ "mips64-64k", 16, 8192, 8192 },
+	{ "sparc64", 13, 1024, 1024 },
+	{ "arm-lpae", 12, 512, 512 },
+};
+
+static int fail(int e, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(int e, char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return e;
+}
+
+static bool is_pow2(unsigned int v)
+{
+	return v && !(v & (v - 1));
+}
+
+MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
+				     unsigned int pmd_nr, unsigned int max_ptrs,
+				     struct mthp_geometry *out, char *err,
+				     size_t errlen)
+{
+	if (page_shift < 10 || page_shift > 20)
+		return fail(-EINVAL, err, errlen,
+			    "page shift %u is out of range (10..20)",
+			    page_shift);
+	if (!is_pow2(pmd_nr))
+		return fail(-EINVAL, err, errlen,
+			    "HPAGE_PMD_NR %u is not a power of two", pmd_nr);
+	if (!is_pow2(max_ptrs))
+		return fail(-EINVAL, err, errlen,
+			    "MAX_PTRS_PER_PTE %u is not a power of two",
+			    max_ptrs);
+	if (pmd_nr > max_ptrs)
+		return fail(-EINVAL, err, errlen,
+			    "HPAGE_PMD_NR %u exceeds MAX_PTRS_PER_PTE %u",
+			    pmd_nr, max_ptrs);
+	unsigned int order = mthp_ilog2(pmd_nr);
+
+	if (order < MTHP_MIN_ORDER || order > MTHP_MAX_PMD_ORDER)
+		return fail(-EINVAL, err, errlen,
+			    "HPAGE_PMD_NR %u gives PMD order %u (must be %u..%u)",
+			    pmd_nr, order, MTHP_MIN_ORDER, MTHP_MAX_PMD_ORDER);
+	if (mthp_ilog2(max_ptrs) > MTHP_MAX_PMD_ORDER)
+		return fail(-EINVAL, err, errlen,
+			    "MAX_PTRS_PER_PTE %u exceeds %u", max_ptrs,
+			    MTHP_MAX_PTRS);
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "custom:%u:%u:%u", page_shift,
+		 pmd_nr, max_ptrs);
+	out->page_shift = page_shift;
+	out->pmd_nr = pmd_nr;
+	out->max_ptrs = max_ptrs;
+	out->pmd_order = order;
+	return 0;
+}
+
+/* One decimal field of a custom spec, ending at ':' or the end. */
+static int custom_field(const char **p, const char *what, unsigned int *v,
+			char *err, size_t errlen)
+{
+	char *end;
+	const char *s = *p;
+
+	if (*s < '0' || *s > '9')
+		return fail(-EINVAL, err, errlen,
+			    "custom geometry: %s '%.20s' is not a number", what,
+			    s);
+	errno = 0;
+	unsigned long n = strtoul(s, &end, 10);
+
+	if (errno || n > 1u << 20 || (*end && *end != ':'))
+		return fail(-EINVAL, err, errlen,
+			    "custom geometry: bad %s '%.20s'", what, s);
+	*v = (unsigned int)n;
+	*p = *end ? end + 1 : end;
+	return 0;
+}
+
+static int parse_custom(const char *spec, struct mthp_geometry *out,
+			char *err, size_t errlen)
+{
+	static const char *const what[3] = { "PAGE_SHIFT", "HPAGE_PMD_NR",
+					     "MAX_PTRS_PER_PTE" };
+	unsigned int v[3];
+	const char *p = spec;
+
+	for (int i = 0; i < 3; i++) {
+		if (!*p)
+			return fail(-EINVAL, err, errlen,
+				    "custom geometry '%s': missing %s (want custom:PAGE_SHIFT:HPAGE_PMD_NR:MAX_PTRS_PER_PTE)",
+				    spec, what[i]);
+		int r = custom_field(&p, what[i], &v[i], err, errlen);
+
+		if (r)
+			return r;
+	}
+	if (*p)
+		return fail(-EINVAL, err, errlen,
+			    "custom geometry: trailing '%s'", p);
+	return mthp_geometry_custom(v[0], v[1], v[2], out, err, errlen);
+}
+
+MTHP_EXPORT int mthp_geometry_lookup(const char *name,
+				     struct mthp_geometry *out, char *err,
+				     size_t errlen)
+{
+	if (!name || !out)
+		return fail(-EINVAL, err, errlen, "no geometry given");
+	if (!strncmp(name, "custom:", 7))
+		return parse_custom(name + 7, out, err, errlen);
+	if (!strcmp(name, "ppc64-hash-4k"))
+		return fail(-ENOTSUP, err, errlen,
+			    "geometry 'ppc64-hash-4k' has no transparent huge pages (the hash MMU with 4K pages cannot map a PMD leaf)");
+	for (size_t i = 0; i < MTHP_ARRAY_SIZE(profiles); i++) {
+		const struct profile *p = &profiles[i];
+
+		if (strcmp(name, p->name))
+			continue;
+		int r = mthp_geometry_custom(p->page_shift, p->pmd_nr,
+					     p->max_ptrs, out, err, errlen);
+		if (!r)
+			snprintf(out->name, sizeof(out->name), "%s", p->name);
+		return r;
+	}
+	return fail(-ENOENT, err, errlen,
+		    "unknown geometry '%.40s' (try 'mthpsim geometries')",
+		    name);
+}
+
+MTHP_EXPORT size_t mthp_geometry_count(void)
+{
+	return MTHP_ARRAY_SIZE(profiles);
+}
+
+MTHP_EXPORT const char *mthp_geometry_name(size_t index)
+{
+	return index < MTHP_ARRAY_SIZE(profiles) ? profiles[index].name : NULL;
+}
+
+MTHP_EXPORT unsigned int
+mthp_default_max_ptes_none(const struct mthp_geometry *g)
+{
+	return g->pmd_nr - 1;
+}
+
+MTHP_EXPORT unsigned int
+mthp_default_max_ptes_swap(const struct mthp_geometry *g)
+{
+	return g->pmd_nr / 8;
+}
+
+MTHP_EXPORT unsigned int
+mthp_default_max_ptes_shared(const struct mthp_geometry *g)
+{
+	return g->pmd_nr / 2;
+}

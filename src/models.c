@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/* The models: SPEC section 3's table, one row per kernel revision. */
+#include <errno.h>
+#include <string.h>
+
+#include "models.h"
+
+#define R(n) (1ull << MTHP_SCAN_##n)
+/* Results after which the search tries lower orders. */
+#define TRY_LOWER_COMMON                                                  \
+	(R(LACK_REFERENCED_PAGE) | R(EXCEED_NONE_PTE) | R(EXCEED_SWAP_PTE) | \
+	 R(EXCEED_SHARED_PTE) | R(PAGE_LOCK) | R(PAGE_COUNT) | R(PAGE_NULL) | \
+	 R(DEL_PAGE_LRU) | R(PTE_NON_PRESENT) | R(PTE_UFFD_WP) |             \
+	 R(ALLOC_HUGE_PAGE_FAIL))
+#define LIST_A (TRY_LOWER_COMMON | R(PAGE_LRU))
+#define LIST_B (TRY_LOWER_COMMON | R(PAGE_LAZYFREE))
+
+static const struct mthp_model_desc models[MTHP_MODEL_COUNT] = {
+	[MTHP_MODEL_BASELINE] = {
+		.name = "baseline",
+		.summary = "mainline before the series: one PMD attempt",
+		.search = MTHP_SEARCH_ONE_PMD,
+		.sub_pmd = false,
+		.invalid_none = MTHP_INVALID_NONE_SCALE, /* never sub-PMD */
+		.madvise = MTHP_MADV_UNLIMITED,
+		.stack = MTHP_STACK_NONE,
+		.split = MTHP_SPLIT_ABOVE_MIN,
+		.try_lower = 0,
+		/* the mainline scan counted swap against none: same test */
+		.unmapped_occupied_at_pmd = true,
+		.run = MTHP_RUN_ATTEMPT,
+		.scan_none = MTHP_SCAN_NONE_BASELINE,
+		.scan_uffd_fails_at_none = true,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+	},
+	[MTHP_MODEL_SCALED] = {
+		.name = "scaled",
+		.summary = "pre-v15 what-if: max_ptes_none scaled by order (creeps)",
+		.search = MTHP_SEARCH_STACK,
+		.sub_pmd = true,
+		.invalid_none = MTHP_INVALID_NONE_SCALE,
+		.madvise = MTHP_MADV_PMD_NR_MINUS_1,
+		.stack = MTHP_STACK_POW2,
+		.split = MTHP_SPLIT_ABOVE_MIN,
+		.try_lower = LIST_A,
+		.run = MTHP_RUN_COLLAPSED,
+		.scan_none = MTHP_SCAN_NONE_V15,
+		.scan_uffd_fails_at_none = true,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+	},
+	[MTHP_MODEL_V15] = {
+		.name = "v15",
+		.summary = "the seed: stack DFS, invalid max_ptes_none stops mTHP",
+		.search = MTHP_SEARCH_STACK,
+		.sub_pmd = true,
+		.invalid_none = MTHP_INVALID_NONE_STOP,
+		.madvise = MTHP_MADV_PMD_NR_MINUS_1,
+		.stack = MTHP_STACK_POW2,
+		.split = MTHP_SPLIT_ABOVE_MIN,
+		.try_lower = LIST_A,
+		.run = MTHP_RUN_COLLAPSED,
+		.scan_none = MTHP_SCAN_NONE_V15,
+		.scan_uffd_fails_at_none = true,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+	},
+	[MTHP_MODEL_V16] = {
+		.name = "v16",
+		.summary = "stack DFS; madvise allowance HPAGE_PMD_NR",
+		.search = MTHP_SEARCH_STACK,
+		.sub_pmd = true,
+		.invalid_none = MTHP_INVALID_NONE_STOP,
+		.madvise = MTHP_MADV_PMD_NR,
+		.stack = MTHP_STACK_POW2,
+		.split = MTHP_SPLIT_ABOVE_MIN,
+		.try_lower = LIST_A,
+		.run = MTHP_RUN_COLLAPSED,
+		.scan_none = MTHP_SCAN_NONE_V16,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+	},
+	[MTHP_MODEL_V17] = {
+		.name = "v17",
+		.summary = "stack DFS; stack cut to its height, list B",
+		.search = MTHP_SEARCH_STACK,
+		.sub_pmd = true,
+		.invalid_none = MTHP_INVALID_NONE_STOP,
+		.madvise = MTHP_MADV_PMD_NR,
+		.stack = MTHP_STACK_HEIGHT,
+		.split = MTHP_SPLIT_ABOVE_MIN,
+		.try_lower = LIST_B,
+		.run = MTHP_RUN_COLLAPSED,
+		.scan_none = MTHP_SCAN_NONE_V16,
+		.isolate_invalid_none_result = MTHP_SCAN_INVALID_PTES_NONE,
+	},
+	[MTHP_MODEL_V18] = {
+		.name = "v18",
+		.summary = "stack DFS; invalid max_ptes_none acts as 0, uffd allows 0",
+		.search = MTHP_SEARCH_STACK,
+		.sub_pmd = true,
+		.invalid_none = MTHP_INVALID_NONE_ZERO,
+		.madvise = MTHP_MADV_PMD_NR,
+		.uffd_threshold_zero = true,
+		.stack = MTHP_STACK_HEIGHT,
+		.split = MTHP_SPLIT_LOWER_ENABLED,
+		.try_lower = LIST_B,
+		.run = MTHP_RUN_COLLAPSED,
+		.scan_none = MTHP_SCAN_NONE_V16,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+	},
+	[MTHP_MODEL_V19] = {
+		.name = "v19",
+		.summary = "the merged shape: linear forward walk, no stack",
+		.search = MTHP_SEARCH_WALK,
+		.sub_pmd = true,
+		.invalid_none = MTHP_INVALID_NONE_ZERO,
+		.madvise = MTHP_MADV_PMD_NR,
+		.stack = MTHP_STACK_NONE,
+		.split = MTHP_SPLIT_LOWER_ENABLED,
+		.try_lower = LIST_B,
+		.run = MTHP_RUN_WALK,
+		.scan_none = MTHP_SCAN_NONE_V16,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+	},
+	[MTHP_MODEL_V19_SWAPFIX] = {
+		.name = "v19-swapfix",
+		.summary = "v19 with swap PTEs counted as occupied at PMD order",
+		.search = MTHP_SEARCH_WALK,
+		.sub_pmd = true,
+		.invalid_none = MTHP_INVALID_NONE_ZERO,
+		.madvise = MTHP_MADV_PMD_NR,
+		.stack = MTHP_STACK_NONE,
+		.split = MTHP_SPLIT_LOWER_ENABLED,
+		.try_lower = LIST_B,
+		.unmapped_occupied_at_pmd = true,
+		.run = MTHP_RUN_WALK,
+		.scan_none = MTHP_SCAN_NONE_V16,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+	},
+};
+
+const struct mthp_model_desc *mthp_model_desc(enum mthp_model m)
+{
+	return (unsigned int)m < MTHP_MODEL_COUNT ? &models[m] : NULL;
+}
+
+MTHP_EXPORT const char *mthp_model_name(enum mthp_model m)
+{
+	const struct mthp_model_desc *d = mthp_model_desc(m);
+
+	return d ? d->name : NULL;
+}
+
+MTHP_EXPORT const char *mthp_model_summary(enum mthp_model m)
+{
+	const struct mthp_model_desc *d = mthp_model_desc(m);
+
+	return d ? d->summary : NULL;
+}
+
+MTHP_EXPORT int mthp_model_from_name(const char *name, enum mthp_model *out)
+{
+	for (int m = 0; name && m < MTHP_MODEL_COUNT; m++) {
+		if (!strcmp(name, models[m].name)) {
+			*out = (enum mthp_model)m;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+MTHP_EXPORT unsigned int mthp_stack_depth_bound(const struct mthp_geometry *g)
+{
+	/* one pending right half per level below PMD, plus the current one */
+	return g->pmd_order - MTHP_MIN_ORDER + 1;
+}
+
+MTHP_EXPORT unsigned int mthp_model_stack_capacity(enum mthp_model m,
+						   const struct mthp_geometry *g)
+{
+	const struct mthp_model_desc *d = mthp_model_desc(m);
+	unsigned int h = mthp_ilog2(g->max_ptrs) - MTHP_MIN_ORDER;
+
+	if (!d)
+		return 0;
+	switch (d->stack) {
+	case MTHP_STACK_POW2:
+		return 1u << h;
+	case MTHP_STACK_HEIGHT:
+		return h + 1;
+	case MTHP_STACK_NONE:
+		break;
+	}
+	return 0;
+}
+
+static const char *const mode_names[] = {
+	[MTHP_MODE_KHUGEPAGED] = "khugepaged",
+	[MTHP_MODE_MADVISE] = "madvise",
+};
+
+MTHP_EXPORT const char *mthp_mode_name(enum mthp_mode m)
+{
+	return (unsigned int)m < MTHP_ARRAY_SIZE(mode_names) ? mode_names[m]
+							      : NULL;
+}
+
+MTHP_EXPORT int mthp_mode_from_name(const char *name, enum mthp_mode *out)
+{
+	for (unsigned int m = 0; name && m < MTHP_ARRAY_SIZE(mode_names); m++) {
+		if (!strcmp(name, mode_names[m])) {
+			*out = (enum mthp_mode)m;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

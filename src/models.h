@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-model differences, as data. The engine, the scan and the mock
+ * read this table; none of them compares model names.
+ */
+#ifndef MTHP_MODELS_H
+#define MTHP_MODELS_H
+
+#include "internal.h"
+
+enum mthp_search {
+	MTHP_SEARCH_ONE_PMD, /* baseline: one PMD attempt */
+	MTHP_SEARCH_STACK,   /* scaled, v15..v18: stack-driven DFS */
+	MTHP_SEARCH_WALK     /* v19: linear forward walk */
+};
+
+/* Sub-PMD allowance when max_ptes_none is neither 0 nor HPAGE_PMD_NR-1. */
+enum mthp_invalid_none {
+	MTHP_INVALID_NONE_SCALE, /* v >> (PMD_ORDER - k), the pre-v15 idea */
+	MTHP_INVALID_NONE_STOP,  /* give up on mTHP for this PMD */
+	MTHP_INVALID_NONE_ZERO   /* behave as 0 and warn */
+};
+
+/* Allowance of none PTEs at the threshold in madvise mode. */
+enum mthp_madvise_allowance {
+	MTHP_MADV_UNLIMITED,
+	MTHP_MADV_PMD_NR_MINUS_1,
+	MTHP_MADV_PMD_NR
+};
+
+enum mthp_stack_formula {
+	MTHP_STACK_NONE,
+	MTHP_STACK_POW2,  /* 2^(log2(MAX_PTRS_PER_PTE) - 2): v15, v16 */
+	MTHP_STACK_HEIGHT /* log2(MAX_PTRS_PER_PTE) - 2 + 1: v17, v18 */
+};
+
+enum mthp_split_rule {
+	MTHP_SPLIT_ABOVE_MIN,     /* order > 2 */
+	MTHP_SPLIT_LOWER_ENABLED  /* some enabled order below this one */
+};
+
+enum mthp_run_rule {
+	MTHP_RUN_ATTEMPT,      /* baseline: the single attempt's result */
+	MTHP_RUN_COLLAPSED,    /* collapsed ? SUCCEED : FAIL */
+	MTHP_RUN_WALK          /* v19: SPEC 6.3 */
+};
+
+/* Scan-phase none limit (SPEC 5). */
+enum mthp_scan_none_rule {
+	MTHP_SCAN_NONE_BASELINE, /* sysctl, or unlimited for madvise */
+	MTHP_SCAN_NONE_V15,      /* sysctl if only PMD enabled, else max */
+	MTHP_SCAN_NONE_V16       /* helper value, max if any mTHP enabled */
+};
+
+struct mthp_model_desc {
+	const char *name;
+	const char *summary;
+	enum mthp_search search;
+	bool sub_pmd; /* considers orders 2..PMD, not only the PMD order */
+	enum mthp_invalid_none invalid_none;
+	enum mthp_madvise_allowance madvise;
+	bool uffd_threshold_zero;
+	enum mthp_stack_formula stack;
+	enum mthp_split_rule split;
+	uint64_t try_lower; /* bit r set: result r tries lower orders */
+	bool unmapped_occupied_at_pmd;
+	enum mthp_run_rule run;
+	/* scan and collapse attempt (the mock backend) */
+	enum mthp_scan_none_rule scan_none;
+	bool scan_uffd_fails_at_none;
+	int isolate_invalid_none_result; /* when the allowance says stop */
+};
+
+const struct mthp_model_desc *mthp_model_desc(enum mthp_model m);
+
+#endif

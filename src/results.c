@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+/* Names of the SCAN_* results. */
+#include <errno.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MTHP_SCAN_NAME_(n) [MTHP_SCAN_##n] = "SCAN_" #n,
+static const char *const result_names[MTHP_SCAN_RESULT_COUNT] = {
+	MTHP_SCAN_RESULT_LIST(MTHP_SCAN_NAME_)
+};
+#undef MTHP_SCAN_NAME_
+
+MTHP_EXPORT const char *mthp_scan_result_name(int r)
+{
+	if (r < 0 || r >= MTHP_SCAN_RESULT_COUNT)
+		return NULL;
+	return result_names[r];
+}
+
+MTHP_EXPORT int mthp_scan_result_from_name(const char *name,
+					   enum mthp_scan_result *out)
+{
+	if (!name)
+		return -EINVAL;
+	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++) {
+		const char *n = result_names[r];
+		/* both "SCAN_FAIL" and the bare "FAIL" are accepted */
+		if (!strcmp(name, n) || !strcmp(name, n + strlen("SCAN_"))) {
+			*out = (enum mthp_scan_result)r;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
