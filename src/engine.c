@@ -287,9 +287,12 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 	    opts->unmapped > g->pmd_nr)
 		return -EINVAL;
 
-	uint32_t considered = m->sub_pmd
-		? ((2u << g->pmd_order) - 1) & ~((1u << MTHP_MIN_ORDER) - 1)
-		: 1u << g->pmd_order;
+	uint32_t valid = ((2u << g->pmd_order) - 1) &
+			 ~((1u << MTHP_MIN_ORDER) - 1);
+
+	if (opts->orders & ~valid)
+		return -EINVAL; /* an order below 2 or above the PMD order */
+	uint32_t considered = m->sub_pmd ? valid : 1u << g->pmd_order;
 	struct engine e = {
 		.g = g,
 		.o = opts,

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kcompat.h: a search written in the kernel's style, using only the
+ * kernel's spellings, must make the same attempts as the library's engine.
+ * The two kernel-style functions below are this project's own code,
+ * written from SPEC 6.1 and 6.2 in the shape a kernel patch would have.
+ */
+#include "testlib.h"
+
+#include "mthpcollapse/kcompat.h"
+
+typedef uint16_t u16;
+typedef uint8_t u8;
+
+static struct mthp_geometry kgeo;
+#define HPAGE_PMD_NR (kgeo.pmd_nr)
+#define HPAGE_PMD_ORDER (kgeo.pmd_order)
+#define MAX_PTRS_PER_PTE 8192 /* the largest named profile */
+#define MTHP_STACK_SIZE (1u << (13 - 2))
+
+struct mthp_range_k {
+	u16 offset;
+	u8 order;
+};
+
+struct collapse_control {
+	DECLARE_BITMAP(mthp_bitmap, MAX_PTRS_PER_PTE);
+	DECLARE_BITMAP(mthp_bitmap_mask, MAX_PTRS_PER_PTE);
+	struct mthp_range_k mthp_bitmap_stack[MTHP_STACK_SIZE];
+	int stack_size;
+};
+
+/* Records every attempt made through it; results come from a table. */
+struct attempt_log {
+	unsigned int n;
+	struct mthp_range r[4096];
+	uint32_t salt;
+};
+
+static int scripted_result(const struct mthp_range *r, uint32_t salt)
+{
+	uint32_t h = (r->offset * 2654435761u) ^ (r->order * 40503u) ^ salt;
+
+	switch ((h >> 7) % 8) {
+	case 0:
+		return SCAN_ALLOC_HUGE_PAGE_FAIL; /* try lower everywhere */
+	case 1:
+		return SCAN_EXCEED_NONE_PTE;
+	case 2:
+		return SCAN_PTE_MAPPED_HUGEPAGE;
+	case 3:
+		return (h & 1) ? SCAN_PMD_MAPPED : SCAN_SUCCEED; /* stop */
+	default:
+		return SCAN_SUCCEED;
+	}
+}
+
+static int logged_collapse(const struct mthp_range *r, void *data)
+{
+	struct attempt_log *log = data;
+
+	log->r[log->n++] = *r;
+	return scripted_result(r, log->salt);
+}
+
+static void push(struct collapse_control *cc, int offset, int order)
+{
+	cc->mthp_bitmap_stack[cc->stack_size].offset = (u16)offset;
+	cc->mthp_bitmap_stack[cc->stack_size].order = (u8)order;
+	cc->stack_size++;
+}
+
+static unsigned int kstyle_none_allowed(unsigned int order,
+					unsigned int max_ptes_none, bool *stop)
+{
+	*stop = false;
+	if (order == HPAGE_PMD_ORDER)
+		return max_ptes_none;
+	if (max_ptes_none == 0)
+		return 0;
+	if (max_ptes_none == HPAGE_PMD_NR - 1)
+		return BIT(order) - 1;
+	*stop = true; /* v15: only 0 and HPAGE_PMD_NR - 1 are supported */
+	return 0;
+}
+
+/* v15's shape: an explicit stack, left half examined first. */
+static int kstyle_stack_collapse(struct collapse_control *cc,
+				 unsigned long enabled_orders,
+				 unsigned int max_ptes_none,
+				 struct attempt_log *log)
+{
+	int collapsed = 0;
+
+	cc->stack_size = 0;
+	push(cc, 0, HPAGE_PMD_ORDER);
+	while (cc->stack_size) {
+		struct mthp_range_k top = cc->mthp_bitmap_stack[--cc->stack_size];
+		unsigned int order = top.order, offset = top.offset;
+		unsigned int nr_pte = BIT(order);
+		bool stop;
+
+		if (!test_bit(order, &enabled_orders))
+			goto next;
+		unsigned int none = kstyle_none_allowed(order, max_ptes_none,
+							&stop);
+		if (stop)
+			return collapsed;
+		/* count through a mask, as the v15 patch did */
+		bitmap_zero(cc->mthp_bitmap_mask, MAX_PTRS_PER_PTE);
+		bitmap_set(cc->mthp_bitmap_mask, offset, nr_pte);
+		unsigned int present = bitmap_weight_and(cc->mthp_bitmap,
+							 cc->mthp_bitmap_mask,
+							 MAX_PTRS_PER_PTE);
+		assert_int_equal(present, pte_count_present(cc->mthp_bitmap,
+							    offset, order));
+		if (present >= nr_pte - none) {
+			struct mthp_range r = { offset, order };
+
+			switch (logged_collapse(&r, log)) {
+			case SCAN_SUCCEED:
+				collapsed += (int)nr_pte;
+				continue;
+			case SCAN_PTE_MAPPED_HUGEPAGE:
+				continue;
+			case SCAN_ALLOC_HUGE_PAGE_FAIL:
+			case SCAN_EXCEED_NONE_PTE:
+				goto next;
+			default:
+				return collapsed;
+			}
+		}
+next:
+		if (order > KHUGEPAGED_MIN_MTHP_ORDER) {
+			push(cc, (int)(offset + nr_pte / 2), (int)order - 1);
+			push(cc, (int)offset, (int)order - 1);
+		}
+	}
+	return collapsed;
+}
+
+/* v19's shape: walk forward; realign the order after each range. */
+static int kstyle_walk_collapse(struct collapse_control *cc,
+				unsigned long enabled_orders,
+				unsigned int max_ptes_none,
+				struct attempt_log *log)
+{
+	unsigned int offset = 0, order = HPAGE_PMD_ORDER;
+	int collapsed = 0;
+
+	while (offset < HPAGE_PMD_NR) {
+		unsigned int nr_pte = BIT(order);
+		bool stop;
+
+		if (!test_bit(order, &enabled_orders))
+			goto lower;
+		unsigned int none = kstyle_none_allowed(order, max_ptes_none,
+							&stop);
+		if (stop)
+			none = 0; /* v18 on: behave as 0 */
+		if (pte_count_present(cc->mthp_bitmap, offset, order) >=
+		    nr_pte - none) {
+			struct mthp_range r = { offset, order };
+
+			switch (logged_collapse(&r, log)) {
+			case SCAN_SUCCEED:
+				collapsed += (int)nr_pte;
+				goto next;
+			case SCAN_PTE_MAPPED_HUGEPAGE:
+				goto next;
+			case SCAN_ALLOC_HUGE_PAGE_FAIL:
+			case SCAN_EXCEED_NONE_PTE:
+				goto lower;
+			default:
+				return collapsed;
+			}
+		}
+lower:
+		if (order > KHUGEPAGED_MIN_MTHP_ORDER &&
+		    (enabled_orders & GENMASK(order - 1, KHUGEPAGED_MIN_MTHP_ORDER))) {
+			order--;
+			continue;
+		}
+next:
+		offset += BIT(order);
+		order = offset ? (unsigned int)__ffs(offset) : 0;
+		if (order > HPAGE_PMD_ORDER)
+			order = HPAGE_PMD_ORDER;
+	}
+	return collapsed;
+}
+
+static struct collapse_control cc;
+static struct attempt_log klog, llog;
+
+static void random_bitmap(uint32_t *seed)
+{
+	bitmap_zero(cc.mthp_bitmap, MAX_PTRS_PER_PTE);
+	/* runs of occupied and empty PTEs, as a real table tends to have */
+	unsigned int pos = 0;
+
+	while (pos < HPAGE_PMD_NR) {
+		*seed = *seed * 1103515245u + 12345u;
+		unsigned int len = 1 + ((*seed >> 8) % 40);
+
+		if (len > HPAGE_PMD_NR - pos)
+			len = HPAGE_PMD_NR - pos;
+		if ((*seed >> 20) & 1)
+			bitmap_set(cc.mthp_bitmap, pos, len);
+		pos += len;
+	}
+}
+
+static void compare(enum mthp_model model, bool walk)
+{
+	const char *geos[] = { "x86_64", "ppc64-radix-64k", "s390x",
+			       "arm64-16k" };
+	uint32_t seed = 7;
+
+	for (size_t gi = 0; gi < 4; gi++) {
+		kgeo = geo(geos[gi]);
+		for (int iter = 0; iter < 300; iter++) {
+			random_bitmap(&seed);
+			unsigned long orders =
+				(seed & orders_range(2, HPAGE_PMD_ORDER)) |
+				BIT(HPAGE_PMD_ORDER);
+			unsigned int none = (iter % 3 == 0) ? 0
+					  : (iter % 3 == 1) ? HPAGE_PMD_NR - 1
+							    : HPAGE_PMD_NR / 2;
+			struct mthp_collapse_opts o = {
+				.sz = sizeof(o),
+				.model = model,
+				.orders = (uint32_t)orders,
+				.max_ptes_none = none,
+				.collapse = logged_collapse,
+				.data = &llog,
+			};
+			struct mthp_collapse_result res;
+
+			klog.n = llog.n = 0;
+			klog.salt = llog.salt = seed;
+			int kc = walk ? kstyle_walk_collapse(&cc, orders, none,
+							     &klog)
+				      : kstyle_stack_collapse(&cc, orders, none,
+							      &klog);
+			assert_int_equal(mthp_collapse(&kgeo, cc.mthp_bitmap,
+						       &o, &res),
+					 0);
+			assert_int_equal(klog.n, llog.n);
+			for (unsigned int i = 0; i < klog.n; i++) {
+				assert_int_equal(klog.r[i].offset,
+						 llog.r[i].offset);
+				assert_int_equal(klog.r[i].order,
+						 llog.r[i].order);
+			}
+			assert_int_equal((unsigned int)kc, res.collapsed);
+		}
+	}
+}
+
+static void stack_style_matches_v15(void **state)
+{
+	compare(MTHP_MODEL_V15, false);
+}
+
+static void walk_style_matches_v19(void **state)
+{
+	compare(MTHP_MODEL_V19, true);
+}
+
+static void macros(void **state)
+{
+	assert_int_equal(BIT(3), 8);
+	assert_int_equal(GENMASK(5, 2), 0x3c);
+	assert_int_equal(GENMASK(BITS_PER_LONG - 1, 0), ~0UL);
+	assert_int_equal(ilog2(4096), 12);
+	assert_int_equal(__ffs(0x50UL), 4);
+	assert_int_equal(SCAN_SUCCEED, MTHP_SCAN_SUCCEED);
+	assert_int_equal(SCAN_PAGE_LAZYFREE, MTHP_SCAN_PAGE_LAZYFREE);
+	assert_int_equal(BITS_TO_LONGS(65), MTHP_BITS_TO_LONGS(65));
+	DECLARE_BITMAP(b, 70);
+	bitmap_zero(b, 70);
+	__set_bit(66, b);
+	assert_true(test_bit(66, b));
+	assert_int_equal(find_next_bit(b, 70, 0), 66);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(macros),
+		cmocka_unit_test(stack_style_matches_v15),
+		cmocka_unit_test(walk_style_matches_v19),
+	};
+
+	return cmocka_run_group_tests_name("kcompat", tests, NULL, NULL);
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/* Which orders are enabled (SPEC section 4). */
+#include "testlib.h"
+
+static struct mthp_thp_settings settings(const struct mthp_geometry *g)
+{
+	struct mthp_thp_settings s;
+
+	mthp_thp_settings_default(&s, g);
+	return s;
+}
+
+#define K MTHP_MODE_KHUGEPAGED
+#define V15 MTHP_MODEL_V15
+
+static void kernel_defaults(void **state)
+{
+	struct mthp_geometry g = geo("x86_64");
+	struct mthp_thp_settings s = settings(&g);
+
+	assert_int_equal(s.enabled, MTHP_THP_ALWAYS);
+	assert_int_equal(s.order[9], MTHP_THP_INHERIT);
+	assert_int_equal(s.order[4], MTHP_THP_NEVER);
+	/* PMD inherits "always": PMD only */
+	assert_int_equal(mthp_enabled_orders(&g, V15, K, &s, 0), 1u << 9);
+	s.enabled = MTHP_THP_MADVISE;
+	assert_int_equal(mthp_enabled_orders(&g, V15, K, &s, 0), 0);
+	assert_int_equal(mthp_enabled_orders(&g, V15, K, &s, MTHP_VMA_HUGEPAGE),
+			 1u << 9);
+	s.enabled = MTHP_THP_NEVER;
+	assert_int_equal(mthp_enabled_orders(&g, V15, K, &s, MTHP_VMA_HUGEPAGE),
+			 0);
+}
+
+static void per_size_settings(void **state)
+{
+	struct mthp_geometry g = geo("x86_64");
+	struct mthp_thp_settings s = settings(&g);
+
+	s.enabled = MTHP_THP_NEVER;
+	s.order[2] = MTHP_THP_ALWAYS;
+	s.order[4] = MTHP_THP_MADVISE;
+	s.order[6] = MTHP_THP_INHERIT;
+	assert_int_equal(mthp_enabled_orders(&g, V15, K, &s, 0), 1u << 2);
+	assert_int_equal(mthp_enabled_orders(&g, V15, K, &s, MTHP_VMA_HUGEPAGE),
+			 (1u << 2) | (1u << 4));
+	s.enabled = MTHP_THP_MADVISE;
+	assert_int_equal(mthp_enabled_orders(&g, V15, K, &s, MTHP_VMA_HUGEPAGE),
+			 (1u << 2) | (1u << 4) | (1u << 6) | (1u << 9));
+	s.enabled = MTHP_THP_ALWAYS;
+	assert_int_equal(mthp_enabled_orders(&g, V15, K, &s, 0),
+			 (1u << 2) | (1u << 6) | (1u << 9));
+	/* nohugepage enables nothing, whatever else is set */
+	assert_int_equal(mthp_enabled_orders(&g, V15, K, &s,
+					     MTHP_VMA_NOHUGEPAGE |
+						     MTHP_VMA_HUGEPAGE),
+			 0);
+	/* baseline looks at the PMD order alone */
+	assert_int_equal(mthp_enabled_orders(&g, MTHP_MODEL_BASELINE, K, &s, 0),
+			 1u << 9);
+	s.order[9] = MTHP_THP_NEVER;
+	assert_int_equal(mthp_enabled_orders(&g, MTHP_MODEL_BASELINE, K, &s, 0),
+			 0);
+}
+
+/* MADV_COLLAPSE: the PMD order alone, whatever sysfs says. */
+static void madvise_mode_pmd_only(void **state)
+{
+	struct mthp_geometry g = geo("arm64-64k");
+	struct mthp_thp_settings s = settings(&g);
+
+	s.enabled = MTHP_THP_NEVER;
+	for (int k = 2; k <= 13; k++)
+		s.order[k] = MTHP_THP_ALWAYS;
+	for (int m = 0; m < MTHP_MODEL_COUNT; m++)
+		assert_int_equal(mthp_enabled_orders(&g, (enum mthp_model)m,
+						     MTHP_MODE_MADVISE, &s, 0),
+				 1u << 13);
+}
+
+static void setting_names(void **state)
+{
+	enum mthp_thp_setting v;
+
+	assert_int_equal(mthp_thp_setting_from_name("inherit", &v), 0);
+	assert_int_equal(v, MTHP_THP_INHERIT);
+	assert_int_equal(mthp_thp_setting_from_name("sometimes", &v), -22);
+	assert_string_equal(mthp_thp_setting_name(MTHP_THP_MADVISE), "madvise");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(kernel_defaults),
+		cmocka_unit_test(per_size_settings),
+		cmocka_unit_test(madvise_mode_pmd_only),
+		cmocka_unit_test(setting_names),
+	};
+
+	return cmocka_run_group_tests_name("orders", tests, NULL, NULL);
+}
