@@ -292,7 +292,9 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 
 	if (opts->orders & ~valid)
 		return -EINVAL; /* an order below 2 or above the PMD order */
-	uint32_t considered = m->sub_pmd ? valid : 1u << g->pmd_order;
+	/* MADV_COLLAPSE, and mainline before the series, build PMDs only */
+	uint32_t considered = m->sub_pmd && opts->mode == MTHP_MODE_KHUGEPAGED
+		? valid : 1u << g->pmd_order;
 	struct engine e = {
 		.g = g,
 		.o = opts,

@@ -264,6 +264,14 @@ static void madvise_allowance(void **state)
 		assert_int_equal(go(&r), 0);
 		assert_int_equal(steps[0].threshold, 0);
 	}
+	/* madvise mode ignores the sub-PMD orders it is given */
+	setup_run(&r, "x86_64", MTHP_MODEL_V19, ALL9, 0);
+	r.o.mode = MTHP_MODE_MADVISE;
+	map(&r, "X*4 .*508");
+	EXPECT(0, 9, MTHP_SCAN_EXCEED_NONE_PTE);
+	assert_int_equal(go(&r), 0);
+	assert_int_equal(r.res.nsteps, 1);
+
 	setup_run(&r, "x86_64", MTHP_MODEL_BASELINE, 1u << 9, 0);
 	r.o.mode = MTHP_MODE_MADVISE;
 	map(&r, ".*512");

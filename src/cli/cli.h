@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the mthpsim commands. */
+#ifndef MTHPSIM_CLI_H
+#define MTHPSIM_CLI_H
+
+#include <stdio.h>
+
+#include "mthpcollapse/mthpcollapse.h"
+
+/* Input errors exit with this status, after a message naming the input. */
+#define EXIT_INPUT 2
+
+int cmd_decide(int argc, char **argv);
+int cmd_geometries(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+
+/* Option parsers: on bad input they print what and where, then exit 2. */
+void cli_geometry(const char *opt, const char *arg, struct mthp_geometry *g);
+enum mthp_model cli_model(const char *opt, const char *arg);
+enum mthp_mode cli_mode(const char *opt, const char *arg);
+unsigned int cli_uint(const char *opt, const char *arg, unsigned int max);
+/* "all", "pmd", "none", or a list such as "2,4-6,9". */
+uint32_t cli_orders(const char *opt, const char *arg,
+		    const struct mthp_geometry *g);
+enum mthp_scan_result cli_result(const char *opt, const char *arg);
+
+/* "2-9", "2,4,9", "none". */
+void format_orders(char *buf, size_t len, uint32_t orders);
+
+/*
+ * Draws one character per PTE (cells[i]), 64 to a row with the offset in
+ * the margin; beneath each row, the given ranges as brackets filled with
+ * their order. Large tables are shown with one character per group of PTEs.
+ */
+void draw_table(FILE *f, unsigned int nr, const char *cells,
+		const struct mthp_range *ranges, size_t nranges);
+
+#endif

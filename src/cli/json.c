@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include "json.h"
+
+#include <assert.h>
+
+void json_init(struct json *j, FILE *f)
+{
+	j->f = f;
+	j->depth = 0;
+	j->first[0] = true;
+	j->pending_key = false;
+}
+
+/* Comma and indentation before a value or key at the current level. */
+static void separate(struct json *j)
+{
+	if (j->pending_key) {
+		j->pending_key = false;
+		return;
+	}
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	j->first[j->depth] = false;
+	if (j->depth) {
+		fputc('\n', j->f);
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", j->f);
+	}
+}
+
+static void raw_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void json_key(struct json *j, const char *key)
+{
+	separate(j);
+	raw_string(j->f, key);
+	fputs(": ", j->f);
+	j->pending_key = true;
+}
+
+static void open_(struct json *j, char c)
+{
+	separate(j);
+	fputc(c, j->f);
+	assert(j->depth + 1 < 32);
+	j->first[++j->depth] = true;
+}
+
+static void close_(struct json *j, char c)
+{
+	bool empty = j->first[j->depth];
+
+	j->depth--;
+	if (!empty) {
+		fputc('\n', j->f);
+		for (int i = 0; i < j->depth; i++)
+			fputs("  ", j->f);
+	}
+	fputc(c, j->f);
+	if (!j->depth)
+		fputc('\n', j->f);
+}
+
+void json_begin_object(struct json *j) { open_(j, '{'); }
+void json_end_object(struct json *j) { close_(j, '}'); }
+void json_begin_array(struct json *j) { open_(j, '['); }
+void json_end_array(struct json *j) { close_(j, ']'); }
+
+void json_string(struct json *j, const char *s)
+{
+	separate(j);
+	raw_string(j->f, s ? s : "");
+}
+
+void json_uint(struct json *j, unsigned long long v)
+{
+	separate(j);
+	fprintf(j->f, "%llu", v);
+}
+
+void json_int(struct json *j, long long v)
+{
+	separate(j);
+	fprintf(j->f, "%lld", v);
+}
+
+void json_bool(struct json *j, bool v)
+{
+	separate(j);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void json_null(struct json *j)
+{
+	separate(j);
+	fputs("null", j->f);
+}
+
+void json_kstring(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	json_string(j, s);
+}
+
+void json_kuint(struct json *j, const char *key, unsigned long long v)
+{
+	json_key(j, key);
+	json_uint(j, v);
+}
+
+void json_kbool(struct json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_bool(j, v);
+}

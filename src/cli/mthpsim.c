@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+/* mthpsim: the command-line face of libmthpcollapse. */
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: mthpsim COMMAND [options]\n"
+"\n"
+"Reproduces the Linux khugepaged (m)THP collapse decisions in userspace.\n"
+"\n"
+"commands:\n"
+"  decide MAP       run the decision engine on an occupancy map\n"
+"  geometries       list the page-table geometries, with stack figures\n"
+"  models           list the kernel models\n"
+"\n"
+"'mthpsim COMMAND --help' describes each command's options.\n");
+}
+
+static int succeed(const struct mthp_range *r, void *data)
+{
+	(void)r;
+	(void)data;
+	return MTHP_SCAN_SUCCEED;
+}
+
+/*
+ * The deepest stack v15 reaches: with every order enabled and an empty
+ * table nothing qualifies, so the search visits every range.
+ */
+static unsigned int measured_depth(const struct mthp_geometry *g)
+{
+	static unsigned long empty[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
+	struct mthp_collapse_opts o = {
+		.sz = sizeof(o),
+		.model = MTHP_MODEL_V15,
+		.orders = ((2u << g->pmd_order) - 1) & ~3u,
+		.collapse = succeed,
+	};
+	struct mthp_collapse_result res;
+
+	return mthp_collapse(g, empty, &o, &res) ? 0 : res.max_stack_depth;
+}
+
+int cmd_geometries(int argc, char **argv)
+{
+	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	struct json j;
+
+	if (argc > 1 && !json)
+		errx(EXIT_INPUT, "geometries: unknown argument '%s' (only --json)",
+		     argv[1]);
+	if (json) {
+		json_init(&j, stdout);
+		json_begin_array(&j);
+	} else {
+		printf("%-17s %5s %6s %6s %5s %9s %9s %9s %7s %5s\n", "name", "page",
+		       "PTEs", "max", "order", "PMD size", "v15 stack",
+		       "v17 stack", "deepest", "bound");
+	}
+	for (size_t i = 0; i < mthp_geometry_count(); i++) {
+		struct mthp_geometry g;
+
+		if (mthp_geometry_lookup(mthp_geometry_name(i), &g, NULL, 0))
+			continue;
+		unsigned long pmd_kb = (unsigned long)g.pmd_nr << g.page_shift >> 10;
+		unsigned int c15 = mthp_model_stack_capacity(MTHP_MODEL_V15, &g);
+		unsigned int c17 = mthp_model_stack_capacity(MTHP_MODEL_V17, &g);
+
+		if (json) {
+			json_begin_object(&j);
+			json_kstring(&j, "name", g.name);
+			json_kuint(&j, "page_size", 1ul << g.page_shift);
+			json_kuint(&j, "hpage_pmd_nr", g.pmd_nr);
+			json_kuint(&j, "max_ptrs_per_pte", g.max_ptrs);
+			json_kuint(&j, "pmd_order", g.pmd_order);
+			json_kuint(&j, "pmd_size", (unsigned long)g.pmd_nr << g.page_shift);
+			json_kuint(&j, "stack_v15", c15);
+			json_kuint(&j, "stack_v17", c17);
+			json_kuint(&j, "stack_deepest", measured_depth(&g));
+			json_kuint(&j, "stack_bound", mthp_stack_depth_bound(&g));
+			json_end_object(&j);
+			continue;
+		}
+		printf("%-17s %4luK %6u %6u %5u %8luM %9u %9u %7u %5u\n", g.name,
+		       (1ul << g.page_shift) >> 10, g.pmd_nr, g.max_ptrs,
+		       g.pmd_order, pmd_kb >> 10, c15, c17, measured_depth(&g),
+		       mthp_stack_depth_bound(&g));
+	}
+	if (json)
+		json_end_array(&j);
+	else
+		printf("\nAlso: custom:PAGE_SHIFT:HPAGE_PMD_NR:MAX_PTRS_PER_PTE, e.g. custom:12:16:16.\n"
+		       "ppc64-hash-4k is refused: it has no transparent huge pages.\n");
+	return 0;
+}
+
+int cmd_models(int argc, char **argv)
+{
+	if (argc > 1)
+		errx(EXIT_INPUT, "models: unexpected argument '%s'", argv[1]);
+	for (int m = 0; m < MTHP_MODEL_COUNT; m++)
+		printf("%-12s %s%s\n", mthp_model_name((enum mthp_model)m),
+		       mthp_model_summary((enum mthp_model)m),
+		       m == MTHP_MODEL_DEFAULT ? " (default)" : "");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "decide", cmd_decide },
+		{ "geometries", cmd_geometries },
+		{ "models", cmd_models },
+	};
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_INPUT;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	usage(stderr);
+	errx(EXIT_INPUT, "unknown command '%s'", argv[1]);
+}
