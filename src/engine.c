@@ -91,17 +91,8 @@ static bool allowance(struct engine *e, unsigned int order,
 		}
 		return true;
 	}
-	if (order == g->pmd_order || e->m->invalid_none == MTHP_INVALID_NONE_SCALE) {
-		*allow = v >> (g->pmd_order - order);
-		return true;
-	}
-	if (v == 0 || v == g->pmd_nr - 1) {
-		*allow = v ? (1u << order) - 1 : 0;
-		return true;
-	}
-	e->res->invalid_none = true;
-	*allow = 0;
-	return e->m->invalid_none != MTHP_INVALID_NONE_STOP;
+	return mthp_none_allowance(e->m, g, order, v, allow,
+				   &e->res->invalid_none);
 }
 
 static bool lower_possible(const struct engine *e, unsigned int order)

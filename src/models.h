@@ -73,4 +73,15 @@ struct mthp_model_desc {
 
 const struct mthp_model_desc *mthp_model_desc(enum mthp_model m);
 
+/*
+ * None PTEs a khugepaged range of this order may hold, from the sysctl v
+ * (counterpart: collapse_max_ptes_none()). At PMD order that is v itself.
+ * Below it: 0 and HPAGE_PMD_NR-1 keep their meaning; any other value is
+ * scaled, acts as 0, or returns false ("stop"), as the model says.
+ * *invalid is set when v is neither 0 nor HPAGE_PMD_NR-1 below PMD order.
+ */
+bool mthp_none_allowance(const struct mthp_model_desc *m,
+			 const struct mthp_geometry *g, unsigned int order,
+			 unsigned int v, unsigned int *allow, bool *invalid);
+
 #endif
