@@ -10,4 +10,8 @@
 
 #define MTHP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+struct mthp_pte;
+/* The PTE a scenario state character stands for; 0 or -EINVAL. */
+int mthp_pte_from_char(char c, struct mthp_pte *pte);
+
 #endif

@@ -35,4 +35,31 @@ void format_orders(char *buf, size_t len, uint32_t orders);
 void draw_table(FILE *f, unsigned int nr, const char *cells,
 		const struct mthp_range *ranges, size_t nranges);
 
+struct json;
+/* The table of steps the engine took, and the same as JSON "steps". */
+void print_steps(FILE *f, const struct mthp_step *steps, size_t n);
+void json_steps(struct json *j, const struct mthp_step *steps, size_t n);
+/* A result in words, for the readable reports. */
+const char *result_words(int result);
+
+int cmd_run(int argc, char **argv);
+
+/* Scenario loading shared by run and the commands that replay scenarios. */
+#include <getopt.h>
+
+#include "mthpcollapse/sim.h"
+struct scenario_overrides {
+	const char *model, *geometry, *mode, *none, *swap, *shared;
+};
+extern const struct option scenario_longopts[];
+int scenario_options(int c, const char *arg, struct scenario_overrides *ov);
+void load_with_overrides(const char *path, const struct scenario_overrides *ov,
+			 struct mthp_scenario *s);
+void load_scenario(const char *path, const struct mthp_geometry *force,
+		   struct mthp_scenario *s);
+char *read_input(const char *path, size_t *len);
+void scenario_copy(struct mthp_scenario *dst, const struct mthp_scenario *s);
+void json_run(struct json *j, const struct mthp_scenario *before,
+	      const struct mthp_scenario *s, const struct mthp_sim_result *r);
+
 #endif

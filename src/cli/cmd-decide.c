@@ -175,31 +175,13 @@ static int decide_cb(const struct mthp_range *r, void *data)
 	return MTHP_SCAN_SUCCEED;
 }
 
-static const char *step_words(const struct mthp_step *s, char *buf, size_t len)
-{
-	switch (s->kind) {
-	case MTHP_STEP_DISABLED:
-		return "order not enabled";
-	case MTHP_STEP_BELOW_THRESHOLD:
-		return "below threshold";
-	case MTHP_STEP_INVALID_NONE:
-		return "max_ptes_none is neither 0 nor HPAGE_PMD_NR-1: mTHP stops";
-	case MTHP_STEP_BAD_RESULT:
-		return "callback returned a non-result";
-	case MTHP_STEP_ATTEMPTED:
-		snprintf(buf, len, "attempted: %s", mthp_scan_result_name(s->result));
-		return buf;
-	}
-	return "?";
-}
-
 static void print_text(const struct decide *d, const struct mthp_step *steps,
 		       const struct mthp_collapse_result *res)
 {
 	const struct mthp_geometry *g = &d->g;
 	struct mthp_range ranges[1024];
 	size_t nr = 0, shown = res->nsteps;
-	char orders[64], buf[96];
+	char orders[64];
 
 	format_orders(orders, sizeof(orders), d->o.orders);
 	printf("model %s (%s)\n", mthp_model_name(d->o.model),
@@ -224,21 +206,7 @@ static void print_text(const struct decide *d, const struct mthp_step *steps,
 	draw_table(stdout, g->pmd_nr, d->cells, ranges, nr);
 
 	printf("\nranges examined, in order:\n");
-	printf("  %4s %6s %5s %9s  %s\n", "#", "offset", "order", "occ/need",
-	       "what happened");
-	for (size_t i = 0; i < shown; i++) {
-		const struct mthp_step *s = &steps[i];
-		char occ[24] = "-";
-
-		if (s->kind == MTHP_STEP_ATTEMPTED ||
-		    s->kind == MTHP_STEP_BELOW_THRESHOLD ||
-		    s->kind == MTHP_STEP_BAD_RESULT)
-			snprintf(occ, sizeof(occ), "%u/%u", s->occupied,
-				 s->threshold);
-		printf("  %4zu %6u %5u %9s  %s -> %s\n", i + 1, s->offset,
-		       s->order, occ, step_words(s, buf, sizeof(buf)),
-		       mthp_step_action_name(s->action));
-	}
+	print_steps(stdout, steps, shown);
 	printf("\ncollapsed %u PTEs in %zu range%s", res->collapsed, nr,
 	       nr == 1 ? "" : "s");
 	for (size_t i = 0; i < nr; i++)
@@ -278,23 +246,7 @@ static void print_json(const struct decide *d, const struct mthp_step *steps,
 			json_uint(&j, k);
 	json_end_array(&j);
 	json_kuint(&j, "occupied", mthp_bitmap_weight(d->map, g->pmd_nr));
-	json_key(&j, "steps");
-	json_begin_array(&j);
-	for (size_t i = 0; i < res->nsteps; i++) {
-		const struct mthp_step *s = &steps[i];
-
-		json_begin_object(&j);
-		json_kuint(&j, "offset", s->offset);
-		json_kuint(&j, "order", s->order);
-		json_kstring(&j, "kind", mthp_step_kind_name(s->kind));
-		json_kuint(&j, "occupied", s->occupied);
-		json_kuint(&j, "threshold", s->threshold);
-		if (s->kind == MTHP_STEP_ATTEMPTED)
-			json_kstring(&j, "result", mthp_scan_result_name(s->result));
-		json_kstring(&j, "action", mthp_step_action_name(s->action));
-		json_end_object(&j);
-	}
-	json_end_array(&j);
+	json_steps(&j, steps, res->nsteps);
 	json_key(&j, "attempts");
 	json_begin_array(&j);
 	for (size_t i = 0; i < res->nsteps; i++) {

@@ -15,6 +15,7 @@ static void usage(FILE *f)
 "Reproduces the Linux khugepaged (m)THP collapse decisions in userspace.\n"
 "\n"
 "commands:\n"
+"  run FILE         simulate one khugepaged visit of a scenario file\n"
 "  decide MAP       run the decision engine on an occupancy map\n"
 "  geometries       list the page-table geometries, with stack figures\n"
 "  models           list the kernel models\n"
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} cmds[] = {
+		{ "run", cmd_run },
 		{ "decide", cmd_decide },
 		{ "geometries", cmd_geometries },
 		{ "models", cmd_models },

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulator: a mock page table for one PMD range, the scan that fills
+ * the occupancy bitmap (counterpart: collapse_scan_pmd()), the collapse
+ * attempt the engine calls back (counterpart: collapse_huge_page()), the
+ * per-order statistics and trace events, and the scenario file format.
+ */
+#ifndef MTHPCOLLAPSE_SIM_H
+#define MTHPCOLLAPSE_SIM_H
+
+#include "mthpcollapse.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the mock page table ---- */
+
+enum mthp_pte_kind {
+	MTHP_PTE_NONE,     /* empty */
+	MTHP_PTE_ZERO,     /* maps the shared zero page: counts as none */
+	MTHP_PTE_PRESENT,  /* maps a page; see the flags */
+	MTHP_PTE_SWAP,     /* swap entry */
+	MTHP_PTE_NON_SWAP  /* migration entry, marker: not present, not swap */
+};
+
+/* Flags of a PTE, or of the folio it maps. */
+#define MTHP_PTE_YOUNG    (1u << 0) /* accessed: "referenced" */
+#define MTHP_PTE_SHARED   (1u << 1) /* folio maybe mapped by another mm */
+#define MTHP_PTE_UFFD_WP  (1u << 2) /* userfaultfd write-protected */
+#define MTHP_PTE_NO_PAGE  (1u << 3) /* special mapping: no normal page */
+#define MTHP_PTE_LOCKED   (1u << 4) /* folio locked */
+#define MTHP_PTE_PINNED   (1u << 5) /* unexpected extra references */
+#define MTHP_PTE_NOT_LRU  (1u << 6) /* folio not on an LRU list */
+#define MTHP_PTE_LAZYFREE (1u << 7) /* clean lazyfree (MADV_FREE) folio */
+#define MTHP_PTE_NOT_ANON (1u << 8) /* not an anonymous page */
+
+struct mthp_pte {
+	uint8_t kind;        /* enum mthp_pte_kind */
+	uint8_t folio_order; /* order of the folio a present PTE maps */
+	uint16_t flags;
+	uint32_t folio_start; /* first PTE of that folio's naturally aligned range */
+};
+
+enum mthp_pmd_state {
+	MTHP_PMD_TABLE,  /* a PTE table: scan it */
+	MTHP_PMD_NONE,   /* no PTE table at all */
+	MTHP_PMD_MAPPED  /* already mapped by a PMD */
+};
+
+struct mthp_fail_rule {
+	struct mthp_range range;
+	int result; /* returned by the attempt at range, before anything else */
+};
+
+#define MTHP_MAX_FAIL_RULES 256
+
+/* Everything one simulation needs: settings and the page table. */
+struct mthp_scenario {
+	struct mthp_geometry geometry;
+	enum mthp_model model;
+	enum mthp_mode mode;
+	unsigned int max_ptes_none, max_ptes_swap, max_ptes_shared;
+	struct mthp_thp_settings thp;
+	unsigned int vma_flags; /* MTHP_VMA_* */
+	enum mthp_pmd_state pmd;
+	struct mthp_pte *ptes;  /* geometry.pmd_nr entries */
+	struct mthp_fail_rule fails[MTHP_MAX_FAIL_RULES];
+	size_t nfails;
+};
+
+/* Kernel defaults for g, every PTE none. 0 or -ENOMEM. */
+int mthp_scenario_init(struct mthp_scenario *s, const struct mthp_geometry *g);
+void mthp_scenario_free(struct mthp_scenario *s);
+/* Marks the present PTEs of (start, order) as one folio; 0 or -EINVAL
+ * (misaligned, out of the table, order above PMD, overlapping a folio). */
+int mthp_scenario_set_folio(struct mthp_scenario *s, unsigned int start,
+			    unsigned int order);
+/* PTEs that map an anonymous page: not none, zero page or swapped out. */
+unsigned int mthp_scenario_present(const struct mthp_scenario *s);
+
+/* ---- scenario files (the format is in README.md) ---- */
+
+#define MTHP_SCENARIO_MAX_BYTES (1u << 20) /* whole file */
+#define MTHP_SCENARIO_MAX_LINE 65536u      /* one line */
+
+struct mthp_parse_error {
+	unsigned int line, col; /* 1-based; 0 when not tied to a place */
+	char msg[240];
+};
+
+/*
+ * Parses scenario text into *s (which it initialises; free it with
+ * mthp_scenario_free() even on failure). geometry, when not NULL,
+ * overrides the file's. Returns 0, or -EINVAL with *err filled in.
+ */
+int mthp_scenario_parse(const char *text, size_t len,
+			const struct mthp_geometry *geometry,
+			struct mthp_scenario *s, struct mthp_parse_error *err);
+
+/* The one-character PTE states of the format ('.', 'z', 'P', ...). */
+char mthp_pte_state_char(const struct mthp_pte *pte);
+
+/* ---- one simulated khugepaged (or MADV_COLLAPSE) visit ---- */
+
+struct mthp_scan_info {
+	bool ran;     /* false: the range was not scanned (see result) */
+	int result;   /* SCAN_SUCCEED or why the scan failed */
+	unsigned int none_or_zero, unmapped, shared, referenced, occupied;
+};
+
+enum mthp_event_type {
+	MTHP_EVENT_SCAN,     /* mm_khugepaged_scan_pmd */
+	MTHP_EVENT_COLLAPSE, /* mm_collapse_huge_page */
+	MTHP_EVENT_SWAPIN,   /* mm_collapse_huge_page_swapin */
+	MTHP_EVENT_ISOLATE   /* mm_collapse_huge_page_isolate */
+};
+const char *mthp_event_name(enum mthp_event_type t);
+
+struct mthp_event {
+	enum mthp_event_type type;
+	unsigned int offset, order;
+	int status;
+	/* what the event's tracepoint reports; unused fields are 0 */
+	unsigned int referenced, none_or_zero, unmapped, shared, swapped_in;
+};
+
+enum mthp_stat {
+	MTHP_STAT_COLLAPSE_ALLOC,
+	MTHP_STAT_COLLAPSE_ALLOC_FAILED,
+	MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE,
+	MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE,
+	MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE,
+	MTHP_STAT_COUNT
+};
+/* The kernel's file name: "collapse_alloc", ... */
+const char *mthp_stat_name(enum mthp_stat s);
+
+struct mthp_attempt {
+	unsigned int offset, order, occupied;
+	int result;
+};
+
+struct mthp_sim_result {
+	uint32_t enabled_orders;
+	struct mthp_scan_info scan;
+	struct mthp_collapse_result engine;
+	int result; /* the run's: the scan's failure, else the engine's */
+	struct mthp_step *steps;
+	struct mthp_attempt *attempts;
+	size_t nattempts;
+	struct mthp_range *collapses;
+	size_t ncollapses;
+	struct mthp_event *events;
+	size_t nevents;
+	unsigned long stats[MTHP_MAX_PMD_ORDER + 1][MTHP_STAT_COUNT];
+	size_t cap; /* of steps, attempts and collapses */
+	size_t events_cap;
+};
+
+/* Sizes the arrays for geometry g. 0 or -ENOMEM. */
+int mthp_sim_result_init(struct mthp_sim_result *r,
+			 const struct mthp_geometry *g);
+void mthp_sim_result_free(struct mthp_sim_result *r);
+
+/*
+ * Scan the scenario's table, decide, and attempt collapses through the
+ * mock. Collapses change s->ptes (and s->pmd), so calling it again
+ * simulates khugepaged's next visit. Statistics accumulate in r across
+ * calls; everything else in r is reset. Returns 0 or -EINVAL.
+ */
+int mthp_simulate(struct mthp_scenario *s, struct mthp_sim_result *r);
+
+/* The scan alone, filling bitmap (g->max_ptrs bits). */
+int mthp_scan(const struct mthp_scenario *s, uint32_t enabled_orders,
+	      unsigned long *bitmap, struct mthp_scan_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MTHPCOLLAPSE_SIM_H */

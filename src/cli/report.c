@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/* Pieces of the readable and JSON reports that several commands share. */
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+
+static const char *step_words(const struct mthp_step *s, char *buf, size_t len)
+{
+	switch (s->kind) {
+	case MTHP_STEP_DISABLED:
+		return "order not enabled";
+	case MTHP_STEP_BELOW_THRESHOLD:
+		return "below threshold";
+	case MTHP_STEP_INVALID_NONE:
+		return "max_ptes_none is neither 0 nor HPAGE_PMD_NR-1: mTHP stops";
+	case MTHP_STEP_BAD_RESULT:
+		return "callback returned a non-result";
+	case MTHP_STEP_ATTEMPTED:
+		snprintf(buf, len, "attempted: %s",
+			 mthp_scan_result_name(s->result));
+		return buf;
+	}
+	return "?";
+}
+
+void print_steps(FILE *f, const struct mthp_step *steps, size_t n)
+{
+	char buf[96];
+
+	fprintf(f, "  %4s %6s %5s %9s  %s\n", "#", "offset", "order", "occ/need",
+		"what happened -> next");
+	for (size_t i = 0; i < n; i++) {
+		const struct mthp_step *s = &steps[i];
+		char occ[24] = "-";
+
+		if (s->kind == MTHP_STEP_ATTEMPTED ||
+		    s->kind == MTHP_STEP_BELOW_THRESHOLD ||
+		    s->kind == MTHP_STEP_BAD_RESULT)
+			snprintf(occ, sizeof(occ), "%u/%u", s->occupied,
+				 s->threshold);
+		fprintf(f, "  %4zu %6u %5u %9s  %s -> %s\n", i + 1, s->offset,
+			s->order, occ, step_words(s, buf, sizeof(buf)),
+			mthp_step_action_name(s->action));
+	}
+}
+
+void json_steps(struct json *j, const struct mthp_step *steps, size_t n)
+{
+	json_key(j, "steps");
+	json_begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		const struct mthp_step *s = &steps[i];
+
+		json_begin_object(j);
+		json_kuint(j, "offset", s->offset);
+		json_kuint(j, "order", s->order);
+		json_kstring(j, "kind", mthp_step_kind_name(s->kind));
+		json_kuint(j, "occupied", s->occupied);
+		json_kuint(j, "threshold", s->threshold);
+		if (s->kind == MTHP_STEP_ATTEMPTED)
+			json_kstring(j, "result", mthp_scan_result_name(s->result));
+		json_kstring(j, "action", mthp_step_action_name(s->action));
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static const struct {
+	int result;
+	const char *words;
+} phrases[] = {
+	{ MTHP_SCAN_SUCCEED, "collapsed" },
+	{ MTHP_SCAN_FAIL, "nothing was collapsed" },
+	{ MTHP_SCAN_NO_PTE_TABLE, "there is no page table here to collapse" },
+	{ MTHP_SCAN_PMD_MAPPED, "the range is already mapped by a PMD" },
+	{ MTHP_SCAN_EXCEED_NONE_PTE, "too many empty (none or zero-page) PTEs" },
+	{ MTHP_SCAN_EXCEED_SWAP_PTE, "too many swapped-out PTEs (an mTHP takes none)" },
+	{ MTHP_SCAN_EXCEED_SHARED_PTE, "too many shared pages (an mTHP takes none)" },
+	{ MTHP_SCAN_PTE_NON_PRESENT, "a PTE in the range is not present" },
+	{ MTHP_SCAN_PTE_UFFD_WP, "a PTE is userfaultfd write-protected" },
+	{ MTHP_SCAN_PTE_MAPPED_HUGEPAGE, "already backed by a folio this large" },
+	{ MTHP_SCAN_LACK_REFERENCED_PAGE, "too few recently used (young) pages" },
+	{ MTHP_SCAN_PAGE_NULL, "a PTE maps no normal page" },
+	{ MTHP_SCAN_PAGE_COUNT, "a page has unexpected extra references" },
+	{ MTHP_SCAN_PAGE_LRU, "a page is not on the LRU" },
+	{ MTHP_SCAN_PAGE_LOCK, "a page is locked" },
+	{ MTHP_SCAN_PAGE_ANON, "a page is not anonymous" },
+	{ MTHP_SCAN_PAGE_LAZYFREE, "a page is lazily freed (MADV_FREE)" },
+	{ MTHP_SCAN_VMA_CHECK, "no THP size is enabled for this VMA: not scanned" },
+	{ MTHP_SCAN_DEL_PAGE_LRU, "a page could not be isolated from the LRU" },
+	{ MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL, "the huge page could not be allocated" },
+	{ MTHP_SCAN_CGROUP_CHARGE_FAIL, "the memory cgroup charge failed" },
+	{ MTHP_SCAN_INVALID_PTES_NONE, "max_ptes_none is neither 0 nor HPAGE_PMD_NR-1" },
+};
+
+const char *result_words(int result)
+{
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (phrases[i].result == result)
+			return phrases[i].words;
+	return mthp_scan_result_name(result);
+}

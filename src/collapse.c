@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One simulated visit: scan, decide, and the collapse attempt the engine
+ * calls back (counterpart: collapse_huge_page() with its swap-in and
+ * isolate steps), over the mock page table. Statistics and trace events
+ * are recorded as the kernel's hugepages-<size>kB/stats/ and tracepoints.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models.h"
+#include "mthpcollapse/sim.h"
+
+struct sim {
+	struct mthp_scenario *s;
+	struct mthp_sim_result *r;
+	const struct mthp_model_desc *m;
+};
+
+static void event(struct sim *x, const struct mthp_event *ev)
+{
+	if (x->r->nevents < x->r->events_cap)
+		x->r->events[x->r->nevents++] = *ev;
+}
+
+static void stat_inc(struct sim *x, unsigned int order, enum mthp_stat st)
+{
+	x->r->stats[order][st]++;
+}
+
+static const struct mthp_fail_rule *find_fail(const struct mthp_scenario *s,
+					      const struct mthp_range *rg)
+{
+	for (size_t i = 0; i < s->nfails; i++)
+		if (s->fails[i].range.offset == rg->offset &&
+		    s->fails[i].range.order == rg->order)
+			return &s->fails[i];
+	return NULL;
+}
+
+/* Swap-in (only when the scan saw swap entries). */
+static int swapin(struct sim *x, const struct mthp_range *rg)
+{
+	struct mthp_scenario *s = x->s;
+	unsigned int n = 1u << rg->order, swapped = 0;
+	struct mthp_event ev = { .type = MTHP_EVENT_SWAPIN, .offset = rg->offset,
+				 .order = rg->order, .status = MTHP_SCAN_SUCCEED };
+
+	for (unsigned int i = rg->offset; i < rg->offset + n; i++) {
+		struct mthp_pte *p = &s->ptes[i];
+
+		if (p->kind != MTHP_PTE_SWAP)
+			continue;
+		if (rg->order != s->geometry.pmd_order) {
+			/* mTHP refuses swap: swapping in would add pages */
+			ev.status = MTHP_SCAN_EXCEED_SWAP_PTE;
+			stat_inc(x, rg->order, MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE);
+			break;
+		}
+		/* stays swapped in even if a later step fails */
+		*p = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT,
+					.flags = MTHP_PTE_YOUNG,
+					.folio_start = i };
+		swapped++;
+	}
+	ev.swapped_in = swapped;
+	event(x, &ev);
+	return ev.status;
+}
+
+/* Isolate the range's pages (counterpart: __collapse_huge_page_isolate()). */
+static int isolate(struct sim *x, const struct mthp_range *rg)
+{
+	struct mthp_scenario *s = x->s;
+	const struct mthp_geometry *g = &s->geometry;
+	bool khugepaged = s->mode == MTHP_MODE_KHUGEPAGED;
+	bool uffd = s->vma_flags & MTHP_VMA_UFFD;
+	bool pmd = rg->order == g->pmd_order;
+	unsigned int n = 1u << rg->order;
+	unsigned int allow_none, allow_shared;
+	struct mthp_event ev = { .type = MTHP_EVENT_ISOLATE, .offset = rg->offset,
+				 .order = rg->order, .status = MTHP_SCAN_SUCCEED };
+	bool invalid = false;
+
+	if (uffd)
+		allow_none = 0;
+	else if (!khugepaged)
+		allow_none = n;
+	else if (!mthp_none_allowance(x->m, g, rg->order, s->max_ptes_none,
+				      &allow_none, &invalid)) {
+		ev.status = x->m->isolate_invalid_none_result;
+		event(x, &ev);
+		return ev.status;
+	}
+	/* mTHP refuses shared pages: copying them would add pages */
+	allow_shared = !khugepaged ? n : pmd ? s->max_ptes_shared : 0;
+
+	for (unsigned int i = rg->offset; i < rg->offset + n; i++) {
+		const struct mthp_pte *p = &s->ptes[i];
+		int st = MTHP_SCAN_SUCCEED;
+
+		if (p->kind == MTHP_PTE_NONE || p->kind == MTHP_PTE_ZERO) {
+			if (++ev.none_or_zero > allow_none) {
+				st = MTHP_SCAN_EXCEED_NONE_PTE;
+				stat_inc(x, rg->order,
+					 MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE);
+			}
+		} else if (p->kind != MTHP_PTE_PRESENT) {
+			st = MTHP_SCAN_PTE_NON_PRESENT;
+		} else if (p->flags & MTHP_PTE_UFFD_WP) {
+			st = MTHP_SCAN_PTE_UFFD_WP;
+		} else if (p->flags & MTHP_PTE_NO_PAGE) {
+			st = MTHP_SCAN_PAGE_NULL;
+		} else if (khugepaged && (p->flags & MTHP_PTE_LAZYFREE)) {
+			st = MTHP_SCAN_PAGE_LAZYFREE;
+		} else if ((p->flags & MTHP_PTE_SHARED) &&
+			   ++ev.shared > allow_shared) {
+			st = MTHP_SCAN_EXCEED_SHARED_PTE;
+			stat_inc(x, rg->order,
+				 MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE);
+		} else if (!pmd && p->folio_order >= rg->order) {
+			st = MTHP_SCAN_PTE_MAPPED_HUGEPAGE;
+		} else if (p->flags & MTHP_PTE_LOCKED) {
+			st = MTHP_SCAN_PAGE_LOCK;
+		} else if (p->flags & MTHP_PTE_PINNED) {
+			st = MTHP_SCAN_PAGE_COUNT;
+		} else if (p->flags & MTHP_PTE_NOT_LRU) {
+			st = MTHP_SCAN_DEL_PAGE_LRU;
+		} else if (khugepaged && (p->flags & MTHP_PTE_YOUNG)) {
+			ev.referenced++;
+		}
+		if (st != MTHP_SCAN_SUCCEED) {
+			ev.status = st;
+			break;
+		}
+	}
+	/* each range needs a young PTE of its own */
+	if (ev.status == MTHP_SCAN_SUCCEED && khugepaged && !ev.referenced)
+		ev.status = MTHP_SCAN_LACK_REFERENCED_PAGE;
+	event(x, &ev);
+	return ev.status;
+}
+
+/* The range becomes one new exclusive, young folio of its order. */
+static void install(struct sim *x, const struct mthp_range *rg)
+{
+	struct mthp_scenario *s = x->s;
+
+	for (unsigned int i = rg->offset; i < rg->offset + (1u << rg->order); i++)
+		s->ptes[i] = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT,
+						.flags = MTHP_PTE_YOUNG,
+						.folio_order = (uint8_t)rg->order,
+						.folio_start = rg->offset };
+	if (rg->order == s->geometry.pmd_order)
+		s->pmd = MTHP_PMD_MAPPED;
+}
+
+/* The engine's callback (counterpart: collapse_huge_page()). */
+static int attempt(const struct mthp_range *rg, void *data)
+{
+	struct sim *x = data;
+	const struct mthp_fail_rule *f = find_fail(x->s, rg);
+	int st;
+
+	if (f && f->result == MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL) {
+		stat_inc(x, rg->order, MTHP_STAT_COLLAPSE_ALLOC_FAILED);
+		st = f->result;
+		goto out;
+	}
+	/* the allocation came first; any other injected failure is after */
+	stat_inc(x, rg->order, MTHP_STAT_COLLAPSE_ALLOC);
+	if (f) {
+		st = f->result;
+		goto out;
+	}
+	if (x->r->scan.unmapped) {
+		st = swapin(x, rg);
+		if (st != MTHP_SCAN_SUCCEED)
+			goto out;
+	}
+	st = isolate(x, rg);
+	if (st == MTHP_SCAN_SUCCEED)
+		install(x, rg);
+out:
+	event(x, &(struct mthp_event){ .type = MTHP_EVENT_COLLAPSE,
+				       .offset = rg->offset, .order = rg->order,
+				       .status = st });
+	return st;
+}
+
+MTHP_EXPORT int mthp_sim_result_init(struct mthp_sim_result *r,
+				     const struct mthp_geometry *g)
+{
+	size_t cap = mthp_collapse_max_steps(g);
+
+	memset(r, 0, sizeof(*r));
+	r->cap = cap;
+	r->events_cap = 1 + 3 * cap; /* scan, then swap-in, isolate, collapse */
+	r->steps = calloc(cap, sizeof(*r->steps));
+	r->attempts = calloc(cap, sizeof(*r->attempts));
+	r->collapses = calloc(cap, sizeof(*r->collapses));
+	r->events = calloc(r->events_cap, sizeof(*r->events));
+	if (!r->steps || !r->attempts || !r->collapses || !r->events) {
+		mthp_sim_result_free(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+MTHP_EXPORT void mthp_sim_result_free(struct mthp_sim_result *r)
+{
+	free(r->steps);
+	free(r->attempts);
+	free(r->collapses);
+	free(r->events);
+	r->steps = NULL;
+	r->attempts = NULL;
+	r->collapses = NULL;
+	r->events = NULL;
+}
+
+static void scan_stats(struct sim *x)
+{
+	unsigned int pmd = x->s->geometry.pmd_order;
+
+	switch (x->r->scan.result) {
+	case MTHP_SCAN_EXCEED_NONE_PTE:
+		stat_inc(x, pmd, MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE);
+		break;
+	case MTHP_SCAN_EXCEED_SWAP_PTE:
+		stat_inc(x, pmd, MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE);
+		break;
+	case MTHP_SCAN_EXCEED_SHARED_PTE:
+		stat_inc(x, pmd, MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE);
+		break;
+	default:
+		break;
+	}
+}
+
+MTHP_EXPORT int mthp_simulate(struct mthp_scenario *s,
+			      struct mthp_sim_result *r)
+{
+	const struct mthp_geometry *g = &s->geometry;
+	unsigned long bitmap[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)]; /* 4 KiB */
+	struct sim x = { .s = s, .r = r, .m = mthp_model_desc(s->model) };
+
+	if (!x.m || !s->ptes || !r->steps || r->cap < mthp_collapse_max_steps(g) ||
+	    s->max_ptes_none >= g->pmd_nr || s->max_ptes_swap >= g->pmd_nr ||
+	    s->max_ptes_shared >= g->pmd_nr)
+		return -EINVAL;
+	r->nattempts = r->ncollapses = r->nevents = 0;
+	memset(&r->engine, 0, sizeof(r->engine));
+	r->enabled_orders = mthp_enabled_orders(g, s->model, s->mode, &s->thp,
+						s->vma_flags);
+	int e = mthp_scan(s, r->enabled_orders, bitmap, &r->scan);
+
+	if (e)
+		return e;
+	if (r->scan.ran)
+		event(&x, &(struct mthp_event){
+			.type = MTHP_EVENT_SCAN, .order = g->pmd_order,
+			.status = r->scan.result,
+			.referenced = r->scan.referenced,
+			.none_or_zero = r->scan.none_or_zero,
+			.unmapped = r->scan.unmapped, .shared = r->scan.shared });
+	scan_stats(&x);
+	r->result = r->scan.result;
+	if (r->scan.result != MTHP_SCAN_SUCCEED)
+		return 0;
+
+	struct mthp_collapse_opts o = {
+		.sz = sizeof(o),
+		.model = s->model,
+		.mode = s->mode,
+		.orders = r->enabled_orders,
+		.max_ptes_none = s->max_ptes_none,
+		.unmapped = r->scan.unmapped,
+		.uffd = s->vma_flags & MTHP_VMA_UFFD,
+		.collapse = attempt,
+		.data = &x,
+		.steps = r->steps,
+		.steps_cap = r->cap,
+	};
+
+	e = mthp_collapse(g, bitmap, &o, &r->engine);
+	if (e)
+		return e;
+	for (size_t i = 0; i < r->engine.nsteps && i < r->cap; i++) {
+		const struct mthp_step *st = &r->steps[i];
+
+		if (st->kind != MTHP_STEP_ATTEMPTED)
+			continue;
+		r->attempts[r->nattempts++] = (struct mthp_attempt){
+			st->offset, st->order, st->occupied, st->result };
+		if (st->result == MTHP_SCAN_SUCCEED)
+			r->collapses[r->ncollapses++] =
+				(struct mthp_range){ st->offset, st->order };
+	}
+	r->result = r->engine.result;
+	return 0;
+}
+
+static const char *const event_names[] = {
+	[MTHP_EVENT_SCAN] = "mm_khugepaged_scan_pmd",
+	[MTHP_EVENT_COLLAPSE] = "mm_collapse_huge_page",
+	[MTHP_EVENT_SWAPIN] = "mm_collapse_huge_page_swapin",
+	[MTHP_EVENT_ISOLATE] = "mm_collapse_huge_page_isolate",
+};
+
+MTHP_EXPORT const char *mthp_event_name(enum mthp_event_type t)
+{
+	return (unsigned int)t < MTHP_ARRAY_SIZE(event_names) ? event_names[t]
+							       : NULL;
+}
+
+static const char *const stat_names[] = {
+	[MTHP_STAT_COLLAPSE_ALLOC] = "collapse_alloc",
+	[MTHP_STAT_COLLAPSE_ALLOC_FAILED] = "collapse_alloc_failed",
+	[MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE] = "collapse_exceed_none_pte",
+	[MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE] = "collapse_exceed_swap_pte",
+	[MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE] = "collapse_exceed_shared_pte",
+};
+
+MTHP_EXPORT const char *mthp_stat_name(enum mthp_stat s)
+{
+	return (unsigned int)s < MTHP_ARRAY_SIZE(stat_names) ? stat_names[s]
+							      : NULL;
+}

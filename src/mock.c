@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+/* The mock page table: one PMD range's PTEs and the folios they map. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "mthpcollapse/sim.h"
+
+MTHP_EXPORT int mthp_scenario_init(struct mthp_scenario *s,
+				   const struct mthp_geometry *g)
+{
+	memset(s, 0, sizeof(*s));
+	s->geometry = *g;
+	s->model = MTHP_MODEL_DEFAULT;
+	s->mode = MTHP_MODE_KHUGEPAGED;
+	s->max_ptes_none = mthp_default_max_ptes_none(g);
+	s->max_ptes_swap = mthp_default_max_ptes_swap(g);
+	s->max_ptes_shared = mthp_default_max_ptes_shared(g);
+	mthp_thp_settings_default(&s->thp, g);
+	s->pmd = MTHP_PMD_TABLE;
+	s->ptes = calloc(g->pmd_nr, sizeof(*s->ptes));
+	if (!s->ptes)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < g->pmd_nr; i++)
+		s->ptes[i].folio_start = i;
+	return 0;
+}
+
+MTHP_EXPORT void mthp_scenario_free(struct mthp_scenario *s)
+{
+	free(s->ptes);
+	s->ptes = NULL;
+}
+
+MTHP_EXPORT int mthp_scenario_set_folio(struct mthp_scenario *s,
+					unsigned int start, unsigned int order)
+{
+	const struct mthp_geometry *g = &s->geometry;
+
+	if (order > g->pmd_order || start >= g->pmd_nr ||
+	    start & ((1u << order) - 1))
+		return -EINVAL;
+	for (unsigned int i = start; i < start + (1u << order); i++) {
+		struct mthp_pte *p = &s->ptes[i];
+
+		if (p->kind != MTHP_PTE_PRESENT)
+			continue; /* a none or swap PTE does not map it */
+		p->folio_start = start;
+		p->folio_order = (uint8_t)order;
+	}
+	return 0;
+}
+
+MTHP_EXPORT unsigned int mthp_scenario_present(const struct mthp_scenario *s)
+{
+	unsigned int n = 0;
+
+	if (s->pmd == MTHP_PMD_MAPPED)
+		return s->geometry.pmd_nr;
+	if (s->pmd == MTHP_PMD_NONE)
+		return 0;
+	for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
+		n += s->ptes[i].kind == MTHP_PTE_PRESENT &&
+		     !(s->ptes[i].flags & MTHP_PTE_NOT_ANON);
+	return n;
+}
+
+/* The format's state characters; the first match wins when drawing. */
+static const struct {
+	char c;
+	uint8_t kind;
+	uint16_t flags;
+} states[] = {
+	{ '.', MTHP_PTE_NONE, 0 },
+	{ 'z', MTHP_PTE_ZERO, 0 },
+	{ 'P', MTHP_PTE_PRESENT, MTHP_PTE_YOUNG },
+	{ 'p', MTHP_PTE_PRESENT, 0 },
+	{ 'S', MTHP_PTE_PRESENT, MTHP_PTE_SHARED | MTHP_PTE_YOUNG },
+	{ 's', MTHP_PTE_PRESENT, MTHP_PTE_SHARED },
+	{ 'w', MTHP_PTE_SWAP, 0 },
+	{ 'W', MTHP_PTE_SWAP, MTHP_PTE_UFFD_WP },
+	{ 'm', MTHP_PTE_NON_SWAP, 0 },
+	{ 'u', MTHP_PTE_PRESENT, MTHP_PTE_UFFD_WP | MTHP_PTE_YOUNG },
+	{ 'n', MTHP_PTE_PRESENT, MTHP_PTE_NO_PAGE | MTHP_PTE_YOUNG },
+	{ 'L', MTHP_PTE_PRESENT, MTHP_PTE_LOCKED | MTHP_PTE_YOUNG },
+	{ 'c', MTHP_PTE_PRESENT, MTHP_PTE_PINNED | MTHP_PTE_YOUNG },
+	{ 'r', MTHP_PTE_PRESENT, MTHP_PTE_NOT_LRU | MTHP_PTE_YOUNG },
+	{ 'f', MTHP_PTE_PRESENT, MTHP_PTE_LAZYFREE | MTHP_PTE_YOUNG },
+	{ 'a', MTHP_PTE_PRESENT, MTHP_PTE_NOT_ANON | MTHP_PTE_YOUNG },
+};
+
+int mthp_pte_from_char(char c, struct mthp_pte *pte)
+{
+	for (size_t i = 0; i < MTHP_ARRAY_SIZE(states); i++) {
+		if (states[i].c == c) {
+			pte->kind = states[i].kind;
+			pte->flags = states[i].flags;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+MTHP_EXPORT char mthp_pte_state_char(const struct mthp_pte *pte)
+{
+	for (size_t i = 0; i < MTHP_ARRAY_SIZE(states); i++)
+		if (states[i].kind == pte->kind && states[i].flags == pte->flags)
+			return states[i].c;
+	return '?'; /* a combination the format has no letter for */
+}
