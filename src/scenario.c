@@ -493,6 +493,8 @@ static int parse_folios(struct parser *p, unsigned int *owner_line)
 			     g->pmd_order, &start, &order, &end);
 		if (r)
 			return r;
+		while (end < e->vlen && is_space(e->val[end]))
+			end++;
 		if (end != e->vlen)
 			return perr(p, e->line, e->vcol + (unsigned int)end,
 				    "folio: unexpected text after START ORDER");

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/* Scenario files: every key, and every error with its line and column. */
+#include "testlib.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "mthpcollapse/sim.h"
+
+static int parse(const char *text, struct mthp_scenario *s,
+		 struct mthp_parse_error *e)
+{
+	return mthp_scenario_parse(text, strlen(text), NULL, s, e);
+}
+
+static void every_key(void **state)
+{
+	struct mthp_scenario s;
+	struct mthp_parse_error e;
+	const char *text =
+		"# a comment line\n"
+		"geometry = ppc64-radix-64k\n"
+		"model = v19-swapfix   # trailing comment\n"
+		"mode = madvise\n"
+		"max_ptes_none = 0\n"
+		"max_ptes_swap = 3\n"
+		"\tmax_ptes_shared=7\r\n"
+		"enabled = madvise\n"
+		"order.2 = always\n"
+		"order.4 = inherit\n"
+		"order.5 = never\n"
+		"vma = hugepage uffd\n"
+		"\n"
+		"ptes = . z P p S s w W m u n L c r f a *16 PPPP.... P*8\n"
+		"folio = 8 3\n"
+		"fail = 0:5 SCAN_ALLOC_HUGE_PAGE_FAIL\n"
+		"fail = 16:4 PAGE_LOCK\n"
+		"pmd = table\n";
+
+	/* "*16" alone has no state: an error; fix the map and retry */
+	assert_int_equal(parse(text, &s, &e), -EINVAL);
+	assert_int_equal(e.line, 14);
+	mthp_scenario_free(&s);
+	text = "geometry = ppc64-radix-64k\n"
+	       "model = v19-swapfix   # trailing comment\n"
+	       "mode = madvise\n"
+	       "max_ptes_none = 0\n"
+	       "max_ptes_swap = 3\n"
+	       "\tmax_ptes_shared=7\r\n"
+	       "enabled = madvise\n"
+	       "order.2 = always\n"
+	       "order.4 = inherit\n"
+	       "order.5 = never\n"
+	       "vma = hugepage uffd\n"
+	       "ptes = . z P p S s w W m u n L c r f a PPPP.... P*8\n"
+	       "folio = 16 3\n"
+	       "fail = 0:5 SCAN_ALLOC_HUGE_PAGE_FAIL\n"
+	       "fail = 16:4 PAGE_LOCK\n"
+	       "pmd = table\n";
+	assert_int_equal(parse(text, &s, &e), 0);
+	assert_string_equal(s.geometry.name, "ppc64-radix-64k");
+	assert_int_equal(s.model, MTHP_MODEL_V19_SWAPFIX);
+	assert_int_equal(s.mode, MTHP_MODE_MADVISE);
+	assert_int_equal(s.max_ptes_none, 0);
+	assert_int_equal(s.max_ptes_swap, 3);
+	assert_int_equal(s.max_ptes_shared, 7);
+	assert_int_equal(s.thp.enabled, MTHP_THP_MADVISE);
+	assert_int_equal(s.thp.order[2], MTHP_THP_ALWAYS);
+	assert_int_equal(s.thp.order[3], MTHP_THP_NEVER);
+	assert_int_equal(s.thp.order[4], MTHP_THP_INHERIT);
+	assert_int_equal(s.thp.order[5], MTHP_THP_NEVER);
+	assert_int_equal(s.vma_flags, MTHP_VMA_HUGEPAGE | MTHP_VMA_UFFD);
+	assert_int_equal(s.pmd, MTHP_PMD_TABLE);
+	/* the states, in the order written */
+	const char *want = ".zPpSswWmunLcrfaPPPP....PPPPPPPP";
+
+	for (unsigned int i = 0; i < 32; i++)
+		assert_int_equal(mthp_pte_state_char(&s.ptes[i]), want[i]);
+	assert_int_equal(s.ptes[6].kind, MTHP_PTE_SWAP);
+	assert_int_equal(s.ptes[8].kind, MTHP_PTE_NON_SWAP);
+	assert_int_equal(s.ptes[3].flags, 0); /* p: present, not young */
+	assert_int_equal(s.ptes[4].flags, MTHP_PTE_SHARED | MTHP_PTE_YOUNG);
+	/* folio 16 3 covers 16..23: the present ones map it */
+	assert_int_equal(s.ptes[16].folio_order, 3);
+	assert_int_equal(s.ptes[19].folio_start, 16);
+	assert_int_equal(s.ptes[20].folio_order, 0); /* '.' maps nothing */
+	assert_int_equal(s.ptes[24].folio_order, 0);
+	assert_int_equal(s.nfails, 2);
+	assert_int_equal(s.fails[0].range.offset, 0);
+	assert_int_equal(s.fails[0].range.order, 5);
+	assert_int_equal(s.fails[0].result, MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL);
+	assert_int_equal(s.fails[1].result, MTHP_SCAN_PAGE_LOCK);
+	mthp_scenario_free(&s);
+}
+
+static void defaults(void **state)
+{
+	struct mthp_scenario s;
+
+	assert_int_equal(parse("ptes = P*512", &s, NULL), 0);
+	assert_string_equal(s.geometry.name, "x86_64");
+	assert_int_equal(s.model, MTHP_MODEL_V15);
+	assert_int_equal(s.mode, MTHP_MODE_KHUGEPAGED);
+	assert_int_equal(s.max_ptes_none, 511);
+	assert_int_equal(s.max_ptes_swap, 64);
+	assert_int_equal(s.max_ptes_shared, 256);
+	assert_int_equal(s.thp.enabled, MTHP_THP_ALWAYS);
+	assert_int_equal(s.thp.order[9], MTHP_THP_INHERIT);
+	assert_int_equal(s.thp.order[2], MTHP_THP_NEVER);
+	assert_int_equal(s.vma_flags, 0);
+	assert_int_equal(s.nfails, 0);
+	mthp_scenario_free(&s);
+	/* no table: the map may be left out */
+	assert_int_equal(parse("pmd = none", &s, NULL), 0);
+	assert_int_equal(s.pmd, MTHP_PMD_NONE);
+	mthp_scenario_free(&s);
+	assert_int_equal(parse("pmd = mapped\nvma = none", &s, NULL), 0);
+	assert_int_equal(s.pmd, MTHP_PMD_MAPPED);
+	mthp_scenario_free(&s);
+}
+
+static void geometry_override(void **state)
+{
+	struct mthp_scenario s;
+	struct mthp_parse_error e;
+	struct mthp_geometry g = geo("s390x");
+
+	const char *text = "geometry = x86_64\nptes = P*256";
+
+	assert_int_equal(mthp_scenario_parse(text, strlen(text), &g, &s, &e), 0);
+	assert_string_equal(s.geometry.name, "s390x");
+	assert_int_equal(s.max_ptes_swap, 32);
+	mthp_scenario_free(&s);
+}
+
+static const struct {
+	const char *text;
+	unsigned int line, col;
+	const char *needle;
+} bad[] = {
+	{ "geometry = vax\nptes = P*512", 1, 12, "unknown geometry 'vax'" },
+	{ "geometry = ppc64-hash-4k\nptes = P*256", 1, 12, "no transparent huge pages" },
+	{ "geometry = custom:12:24:32", 1, 12, "24 is not a power of two" },
+	{ "ptes = P*512\nfoo = 1", 2, 1, "unknown key 'foo'" },
+	{ "ptes = P*512\nModel = v15", 2, 1, "unknown key 'Model'" },
+	{ "model = v15\nmodel = v19\nptes = P*512", 2, 1,
+	  "duplicate key 'model' (first set on line 1)" },
+	{ "ptes = P*512\nptes = P*512", 2, 1, "duplicate key 'ptes'" },
+	{ "ptes P*512", 1, 6, "expected '=' after key 'ptes'" },
+	{ "  = 5", 1, 3, "expected a key" },
+	{ "model =\nptes = P*512", 1, 8, "key 'model' has no value" },
+	{ "model = v20\nptes = P*512", 1, 9, "model: unknown value 'v20'" },
+	{ "mode = both\nptes = P*512", 1, 8, "mode: unknown value 'both'" },
+	{ "enabled = inherit\nptes = P*512", 1, 11, "enabled: unknown value" },
+	{ "pmd = maybe\nptes = P*512", 1, 7, "pmd: unknown value" },
+	{ "ptes = P*511", 1, 8, "the map has 511 PTEs; x86_64 has 512" },
+	{ "ptes = P*500 .*13", 1, 14, "runs past the 512 PTEs" },
+	{ "ptes = P*511 Q", 1, 14, "unknown PTE state 'Q'" },
+	{ "ptes = P*510 PQ", 1, 15, "unknown PTE state 'Q'" },
+	{ "ptes = P*abc", 1, 10, "count 'abc' is not a number" },
+	{ "ptes = P*0 P*512", 1, 10, "count 0 is out of range (1..512)" },
+	{ "ptes = P*99999999999999999999", 1, 10, "out of range" },
+	{ "ptes = P* P*512", 1, 10, "count is missing" },
+	{ "ptes = PP*4 P*508", 1, 8, "a count follows a single state" },
+	{ "ptes = P*-4", 1, 10, "is not a number" },
+	{ "max_ptes_none = -1\nptes = P*512", 1, 17, "max_ptes_none '-1' is not a number" },
+	{ "max_ptes_none = 512\nptes = P*512", 1, 17, "out of range (0..511)" },
+	{ "max_ptes_swap = 1e3\nptes = P*512", 1, 17, "is not a number" },
+	{ "order.12 = always\nptes = P*512", 1, 7, "order '12' is out of range (2..9)" },
+	{ "order.1 = always\nptes = P*512", 1, 7, "order 1 is out of range (2..9)" },
+	{ "order.x = always\nptes = P*512", 1, 7, "order 'x' is not a number" },
+	{ "order.3 = sometimes\nptes = P*512", 1, 11, "order.3: unknown value" },
+	{ "vma = hugepage bogus\nptes = P*512", 1, 16, "vma: unknown flag 'bogus'" },
+	{ "ptes = P*512\nfolio = 3 2", 2, 9, "START 3 is not a multiple of 2^2" },
+	{ "ptes = P*512\nfolio = 0 4\nfolio = 8 3", 3, 9,
+	  "overlaps the folio on line 2 (PTE 8)" },
+	{ "ptes = P*512\nfolio = 0 10", 2, 11, "ORDER '10' is out of range (0..9)" },
+	{ "ptes = P*512\nfolio = 0", 2, 9, "folio: '0' is not START ORDER" },
+	{ "ptes = P*512\nfolio = 0 2 7", 2, 13, "unexpected text" },
+	{ "ptes = P*512\nfolio = 600 2", 2, 9, "START '600' is out of range" },
+	{ "ptes = P*512\nfail = 0:9 SCAN_NOPE", 2, 12, "unknown result 'SCAN_NOPE'" },
+	{ "ptes = P*512\nfail = 4:3 SCAN_FAIL", 2, 8, "OFFSET 4 is not aligned to order 3" },
+	{ "ptes = P*512\nfail = 0:9", 2, 11, "missing RESULT" },
+	{ "ptes = P*512\nfail = 0 9 SCAN_FAIL", 2, 8, "is not OFFSET:ORDER" },
+	{ "ptes = P*512\nfail = 0:1 SCAN_FAIL", 2, 10, "ORDER 1 is out of range (2..9)" },
+	{ "model = v15", 0, 0, "missing required key 'ptes'" },
+	{ "\xff\xfe = 3", 1, 1, "expected a key, found '\\xff\\xfe = 3'" },
+};
+
+static void errors_located(void **state)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mthp_scenario s;
+		struct mthp_parse_error e;
+
+		assert_int_equal(parse(bad[i].text, &s, &e), -EINVAL);
+		if (e.line != bad[i].line || e.col != bad[i].col ||
+		    !strstr(e.msg, bad[i].needle))
+			fail_msg("case %zu: got %u:%u '%s', want %u:%u '%s'", i,
+				 e.line, e.col, e.msg, bad[i].line, bad[i].col,
+				 bad[i].needle);
+		mthp_scenario_free(&s);
+	}
+}
+
+static void limits(void **state)
+{
+	struct mthp_scenario s;
+	struct mthp_parse_error e;
+	char nul[] = "ptes = P*512\nmodel = v1\0x";
+
+	assert_int_equal(mthp_scenario_parse(nul, sizeof(nul) - 1, NULL, &s, &e),
+			 -EINVAL);
+	assert_int_equal(e.line, 2);
+	assert_int_equal(e.col, 11);
+	assert_non_null(strstr(e.msg, "NUL byte"));
+	mthp_scenario_free(&s);
+
+	size_t big = MTHP_SCENARIO_MAX_LINE + 10;
+	char *t = malloc(big + 1);
+
+	assert_non_null(t);
+	memset(t, ' ', big);
+	t[big] = 0;
+	assert_int_equal(mthp_scenario_parse(t, big, NULL, &s, &e), -EINVAL);
+	assert_int_equal(e.line, 1);
+	assert_non_null(strstr(e.msg, "longer than"));
+	mthp_scenario_free(&s);
+	free(t);
+
+	big = MTHP_SCENARIO_MAX_BYTES + 1;
+	t = calloc(big, 1);
+	assert_non_null(t);
+	assert_int_equal(mthp_scenario_parse(t, big, NULL, &s, &e), -EINVAL);
+	assert_int_equal(e.line, 0);
+	assert_non_null(strstr(e.msg, "limit"));
+	mthp_scenario_free(&s);
+	free(t);
+
+	/* not NUL-terminated: the parser reads only len bytes */
+	char raw[12];
+
+	memcpy(raw, "pmd = none\n#", 12);
+	assert_int_equal(mthp_scenario_parse(raw, 12, NULL, &s, &e), 0);
+	mthp_scenario_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_key),
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(geometry_override),
+		cmocka_unit_test(errors_located),
+		cmocka_unit_test(limits),
+	};
+
+	return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
+}
