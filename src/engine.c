@@ -160,6 +160,8 @@ static enum mthp_step_action examine(struct engine *e, unsigned int offset,
 	unsigned int size = 1u << order;
 
 	st.threshold = allow >= size ? 0 : size - allow;
+	st.threshold -= st.threshold < e->m->threshold_slack ? st.threshold
+							      : e->m->threshold_slack;
 	st.occupied = mthp_pte_count_present(e->bitmap, offset, order);
 	if (order == g->pmd_order && e->m->unmapped_occupied_at_pmd &&
 	    e->o->mode == MTHP_MODE_KHUGEPAGED)

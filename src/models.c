@@ -15,7 +15,7 @@
 #define LIST_A (TRY_LOWER_COMMON | R(PAGE_LRU))
 #define LIST_B (TRY_LOWER_COMMON | R(PAGE_LAZYFREE))
 
-static const struct mthp_model_desc models[MTHP_MODEL_COUNT] = {
+static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 	[MTHP_MODEL_BASELINE] = {
 		.name = "baseline",
 		.summary = "mainline before the series: one PMD attempt",
@@ -135,11 +135,28 @@ static const struct mthp_model_desc models[MTHP_MODEL_COUNT] = {
 		.scan_none = MTHP_SCAN_NONE_V16,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
 	},
+#ifdef MTHP_TESTING
+	[MTHP_MODEL_TEST_BROKEN] = {
+		.name = "v19-broken",
+		.summary = "TEST ONLY: v19 with a threshold one PTE too lenient",
+		.search = MTHP_SEARCH_WALK,
+		.sub_pmd = true,
+		.invalid_none = MTHP_INVALID_NONE_ZERO,
+		.madvise = MTHP_MADV_PMD_NR,
+		.stack = MTHP_STACK_NONE,
+		.split = MTHP_SPLIT_LOWER_ENABLED,
+		.try_lower = LIST_B,
+		.run = MTHP_RUN_WALK,
+		.scan_none = MTHP_SCAN_NONE_V16,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.threshold_slack = 1,
+	},
+#endif
 };
 
 const struct mthp_model_desc *mthp_model_desc(enum mthp_model m)
 {
-	return (unsigned int)m < MTHP_MODEL_COUNT ? &models[m] : NULL;
+	return (unsigned int)m < MTHP_MODEL_TABLE_SIZE ? &models[m] : NULL;
 }
 
 MTHP_EXPORT const char *mthp_model_name(enum mthp_model m)
@@ -158,7 +175,7 @@ MTHP_EXPORT const char *mthp_model_summary(enum mthp_model m)
 
 MTHP_EXPORT int mthp_model_from_name(const char *name, enum mthp_model *out)
 {
-	for (int m = 0; name && m < MTHP_MODEL_COUNT; m++) {
+	for (int m = 0; name && m < MTHP_MODEL_TABLE_SIZE; m++) {
 		if (!strcmp(name, models[m].name)) {
 			*out = (enum mthp_model)m;
 			return 0;

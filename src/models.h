@@ -69,7 +69,18 @@ struct mthp_model_desc {
 	enum mthp_scan_none_rule scan_none;
 	bool scan_uffd_fails_at_none;
 	int isolate_invalid_none_result; /* when the allowance says stop */
+	/* tests only: attempt with this many occupied PTEs fewer than the
+	 * threshold asks, a deliberate bug the oracle tools must catch */
+	unsigned int threshold_slack;
 };
+
+#ifdef MTHP_TESTING
+/* A deliberately broken model, built into the test binaries only. */
+#define MTHP_MODEL_TEST_BROKEN ((enum mthp_model)MTHP_MODEL_COUNT)
+#define MTHP_MODEL_TABLE_SIZE (MTHP_MODEL_COUNT + 1)
+#else
+#define MTHP_MODEL_TABLE_SIZE MTHP_MODEL_COUNT
+#endif
 
 const struct mthp_model_desc *mthp_model_desc(enum mthp_model m);
 

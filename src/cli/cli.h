@@ -43,6 +43,10 @@ void json_steps(struct json *j, const struct mthp_step *steps, size_t n);
 const char *result_words(int result);
 
 int cmd_run(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_rounds(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Scenario loading shared by run and the commands that replay scenarios. */
 #include <getopt.h>

@@ -23,6 +23,7 @@ struct decide {
 	struct mthp_collapse_opts o;
 	struct fail_rule fails[MAX_FAILS];
 	size_t nfails;
+	int otherwise; /* what attempts no --fail rule names return */
 	unsigned long *map;
 	char *cells; /* one character per PTE, for the drawing */
 };
@@ -46,8 +47,8 @@ static void usage_decide(FILE *f)
 "  --unmapped N         swap PTEs the scan saw (counted by v19-swapfix, baseline)\n"
 "  --uffd               the VMA is armed for userfaultfd\n"
 "  --fail OFF:ORDER:RESULT\n"
-"                       the attempt at (OFF, ORDER) returns RESULT (repeatable);\n"
-"                       every other attempt succeeds\n"
+"                       the attempt at (OFF, ORDER) returns RESULT (repeatable)\n"
+"  --all-fail RESULT    every other attempt returns RESULT (default: they succeed)\n"
 "  --json               print JSON instead of the readable report\n");
 }
 
@@ -172,7 +173,7 @@ static int decide_cb(const struct mthp_range *r, void *data)
 		if (d->fails[i].range.offset == r->offset &&
 		    d->fails[i].range.order == r->order)
 			return d->fails[i].result;
-	return MTHP_SCAN_SUCCEED;
+	return d->otherwise;
 }
 
 static void print_text(const struct decide *d, const struct mthp_step *steps,
@@ -290,7 +291,7 @@ static void print_json(const struct decide *d, const struct mthp_step *steps,
 int cmd_decide(int argc, char **argv)
 {
 	enum { O_GEOMETRY = 256, O_MODEL, O_MODE, O_NONE, O_ORDERS, O_UNMAPPED,
-	       O_UFFD, O_FAIL, O_JSON, O_HELP };
+	       O_UFFD, O_FAIL, O_ALL_FAIL, O_JSON, O_HELP };
 	static const struct option longopts[] = {
 		{ "geometry", required_argument, NULL, O_GEOMETRY },
 		{ "model", required_argument, NULL, O_MODEL },
@@ -300,6 +301,7 @@ int cmd_decide(int argc, char **argv)
 		{ "unmapped", required_argument, NULL, O_UNMAPPED },
 		{ "uffd", no_argument, NULL, O_UFFD },
 		{ "fail", required_argument, NULL, O_FAIL },
+		{ "all-fail", required_argument, NULL, O_ALL_FAIL },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -314,6 +316,7 @@ int cmd_decide(int argc, char **argv)
 
 	d.o.sz = sizeof(d.o);
 	d.o.model = MTHP_MODEL_DEFAULT;
+	d.otherwise = MTHP_SCAN_SUCCEED;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_GEOMETRY: geometry = optarg; break;
@@ -327,6 +330,9 @@ int cmd_decide(int argc, char **argv)
 			if (nfails == MAX_FAILS)
 				errx(EXIT_INPUT, "--fail: at most %d rules", MAX_FAILS);
 			fails[nfails++] = optarg;
+			break;
+		case O_ALL_FAIL:
+			d.otherwise = cli_result("--all-fail", optarg);
 			break;
 		case O_JSON: json = true; break;
 		case O_HELP: usage_decide(stdout); return 0;

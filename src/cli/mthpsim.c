@@ -17,6 +17,10 @@ static void usage(FILE *f)
 "commands:\n"
 "  run FILE         simulate one khugepaged visit of a scenario file\n"
 "  decide MAP       run the decision engine on an occupancy map\n"
+"  diff             compare models over scenarios (files or --random N)\n"
+"  verify           check the engine's claims and invariants\n"
+"  rounds FILE      repeat visits until nothing changes (creep)\n"
+"  report           write the findings report (docs/FINDINGS.md)\n"
 "  geometries       list the page-table geometries, with stack figures\n"
 "  models           list the kernel models\n"
 "\n"
@@ -120,6 +124,10 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "run", cmd_run },
 		{ "decide", cmd_decide },
+		{ "diff", cmd_diff },
+		{ "verify", cmd_verify },
+		{ "rounds", cmd_rounds },
+		{ "report", cmd_report },
 		{ "geometries", cmd_geometries },
 		{ "models", cmd_models },
 	};

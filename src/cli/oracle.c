@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: MIT
+/* Random scenarios and per-model runs, for the oracle commands. */
+#include <err.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "oracle.h"
+
+uint64_t rng_next(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+unsigned int rng_below(struct rng *r, unsigned int n)
+{
+	return n ? (unsigned int)(rng_next(r) % n) : 0;
+}
+
+struct out {
+	char *p;
+	size_t left;
+};
+
+static void put(struct out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(o->p, o->left, fmt, ap);
+
+	va_end(ap);
+	if (n < 0 || (size_t)n >= o->left)
+		errx(1, "internal error: generated scenario too long");
+	o->p += n;
+	o->left -= (size_t)n;
+}
+
+/* A PTE state, weighted toward what real tables hold. */
+static char pick_state(struct rng *r)
+{
+	static const struct {
+		char c;
+		unsigned int weight;
+	} w[] = {
+		{ 'P', 380 }, { 'p', 120 }, { '.', 320 }, { 'z', 20 },
+		{ 'w', 60 },  { 'S', 50 },  { 's', 20 },  { 'm', 5 },
+		{ 'f', 5 },   { 'L', 4 },   { 'c', 4 },   { 'r', 4 },
+		{ 'u', 3 },   { 'n', 3 },   { 'W', 1 },   { 'a', 1 },
+	};
+	unsigned int total = 0, x;
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		total += w[i].weight;
+	x = rng_below(r, total);
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
+		if (x < w[i].weight)
+			return w[i].c;
+		x -= w[i].weight;
+	}
+	return 'P';
+}
+
+void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
+		  size_t len)
+{
+	static const int fails[] = {
+		MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL, MTHP_SCAN_CGROUP_CHARGE_FAIL,
+		MTHP_SCAN_PAGE_LRU, MTHP_SCAN_PAGE_LAZYFREE,
+		MTHP_SCAN_EXCEED_NONE_PTE, MTHP_SCAN_PAGE_LOCK,
+		MTHP_SCAN_DEL_PAGE_LRU, MTHP_SCAN_PAGE_COUNT,
+	};
+	struct out o = { buf, len };
+	unsigned int nr = g->pmd_nr, x;
+
+	put(&o, "geometry = %s\n", g->name);
+	x = rng_below(r, 10);
+	put(&o, "max_ptes_none = %u\n",
+	    x < 4 ? 0 : x < 8 ? nr - 1 : 1 + rng_below(r, nr - 2));
+	if (rng_below(r, 4) == 0)
+		put(&o, "max_ptes_swap = %u\n", rng_below(r, nr / 4));
+	if (rng_below(r, 4) == 0)
+		put(&o, "max_ptes_shared = %u\n", rng_below(r, nr / 2));
+	if (rng_below(r, 10) == 0)
+		put(&o, "mode = madvise\n");
+	if (rng_below(r, 10) == 0)
+		put(&o, "vma = uffd\n");
+	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++) {
+		x = rng_below(r, 3);
+		if (k == g->pmd_order)
+			put(&o, "order.%u = %s\n", k, x ? "inherit" : "never");
+		else if (x)
+			put(&o, "order.%u = always\n", k);
+	}
+	/* runs of one state; lengths to a sixteenth of the table */
+	put(&o, "ptes =");
+	for (unsigned int pos = 0; pos < nr;) {
+		unsigned int n = 1 + rng_below(r, nr / 16 + 1);
+
+		if (n > nr - pos)
+			n = nr - pos;
+		put(&o, " %c*%u", pick_state(r), n);
+		pos += n;
+	}
+	put(&o, "\n");
+	/* existing large folios, naturally aligned, not overlapping */
+	x = rng_below(r, 3);
+	for (unsigned int i = 0, last_end = 0; i < x; i++) {
+		unsigned int order = MTHP_MIN_ORDER + rng_below(r, g->pmd_order - MTHP_MIN_ORDER);
+		unsigned int size = 1u << order;
+		unsigned int start = (last_end + size - 1) / size * size +
+				     size * rng_below(r, 4);
+
+		if (start + size > nr)
+			break;
+		put(&o, "folio = %u %u\n", start, order);
+		last_end = start + size;
+	}
+	x = rng_below(r, 4);
+	for (unsigned int i = 0; i < x; i++) {
+		unsigned int order = MTHP_MIN_ORDER +
+				     rng_below(r, g->pmd_order - MTHP_MIN_ORDER + 1);
+		unsigned int off = rng_below(r, nr >> order) << order;
+
+		put(&o, "fail = %u:%u %s\n", off, order,
+		    mthp_scan_result_name(fails[rng_below(r, sizeof(fails) / sizeof(fails[0]))]));
+	}
+}
+
+void run_model(const struct mthp_scenario *s, enum mthp_model m,
+	       struct mthp_sim_result *r, struct outcome *out)
+{
+	struct mthp_scenario copy;
+
+	scenario_copy(&copy, s);
+	copy.model = m;
+	if (mthp_simulate(&copy, r))
+		errx(1, "internal error: simulation refused a parsed scenario");
+	out->nattempts = r->nattempts;
+	out->ncollapses = r->ncollapses;
+	out->attempts = malloc((r->nattempts + 1) * sizeof(*out->attempts));
+	out->collapses = malloc((r->ncollapses + 1) * sizeof(*out->collapses));
+	if (!out->attempts || !out->collapses)
+		err(1, "malloc");
+	memcpy(out->attempts, r->attempts, r->nattempts * sizeof(*r->attempts));
+	memcpy(out->collapses, r->collapses, r->ncollapses * sizeof(*r->collapses));
+	out->result = r->result;
+	out->present_after = mthp_scenario_present(&copy);
+	mthp_scenario_free(&copy);
+}
+
+void outcome_free(struct outcome *o)
+{
+	free(o->attempts);
+	free(o->collapses);
+}
+
+long first_attempt_difference(const struct outcome *a, const struct outcome *b)
+{
+	size_t n = a->nattempts < b->nattempts ? a->nattempts : b->nattempts;
+
+	for (size_t i = 0; i < n; i++)
+		if (a->attempts[i].offset != b->attempts[i].offset ||
+		    a->attempts[i].order != b->attempts[i].order ||
+		    a->attempts[i].result != b->attempts[i].result)
+			return (long)i;
+	return a->nattempts == b->nattempts ? -1 : (long)n;
+}
+
+bool same_collapses(const struct outcome *a, const struct outcome *b)
+{
+	if (a->ncollapses != b->ncollapses)
+		return false;
+	for (size_t i = 0; i < a->ncollapses; i++)
+		if (a->collapses[i].offset != b->collapses[i].offset ||
+		    a->collapses[i].order != b->collapses[i].order)
+			return false;
+	return true;
+}
+
+size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
+		    size_t min)
+{
+	char buf[256];
+	size_t n = 0;
+
+	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
+		errx(EXIT_INPUT, "--models: list too long");
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (n == max)
+			errx(EXIT_INPUT, "--models: at most %zu models", max);
+		out[n++] = cli_model("--models", t);
+	}
+	if (n < min)
+		errx(EXIT_INPUT, "--models: name at least %zu models, e.g. v15,v19",
+		     min);
+	return n;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Pieces the oracle commands (diff, verify, rounds, report) share. */
+#ifndef MTHPSIM_ORACLE_H
+#define MTHPSIM_ORACLE_H
+
+#include <stdint.h>
+
+#include "cli.h"
+
+/* splitmix64: small, fast, and the same sequence everywhere. */
+struct rng {
+	uint64_t s;
+};
+uint64_t rng_next(struct rng *r);
+/* Uniform in [0, n). */
+unsigned int rng_below(struct rng *r, unsigned int n);
+
+/*
+ * Writes a random scenario for g into buf (no model line): runs of
+ * present, none, swap and shared PTEs, the odd special state, existing
+ * large folios, a max_ptes_none of 0, HPAGE_PMD_NR-1 or in between, a
+ * random set of enabled orders, sometimes a uffd VMA or madvise mode, and
+ * a few injected failures.
+ */
+void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
+		  size_t len);
+#define GEN_MAX_TEXT (64 * 1024)
+
+/* What one model did with one scenario. */
+struct outcome {
+	struct mthp_attempt *attempts;
+	size_t nattempts;
+	struct mthp_range *collapses;
+	size_t ncollapses;
+	int result;
+	unsigned int present_after;
+};
+
+/* Simulates s (left unchanged) under model m. */
+void run_model(const struct mthp_scenario *s, enum mthp_model m,
+	       struct mthp_sim_result *r, struct outcome *out);
+void outcome_free(struct outcome *o);
+/* Index of the first differing attempt, or -1 when the lists match. */
+long first_attempt_difference(const struct outcome *a, const struct outcome *b);
+bool same_collapses(const struct outcome *a, const struct outcome *b);
+
+/* "v15,v19" -> models; exits 2 on a bad name or fewer than min. */
+size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
+		    size_t min);
+
+#endif
