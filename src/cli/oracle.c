@@ -204,3 +204,33 @@ size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
 		     min);
 	return n;
 }
+
+unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
+			round_fn each, void *ctx, bool *converged)
+{
+	struct mthp_sim_result r;
+	unsigned int n = 0;
+
+	if (mthp_sim_result_init(&r, &s->geometry))
+		err(1, "out of memory");
+	*converged = false;
+	while (n < max) {
+		if (mthp_simulate(s, &r))
+			errx(1, "internal error: simulation refused the scenario");
+		if (!r.ncollapses) {
+			*converged = true;
+			break;
+		}
+		n++;
+		if (each)
+			each(ctx, n, s, &r);
+	}
+	mthp_sim_result_free(&r);
+	return n;
+}
+
+void pte_set_young_present(struct mthp_pte *p, unsigned int index)
+{
+	*p = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT, .flags = MTHP_PTE_YOUNG,
+				.folio_start = index };
+}

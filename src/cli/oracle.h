@@ -48,4 +48,18 @@ bool same_collapses(const struct outcome *a, const struct outcome *b);
 size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
 		    size_t min);
 
+/*
+ * Repeats visits (scan, decide, attempt) on s until one collapses nothing
+ * or max visits collapsed something. each, if not NULL, sees every round
+ * that collapsed. Returns the number of such rounds.
+ */
+typedef void (*round_fn)(void *ctx, unsigned int round,
+			 const struct mthp_scenario *s,
+			 const struct mthp_sim_result *r);
+unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
+			round_fn each, void *ctx, bool *converged);
+
+/* A present, exclusive, young PTE mapping its own order-0 folio. */
+void pte_set_young_present(struct mthp_pte *p, unsigned int index);
+
 #endif
