@@ -13,28 +13,6 @@
 #define DIFF_SCENARIOS 300
 #define DIFF_SEED 1
 
-static int succeed(const struct mthp_range *r, void *data)
-{
-	(void)r;
-	(void)data;
-	return MTHP_SCAN_SUCCEED;
-}
-
-/* Deepest v15 stack: every order on, an empty table, nothing qualifies. */
-static unsigned int deepest(const struct mthp_geometry *g, enum mthp_model m)
-{
-	static unsigned long empty[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
-	struct mthp_collapse_opts o = {
-		.sz = sizeof(o),
-		.model = m,
-		.orders = ((2u << g->pmd_order) - 1) & ~3u,
-		.collapse = succeed,
-	};
-	struct mthp_collapse_result res;
-
-	return mthp_collapse(g, empty, &o, &res) ? 0 : res.max_stack_depth;
-}
-
 static void section_stack(void)
 {
 	printf("## 1. Stack capacity against the deepest the search goes\n\n");
@@ -50,8 +28,8 @@ static void section_stack(void)
 		       g.name, g.pmd_nr, g.max_ptrs, g.pmd_order,
 		       mthp_model_stack_capacity(MTHP_MODEL_V15, &g),
 		       mthp_model_stack_capacity(MTHP_MODEL_V17, &g),
-		       deepest(&g, MTHP_MODEL_V15), deepest(&g, MTHP_MODEL_V16),
-		       deepest(&g, MTHP_MODEL_V17), deepest(&g, MTHP_MODEL_V18),
+		       deepest_stack(&g, MTHP_MODEL_V15), deepest_stack(&g, MTHP_MODEL_V16),
+		       deepest_stack(&g, MTHP_MODEL_V17), deepest_stack(&g, MTHP_MODEL_V18),
 		       mthp_stack_depth_bound(&g));
 	}
 	printf("\n");

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "oracle.h"
 
 static void usage(FILE *f)
 {
@@ -25,31 +26,6 @@ static void usage(FILE *f)
 "  models           list the kernel models\n"
 "\n"
 "'mthpsim COMMAND --help' describes each command's options.\n");
-}
-
-static int succeed(const struct mthp_range *r, void *data)
-{
-	(void)r;
-	(void)data;
-	return MTHP_SCAN_SUCCEED;
-}
-
-/*
- * The deepest stack v15 reaches: with every order enabled and an empty
- * table nothing qualifies, so the search visits every range.
- */
-static unsigned int measured_depth(const struct mthp_geometry *g)
-{
-	static unsigned long empty[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
-	struct mthp_collapse_opts o = {
-		.sz = sizeof(o),
-		.model = MTHP_MODEL_V15,
-		.orders = ((2u << g->pmd_order) - 1) & ~3u,
-		.collapse = succeed,
-	};
-	struct mthp_collapse_result res;
-
-	return mthp_collapse(g, empty, &o, &res) ? 0 : res.max_stack_depth;
 }
 
 int cmd_geometries(int argc, char **argv)
@@ -87,14 +63,14 @@ int cmd_geometries(int argc, char **argv)
 			json_kuint(&j, "pmd_size", (unsigned long)g.pmd_nr << g.page_shift);
 			json_kuint(&j, "stack_v15", c15);
 			json_kuint(&j, "stack_v17", c17);
-			json_kuint(&j, "stack_deepest", measured_depth(&g));
+			json_kuint(&j, "stack_deepest", deepest_stack(&g, MTHP_MODEL_V15));
 			json_kuint(&j, "stack_bound", mthp_stack_depth_bound(&g));
 			json_end_object(&j);
 			continue;
 		}
 		printf("%-17s %4luK %6u %6u %5u %8luM %9u %9u %7u %5u\n", g.name,
 		       (1ul << g.page_shift) >> 10, g.pmd_nr, g.max_ptrs,
-		       g.pmd_order, pmd_kb >> 10, c15, c17, measured_depth(&g),
+		       g.pmd_order, pmd_kb >> 10, c15, c17, deepest_stack(&g, MTHP_MODEL_V15),
 		       mthp_stack_depth_bound(&g));
 	}
 	if (json)

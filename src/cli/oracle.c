@@ -234,3 +234,24 @@ void pte_set_young_present(struct mthp_pte *p, unsigned int index)
 	*p = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT, .flags = MTHP_PTE_YOUNG,
 				.folio_start = index };
 }
+
+static int succeed(const struct mthp_range *r, void *data)
+{
+	(void)r;
+	(void)data;
+	return MTHP_SCAN_SUCCEED;
+}
+
+unsigned int deepest_stack(const struct mthp_geometry *g, enum mthp_model m)
+{
+	static unsigned long empty[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
+	struct mthp_collapse_opts o = {
+		.sz = sizeof(o),
+		.model = m,
+		.orders = ((2u << g->pmd_order) - 1) & ~3u,
+		.collapse = succeed,
+	};
+	struct mthp_collapse_result res;
+
+	return mthp_collapse(g, empty, &o, &res) ? 0 : res.max_stack_depth;
+}

@@ -62,4 +62,10 @@ unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
 /* A present, exclusive, young PTE mapping its own order-0 folio. */
 void pte_set_young_present(struct mthp_pte *p, unsigned int index);
 
+/*
+ * The deepest stack model m reaches on g: with every order enabled and an
+ * empty table nothing qualifies, so the search visits every range.
+ */
+unsigned int deepest_stack(const struct mthp_geometry *g, enum mthp_model m);
+
 #endif
