@@ -193,10 +193,13 @@ out:
 
 static void search_stack(struct engine *e)
 {
-	struct mthp_stack stack = {
-		.cap = mthp_model_stack_capacity(e->o->model, e->g),
-	};
+	/* not an initializer: that would clear all 32 KiB of entries */
+	struct mthp_stack stack;
 	unsigned int offset, order;
+
+	stack.size = 0;
+	stack.max = 0;
+	stack.cap = mthp_model_stack_capacity(e->o->model, e->g);
 
 	e->res->stack_capacity = stack.cap;
 	stack_push(&stack, 0, e->g->pmd_order);
