@@ -27,6 +27,7 @@ static const char *step_words(const struct mthp_step *s, char *buf, size_t len)
 void print_steps(FILE *f, const struct mthp_step *steps, size_t n)
 {
 	char buf[96];
+	size_t hidden = 0, empty = 0;
 
 	fprintf(f, "  %4s %6s %5s %9s  %s\n", "#", "offset", "order", "occ/need",
 		"what happened -> next");
@@ -34,6 +35,17 @@ void print_steps(FILE *f, const struct mthp_step *steps, size_t n)
 		const struct mthp_step *s = &steps[i];
 		char occ[24] = "-";
 
+		/* the search passes through disabled orders on its way down;
+		 * they decide nothing, so the readable list leaves them out */
+		if (s->kind == MTHP_STEP_DISABLED) {
+			hidden++;
+			continue;
+		}
+		/* likewise ranges with nothing in them that did not qualify */
+		if (s->kind == MTHP_STEP_BELOW_THRESHOLD && !s->occupied) {
+			empty++;
+			continue;
+		}
 		if (s->kind == MTHP_STEP_ATTEMPTED ||
 		    s->kind == MTHP_STEP_BELOW_THRESHOLD ||
 		    s->kind == MTHP_STEP_BAD_RESULT)
@@ -43,6 +55,9 @@ void print_steps(FILE *f, const struct mthp_step *steps, size_t n)
 			s->order, occ, step_words(s, buf, sizeof(buf)),
 			mthp_step_action_name(s->action));
 	}
+	if (hidden || empty)
+		fprintf(f, "  (not listed: %zu range%s of orders not enabled, %zu empty range%s below threshold; --json lists every step)\n",
+			hidden, hidden == 1 ? "" : "s", empty, empty == 1 ? "" : "s");
 }
 
 void json_steps(struct json *j, const struct mthp_step *steps, size_t n)
