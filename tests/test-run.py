@@ -180,6 +180,24 @@ def overrides():
     code, out, _ = run(["--json", "--mode", "madvise",
                         os.path.join(EX, "shared-over-limit.scn")])
     assert json.loads(out)["result"] == OK
+    # sysfs overrides: turn the PMD size off and order 4 on (hand-worked:
+    # 511 present + 1 swapped, max_ptes_none 0: the order-4 block holding
+    # the swap entry has 15 occupied of 16 and is not attempted; the 31
+    # others are full and collapse)
+    code, out, err = run(["--json", "--order", "9=never", "--order", "4=always", f])
+    d = json.loads(out)
+    assert code == 0, err
+    assert attempts(d) == [(o, 4, OK) for o in range(0, 496, 16)], attempts(d)
+    last = [st for st in d["steps"] if (st["offset"], st["order"]) == (496, 4)]
+    assert last and last[0]["kind"] == "below-threshold" and \
+        last[0]["occupied"] == 15, last
+    code, out, err = run(["--json", "--enabled", "never", f])
+    assert json.loads(out)["result"] == "SCAN_VMA_CHECK"
+    for bad in (["--enabled", "inherit"], ["--order", "4"],
+                ["--order", "1=always"], ["--order", "4=often"],
+                ["--order", "10=always"]):
+        code, out, err = run([*bad, f])
+        assert code == 2 and bad[0] in err, (bad, err)
     # a geometry override needs a map of the new length
     code, out, err = run(["--geometry", "s390x", f])
     assert code == 2 and "swap-accounting-v15.scn:9:10: count" in err, err

@@ -53,7 +53,9 @@ int cmd_report(int argc, char **argv);
 
 #include "mthpcollapse/sim.h"
 struct scenario_overrides {
-	const char *model, *geometry, *mode, *none, *swap, *shared;
+	const char *model, *geometry, *mode, *none, *swap, *shared, *enabled;
+	const char *order[16]; /* "K=SETTING", in the order given */
+	size_t norder;
 };
 extern const struct option scenario_longopts[];
 int scenario_options(int c, const char *arg, struct scenario_overrides *ov);

@@ -27,7 +27,8 @@ static void usage_rounds(FILE *f)
 "(converged) or --max visits have collapsed something.\n"
 "\n"
 "options: --max N (default 64), --json, and run's overrides (--model,\n"
-"--geometry, --mode, --max-ptes-none, --max-ptes-swap, --max-ptes-shared)\n");
+"--geometry, --mode, --max-ptes-none, --max-ptes-swap, --max-ptes-shared,\n"
+"--enabled, --order K=SETTING)\n");
 }
 
 static void draw_now(const struct mthp_scenario *s,
@@ -88,6 +89,7 @@ int cmd_rounds(int argc, char **argv)
 	const struct option longopts[] = {
 		scenario_longopts[0], scenario_longopts[1], scenario_longopts[2],
 		scenario_longopts[3], scenario_longopts[4], scenario_longopts[5],
+		scenario_longopts[6], scenario_longopts[7],
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "max", required_argument, NULL, 'x' },

@@ -24,6 +24,8 @@ static void usage_run(FILE *f)
 "  --geometry NAME      page-table geometry (the PTE map must fit it)\n"
 "  --mode MODE          khugepaged or madvise\n"
 "  --max-ptes-none N    --max-ptes-swap N    --max-ptes-shared N\n"
+"  --enabled SETTING    top-level THP setting: always, madvise, never\n"
+"  --order K=SETTING    one size's setting, e.g. --order 4=always (repeatable)\n"
 "  --json               print JSON instead of the readable report\n"
 "\n"
 "Exit status: 0 when the simulation ran, whatever it decided; 2 for bad\n"
@@ -318,6 +320,12 @@ int scenario_options(int c, const char *arg, struct scenario_overrides *ov)
 	case 'n': ov->none = arg; return 1;
 	case 'w': ov->swap = arg; return 1;
 	case 's': ov->shared = arg; return 1;
+	case 'e': ov->enabled = arg; return 1;
+	case 'o':
+		if (ov->norder == sizeof(ov->order) / sizeof(ov->order[0]))
+			errx(EXIT_INPUT, "--order: at most 16 of them");
+		ov->order[ov->norder++] = arg;
+		return 1;
 	}
 	return 0;
 }
@@ -342,6 +350,28 @@ void load_with_overrides(const char *path, const struct scenario_overrides *ov,
 		s->max_ptes_swap = cli_uint("--max-ptes-swap", ov->swap, max);
 	if (ov->shared)
 		s->max_ptes_shared = cli_uint("--max-ptes-shared", ov->shared, max);
+	if (ov->enabled && (mthp_thp_setting_from_name(ov->enabled, &s->thp.enabled) ||
+			    s->thp.enabled == MTHP_THP_INHERIT))
+		errx(EXIT_INPUT, "--enabled: '%s' is not always, madvise or never",
+		     ov->enabled);
+	for (size_t i = 0; i < ov->norder; i++) {
+		char buf[32];
+		char *eq;
+
+		if (strlcpy(buf, ov->order[i], sizeof(buf)) >= sizeof(buf) ||
+		    !(eq = strchr(buf, '=')))
+			errx(EXIT_INPUT, "--order: '%s' is not K=SETTING (e.g. 4=always)",
+			     ov->order[i]);
+		*eq = 0;
+		unsigned int k = cli_uint("--order K", buf, s->geometry.pmd_order);
+
+		if (k < MTHP_MIN_ORDER)
+			errx(EXIT_INPUT, "--order: order %u is below %u", k,
+			     MTHP_MIN_ORDER);
+		if (mthp_thp_setting_from_name(eq + 1, &s->thp.order[k]))
+			errx(EXIT_INPUT, "--order: '%s' is not always, inherit, madvise or never",
+			     eq + 1);
+	}
 }
 
 const struct option scenario_longopts[] = {
@@ -351,6 +381,8 @@ const struct option scenario_longopts[] = {
 	{ "max-ptes-none", required_argument, NULL, 'n' },
 	{ "max-ptes-swap", required_argument, NULL, 'w' },
 	{ "max-ptes-shared", required_argument, NULL, 's' },
+	{ "enabled", required_argument, NULL, 'e' },
+	{ "order", required_argument, NULL, 'o' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
