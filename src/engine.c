@@ -117,14 +117,14 @@ static void record(struct engine *e, const struct mthp_step *st)
 static enum mthp_step_action triage(struct engine *e, unsigned int order,
 				    int r)
 {
-	if (e->m->search == MTHP_SEARCH_ONE_PMD) {
-		e->last_result = r;
-		return MTHP_ACTION_NEXT;
-	}
-	if (r == MTHP_SCAN_SUCCEED) {
+	if (r == MTHP_SCAN_SUCCEED)
 		e->res->collapsed += 1u << order;
+	if (e->m->search == MTHP_SEARCH_ONE_PMD) {
+		e->last_result = r; /* its one attempt is the run's result */
 		return MTHP_ACTION_NEXT;
 	}
+	if (r == MTHP_SCAN_SUCCEED)
+		return MTHP_ACTION_NEXT;
 	if (r == MTHP_SCAN_PTE_MAPPED_HUGEPAGE)
 		return MTHP_ACTION_NEXT;
 	e->last_result = r;

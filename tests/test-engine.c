@@ -430,6 +430,14 @@ static void baseline_single_attempt(void **state)
 	assert_int_equal(go(&r), 0);
 	assert_int_equal(r.res.result, MTHP_SCAN_PAGE_LOCK);
 	assert_int_equal(r.res.nsteps, 1);
+	assert_int_equal(r.res.collapsed, 0);
+
+	setup_run(&r, "x86_64", MTHP_MODEL_BASELINE, ALL9, 511);
+	map(&r, "X*512");
+	EXPECT(0, 9, MTHP_SCAN_SUCCEED);
+	assert_int_equal(go(&r), 0);
+	assert_int_equal(r.res.result, MTHP_SCAN_SUCCEED);
+	assert_int_equal(r.res.collapsed, 512);
 
 	/* only mTHP orders enabled: baseline has nothing to try */
 	setup_run(&r, "x86_64", MTHP_MODEL_BASELINE, orders_range(2, 8), 511);

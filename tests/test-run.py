@@ -125,6 +125,13 @@ def check_case(name, src, want, result, present):
     assert attempts(d) == want, f"attempts {attempts(d)}"
     assert collapses(d) == [(o, k) for o, k, r in want if r == OK]
     assert d["result"] == result, d["result"]
+    # the readable report states the PTEs collapsed
+    want_ptes = sum(2 ** k for o, k, r in want if r == OK)
+    if want_ptes:
+        code, text, err = run([os.path.join(EX, src[1:])] if src.startswith("@")
+                              else ["-"], stdin=None if src.startswith("@") else src)
+        n = len([1 for x in want if x[2] == OK])
+        assert f": {n} range{'s' if n > 1 else ''}, {want_ptes} PTEs" in text, text[-300:]
     assert (d["present_before"], d["present_after"]) == present, \
         (d["present_before"], d["present_after"])
     for key in ("model", "geometry", "scan", "attempts", "collapses",
