@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 			struct mthp_collapse_opts o = {
 				.sz = sizeof(o),
 				.model = models[mi],
-				.orders = ((2u << g.pmd_order) - 1) & ~3u,
+				.orders = mthp_orders_all(&g),
 				.collapse = succeed,
 				.data = &attempts,
 			};

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 			for (unsigned int k = 2; k < g.pmd_order; k++)
 				tables[t].thp.order[k] = MTHP_THP_ALWAYS;
 			fill(&tables[t], &seed);
-			mthp_scan(&tables[t], ~0u >> (31 - g.pmd_order) & ~3u,
+			mthp_scan(&tables[t], mthp_orders_all(&g),
 				  maps + t * words, &info);
 		}
 		/* whole visits; each on a fresh copy, as khugepaged's first */
@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 		struct mthp_collapse_opts o = {
 			.sz = sizeof(o),
 			.model = MTHP_MODEL_V19,
-			.orders = ~0u >> (31 - g.pmd_order) & ~3u,
+			.orders = mthp_orders_all(&g),
 			.collapse = succeed,
 		};
 		struct mthp_collapse_result res;

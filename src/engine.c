@@ -283,8 +283,7 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 	    opts->unmapped > g->pmd_nr)
 		return -EINVAL;
 
-	uint32_t valid = ((2u << g->pmd_order) - 1) &
-			 ~((1u << MTHP_MIN_ORDER) - 1);
+	uint32_t valid = mthp_orders_all(g);
 
 	if (opts->orders & ~valid)
 		return -EINVAL; /* an order below 2 or above the PMD order */

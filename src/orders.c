@@ -42,6 +42,11 @@ MTHP_EXPORT void mthp_thp_settings_default(struct mthp_thp_settings *s,
 	s->order[g->pmd_order] = MTHP_THP_INHERIT;
 }
 
+MTHP_EXPORT uint32_t mthp_orders_all(const struct mthp_geometry *g)
+{
+	return ((2u << g->pmd_order) - 1) & ~((1u << MTHP_MIN_ORDER) - 1);
+}
+
 static bool setting_allows(enum mthp_thp_setting s, bool hugepage_vma)
 {
 	switch (s) {

@@ -78,6 +78,17 @@ static void madvise_mode_pmd_only(void **state)
 				 1u << 13);
 }
 
+/* bits 2 .. PMD order, written out by hand for three geometries */
+static void all_orders(void **state)
+{
+	struct mthp_geometry x = geo("x86_64"), p = geo("ppc64-radix-64k");
+	struct mthp_geometry a = geo("arm64-64k");
+
+	assert_int_equal(mthp_orders_all(&x), 0x3fc);
+	assert_int_equal(mthp_orders_all(&p), 0x3c);
+	assert_int_equal(mthp_orders_all(&a), 0x3ffc);
+}
+
 static void setting_names(void **state)
 {
 	enum mthp_thp_setting v;
@@ -94,6 +105,7 @@ int main(void)
 		cmocka_unit_test(kernel_defaults),
 		cmocka_unit_test(per_size_settings),
 		cmocka_unit_test(madvise_mode_pmd_only),
+		cmocka_unit_test(all_orders),
 		cmocka_unit_test(setting_names),
 	};
 

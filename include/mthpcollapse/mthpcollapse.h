@@ -170,6 +170,8 @@ struct mthp_thp_settings {
 /* Kernel defaults: top "always"; PMD size "inherit", others "never". */
 void mthp_thp_settings_default(struct mthp_thp_settings *s,
 			       const struct mthp_geometry *g);
+/* Every order khugepaged can collapse to on g: bits 2 .. PMD order. */
+uint32_t mthp_orders_all(const struct mthp_geometry *g);
 /* Bit k set when order k may be collapsed to. */
 uint32_t mthp_enabled_orders(const struct mthp_geometry *g, enum mthp_model m,
 			     enum mthp_mode mode,

@@ -342,7 +342,7 @@ static void exhaustive(struct verify *v, const char *name)
 
 	if (mthp_geometry_lookup(name, &in.g, NULL, 0))
 		errx(1, "internal error: geometry %s", name);
-	uint32_t all = ((2u << in.g.pmd_order) - 1) & ~3u;
+	uint32_t all = mthp_orders_all(&in.g);
 
 	for (unsigned long bits = 0; bits < (1ul << in.g.pmd_nr); bits++) {
 		mthp_bitmap_zero(in.map, in.g.max_ptrs);
@@ -363,7 +363,7 @@ static void random_runs(struct verify *v, struct rng *r, const char *name,
 
 	if (mthp_geometry_lookup(name, &in.g, NULL, 0))
 		errx(1, "internal error: geometry %s", name);
-	uint32_t all = ((2u << in.g.pmd_order) - 1) & ~3u;
+	uint32_t all = mthp_orders_all(&in.g);
 
 	for (unsigned int i = 0; i < count; i++) {
 		mthp_bitmap_zero(in.map, in.g.max_ptrs);

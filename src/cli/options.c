@@ -82,7 +82,7 @@ static unsigned int order_number(const char *opt, const char *s, size_t len,
 uint32_t cli_orders(const char *opt, const char *arg,
 		    const struct mthp_geometry *g)
 {
-	uint32_t all = ((2u << g->pmd_order) - 1) & ~((1u << MTHP_MIN_ORDER) - 1);
+	uint32_t all = mthp_orders_all(g);
 	uint32_t orders = 0;
 
 	if (!strcmp(arg, "all"))

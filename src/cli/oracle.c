@@ -248,7 +248,7 @@ unsigned int deepest_stack(const struct mthp_geometry *g, enum mthp_model m)
 	struct mthp_collapse_opts o = {
 		.sz = sizeof(o),
 		.model = m,
-		.orders = ((2u << g->pmd_order) - 1) & ~3u,
+		.orders = mthp_orders_all(g),
 		.collapse = succeed,
 	};
 	struct mthp_collapse_result res;
