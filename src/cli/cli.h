@@ -65,6 +65,9 @@ void load_scenario(const char *path, const struct mthp_geometry *force,
 		   struct mthp_scenario *s);
 char *read_input(const char *path, size_t *len);
 void scenario_copy(struct mthp_scenario *dst, const struct mthp_scenario *s);
+/* draw_table() of a scenario's PTE states (a PMD mapping draws as P). */
+void draw_scenario(FILE *f, const struct mthp_scenario *s,
+		   const struct mthp_range *ranges, size_t n);
 void json_run(struct json *j, const struct mthp_scenario *before,
 	      const struct mthp_scenario *s, const struct mthp_sim_result *r);
 

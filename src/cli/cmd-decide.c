@@ -52,41 +52,26 @@ static void usage_decide(FILE *f)
 "  --json               print JSON instead of the readable report\n");
 }
 
-/* Reads '@FILE' into a string, dropping comments. */
+/* Reads '@FILE' into a string, comments and line breaks turned to blanks. */
 static char *read_map_file(const char *path)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	size_t cap = 4096, len = 0;
-	char *buf;
-	int c;
+	size_t len;
+	char *text = read_input(path, &len);
 	bool comment = false;
 
-	if (!f)
-		err(EXIT_INPUT, "%s", path);
-	buf = malloc(cap);
-	if (!buf)
-		err(1, "malloc");
-	while ((c = fgetc(f)) != EOF) {
-		if (len > (1u << 20))
-			errx(EXIT_INPUT, "%s: map file larger than 1 MiB", path);
-		if (c == '#')
+	text = realloc(text, len + 1);
+	if (!text)
+		err(1, "realloc");
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '#')
 			comment = true;
-		if (c == '\n')
+		else if (text[i] == '\n')
 			comment = false;
-		if (comment)
-			continue;
-		if (len + 2 > cap) {
-			cap *= 2;
-			buf = realloc(buf, cap);
-			if (!buf)
-				err(1, "realloc");
-		}
-		buf[len++] = (c == '\n' || c == '\t' || c == '\r') ? ' ' : (char)c;
+		if (comment || text[i] == '\n' || text[i] == '\t' || text[i] == '\r')
+			text[i] = ' ';
 	}
-	buf[len] = 0;
-	if (f != stdin)
-		fclose(f);
-	return buf;
+	text[len] = 0;
+	return text;
 }
 
 /* Parses MAP into d->map and d->cells; errors name the token. */
@@ -142,8 +127,6 @@ static void parse_fail(struct decide *d, const char *arg)
 	char buf[128];
 	char *order, *result;
 
-	if (d->nfails == MAX_FAILS)
-		errx(EXIT_INPUT, "--fail: at most %d rules", MAX_FAILS);
 	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
 		errx(EXIT_INPUT, "--fail: '%.40s...' is too long", arg);
 	order = strchr(buf, ':');

@@ -73,17 +73,10 @@ static void describe(struct diff *d, const char *name,
 	       mb, mthp_scan_result_name(b->result));
 	if (d->shown++ >= d->show || s->pmd != MTHP_PMD_TABLE)
 		return;
-	char *cells = malloc(s->geometry.pmd_nr);
-
-	if (!cells)
-		err(1, "malloc");
-	for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
-		cells[i] = mthp_pte_state_char(&s->ptes[i]);
 	printf("  collapses under %s:\n", ma);
-	draw_table(stdout, s->geometry.pmd_nr, cells, a->collapses, a->ncollapses);
+	draw_scenario(stdout, s, a->collapses, a->ncollapses);
 	printf("  collapses under %s:\n", mb);
-	draw_table(stdout, s->geometry.pmd_nr, cells, b->collapses, b->ncollapses);
-	free(cells);
+	draw_scenario(stdout, s, b->collapses, b->ncollapses);
 }
 
 static void json_difference(struct diff *d, const char *name,

@@ -31,20 +31,6 @@ static void usage_rounds(FILE *f)
 "--enabled, --order K=SETTING)\n");
 }
 
-static void draw_now(const struct mthp_scenario *s,
-		     const struct mthp_sim_result *r)
-{
-	char *cells = malloc(s->geometry.pmd_nr);
-
-	if (!cells)
-		err(1, "malloc");
-	for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
-		cells[i] = s->pmd == MTHP_PMD_MAPPED ? 'P'
-						     : mthp_pte_state_char(&s->ptes[i]);
-	draw_table(stdout, s->geometry.pmd_nr, cells, r->collapses, r->ncollapses);
-	free(cells);
-}
-
 static void each_round(void *ctx, unsigned int round,
 		       const struct mthp_scenario *s,
 		       const struct mthp_sim_result *r)
@@ -77,7 +63,7 @@ static void each_round(void *ctx, unsigned int round,
 	if (r->ncollapses > 8)
 		printf(" ...");
 	printf("; %u pages present\n", mthp_scenario_present(s));
-	draw_now(s, r);
+	draw_scenario(stdout, s, r->collapses, r->ncollapses);
 }
 
 int cmd_rounds(int argc, char **argv)
