@@ -24,9 +24,34 @@ static void event(struct sim *x, const struct mthp_event *ev)
 		x->r->events[x->r->nevents++] = *ev;
 }
 
+/* The /proc/vmstat event that goes with a per-size counter, if any. */
+static const int vmstat_of[MTHP_STAT_COUNT] = {
+	[MTHP_STAT_COLLAPSE_ALLOC] = MTHP_VMSTAT_COLLAPSE_ALLOC,
+	[MTHP_STAT_COLLAPSE_ALLOC_FAILED] = MTHP_VMSTAT_COLLAPSE_ALLOC_FAILED,
+	[MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE] = MTHP_VMSTAT_SCAN_EXCEED_NONE_PTE,
+	[MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE] = MTHP_VMSTAT_SCAN_EXCEED_SWAP_PTE,
+	[MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE] = MTHP_VMSTAT_SCAN_EXCEED_SHARE_PTE,
+};
+
+/*
+ * Counts an event at one order: the per-size counter where the model has
+ * it (scan says the event comes from the scan phase, which v15 did not
+ * count per size), and the vmstat event at the PMD size in every model.
+ */
+static void count_event(struct sim *x, unsigned int order, enum mthp_stat st,
+			bool scan)
+{
+	enum mthp_stats_rule rule = x->m->stats;
+
+	if (rule == MTHP_STATS_ALL || (rule == MTHP_STATS_NO_SCAN_PMD && !scan))
+		x->r->stats[order][st]++;
+	if (order == x->s->geometry.pmd_order)
+		x->r->vmstat[vmstat_of[st]]++;
+}
+
 static void stat_inc(struct sim *x, unsigned int order, enum mthp_stat st)
 {
-	x->r->stats[order][st]++;
+	count_event(x, order, st, false);
 }
 
 static const struct mthp_fail_rule *find_fail(const struct mthp_scenario *s,
@@ -39,7 +64,14 @@ static const struct mthp_fail_rule *find_fail(const struct mthp_scenario *s,
 	return NULL;
 }
 
-/* Swap-in (only when the scan saw swap entries). */
+/*
+ * Swap-in (only when the scan saw swap entries; counterpart:
+ * __collapse_huge_page_swapin()). Only none and present PTEs are passed
+ * over: below PMD order any other entry - swap, migration entry, marker -
+ * refuses the range. At PMD order swap entries are read back in; other
+ * non-present entries are left for isolate to refuse (SIMPLIFIED: the
+ * kernel would wait for a migration entry to resolve).
+ */
 static int swapin(struct sim *x, const struct mthp_range *rg)
 {
 	struct mthp_scenario *s = x->s;
@@ -50,7 +82,8 @@ static int swapin(struct sim *x, const struct mthp_range *rg)
 	for (unsigned int i = rg->offset; i < rg->offset + n; i++) {
 		struct mthp_pte *p = &s->ptes[i];
 
-		if (p->kind != MTHP_PTE_SWAP)
+		if (p->kind == MTHP_PTE_NONE || p->kind == MTHP_PTE_ZERO ||
+		    p->kind == MTHP_PTE_PRESENT)
 			continue;
 		if (rg->order != s->geometry.pmd_order) {
 			/* mTHP refuses swap: swapping in would add pages */
@@ -58,6 +91,8 @@ static int swapin(struct sim *x, const struct mthp_range *rg)
 			stat_inc(x, rg->order, MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE);
 			break;
 		}
+		if (p->kind != MTHP_PTE_SWAP)
+			continue;
 		/* stays swapped in even if a later step fails */
 		*p = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT,
 					.flags = MTHP_PTE_YOUNG,
@@ -226,13 +261,13 @@ static void scan_stats(struct sim *x)
 
 	switch (x->r->scan.result) {
 	case MTHP_SCAN_EXCEED_NONE_PTE:
-		stat_inc(x, pmd, MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE);
+		count_event(x, pmd, MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE, true);
 		break;
 	case MTHP_SCAN_EXCEED_SWAP_PTE:
-		stat_inc(x, pmd, MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE);
+		count_event(x, pmd, MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE, true);
 		break;
 	case MTHP_SCAN_EXCEED_SHARED_PTE:
-		stat_inc(x, pmd, MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE);
+		count_event(x, pmd, MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE, true);
 		break;
 	default:
 		break;
@@ -327,4 +362,18 @@ MTHP_EXPORT const char *mthp_stat_name(enum mthp_stat s)
 {
 	return (unsigned int)s < MTHP_ARRAY_SIZE(stat_names) ? stat_names[s]
 							      : NULL;
+}
+
+static const char *const vmstat_names[] = {
+	[MTHP_VMSTAT_COLLAPSE_ALLOC] = "thp_collapse_alloc",
+	[MTHP_VMSTAT_COLLAPSE_ALLOC_FAILED] = "thp_collapse_alloc_failed",
+	[MTHP_VMSTAT_SCAN_EXCEED_NONE_PTE] = "thp_scan_exceed_none_pte",
+	[MTHP_VMSTAT_SCAN_EXCEED_SWAP_PTE] = "thp_scan_exceed_swap_pte",
+	[MTHP_VMSTAT_SCAN_EXCEED_SHARE_PTE] = "thp_scan_exceed_share_pte",
+};
+
+MTHP_EXPORT const char *mthp_vmstat_name(enum mthp_vmstat v)
+{
+	return (unsigned int)v < MTHP_ARRAY_SIZE(vmstat_names) ? vmstat_names[v]
+								: NULL;
 }

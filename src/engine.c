@@ -66,7 +66,7 @@ struct engine {
 };
 
 /*
- * None PTEs a range of this order may hold (SPEC 3, 6). Returns false when
+ * None PTEs a range of this order may hold (docs/MODELS.md sections 4 and 6). Returns false when
  * the model gives up on mTHP for the whole PMD instead.
  */
 static bool allowance(struct engine *e, unsigned int order,

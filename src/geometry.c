@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Page-table geometries: the named profiles and custom ones (SPEC 2). */
+/* Page-table geometries: the named profiles and custom ones (docs/MODELS.md section 2). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

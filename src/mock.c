@@ -41,6 +41,8 @@ MTHP_EXPORT int mthp_scenario_set_folio(struct mthp_scenario *s,
 	if (order > g->pmd_order || start >= g->pmd_nr ||
 	    start & ((1u << order) - 1))
 		return -EINVAL;
+	if (mthp_folio_conflict(s, start, order, NULL, NULL))
+		return -EINVAL;
 	for (unsigned int i = start; i < start + (1u << order); i++) {
 		struct mthp_pte *p = &s->ptes[i];
 
@@ -48,6 +50,35 @@ MTHP_EXPORT int mthp_scenario_set_folio(struct mthp_scenario *s,
 			continue; /* a none or swap PTE does not map it */
 		p->folio_start = start;
 		p->folio_order = (uint8_t)order;
+	}
+	return 0;
+}
+
+int mthp_folio_conflict(const struct mthp_scenario *s, unsigned int start,
+			unsigned int order, unsigned int *first,
+			unsigned int *bad)
+{
+	const struct mthp_pte *ref = NULL;
+	unsigned int dummy;
+
+	first = first ? first : &dummy;
+	bad = bad ? bad : &dummy;
+	for (unsigned int i = start; i < start + (1u << order); i++) {
+		const struct mthp_pte *p = &s->ptes[i];
+
+		if (p->kind != MTHP_PTE_PRESENT)
+			continue;
+		if (p->folio_order && p->folio_start != start) {
+			*bad = i;
+			return MTHP_FOLIO_OVERLAPS;
+		}
+		if (!ref) {
+			ref = p;
+			*first = i;
+		} else if ((ref->flags ^ p->flags) & MTHP_PTE_SHARED) {
+			*bad = i;
+			return MTHP_FOLIO_SHARED_DISAGREES;
+		}
 	}
 	return 0;
 }

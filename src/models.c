@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The models: SPEC section 3's table, one row per kernel revision. */
+/* The models: docs/MODELS.md section 4 as a table, one row per revision. */
 #include <errno.h>
 #include <string.h>
 
@@ -32,6 +32,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.scan_none = MTHP_SCAN_NONE_BASELINE,
 		.scan_uffd_fails_at_none = true,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_NONE,
 	},
 	[MTHP_MODEL_SCALED] = {
 		.name = "scaled",
@@ -47,6 +48,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.scan_none = MTHP_SCAN_NONE_V15,
 		.scan_uffd_fails_at_none = true,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_NO_SCAN_PMD,
 	},
 	[MTHP_MODEL_V15] = {
 		.name = "v15",
@@ -62,6 +64,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.scan_none = MTHP_SCAN_NONE_V15,
 		.scan_uffd_fails_at_none = true,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_NO_SCAN_PMD,
 	},
 	[MTHP_MODEL_V16] = {
 		.name = "v16",
@@ -76,6 +79,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.run = MTHP_RUN_COLLAPSED,
 		.scan_none = MTHP_SCAN_NONE_V16,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_ALL,
 	},
 	[MTHP_MODEL_V17] = {
 		.name = "v17",
@@ -90,6 +94,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.run = MTHP_RUN_COLLAPSED,
 		.scan_none = MTHP_SCAN_NONE_V16,
 		.isolate_invalid_none_result = MTHP_SCAN_INVALID_PTES_NONE,
+		.stats = MTHP_STATS_ALL,
 	},
 	[MTHP_MODEL_V18] = {
 		.name = "v18",
@@ -105,6 +110,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.run = MTHP_RUN_COLLAPSED,
 		.scan_none = MTHP_SCAN_NONE_V16,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_ALL,
 	},
 	[MTHP_MODEL_V19] = {
 		.name = "v19",
@@ -119,10 +125,12 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.run = MTHP_RUN_WALK,
 		.scan_none = MTHP_SCAN_NONE_V16,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_ALL,
 	},
 	[MTHP_MODEL_V19_SWAPFIX] = {
-		.name = "v19-swapfix",
-		.summary = "v19 with swap PTEs counted as occupied at PMD order",
+		.name = "latest",
+		.alias = "v19-swapfix",
+		.summary = "mm tree, June 2026: v19 + swap PTEs occupied at PMD order",
 		.search = MTHP_SEARCH_WALK,
 		.sub_pmd = true,
 		.invalid_none = MTHP_INVALID_NONE_ZERO,
@@ -134,6 +142,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.run = MTHP_RUN_WALK,
 		.scan_none = MTHP_SCAN_NONE_V16,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_ALL,
 	},
 #ifdef MTHP_TESTING
 	[MTHP_MODEL_TEST_BROKEN] = {
@@ -149,6 +158,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.run = MTHP_RUN_WALK,
 		.scan_none = MTHP_SCAN_NONE_V16,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_ALL,
 		.threshold_slack = 1,
 	},
 #endif
@@ -173,10 +183,25 @@ MTHP_EXPORT const char *mthp_model_summary(enum mthp_model m)
 	return d ? d->summary : NULL;
 }
 
+MTHP_EXPORT const char *mthp_model_alias(enum mthp_model m)
+{
+	const struct mthp_model_desc *d = mthp_model_desc(m);
+
+	return d ? d->alias : NULL;
+}
+
+MTHP_EXPORT bool mthp_model_has_size_stats(enum mthp_model m)
+{
+	const struct mthp_model_desc *d = mthp_model_desc(m);
+
+	return d && d->stats != MTHP_STATS_NONE;
+}
+
 MTHP_EXPORT int mthp_model_from_name(const char *name, enum mthp_model *out)
 {
 	for (int m = 0; name && m < MTHP_MODEL_TABLE_SIZE; m++) {
-		if (!strcmp(name, models[m].name)) {
+		if (!strcmp(name, models[m].name) ||
+		    (models[m].alias && !strcmp(name, models[m].alias))) {
 			*out = (enum mthp_model)m;
 			return 0;
 		}

@@ -42,10 +42,21 @@ enum mthp_split_rule {
 enum mthp_run_rule {
 	MTHP_RUN_ATTEMPT,      /* baseline: the single attempt's result */
 	MTHP_RUN_COLLAPSED,    /* collapsed ? SUCCEED : FAIL */
-	MTHP_RUN_WALK          /* v19: SPEC 6.3 */
+	MTHP_RUN_WALK          /* v19: docs/MODELS.md section 6.3 */
 };
 
-/* Scan-phase none limit (SPEC 5). */
+/*
+ * Which per-size hugepages-<size>kB/stats/collapse_* counters exist: the
+ * series added them (patches 02 and 08), and in v15 the scan phase did not
+ * yet count at the PMD size. The /proc/vmstat events exist in every model.
+ */
+enum mthp_stats_rule {
+	MTHP_STATS_NONE,        /* mainline before the series */
+	MTHP_STATS_NO_SCAN_PMD, /* v15: attempts count, the scan does not */
+	MTHP_STATS_ALL          /* v16 on: the scan counts at the PMD size */
+};
+
+/* Scan-phase none limit (docs/MODELS.md section 5). */
 enum mthp_scan_none_rule {
 	MTHP_SCAN_NONE_BASELINE, /* sysctl, or unlimited for madvise */
 	MTHP_SCAN_NONE_V15,      /* sysctl if only PMD enabled, else max */
@@ -54,6 +65,7 @@ enum mthp_scan_none_rule {
 
 struct mthp_model_desc {
 	const char *name;
+	const char *alias; /* another name it answers to, or NULL */
 	const char *summary;
 	enum mthp_search search;
 	bool sub_pmd; /* considers orders 2..PMD, not only the PMD order */
@@ -69,6 +81,7 @@ struct mthp_model_desc {
 	enum mthp_scan_none_rule scan_none;
 	bool scan_uffd_fails_at_none;
 	int isolate_invalid_none_result; /* when the allowance says stop */
+	enum mthp_stats_rule stats;
 	/* tests only: attempt with this many occupied PTEs fewer than the
 	 * threshold asks, a deliberate bug the oracle tools must catch */
 	unsigned int threshold_slack;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Which orders khugepaged may collapse to (SPEC section 4). */
+/* Which orders khugepaged may collapse to (docs/MODELS.md, section 3). */
 #include <errno.h>
 #include <string.h>
 
@@ -72,11 +72,13 @@ MTHP_EXPORT uint32_t mthp_enabled_orders(const struct mthp_geometry *g,
 
 	if (!d)
 		return 0;
+	/* VM_NOHUGEPAGE refuses even MADV_COLLAPSE: the kernel tests it
+	 * before the forced-collapse exemption (vma_thp_disabled()) */
+	if (vma_flags & MTHP_VMA_NOHUGEPAGE)
+		return 0;
 	/* MADV_COLLAPSE ignores sysfs and only ever builds a PMD folio */
 	if (mode == MTHP_MODE_MADVISE)
 		return 1u << g->pmd_order;
-	if (vma_flags & MTHP_VMA_NOHUGEPAGE)
-		return 0;
 	unsigned int lowest = d->sub_pmd ? MTHP_MIN_ORDER : g->pmd_order;
 
 	for (unsigned int k = lowest; k <= g->pmd_order; k++) {

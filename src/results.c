@@ -31,5 +31,11 @@ MTHP_EXPORT int mthp_scan_result_from_name(const char *name,
 			return 0;
 		}
 	}
+	/* mm renamed SCAN_PTE_UFFD_WP in July 2026; both are read, the
+	 * series' spelling is the one printed */
+	if (!strcmp(name, "SCAN_PTE_UFFD") || !strcmp(name, "PTE_UFFD")) {
+		*out = MTHP_SCAN_PTE_UFFD_WP;
+		return 0;
+	}
 	return -EINVAL;
 }

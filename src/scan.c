@@ -9,7 +9,7 @@
 #include "models.h"
 #include "mthpcollapse/sim.h"
 
-/* How many none PTEs the scan tolerates (SPEC 5). */
+/* How many none PTEs the scan tolerates (docs/MODELS.md section 5). */
 static unsigned int scan_none_limit(const struct mthp_model_desc *m,
 				    const struct mthp_scenario *s,
 				    uint32_t orders)

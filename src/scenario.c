@@ -511,6 +511,17 @@ static int parse_folios(struct parser *p, unsigned int *owner_line)
 				return perr(p, e->line, e->vcol,
 					    "folio: overlaps the folio on line %u (PTE %lu)",
 					    owner_line[k], k);
+		unsigned int first, bad;
+
+		if (mthp_folio_conflict(p->s, (unsigned int)start,
+					(unsigned int)order, &first, &bad)) {
+			bool sh = p->s->ptes[bad].flags & MTHP_PTE_SHARED;
+
+			return perr(p, e->line, e->vcol,
+				    "folio: PTE %u is %s but PTE %u is %s; sharing belongs to the folio, so all its present PTEs agree",
+				    bad, sh ? "shared" : "exclusive", first,
+				    sh ? "exclusive" : "shared");
+		}
 		for (unsigned long k = start; k < start + (1ul << order); k++)
 			owner_line[k] = e->line;
 		mthp_scenario_set_folio(p->s, (unsigned int)start,
@@ -575,7 +586,7 @@ static int parse_all(struct parser *p, const struct mthp_geometry *force)
 		return r;
 	s = p->s;
 	if ((r = parse_named(p, "model", lookup_model, &s->model,
-			     "baseline, scaled, v15, v16, v17, v18, v19, v19-swapfix")) ||
+			     "baseline, scaled, v15, v16, v17, v18, v19, latest (or v19-swapfix)")) ||
 	    (r = parse_named(p, "mode", lookup_mode, &s->mode,
 			     "khugepaged, madvise")) ||
 	    (r = parse_named(p, "enabled", lookup_top, &s->thp.enabled,

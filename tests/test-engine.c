@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The decision engine against sequences worked by hand from SPEC section 6.
+ * The decision engine against sequences worked by hand from docs/MODELS.md
+ * section 6.
  * The callback is a CMocka mock: each test queues the exact (offset, order)
  * attempts it expects, with the result each one returns; an unexpected call
  * or a missing one fails the test.
@@ -447,7 +448,7 @@ static void baseline_single_attempt(void **state)
 	assert_int_equal(r.res.nsteps, 0);
 }
 
-/* SPEC 10: 511 present + 1 swapped, max_ptes_none=0, PMD only. */
+/* docs/MODELS.md section 10: 511 present + 1 swapped, max_ptes_none=0, PMD only. */
 static void swap_accounting(void **state)
 {
 	static struct run r;
@@ -652,7 +653,7 @@ static void stack_bound_every_geometry(void **state)
 		       mthp_model_stack_capacity(MTHP_MODEL_V18, &g), deepest,
 		       bound);
 	}
-	/* the figures SPEC 6.1 gives */
+	/* the figures docs/MODELS.md section 6.1 gives */
 	struct mthp_geometry x = geo("x86_64"), a = geo("arm64-64k");
 
 	assert_int_equal(mthp_model_stack_capacity(MTHP_MODEL_V15, &x), 128);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Geometry profiles (SPEC section 2, typed in from its table). */
+/* Geometry profiles (docs/MODELS.md section 2, typed in from its table). */
 #include "testlib.h"
 
 #include <errno.h>
@@ -150,7 +150,7 @@ static void names_round_trip(void **state)
 
 	assert_int_equal(mthp_model_from_name("v20", &mm), -EINVAL);
 	assert_null(mthp_model_name(MTHP_MODEL_COUNT));
-	assert_string_equal(mthp_model_name(MTHP_MODEL_DEFAULT), "v15");
+	assert_string_equal(mthp_model_name(MTHP_MODEL_DEFAULT), "latest");
 
 	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++) {
 		enum mthp_scan_result got;
@@ -169,7 +169,7 @@ static void names_round_trip(void **state)
 	assert_null(mthp_scan_result_name(MTHP_SCAN_RESULT_COUNT));
 	assert_string_equal(mthp_scan_result_name(MTHP_SCAN_SUCCEED),
 			    "SCAN_SUCCEED");
-	/* SPEC 13's order: SUCCEED second, INVALID_PTES_NONE appended */
+	/* docs/MODELS.md section 12: the order: SUCCEED second, INVALID_PTES_NONE appended */
 	assert_int_equal(MTHP_SCAN_SUCCEED, 1);
 	assert_int_equal(MTHP_SCAN_INVALID_PTES_NONE, MTHP_SCAN_RESULT_COUNT - 1);
 

@@ -3,7 +3,7 @@
  * kcompat.h: a search written in the kernel's style, using only the
  * kernel's spellings, must make the same attempts as the library's engine.
  * The two kernel-style functions below are this project's own code,
- * written from SPEC 6.1 and 6.2 in the shape a kernel patch would have.
+ * written from docs/MODELS.md sections 6.1 and 6.2 in the shape a kernel patch would have.
  */
 #include "testlib.h"
 

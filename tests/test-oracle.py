@@ -95,9 +95,9 @@ def diff_same_model_never_differs():
 @test
 def diff_swap_accounting_examples():
     # the three swap-accounting files hold the same table: baseline swaps
-    # in and collapses, v15 never attempts; v19-swapfix agrees with baseline
+    # in and collapses, v15 never attempts; latest (v19-swapfix) agrees with baseline
     files = [os.path.join(EX, f"swap-accounting-{m}.scn")
-             for m in ("v15", "baseline", "v19-swapfix")]
+             for m in ("v15", "baseline", "latest")]
     code, out, err = run(MTHPSIM, "diff", "--models", "baseline,v15",
                          "--json", *files)
     d = json.loads(out)
@@ -180,7 +180,7 @@ def rounds_creep_255_stops():
 def rounds_series_never_creeps():
     for f in ("creep-scaled-256.scn", "creep-scaled-255.scn",
               "single-page-511.scn", "none0-second-window.scn"):
-        for m in ("v15", "v16", "v17", "v18", "v19", "v19-swapfix"):
+        for m in ("v15", "v16", "v17", "v18", "v19", "latest"):
             d = rounds("--model", m, os.path.join(EX, f))
             assert len(d["rounds"]) <= 1, (f, m, d["rounds"])
             assert d["converged"]
@@ -215,7 +215,7 @@ def report_is_current():
         committed = f.read()
     assert out == committed, \
         "docs/FINDINGS.md is stale: regenerate with mthpsim report > docs/FINDINGS.md"
-    assert "| v19-swapfix | yes |" in out and "| v15 | no |" in out
+    assert "| latest | yes |" in out and "| v15 | no |" in out
     assert "| scaled | 256 | 2 | 8 | 2-9 | 2 -> 512 |" in out
 
 

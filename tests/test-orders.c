@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Which orders are enabled (SPEC section 4). */
+/* Which orders are enabled (docs/MODELS.md section 3). */
 #include "testlib.h"
 
 static struct mthp_thp_settings settings(const struct mthp_geometry *g)
@@ -63,7 +63,8 @@ static void per_size_settings(void **state)
 			 0);
 }
 
-/* MADV_COLLAPSE: the PMD order alone, whatever sysfs says. */
+/* MADV_COLLAPSE: the PMD order alone, whatever sysfs says; nothing at all
+ * on a nohugepage VMA (refused before the forced-collapse exemption). */
 static void madvise_mode_pmd_only(void **state)
 {
 	struct mthp_geometry g = geo("arm64-64k");
@@ -76,6 +77,18 @@ static void madvise_mode_pmd_only(void **state)
 		assert_int_equal(mthp_enabled_orders(&g, (enum mthp_model)m,
 						     MTHP_MODE_MADVISE, &s, 0),
 				 1u << 13);
+	for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
+		assert_int_equal(mthp_enabled_orders(&g, (enum mthp_model)m,
+						     MTHP_MODE_MADVISE, &s,
+						     MTHP_VMA_NOHUGEPAGE),
+				 0);
+		/* hugepage does not outweigh it */
+		assert_int_equal(mthp_enabled_orders(&g, (enum mthp_model)m,
+						     MTHP_MODE_MADVISE, &s,
+						     MTHP_VMA_NOHUGEPAGE |
+							     MTHP_VMA_HUGEPAGE),
+				 0);
+	}
 }
 
 /* bits 2 .. PMD order, written out by hand for three geometries */

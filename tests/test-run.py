@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """End-to-end: scenarios through `mthpsim run --json`, printed as TAP.
 
-Every expectation is worked by hand from SPEC sections 5-7 (the bundled
+Every expectation is worked by hand from docs/MODELS.md sections 5-7 (the bundled
 examples say how in their comments); none is copied from program output.
 """
 import json
@@ -54,7 +54,7 @@ CASES = [
      (511, 511)),
     ("swap-accounting-baseline", "@swap-accounting-baseline.scn",
      [(0, 9, OK)], OK, (511, 512)),
-    ("swap-accounting-v19-swapfix", "@swap-accounting-v19-swapfix.scn",
+    ("swap-accounting-latest", "@swap-accounting-latest.scn",
      [(0, 9, OK)], OK, (511, 512)),
     ("ppc64-radix-64k", "@ppc64-radix-64k.scn", [(0, 4, OK), (16, 2, OK)],
      OK, (20, 20)),
@@ -87,7 +87,8 @@ CASES = [
      (512, 512)),
     # v15: 256 is neither 0 nor 511; (0,9) needs 256 and has 100, then the
     # first enabled sub-PMD range stops the search.
-    ("v15_invalid_none", ALL + "max_ptes_none = 256\nptes = P*100 .*412", [],
+    ("v15_invalid_none",
+     "model = v15\n" + ALL + "max_ptes_none = 256\nptes = P*100 .*412", [],
      "SCAN_FAIL", (100, 100)),
     # v18 treats 256 as 0 below PMD order
     ("v18_invalid_none_as_0",
@@ -104,6 +105,15 @@ CASES = [
       (0, 4, S + "EXCEED_SHARED_PTE"), (0, 3, S + "EXCEED_SHARED_PTE"),
       (0, 2, OK), (4, 2, S + "EXCEED_SHARED_PTE"), (8, 3, OK), (16, 4, OK),
       (32, 5, OK), (64, 6, OK), (128, 7, OK), (256, 8, OK)], OK, (512, 512)),
+    # MADV_COLLAPSE on a nohugepage VMA: refused before the scan
+    ("madvise-nohugepage", "@madvise-nohugepage.scn", [], S + "VMA_CHECK",
+     (512, 512)),
+    # below PMD order the migration entry at 20 refuses (16,4) at swap-in
+    ("mthp-migration-entry", "@mthp-migration-entry.scn",
+     [(o, 4, S + "EXCEED_SWAP_PTE" if o == 16 else OK)
+      for o in range(0, 512, 16)], OK, (511, 511)),
+    ("stats-v15-scan", "@stats-v15-scan.scn", [], S + "EXCEED_SWAP_PTE",
+     (509, 509)),
 ]
 
 results = []
@@ -177,9 +187,61 @@ def scan_fields_and_stats():
     assert d["scan"]["none_or_zero"] == 256
 
 
+def fidelity_json():
+    """The five behaviours of docs/MODELS.md that changed, through --json."""
+    # 1. MADV_COLLAPSE + nohugepage: every model scans nothing
+    f = os.path.join(EX, "madvise-nohugepage.scn")
+    for m in ("baseline", "scaled", "v15", "v16", "v17", "v18", "v19",
+              "latest"):
+        code, out, err = run(["--json", "--model", m, f])
+        d = json.loads(out)
+        assert code == 0 and d["result"] == S + "VMA_CHECK", (m, d["result"])
+        assert d["scan"]["ran"] is False and d["attempts"] == [], m
+        assert d["enabled_orders"] == [], (m, d["enabled_orders"])
+    # 2. swap-in below PMD order: the per-size counter of 64K counts it
+    code, out, _ = run(["--json", os.path.join(EX, "mthp-migration-entry.scn")])
+    d = json.loads(out)
+    st = d["stats"]["hugepages-64kB"]
+    assert st["collapse_exceed_swap_pte"] == 1 and st["collapse_alloc"] == 32
+    assert d["vmstat"] == {}
+    # 3. a folio whose PTEs disagree on sharing is refused, located
+    code, out, err = run(["-"], stdin="ptes = P S P*510\nfolio = 0 1\n")
+    assert code == 2 and "<stdin>:2:9: folio: PTE 1 is shared but PTE 0" \
+        in err, err
+    # 4. statistics per revision: baseline none, v15 no scan-phase counter,
+    # v16+ the PMD size; vmstat in all
+    f = os.path.join(EX, "stats-v15-scan.scn")
+    for m, per_size in (("baseline", None), ("v15", None), ("v16", 1),
+                        ("latest", 1)):
+        code, out, _ = run(["--json", "--model", m, f])
+        d = json.loads(out)
+        assert d["vmstat"] == {"thp_scan_exceed_swap_pte": 1}, (m, d["vmstat"])
+        if per_size is None:
+            assert d["stats"] == {}, (m, d["stats"])
+        else:
+            assert d["stats"]["hugepages-2048kB"][
+                "collapse_exceed_swap_pte"] == 1, m
+    code, out, _ = run(["--json", os.path.join(EX,
+                                               "swap-accounting-baseline.scn")])
+    d = json.loads(out)
+    assert d["stats"] == {} and d["vmstat"] == {"thp_collapse_alloc": 1}
+    # 5. latest is the default and v19-swapfix its other name
+    code, out, _ = run(["--json", "-"], stdin="ptes = P*512\n")
+    assert json.loads(out)["model"] == "latest"
+    code, out, _ = run(["--json", "--model", "v19-swapfix", "-"],
+                       stdin="ptes = P*512\n")
+    assert json.loads(out)["model"] == "latest"
+    # 6. SCAN_PTE_UFFD, mm's later name, is read; the series' name printed
+    code, out, err = run(["--json", "-"], stdin="ptes = P*512\n"
+                         "fail = 0:9 SCAN_PTE_UFFD\n")
+    d = json.loads(out)
+    assert code == 0 and attempts(d) == [(0, 9, S + "PTE_UFFD_WP")], err
+
+
 def overrides():
     f = os.path.join(EX, "swap-accounting-v15.scn")
-    for model, n in (("v15", 0), ("baseline", 1), ("v19-swapfix", 1)):
+    for model, n in (("v15", 0), ("baseline", 1), ("v19-swapfix", 1),
+                     ("latest", 1)):
         code, out, _ = run(["--json", "--model", model, f])
         assert len(json.loads(out)["attempts"]) == n, model
     code, out, _ = run(["--json", "--max-ptes-none", "1", f])
@@ -213,7 +275,7 @@ def overrides():
 def readable_report():
     code, out, err = run([os.path.join(EX, "none0-second-window.scn")])
     assert code == 0, err
-    assert "model v15" in out and "geometry x86_64" in out
+    assert "model latest" in out and "geometry x86_64" in out  # default
     assert "PPPP.PPP" in out           # the table, with the hole at 4
     assert "[22]    [333333]" in out   # brackets beneath, filled with order
     assert "scan: SCAN_SUCCEED" in out
@@ -250,7 +312,8 @@ def bad_files():
     assert code == 2 and "the limit is 1048576" in err, err
 
 
-for fn in (scan_fields_and_stats, overrides, readable_report, bad_files):
+for fn in (scan_fields_and_stats, fidelity_json, overrides, readable_report,
+           bad_files):
     test(fn)
 
 for i, (name, error) in enumerate(results, 1):

@@ -99,7 +99,7 @@ static void defaults(void **state)
 
 	assert_int_equal(parse("ptes = P*512", &s, NULL), 0);
 	assert_string_equal(s.geometry.name, "x86_64");
-	assert_int_equal(s.model, MTHP_MODEL_V15);
+	assert_int_equal(s.model, MTHP_MODEL_LATEST); /* no model line: latest */
 	assert_int_equal(s.mode, MTHP_MODE_KHUGEPAGED);
 	assert_int_equal(s.max_ptes_none, 511);
 	assert_int_equal(s.max_ptes_swap, 64);

@@ -42,7 +42,8 @@ enum mthp_scan_result {
 
 /* "SCAN_SUCCEED" etc., or NULL when r is not a result. */
 const char *mthp_scan_result_name(int r);
-/* Accepts "SCAN_X" (and "X"); 0 or -EINVAL. */
+/* Accepts "SCAN_X" (and "X"), and SCAN_PTE_UFFD, mm's later name for
+ * SCAN_PTE_UFFD_WP; 0 or -EINVAL. */
 int mthp_scan_result_from_name(const char *name, enum mthp_scan_result *out);
 
 /* ------------------------------------------------------------------ */
@@ -125,13 +126,22 @@ enum mthp_model {
 	MTHP_MODEL_V17,
 	MTHP_MODEL_V18,
 	MTHP_MODEL_V19,
-	MTHP_MODEL_V19_SWAPFIX,
+	MTHP_MODEL_V19_SWAPFIX, /* named "latest" (alias "v19-swapfix") */
 	MTHP_MODEL_COUNT
 };
-#define MTHP_MODEL_DEFAULT MTHP_MODEL_V15
+/* The newest state of the mm tree the library knows (June 2026). */
+#define MTHP_MODEL_LATEST MTHP_MODEL_V19_SWAPFIX
+#define MTHP_MODEL_DEFAULT MTHP_MODEL_LATEST
 
+/* The model's name ("latest", "v15", ...), or NULL for a non-model. */
 const char *mthp_model_name(enum mthp_model m);
+/* Accepts every name and alias ("v19-swapfix" for "latest"); 0 or -EINVAL. */
 int mthp_model_from_name(const char *name, enum mthp_model *out);
+/* Another name the model answers to, or NULL. */
+const char *mthp_model_alias(enum mthp_model m);
+/* Whether the model's kernel has the per-size hugepages-<size>kB/stats/
+ * collapse counters (the series added them; mainline before it did not). */
+bool mthp_model_has_size_stats(enum mthp_model m);
 /* One line describing the model. */
 const char *mthp_model_summary(enum mthp_model m);
 /* Entries the model reserves for its search stack (0: no stack). */
@@ -148,7 +158,7 @@ const char *mthp_mode_name(enum mthp_mode m);
 int mthp_mode_from_name(const char *name, enum mthp_mode *out);
 
 /* ------------------------------------------------------------------ */
-/* Which orders are enabled (SPEC section 4). */
+/* Which orders are enabled (docs/MODELS.md, "Which orders are enabled"). */
 
 enum mthp_thp_setting {
 	MTHP_THP_NEVER,
@@ -223,7 +233,7 @@ struct mthp_collapse_opts {
 	enum mthp_mode mode;
 	uint32_t orders;            /* enabled orders, bit k = order k */
 	unsigned int max_ptes_none; /* the sysctl snapshot */
-	unsigned int unmapped;      /* the scan's swap count (v19-swapfix) */
+	unsigned int unmapped;      /* the scan's swap count (latest) */
 	bool uffd;                  /* VMA armed for userfaultfd (v18) */
 	mthp_collapse_fn collapse;
 	void *data;

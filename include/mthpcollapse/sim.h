@@ -72,14 +72,18 @@ struct mthp_scenario {
 /* Kernel defaults for g, every PTE none. 0 or -ENOMEM. */
 int mthp_scenario_init(struct mthp_scenario *s, const struct mthp_geometry *g);
 void mthp_scenario_free(struct mthp_scenario *s);
-/* Marks the present PTEs of (start, order) as one folio; 0 or -EINVAL
- * (misaligned, out of the table, order above PMD, overlapping a folio). */
+/*
+ * Marks the present PTEs of (start, order) as one folio; 0 or -EINVAL
+ * (misaligned, out of the table, order above PMD, a present PTE already in
+ * another large folio, or present PTEs that disagree on being shared:
+ * sharedness belongs to the folio, so all its PTEs agree).
+ */
 int mthp_scenario_set_folio(struct mthp_scenario *s, unsigned int start,
 			    unsigned int order);
 /* PTEs that map an anonymous page: not none, zero page or swapped out. */
 unsigned int mthp_scenario_present(const struct mthp_scenario *s);
 
-/* ---- scenario files (the format is in README.md) ---- */
+/* ---- scenario files (the format: README.md, mthpsim-scenario(5)) ---- */
 
 #define MTHP_SCENARIO_MAX_BYTES (1u << 20) /* whole file */
 #define MTHP_SCENARIO_MAX_LINE 65536u      /* one line */
@@ -136,6 +140,19 @@ enum mthp_stat {
 /* The kernel's file name: "collapse_alloc", ... */
 const char *mthp_stat_name(enum mthp_stat s);
 
+/* The /proc/vmstat THP collapse events; every model counts them, at the
+ * PMD size only. */
+enum mthp_vmstat {
+	MTHP_VMSTAT_COLLAPSE_ALLOC,
+	MTHP_VMSTAT_COLLAPSE_ALLOC_FAILED,
+	MTHP_VMSTAT_SCAN_EXCEED_NONE_PTE,
+	MTHP_VMSTAT_SCAN_EXCEED_SWAP_PTE,
+	MTHP_VMSTAT_SCAN_EXCEED_SHARE_PTE,
+	MTHP_VMSTAT_COUNT
+};
+/* The kernel's spelling: "thp_collapse_alloc", ..., "thp_scan_exceed_share_pte". */
+const char *mthp_vmstat_name(enum mthp_vmstat v);
+
 struct mthp_attempt {
 	unsigned int offset, order, occupied;
 	int result;
@@ -153,7 +170,10 @@ struct mthp_sim_result {
 	size_t ncollapses;
 	struct mthp_event *events;
 	size_t nevents;
+	/* per size, as hugepages-<size>kB/stats/; all zero for a model that
+	 * predates them (baseline) */
 	unsigned long stats[MTHP_MAX_PMD_ORDER + 1][MTHP_STAT_COUNT];
+	unsigned long vmstat[MTHP_VMSTAT_COUNT]; /* as /proc/vmstat */
 	size_t cap; /* of steps, attempts and collapses */
 	size_t events_cap;
 };

@@ -44,7 +44,7 @@ static void usage_decide(FILE *f)
 "  --mode MODE          khugepaged (default) or madvise\n"
 "  --max-ptes-none N    the sysctl, 0..HPAGE_PMD_NR-1 (default HPAGE_PMD_NR-1)\n"
 "  --orders LIST        enabled orders: all (default), pmd, none, or e.g. 2,4-9\n"
-"  --unmapped N         swap PTEs the scan saw (counted by v19-swapfix, baseline)\n"
+"  --unmapped N         swap PTEs the scan saw (counted by latest, baseline)\n"
 "  --uffd               the VMA is armed for userfaultfd\n"
 "  --fail OFF:ORDER:RESULT\n"
 "                       the attempt at (OFF, ORDER) returns RESULT (repeatable)\n"

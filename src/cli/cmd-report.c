@@ -190,7 +190,7 @@ static void section_creep(void)
 		mthp_scenario_free(&s);
 	}
 
-	printf("\nOn x86_64, the cases SPEC section 9 names (two touched pages at 0..1 for 256, three at 0..2 for 255), and the merged series on the same input:\n\n");
+	printf("\nOn x86_64, the cases docs/MODELS.md section 9 names (two touched pages at 0..1 for 256, three at 0..2 for 255), and the merged series on the same input:\n\n");
 	printf("| model | max_ptes_none | touched | rounds that collapsed | orders created | pages present |\n");
 	printf("|---|---:|---:|---:|---|---|\n");
 	static const struct {
@@ -225,7 +225,7 @@ static void section_creep(void)
 
 static void section_swap(void)
 {
-	printf("## 4. Swap accounting (SPEC section 10)\n\n");
+	printf("## 4. Swap accounting (docs/MODELS.md section 10)\n\n");
 	printf("HPAGE_PMD_NR - 1 present pages and one swapped out, max_ptes_none = 0, only the PMD size enabled. Does the PMD collapse?\n\n");
 	printf("| model |");
 	for (size_t gi = 0; gi < mthp_geometry_count(); gi++)

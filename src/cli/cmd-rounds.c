@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * mthpsim rounds: khugepaged's visits, one after another, on the evolving
- * table, until a visit collapses nothing. Shows creep (SPEC 9).
+ * table, until a visit collapses nothing. Shows creep (docs/MODELS.md section 9).
  */
 #include <err.h>
 #include <getopt.h>

@@ -58,8 +58,21 @@ static void print_stats(const struct mthp_scenario *s,
 		if (shown)
 			printf("\n");
 	}
-	if (!any)
+	if (!mthp_model_has_size_stats(s->model))
+		printf("  (none: model %s predates the per-size counters)\n",
+		       mthp_model_name(s->model));
+	else if (!any)
 		printf("  (all zero)\n");
+	any = false;
+	printf("/proc/vmstat events:");
+	for (int v = 0; v < MTHP_VMSTAT_COUNT; v++) {
+		if (!r->vmstat[v])
+			continue;
+		printf(" %s %lu", mthp_vmstat_name((enum mthp_vmstat)v),
+		       r->vmstat[v]);
+		any = true;
+	}
+	printf("%s\n", any ? "" : " (all zero)");
 }
 
 static void print_text(const char *path, const struct mthp_scenario *before,
@@ -199,6 +212,13 @@ void json_run(struct json *j, const struct mthp_scenario *before,
 			json_kuint(j, mthp_stat_name((enum mthp_stat)st), r->stats[k][st]);
 		json_end_object(j);
 	}
+	json_end_object(j);
+	json_key(j, "vmstat");
+	json_begin_object(j);
+	for (int v = 0; v < MTHP_VMSTAT_COUNT; v++)
+		if (r->vmstat[v])
+			json_kuint(j, mthp_vmstat_name((enum mthp_vmstat)v),
+				   r->vmstat[v]);
 	json_end_object(j);
 	json_key(j, "events");
 	json_begin_array(j);

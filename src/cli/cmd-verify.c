@@ -79,7 +79,7 @@ static bool is_attempt(const struct mthp_step *s)
 
 static struct run ra, rb;
 
-/* SPEC 6.4: the walk attempts what the stack DFS attempts, in order. */
+/* docs/MODELS.md section 6.4: the walk attempts what the stack DFS attempts, in order. */
 static bool same_attempts(const struct input *in, enum mthp_model a,
 			  enum mthp_model b, char *why, size_t len)
 {
@@ -117,7 +117,7 @@ static bool same_attempts(const struct input *in, enum mthp_model a,
 	}
 }
 
-/* The occupied PTEs SPEC 6 requires for a khugepaged range, 0 or max. */
+/* The occupied PTEs docs/MODELS.md section 6 requires for a khugepaged range, 0 or max. */
 static unsigned int spec_threshold(const struct input *in, unsigned int order)
 {
 	return in->none ? 1 : 1u << order;

@@ -85,10 +85,15 @@ int cmd_models(int argc, char **argv)
 {
 	if (argc > 1)
 		errx(EXIT_INPUT, "models: unexpected argument '%s'", argv[1]);
-	for (int m = 0; m < MTHP_MODEL_COUNT; m++)
-		printf("%-12s %s%s\n", mthp_model_name((enum mthp_model)m),
-		       mthp_model_summary((enum mthp_model)m),
-		       m == MTHP_MODEL_DEFAULT ? " (default)" : "");
+	for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
+		const char *alias = mthp_model_alias((enum mthp_model)m);
+
+		printf("%-12s %s", mthp_model_name((enum mthp_model)m),
+		       mthp_model_summary((enum mthp_model)m));
+		if (alias)
+			printf(" (also: %s)", alias);
+		printf("%s\n", m == MTHP_MODEL_DEFAULT ? " (default)" : "");
+	}
 	return 0;
 }
 

@@ -68,6 +68,26 @@ static char pick_state(struct rng *r)
 	return 'P';
 }
 
+/*
+ * The state a PTE of a folio takes when the folio is shared, or exclusive,
+ * as a whole: present PTEs keep their young bit; the other flags of the
+ * format's single letters cannot be combined with sharing, so a shared
+ * folio's present PTEs become plain S or s.
+ */
+static char folio_state(char c, bool shared)
+{
+	switch (c) {
+	case '.': case 'z': case 'w': case 'W': case 'm':
+		return c; /* does not map the folio */
+	case 'p': case 's':
+		return shared ? 's' : 'p';
+	case 'P': case 'S':
+		return shared ? 'S' : 'P';
+	default:
+		return shared ? 'S' : c;
+	}
+}
+
 void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
 		  size_t len)
 {
@@ -100,17 +120,22 @@ void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
 			put(&o, "order.%u = always\n", k);
 	}
 	/* runs of one state; lengths to a sixteenth of the table */
-	put(&o, "ptes =");
+	char *st = malloc(nr);
+
+	if (!st)
+		errx(1, "out of memory");
 	for (unsigned int pos = 0; pos < nr;) {
 		unsigned int n = 1 + rng_below(r, nr / 16 + 1);
+		char c = pick_state(r);
 
 		if (n > nr - pos)
 			n = nr - pos;
-		put(&o, " %c*%u", pick_state(r), n);
+		memset(st + pos, c, n);
 		pos += n;
 	}
-	put(&o, "\n");
 	/* existing large folios, naturally aligned, not overlapping */
+	unsigned int fstart[3], forder[3], nfolios = 0;
+
 	x = rng_below(r, 3);
 	for (unsigned int i = 0, last_end = 0; i < x; i++) {
 		unsigned int order = MTHP_MIN_ORDER + rng_below(r, g->pmd_order - MTHP_MIN_ORDER);
@@ -120,9 +145,29 @@ void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
 
 		if (start + size > nr)
 			break;
-		put(&o, "folio = %u %u\n", start, order);
+		/* sharing belongs to the folio: one in four is shared as a
+		 * whole, the rest exclusive as a whole */
+		bool shared = rng_below(r, 4) == 0;
+
+		for (unsigned int k = start; k < start + size; k++)
+			st[k] = folio_state(st[k], shared);
+		fstart[nfolios] = start;
+		forder[nfolios++] = order;
 		last_end = start + size;
 	}
+	put(&o, "ptes =");
+	for (unsigned int pos = 0; pos < nr;) {
+		unsigned int n = 1;
+
+		while (pos + n < nr && st[pos + n] == st[pos])
+			n++;
+		put(&o, " %c*%u", st[pos], n);
+		pos += n;
+	}
+	put(&o, "\n");
+	free(st);
+	for (unsigned int i = 0; i < nfolios; i++)
+		put(&o, "folio = %u %u\n", fstart[i], forder[i]);
 	x = rng_below(r, 4);
 	for (unsigned int i = 0; i < x; i++) {
 		unsigned int order = MTHP_MIN_ORDER +
