@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 				.collapse = succeed,
 				.data = &attempts,
 			};
-			struct mthp_collapse_result res;
+			MTHP_RESULT(res);
 			double t0 = now();
 			long decisions = 0;
 

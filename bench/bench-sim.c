@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 			.orders = mthp_orders_all(&g),
 			.collapse = succeed,
 		};
-		struct mthp_collapse_result res;
+		MTHP_RESULT(res);
 
 		t0 = now();
 		for (long it = 0; it < iters; it++)

@@ -287,6 +287,7 @@ MTHP_EXPORT int mthp_simulate(struct mthp_scenario *s,
 		return -EINVAL;
 	r->nattempts = r->ncollapses = r->nevents = 0;
 	memset(&r->engine, 0, sizeof(r->engine));
+	r->engine.sz = sizeof(r->engine);
 	r->enabled_orders = mthp_enabled_orders(g, s->model, s->mode, &s->thp,
 						s->vma_flags);
 	int e = mthp_scan(s, r->enabled_orders, bitmap, &r->scan);

@@ -6,6 +6,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "models.h"
@@ -262,25 +263,41 @@ static int run_result(const struct engine *e)
 
 MTHP_EXPORT size_t mthp_collapse_max_steps(const struct mthp_geometry *g)
 {
+	if (!g || !mthp_geometry_valid(g))
+		return 0;
 	/* nodes of the binary tree from the PMD order down to order 2 */
 	return ((size_t)2 << (g->pmd_order - MTHP_MIN_ORDER)) - 1;
 }
 
-MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
-			      const unsigned long *bitmap,
-			      const struct mthp_collapse_opts *opts,
-			      struct mthp_collapse_result *res)
+/*
+ * Copies the caller's options into a full struct: fields past the caller's
+ * sz keep their defaults (zero); a larger sz is accepted only when every
+ * byte the library does not know is zero (libbpf's rule).
+ */
+static bool opts_copy(const struct mthp_collapse_opts *in,
+		      struct mthp_collapse_opts *out)
 {
-	if (!g || !bitmap || !opts || !res || !opts->collapse ||
-	    opts->sz < sizeof(*opts))
-		return -EINVAL;
+	size_t sz = in->sz;
+
+	memset(out, 0, sizeof(*out));
+	if (sz < sizeof(in->sz))
+		return false;
+	for (size_t i = sizeof(*out); i < sz; i++)
+		if (((const unsigned char *)in)[i])
+			return false;
+	memcpy(out, in, sz < sizeof(*out) ? sz : sizeof(*out));
+	out->sz = sizeof(*out);
+	return true;
+}
+
+static int collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
+		    const struct mthp_collapse_opts *opts,
+		    struct mthp_collapse_result *res)
+{
 	const struct mthp_model_desc *m = mthp_model_desc(opts->model);
 
-	if (!m || (unsigned int)opts->mode > MTHP_MODE_MADVISE ||
-	    g->pmd_order < MTHP_MIN_ORDER || g->pmd_order > MTHP_MAX_PMD_ORDER ||
-	    g->pmd_nr != 1u << g->pmd_order || g->max_ptrs < g->pmd_nr ||
-	    g->max_ptrs > MTHP_MAX_PTRS || opts->max_ptes_none >= g->pmd_nr ||
-	    opts->unmapped > g->pmd_nr)
+	if (!m || !opts->collapse || (unsigned int)opts->mode > MTHP_MODE_MADVISE ||
+	    opts->max_ptes_none >= g->pmd_nr || opts->unmapped > g->pmd_nr)
 		return -EINVAL;
 
 	uint32_t valid = mthp_orders_all(g);
@@ -300,7 +317,6 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 		.last_result = MTHP_SCAN_FAIL,
 	};
 
-	memset(res, 0, sizeof(*res));
 	if (!e.orders) {
 		/* khugepaged would not have scanned this range at all */
 		res->result = MTHP_SCAN_VMA_CHECK;
@@ -323,6 +339,36 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 	}
 	res->result = run_result(&e);
 	return 0;
+}
+
+MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
+			      const unsigned long *bitmap,
+			      const struct mthp_collapse_opts *opts,
+			      struct mthp_collapse_result *res)
+{
+	struct mthp_collapse_opts o;
+	struct mthp_collapse_result r = { .sz = sizeof(r) };
+	size_t need = offsetof(struct mthp_collapse_result, result) +
+		      sizeof(res->result);
+
+	if (!g || !bitmap || !opts || !res || res->sz < need ||
+	    !opts_copy(opts, &o) || !mthp_geometry_valid(g))
+		return -EINVAL;
+	int ret = collapse(g, bitmap, &o, &r);
+
+	if (ret == -EINVAL)
+		return ret;
+	/* never more than the caller declared, never its sz field */
+	size_t sz = res->sz < sizeof(r) ? res->sz : sizeof(r);
+
+	memcpy((char *)res + sizeof(r.sz), (char *)&r + sizeof(r.sz),
+	       sz - sizeof(r.sz));
+	return ret;
+}
+
+MTHP_EXPORT const char *mthp_version(void)
+{
+	return MTHP_VERSION_STRING;
 }
 
 static const char *const step_kind_names[] = {

@@ -59,6 +59,16 @@ static bool is_pow2(unsigned int v)
 	return v && !(v & (v - 1));
 }
 
+MTHP_EXPORT bool mthp_geometry_valid(const struct mthp_geometry *g)
+{
+	struct mthp_geometry check;
+
+	/* the same rules as a custom geometry, and a consistent pmd_order */
+	return g && g->pmd_nr && g->pmd_order == mthp_ilog2(g->pmd_nr) &&
+	       !mthp_geometry_custom(g->page_shift, g->pmd_nr, g->max_ptrs,
+				     &check, NULL, 0);
+}
+
 MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
 				     unsigned int pmd_nr, unsigned int max_ptrs,
 				     struct mthp_geometry *out, char *err,

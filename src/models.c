@@ -190,6 +190,13 @@ MTHP_EXPORT const char *mthp_model_alias(enum mthp_model m)
 	return d ? d->alias : NULL;
 }
 
+MTHP_EXPORT bool mthp_model_sub_pmd(enum mthp_model m)
+{
+	const struct mthp_model_desc *d = mthp_model_desc(m);
+
+	return d && d->sub_pmd;
+}
+
 MTHP_EXPORT bool mthp_model_has_size_stats(enum mthp_model m)
 {
 	const struct mthp_model_desc *d = mthp_model_desc(m);

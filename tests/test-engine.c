@@ -50,6 +50,7 @@ static void setup_run(struct run *r, const char *geometry,
 	r->o.collapse = mock_collapse;
 	r->o.steps = steps;
 	r->o.steps_cap = sizeof(steps) / sizeof(steps[0]);
+	r->res.sz = sizeof(r->res);
 	mthp_bitmap_zero(r->map, r->g.max_ptrs);
 }
 
@@ -109,7 +110,7 @@ static void none0_hole_every_model(void **state)
 {
 	static struct run r;
 
-	for (int m = MTHP_MODEL_SCALED; m < MTHP_MODEL_COUNT; m++)
+	FOR_EACH_MODEL(m, d, d->sub_pmd)
 		hole_at_300(&r, (enum mthp_model)m);
 }
 
@@ -141,7 +142,7 @@ static void intermediate_stops_v15_to_v17(void **state)
 {
 	static struct run r;
 
-	for (int m = MTHP_MODEL_V15; m <= MTHP_MODEL_V17; m++) {
+	FOR_EACH_MODEL(m, d, d->invalid_none == MTHP_INVALID_NONE_STOP) {
 		setup_run(&r, "x86_64", (enum mthp_model)m, ALL9, 256);
 		map(&r, "X*100 .*412");
 		assert_int_equal(go(&r), 0);
@@ -162,7 +163,7 @@ static void intermediate_is_zero_v18_v19(void **state)
 {
 	static struct run r;
 
-	for (int m = MTHP_MODEL_V18; m < MTHP_MODEL_COUNT; m++) {
+	FOR_EACH_MODEL(m, d, d->invalid_none == MTHP_INVALID_NONE_ZERO) {
 		setup_run(&r, "x86_64", (enum mthp_model)m, ALL9, 256);
 		map(&r, "X*100 .*412");
 		EXPECT(0, 6, MTHP_SCAN_SUCCEED);
@@ -196,7 +197,7 @@ static void pmd_order_any_value(void **state)
 {
 	static struct run r;
 
-	for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
+	FOR_EACH_MODEL(m, d, true) {
 		setup_run(&r, "x86_64", (enum mthp_model)m, 1u << 9, 256);
 		map(&r, ".*256 X*256");
 		EXPECT(0, 9, MTHP_SCAN_SUCCEED);
@@ -208,7 +209,8 @@ static void pmd_order_any_value(void **state)
 		map(&r, ".*257 X*255");
 		assert_int_equal(go(&r), 0);
 		assert_int_equal(r.res.attempts, 0);
-		assert_int_equal(r.res.result, m == MTHP_MODEL_BASELINE
+		/* the single attempt's own result, or the search's */
+		assert_int_equal(r.res.result, d->run == MTHP_RUN_ATTEMPT
 						       ? MTHP_SCAN_EXCEED_NONE_PTE
 						       : MTHP_SCAN_FAIL);
 	}
@@ -257,7 +259,7 @@ static void madvise_allowance(void **state)
 	EXPECT(0, 9, MTHP_SCAN_SUCCEED);
 	assert_int_equal(go(&r), 0);
 
-	for (int m = MTHP_MODEL_V16; m < MTHP_MODEL_COUNT; m++) {
+	FOR_EACH_MODEL(m, d, d->madvise == MTHP_MADV_PMD_NR) {
 		setup_run(&r, "x86_64", (enum mthp_model)m, 1u << 9, 0);
 		r.o.mode = MTHP_MODE_MADVISE;
 		map(&r, ".*512");
@@ -286,14 +288,14 @@ static void uffd_threshold_v18_only(void **state)
 {
 	static struct run r;
 
-	for (int m = MTHP_MODEL_V16; m < MTHP_MODEL_COUNT; m++) {
+	FOR_EACH_MODEL(m, d, d->scan_none == MTHP_SCAN_NONE_V16) {
 		setup_run(&r, "x86_64", (enum mthp_model)m, 1u << 9, 511);
 		r.o.uffd = true;
 		map(&r, "X*10 .*502");
-		if (m != MTHP_MODEL_V18)
+		if (!d->uffd_threshold_zero)
 			EXPECT(0, 9, MTHP_SCAN_SUCCEED);
 		assert_int_equal(go(&r), 0);
-		assert_int_equal(r.res.attempts, m == MTHP_MODEL_V18 ? 0 : 1);
+		assert_int_equal(r.res.attempts, d->uffd_threshold_zero ? 0 : 1);
 	}
 }
 
@@ -335,8 +337,8 @@ static void list_a_and_b(void **state)
 {
 	static struct run r;
 
-	for (int m = MTHP_MODEL_SCALED; m < MTHP_MODEL_COUNT; m++) {
-		bool list_a = m <= MTHP_MODEL_V16;
+	FOR_EACH_MODEL(m, d, d->sub_pmd) {
+		bool list_a = d->try_lower & (1ull << MTHP_SCAN_PAGE_LRU);
 
 		setup_run(&r, "x86_64", (enum mthp_model)m,
 			  (1u << 9) | (1u << 8), 511);
@@ -365,7 +367,7 @@ static void pte_mapped_hugepage_no_split(void **state)
 {
 	static struct run r;
 
-	for (int m = MTHP_MODEL_SCALED; m < MTHP_MODEL_COUNT; m++) {
+	FOR_EACH_MODEL(m, d, d->sub_pmd) {
 		setup_run(&r, "x86_64", (enum mthp_model)m, ALL9, 511);
 		map(&r, "X*512");
 		EXPECT(0, 9, MTHP_SCAN_PTE_MAPPED_HUGEPAGE);
@@ -454,8 +456,8 @@ static void swap_accounting(void **state)
 	static struct run r;
 
 	for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
-		bool counts_swap = m == MTHP_MODEL_BASELINE ||
-				   m == MTHP_MODEL_V19_SWAPFIX;
+		bool counts_swap = mthp_model_desc((enum mthp_model)m)
+					   ->unmapped_occupied_at_pmd;
 
 		setup_run(&r, "x86_64", (enum mthp_model)m, 1u << 9, 0);
 		r.o.unmapped = 1;
@@ -487,7 +489,7 @@ static void every_geometry(void **state)
 	for (size_t i = 0; i < mthp_geometry_count(); i++) {
 		const char *name = mthp_geometry_name(i);
 
-		for (int m = MTHP_MODEL_SCALED; m < MTHP_MODEL_COUNT; m++) {
+		FOR_EACH_MODEL(m, d, d->sub_pmd) {
 			enum mthp_model model = (enum mthp_model)m;
 			struct mthp_geometry g = geo(name);
 			unsigned int pmd = g.pmd_order, nr = g.pmd_nr;
@@ -581,7 +583,8 @@ static void ppc64_poison(void **state)
 
 	for (int iter = 0; iter < 2000; iter++) {
 		MTHP_DECLARE_BITMAP(map, 256);
-		struct mthp_collapse_result ra, rb;
+		MTHP_RESULT(ra);
+		MTHP_RESULT(rb);
 
 		seed = seed * 1103515245u + 12345u;
 		mthp_bitmap_zero(map, 256);
@@ -630,7 +633,7 @@ static void stack_bound_every_geometry(void **state)
 		unsigned int deepest = 0;
 
 		assert_int_equal(mthp_stack_depth_bound(&g), bound);
-		for (int m = MTHP_MODEL_SCALED; m <= MTHP_MODEL_V18; m++) {
+		FOR_EACH_MODEL(m, d, d->search == MTHP_SEARCH_STACK) {
 			setup_run(&r, name, (enum mthp_model)m,
 				  orders_range(2, g.pmd_order), 0);
 			assert_int_equal(go(&r), 0);
@@ -673,7 +676,7 @@ static void stack_bound_exhaustive_small(void **state)
 	for (unsigned long bits = 0; bits < (1ul << 16); bits++) {
 		unsigned long map[1] = { bits };
 
-		for (int m = MTHP_MODEL_SCALED; m <= MTHP_MODEL_V18; m++) {
+		FOR_EACH_MODEL(m, d, d->search == MTHP_SEARCH_STACK) {
 			for (size_t s = 0; s < 5; s++) {
 				struct mthp_collapse_opts o = {
 					.sz = sizeof(o),
@@ -682,7 +685,7 @@ static void stack_bound_exhaustive_small(void **state)
 					.max_ptes_none = (bits & 1) ? 15 : 0,
 					.collapse = succeed_cb,
 				};
-				struct mthp_collapse_result res;
+				MTHP_RESULT(res);
 
 				assert_int_equal(mthp_collapse(&g, map, &o, &res),
 						 0);

@@ -235,7 +235,7 @@ static void compare(enum mthp_model model, bool walk)
 				.collapse = logged_collapse,
 				.data = &llog,
 			};
-			struct mthp_collapse_result res;
+			MTHP_RESULT(res);
 
 			klog.n = llog.n = 0;
 			klog.salt = llog.salt = seed;

@@ -14,6 +14,19 @@
 #include <string.h>
 
 #include "mthpcollapse/mthpcollapse.h"
+#include "models.h"
+
+/*
+ * Runs the body for every model whose row in the model table satisfies
+ * cond (an expression in d, the row): tests ask the table which models
+ * behave a certain way, never the enum's order.
+ */
+#define FOR_EACH_MODEL(m, d, cond)                                          \
+	for (int m = 0; m < MTHP_MODEL_COUNT; m++)                          \
+		for (const struct mthp_model_desc *d =                      \
+			     mthp_model_desc((enum mthp_model)m);           \
+		     d; d = NULL)                                           \
+			if (cond)
 
 static inline struct mthp_geometry geo(const char *name)
 {

@@ -18,6 +18,12 @@
 extern "C" {
 #endif
 
+/* The version of these headers; mthp_version() gives the library's. */
+#define MTHP_VERSION_MAJOR 0
+#define MTHP_VERSION_MINOR 2
+#define MTHP_VERSION_PATCH 0
+#define MTHP_VERSION_STRING "0.2.0"
+
 /* ------------------------------------------------------------------ */
 /* Result codes: the kernel's enum scan_result, in the kernel's order. */
 
@@ -71,6 +77,14 @@ int mthp_geometry_lookup(const char *name, struct mthp_geometry *out,
 int mthp_geometry_custom(unsigned int page_shift, unsigned int pmd_nr,
 			 unsigned int max_ptrs, struct mthp_geometry *out,
 			 char *err, size_t errlen);
+/*
+ * Whether g is a geometry the library can work on: page shift 10..20,
+ * HPAGE_PMD_NR and MAX_PTRS_PER_PTE powers of two with NR <= MAX <= 2^15,
+ * PMD order 2..15 and equal to log2(NR). Every function that takes a
+ * geometry checks it this way and refuses (-EINVAL, 0 or NULL, as its
+ * comment says) one that fails.
+ */
+bool mthp_geometry_valid(const struct mthp_geometry *g);
 /* The named profiles, index 0 .. mthp_geometry_count() - 1. */
 size_t mthp_geometry_count(void);
 const char *mthp_geometry_name(size_t index);
@@ -118,19 +132,24 @@ unsigned int mthp_ilog2(unsigned long v);
 /* ------------------------------------------------------------------ */
 /* Models: which kernel revision's rules to follow. */
 
+/*
+ * Zero is "latest", the default: a zero-initialised options struct runs
+ * the newest state of the mm tree the library knows. The other values name
+ * one kernel revision each and keep their meaning.
+ */
 enum mthp_model {
-	MTHP_MODEL_BASELINE,
-	MTHP_MODEL_SCALED,
+	MTHP_MODEL_LATEST,   /* mm, June 2026: v19 + PMD swap accounting fix */
+	MTHP_MODEL_BASELINE, /* mainline before the series */
+	MTHP_MODEL_SCALED,   /* a what-if: v15 with max_ptes_none scaled */
 	MTHP_MODEL_V15,
 	MTHP_MODEL_V16,
 	MTHP_MODEL_V17,
 	MTHP_MODEL_V18,
 	MTHP_MODEL_V19,
-	MTHP_MODEL_V19_SWAPFIX, /* named "latest" (alias "v19-swapfix") */
 	MTHP_MODEL_COUNT
 };
-/* The newest state of the mm tree the library knows (June 2026). */
-#define MTHP_MODEL_LATEST MTHP_MODEL_V19_SWAPFIX
+/* What "latest" is today; the name v19-swapfix is accepted for it. */
+#define MTHP_MODEL_V19_SWAPFIX MTHP_MODEL_LATEST
 #define MTHP_MODEL_DEFAULT MTHP_MODEL_LATEST
 
 /* The model's name ("latest", "v15", ...), or NULL for a non-model. */
@@ -139,6 +158,9 @@ const char *mthp_model_name(enum mthp_model m);
 int mthp_model_from_name(const char *name, enum mthp_model *out);
 /* Another name the model answers to, or NULL. */
 const char *mthp_model_alias(enum mthp_model m);
+/* Whether the model collapses below the PMD order at all (every model of
+ * the series does; mainline before it did not). */
+bool mthp_model_sub_pmd(enum mthp_model m);
 /* Whether the model's kernel has the per-size hugepages-<size>kB/stats/
  * collapse counters (the series added them; mainline before it did not). */
 bool mthp_model_has_size_stats(enum mthp_model m);
@@ -227,21 +249,42 @@ struct mthp_step {
 	unsigned int stack_depth; /* entries on the stack after this step */
 };
 
+/*
+ * Options of one mthp_collapse() call. They grow at the end, the way
+ * libbpf's do: set sz to the size of the struct you compiled against
+ * (MTHP_OPTS() does). A library newer than your header gives the fields
+ * past your sz their defaults (zero); a library older than your header
+ * accepts your larger struct as long as the fields it does not know are
+ * zero. Zero is the default of every field: model 0 is "latest", mode 0 is
+ * khugepaged.
+ */
 struct mthp_collapse_opts {
-	size_t sz; /* sizeof(struct mthp_collapse_opts): lets it grow */
+	size_t sz;                  /* sizeof(struct mthp_collapse_opts) */
 	enum mthp_model model;
 	enum mthp_mode mode;
 	uint32_t orders;            /* enabled orders, bit k = order k */
 	unsigned int max_ptes_none; /* the sysctl snapshot */
 	unsigned int unmapped;      /* the scan's swap count (latest) */
 	bool uffd;                  /* VMA armed for userfaultfd (v18) */
-	mthp_collapse_fn collapse;
-	void *data;
+	mthp_collapse_fn collapse;  /* required */
+	void *data;                 /* passed to collapse, never read */
 	struct mthp_step *steps;    /* optional record, steps_cap entries */
 	size_t steps_cap;
 };
 
+/* Declares and initialises options: MTHP_OPTS(o, .collapse = cb, ...). */
+#define MTHP_OPTS(name, ...)                                              \
+	struct mthp_collapse_opts name = {                                \
+		.sz = sizeof(struct mthp_collapse_opts), __VA_ARGS__      \
+	}
+
+/*
+ * What one call did. Set sz before the call (MTHP_RESULT() does): the
+ * library writes at most sz bytes, so a caller compiled against an older,
+ * smaller struct keeps its memory; fields past sz are simply not reported.
+ */
 struct mthp_collapse_result {
+	size_t sz;                /* sizeof(struct mthp_collapse_result) */
 	int result;               /* the run's SCAN_* result */
 	unsigned int collapsed;   /* PTEs collapsed */
 	unsigned int attempts;    /* callback calls */
@@ -251,19 +294,37 @@ struct mthp_collapse_result {
 	bool invalid_none;        /* max_ptes_none was neither 0 nor max */
 };
 
-/* Upper bound on steps for one run: every (offset, order >= 2) range. */
+#define MTHP_RESULT(name)                                                 \
+	struct mthp_collapse_result name = {                              \
+		.sz = sizeof(struct mthp_collapse_result)                 \
+	}
+
+/* Upper bound on steps for one run: every (offset, order >= 2) range.
+ * 0 for an invalid geometry. */
 size_t mthp_collapse_max_steps(const struct mthp_geometry *g);
 
 /*
- * Decide and attempt collapses for one PMD range. bitmap holds
- * g->max_ptrs bits; only the first g->pmd_nr are ever read.
- * Returns 0; -EINVAL for bad arguments (nothing attempted); -EPROTO when
- * the callback returned a value that is not a result (the search stopped,
- * *res describes what happened up to then).
+ * Decide and attempt collapses for one PMD range (counterpart:
+ * mthp_collapse() in mm/khugepaged.c). bitmap holds g->max_ptrs bits; only
+ * the first g->pmd_nr are ever read. The callback is called for each
+ * attempt, in the kernel's order, and must return a SCAN_* result; it may
+ * call mthp_collapse() itself. Nothing is allocated; the pointers are only
+ * used during the call.
+ *
+ * Returns 0; -EINVAL for bad arguments, with nothing attempted (a NULL
+ * pointer, an invalid geometry, model or mode, an opts->sz below
+ * sizeof(size_t) or larger with non-zero unknown fields, a res->sz that
+ * cannot hold the result code, max_ptes_none or unmapped out of range,
+ * orders outside 2..PMD order, no callback); -EPROTO when the callback
+ * returned a value that is not a result (the search stopped there, and
+ * *res describes what happened up to then, result SCAN_FAIL).
  */
 int mthp_collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
 		  const struct mthp_collapse_opts *opts,
 		  struct mthp_collapse_result *res);
+
+/* The library's version, "MAJOR.MINOR.PATCH", as built. */
+const char *mthp_version(void);
 
 #ifdef __cplusplus
 }

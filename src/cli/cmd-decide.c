@@ -354,7 +354,7 @@ int cmd_decide(int argc, char **argv)
 
 	size_t cap = mthp_collapse_max_steps(&d.g);
 	struct mthp_step *steps = calloc(cap, sizeof(*steps));
-	struct mthp_collapse_result res;
+	MTHP_RESULT(res);
 
 	if (!steps)
 		err(1, "calloc");

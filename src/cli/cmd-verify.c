@@ -63,6 +63,7 @@ static void engine(const struct input *in, enum mthp_model m, struct run *out)
 		.steps_cap = sizeof(out->steps) / sizeof(out->steps[0]),
 	};
 
+	out->res.sz = sizeof(out->res);
 	if (mthp_collapse(&in->g, in->map, &o, &out->res))
 		errx(1, "internal error: the engine refused a verify input");
 }
@@ -130,7 +131,7 @@ static bool collapses_sound(const struct input *in, enum mthp_model m,
 {
 	static unsigned long seen[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
 	const struct mthp_geometry *g = &in->g;
-	bool pmd_only = m == MTHP_MODEL_BASELINE;
+	bool pmd_only = !mthp_model_sub_pmd(m);
 	uint32_t enabled = pmd_only ? in->orders & (1u << g->pmd_order) : in->orders;
 
 	(void)unused;

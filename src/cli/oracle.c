@@ -296,7 +296,7 @@ unsigned int deepest_stack(const struct mthp_geometry *g, enum mthp_model m)
 		.orders = mthp_orders_all(g),
 		.collapse = succeed,
 	};
-	struct mthp_collapse_result res;
+	MTHP_RESULT(res);
 
 	return mthp_collapse(g, empty, &o, &res) ? 0 : res.max_stack_depth;
 }

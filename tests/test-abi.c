@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The ABI promises of <mthpcollapse/mthpcollapse.h>: options and results
+ * that can grow (libbpf's rule), zero meaning "default", the version.
+ */
+#include "testlib.h"
+
+#include <errno.h>
+
+static unsigned int calls;
+
+static int count_cb(const struct mthp_range *r, void *data)
+{
+	(void)r;
+	(void)data;
+	calls++;
+	return MTHP_SCAN_SUCCEED;
+}
+
+static struct mthp_geometry x86;
+static MTHP_DECLARE_BITMAP(full, MTHP_MAX_PTRS);
+
+static int setup(void **state)
+{
+	x86 = geo("x86_64");
+	mthp_bitmap_zero(full, x86.max_ptrs);
+	mthp_bitmap_set(full, 0, x86.pmd_nr);
+	calls = 0;
+	return 0;
+}
+
+/* Zero everywhere but sz and the callback: latest, khugepaged, nothing
+ * enabled - so nothing is attempted and the run says SCAN_VMA_CHECK. */
+static void zero_means_default(void **state)
+{
+	MTHP_OPTS(o, .collapse = count_cb);
+	MTHP_RESULT(r);
+
+	assert_int_equal(o.model, MTHP_MODEL_LATEST);
+	assert_int_equal(MTHP_MODEL_DEFAULT, MTHP_MODEL_LATEST);
+	assert_string_equal(mthp_model_name((enum mthp_model)0), "latest");
+	assert_int_equal(mthp_collapse(&x86, full, &o, &r), 0);
+	assert_int_equal(r.result, MTHP_SCAN_VMA_CHECK);
+	o.orders = 1u << 9;
+	assert_int_equal(mthp_collapse(&x86, full, &o, &r), 0);
+	assert_int_equal(r.result, MTHP_SCAN_SUCCEED);
+	assert_int_equal(r.collapsed, 512);
+	assert_int_equal(calls, 1);
+}
+
+/*
+ * An older caller's smaller struct: everything past its sz takes the
+ * default. Cut just before "steps": the record is not written although
+ * the caller's memory past sz says where it would go.
+ */
+static void smaller_opts_take_defaults(void **state)
+{
+	static struct mthp_step steps[4];
+	struct mthp_collapse_opts o = {
+		.sz = offsetof(struct mthp_collapse_opts, steps),
+		.orders = 1u << 9,
+		.collapse = count_cb,
+		.steps = steps,
+		.steps_cap = 4,
+	};
+	MTHP_RESULT(r);
+
+	memset(steps, 0xa5, sizeof(steps));
+	assert_int_equal(mthp_collapse(&x86, full, &o, &r), 0);
+	assert_int_equal(r.collapsed, 512);
+	assert_int_equal(steps[0].offset, 0xa5a5a5a5u);
+	/* cut before the callback: no callback, so -EINVAL */
+	o.sz = offsetof(struct mthp_collapse_opts, collapse);
+	assert_int_equal(mthp_collapse(&x86, full, &o, &r), -EINVAL);
+	o.sz = sizeof(size_t) - 1;
+	assert_int_equal(mthp_collapse(&x86, full, &o, &r), -EINVAL);
+	o.sz = 0;
+	assert_int_equal(mthp_collapse(&x86, full, &o, &r), -EINVAL);
+}
+
+/* A newer caller's larger struct: fine while the unknown tail is zero. */
+static void larger_opts_need_zero_tail(void **state)
+{
+	struct {
+		struct mthp_collapse_opts o;
+		uint64_t future[2];
+	} big;
+	MTHP_RESULT(r);
+
+	memset(&big, 0, sizeof(big));
+	big.o.sz = sizeof(big);
+	big.o.orders = 1u << 9;
+	big.o.collapse = count_cb;
+	assert_int_equal(mthp_collapse(&x86, full, &big.o, &r), 0);
+	assert_int_equal(r.collapsed, 512);
+	big.future[1] = 1;
+	assert_int_equal(mthp_collapse(&x86, full, &big.o, &r), -EINVAL);
+}
+
+/* The result is written up to the caller's sz and no further. */
+static void result_written_up_to_sz(void **state)
+{
+	MTHP_OPTS(o, .orders = 1u << 9, .collapse = count_cb);
+	union {
+		struct mthp_collapse_result r;
+		unsigned char bytes[sizeof(struct mthp_collapse_result) + 16];
+	} u;
+	size_t cut = offsetof(struct mthp_collapse_result, attempts);
+
+	memset(&u, 0x5a, sizeof(u));
+	u.r.sz = cut;
+	assert_int_equal(mthp_collapse(&x86, full, &o, &u.r), 0);
+	assert_int_equal(u.r.sz, cut);
+	assert_int_equal(u.r.result, MTHP_SCAN_SUCCEED);
+	assert_int_equal(u.r.collapsed, 512);
+	for (size_t i = cut; i < sizeof(u.bytes); i++)
+		assert_int_equal(u.bytes[i], 0x5a);
+	/* too small to hold the result code */
+	u.r.sz = offsetof(struct mthp_collapse_result, result);
+	assert_int_equal(mthp_collapse(&x86, full, &o, &u.r), -EINVAL);
+	/* larger than the library knows: its own fields, nothing past them */
+	memset(&u, 0x5a, sizeof(u));
+	u.r.sz = sizeof(u.bytes);
+	assert_int_equal(mthp_collapse(&x86, full, &o, &u.r), 0);
+	assert_int_equal(u.r.attempts, 1);
+	for (size_t i = sizeof(u.r); i < sizeof(u.bytes); i++)
+		assert_int_equal(u.bytes[i], 0x5a);
+}
+
+static void version(void **state)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "%d.%d.%d", MTHP_VERSION_MAJOR,
+		 MTHP_VERSION_MINOR, MTHP_VERSION_PATCH);
+	assert_string_equal(MTHP_VERSION_STRING, want);
+	assert_string_equal(mthp_version(), MTHP_VERSION_STRING);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(zero_means_default, setup),
+		cmocka_unit_test_setup(smaller_opts_take_defaults, setup),
+		cmocka_unit_test_setup(larger_opts_need_zero_tail, setup),
+		cmocka_unit_test_setup(result_written_up_to_sz, setup),
+		cmocka_unit_test_setup(version, setup),
+	};
+
+	return cmocka_run_group_tests_name("abi", tests, NULL, NULL);
+}
