@@ -15,6 +15,28 @@ struct mthp_pte;
 int mthp_pte_from_char(char c, struct mthp_pte *pte);
 
 struct mthp_scenario;
+struct mthp_parse_error;
+struct mthp_geometry;
+
+/* Where a piece of input starts, for located errors: a file's line (0 when
+ * the text came from elsewhere) and the 1-based column of its first byte. */
+struct mthp_place {
+	struct mthp_parse_error *err;
+	unsigned int line, col;
+};
+/* Fills err at off bytes past the place; returns -EINVAL. */
+int mthp_place_error(const struct mthp_place *pl, size_t off,
+		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The one number syntax: decimal digits only, in [lo, hi]. */
+int mthp_place_number(const struct mthp_place *pl, size_t off, const char *s,
+		      size_t len, const char *what, unsigned long lo,
+		      unsigned long hi, unsigned long *out);
+/* A PTE map of exactly g->pmd_nr PTEs into ptes. */
+int mthp_place_map(const struct mthp_place *pl, const char *text, size_t len,
+		   const struct mthp_geometry *g, struct mthp_pte *ptes);
+/* A printable copy of at most 32 bytes of v, for messages. */
+const char *mthp_show(const char *v, size_t len, char *buf, size_t size);
+
 enum { MTHP_FOLIO_OVERLAPS = 1, MTHP_FOLIO_SHARED_DISAGREES };
 /*
  * Why the present PTEs of (start, order) cannot be one folio: 0 when they

@@ -27,6 +27,19 @@ MTHP_EXPORT int mthp_scenario_init(struct mthp_scenario *s,
 	return 0;
 }
 
+MTHP_EXPORT int mthp_scenario_copy(struct mthp_scenario *dst,
+				   const struct mthp_scenario *src)
+{
+	if (!dst || !src || !src->ptes || !mthp_geometry_valid(&src->geometry))
+		return -EINVAL;
+	*dst = *src;
+	dst->ptes = malloc(src->geometry.pmd_nr * sizeof(*src->ptes));
+	if (!dst->ptes)
+		return -ENOMEM;
+	memcpy(dst->ptes, src->ptes, src->geometry.pmd_nr * sizeof(*src->ptes));
+	return 0;
+}
+
 MTHP_EXPORT void mthp_scenario_free(struct mthp_scenario *s)
 {
 	free(s->ptes);
@@ -119,6 +132,7 @@ static const struct {
 	{ 'r', MTHP_PTE_PRESENT, MTHP_PTE_NOT_LRU | MTHP_PTE_YOUNG },
 	{ 'f', MTHP_PTE_PRESENT, MTHP_PTE_LAZYFREE | MTHP_PTE_YOUNG },
 	{ 'a', MTHP_PTE_PRESENT, MTHP_PTE_NOT_ANON | MTHP_PTE_YOUNG },
+	{ 'X', MTHP_PTE_PRESENT, MTHP_PTE_YOUNG }, /* decide's old 'occupied' */
 };
 
 int mthp_pte_from_char(char c, struct mthp_pte *pte)

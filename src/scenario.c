@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Scenario files: `key = value` lines describing one PMD range and the
- * settings to simulate it under. Every error names its line and column.
+ * settings to simulate it under. Each key is parsed and checked in one
+ * place, set_key(), which serves the file parser and mthp_scenario_set()
+ * (the command line's overrides) alike, so a setting has one syntax, one
+ * range and one wording wherever it comes from.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,18 +15,495 @@
 #include "internal.h"
 #include "mthpcollapse/sim.h"
 
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static bool key_is(const char *key, size_t klen, const char *k)
+{
+	return klen == strlen(k) && !memcmp(key, k, klen);
+}
+
+/* Copies a value into a NUL-terminated buffer; too long is an error. */
+static int value(const struct mthp_place *pl, const char *v, size_t vlen,
+		 char *buf, size_t size)
+{
+	char b[64];
+
+	if (vlen >= size)
+		return mthp_place_error(pl, 0, "value '%s' is too long",
+					mthp_show(v, vlen, b, sizeof(b)));
+	memcpy(buf, v, vlen);
+	buf[vlen] = 0;
+	return 0;
+}
+
+/* ---- one key each ---- */
+
+static int lookup_top(const char *s, int *out)
+{
+	enum mthp_thp_setting v;
+
+	/* "inherit" is a per-size setting only */
+	if (mthp_thp_setting_from_name(s, &v) || v == MTHP_THP_INHERIT)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int lookup_setting(const char *s, int *out)
+{
+	enum mthp_thp_setting v;
+
+	if (mthp_thp_setting_from_name(s, &v))
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int lookup_model(const char *s, int *out)
+{
+	enum mthp_model m;
+
+	if (mthp_model_from_name(s, &m))
+		return -EINVAL;
+	*out = (int)m;
+	return 0;
+}
+
+static int lookup_mode(const char *s, int *out)
+{
+	enum mthp_mode m;
+
+	if (mthp_mode_from_name(s, &m))
+		return -EINVAL;
+	*out = (int)m;
+	return 0;
+}
+
+static const char *const pmd_names[] = { "table", "none", "mapped" };
+
+static int lookup_pmd(const char *s, int *out)
+{
+	for (int i = 0; i < 3; i++) {
+		if (!strcmp(s, pmd_names[i])) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int set_named(const struct mthp_place *pl, const char *key,
+		     const char *v, size_t vlen,
+		     int (*lookup)(const char *, int *), int *out,
+		     const char *choices)
+{
+	char buf[64], b[64];
+	int x;
+
+	if (vlen >= sizeof(buf) || value(pl, v, vlen, buf, sizeof(buf)) ||
+	    lookup(buf, &x))
+		return mthp_place_error(pl, 0, "%s: unknown value '%s' (%s)", key,
+					mthp_show(v, vlen, b, sizeof(b)), choices);
+	*out = x;
+	return 0;
+}
+
+static int set_sysctl(const struct mthp_place *pl, const char *key,
+		      const char *v, size_t vlen, unsigned int nr,
+		      unsigned int *out)
+{
+	unsigned long x;
+	int r = mthp_place_number(pl, 0, v, vlen, key, 0, nr - 1, &x);
+
+	if (!r)
+		*out = (unsigned int)x;
+	return r;
+}
+
+static int set_vma(const struct mthp_place *pl, const char *v, size_t vlen,
+		   unsigned int *out)
+{
+	unsigned int flags = 0;
+
+	for (size_t i = 0; i < vlen;) {
+		while (i < vlen && is_space(v[i]))
+			i++;
+		size_t off = i;
+
+		while (i < vlen && !is_space(v[i]))
+			i++;
+		const char *w = v + off;
+		size_t wl = i - off;
+		char b[64];
+
+		if (!wl)
+			break;
+		if (wl == 8 && !memcmp(w, "hugepage", 8))
+			flags |= MTHP_VMA_HUGEPAGE;
+		else if (wl == 10 && !memcmp(w, "nohugepage", 10))
+			flags |= MTHP_VMA_NOHUGEPAGE;
+		else if (wl == 4 && !memcmp(w, "uffd", 4))
+			flags |= MTHP_VMA_UFFD;
+		else if (!(wl == 4 && !memcmp(w, "none", 4)))
+			return mthp_place_error(pl, off,
+				"vma: unknown flag '%s' (hugepage, nohugepage, uffd, none)",
+				mthp_show(w, wl, b, sizeof(b)));
+		if ((flags & MTHP_VMA_HUGEPAGE) && (flags & MTHP_VMA_NOHUGEPAGE))
+			return mthp_place_error(pl, off,
+				"vma: hugepage and nohugepage contradict each other (a VMA has one or the other)");
+	}
+	*out = flags;
+	return 0;
+}
+
+/* "all", "pmd", "none" or a list such as "2,4-9"; *out gets the mask. */
+static int orders_list(const struct mthp_place *pl, const char *v, size_t vlen,
+		       const struct mthp_geometry *g, uint32_t *out)
+{
+	uint32_t orders = 0;
+
+	if (key_is(v, vlen, "all")) {
+		*out = mthp_orders_all(g);
+		return 0;
+	}
+	if (key_is(v, vlen, "pmd")) {
+		*out = 1u << g->pmd_order;
+		return 0;
+	}
+	if (key_is(v, vlen, "none")) {
+		*out = 0;
+		return 0;
+	}
+	for (size_t i = 0; i <= vlen;) {
+		size_t j = i;
+
+		while (j < vlen && v[j] != ',')
+			j++;
+		const char *dash = memchr(v + i, '-', j - i);
+		unsigned long lo, hi;
+		int r;
+
+		if (j == i)
+			return mthp_place_error(pl, i,
+				"orders: empty entry in the list (want e.g. 2,4-9, all, pmd or none)");
+		if (dash) {
+			size_t d = (size_t)(dash - v);
+
+			r = mthp_place_number(pl, i, v + i, d - i, "order",
+					      MTHP_MIN_ORDER, g->pmd_order, &lo);
+			if (!r)
+				r = mthp_place_number(pl, d + 1, v + d + 1,
+						      j - d - 1, "order",
+						      MTHP_MIN_ORDER,
+						      g->pmd_order, &hi);
+			if (!r && lo > hi)
+				r = mthp_place_error(pl, i,
+					"orders: range %lu-%lu is backwards", lo, hi);
+		} else {
+			r = mthp_place_number(pl, i, v + i, j - i, "order",
+					      MTHP_MIN_ORDER, g->pmd_order, &lo);
+			hi = lo;
+		}
+		if (r)
+			return r;
+		for (unsigned long k = lo; k <= hi; k++)
+			orders |= 1u << k;
+		i = j + 1;
+	}
+	*out = orders;
+	return 0;
+}
+
+/* Every size listed is "always", every other "never". */
+static int set_orders(const struct mthp_place *pl, struct mthp_scenario *s,
+		      const char *v, size_t vlen)
+{
+	uint32_t orders = 0;
+	int r = orders_list(pl, v, vlen, &s->geometry, &orders);
+
+	if (r)
+		return r;
+	for (unsigned int k = MTHP_MIN_ORDER; k <= s->geometry.pmd_order; k++)
+		s->thp.order[k] = orders & (1u << k) ? MTHP_THP_ALWAYS
+						     : MTHP_THP_NEVER;
+	return 0;
+}
+
+/* The K of "order.K": a number from 2 to the PMD order. */
+static int order_key(const struct mthp_place *kpl, const char *key,
+		     size_t klen, const struct mthp_geometry *g,
+		     unsigned long *k)
+{
+	return mthp_place_number(kpl, 6, key + 6, klen - 6, "order",
+				 MTHP_MIN_ORDER, g->pmd_order, k);
+}
+
+/*
+ * Two numbers: A, then SEP, then B, which runs to the next blank, '=' or
+ * the end. *end is where B ended.
+ */
+static int pair(const struct mthp_place *pl, const char *key, const char *v,
+		size_t vlen, char sep, const char *what1, unsigned long hi1,
+		const char *what2, unsigned long lo2, unsigned long hi2,
+		unsigned long *a, unsigned long *b, size_t *end)
+{
+	size_t l1 = 0;
+	char buf[64];
+
+	if (sep == ' ') {
+		while (l1 < vlen && !is_space(v[l1]))
+			l1++;
+	} else {
+		const char *s = memchr(v, sep, vlen);
+
+		l1 = s ? (size_t)(s - v) : vlen;
+	}
+	if (l1 == vlen)
+		return mthp_place_error(pl, 0, "%s: '%s' is not %s%s%s", key,
+					mthp_show(v, vlen, buf, sizeof(buf)), what1,
+					sep == ' ' ? " " : ":", what2);
+	size_t i = l1 + 1;
+
+	while (i < vlen && is_space(v[i]))
+		i++;
+	size_t j = i;
+
+	while (j < vlen && !is_space(v[j]) && v[j] != '=')
+		j++;
+	int r = mthp_place_number(pl, 0, v, l1, what1, 0, hi1, a);
+
+	if (!r)
+		r = mthp_place_number(pl, i, v + i, j - i, what2, lo2, hi2, b);
+	*end = j;
+	return r;
+}
+
+/* folio = START ORDER. owner (file parsing) tracks which line holds each
+ * PTE's folio, so overlaps name the other line. */
+static int set_folio(const struct mthp_place *pl, struct mthp_scenario *s,
+		     const char *v, size_t vlen, unsigned int *owner)
+{
+	const struct mthp_geometry *g = &s->geometry;
+	unsigned long start, order;
+	size_t end;
+	int r = pair(pl, "folio", v, vlen, ' ', "START", g->pmd_nr - 1, "ORDER",
+		     0, g->pmd_order, &start, &order, &end);
+
+	if (r)
+		return r;
+	while (end < vlen && is_space(v[end]))
+		end++;
+	if (end != vlen)
+		return mthp_place_error(pl, end,
+					"folio: unexpected text after START ORDER");
+	if (start & ((1ul << order) - 1))
+		return mthp_place_error(pl, 0,
+					"folio: START %lu is not a multiple of 2^%lu",
+					start, order);
+	if (start + (1ul << order) > g->pmd_nr)
+		return mthp_place_error(pl, 0,
+					"folio: %lu..%lu is outside the %u-PTE table",
+					start, start + (1ul << order) - 1, g->pmd_nr);
+	for (unsigned long k = start; owner && k < start + (1ul << order); k++)
+		if (owner[k])
+			return mthp_place_error(pl, 0,
+				"folio: overlaps the folio on line %u (PTE %lu)",
+				owner[k], k);
+	unsigned int first, bad;
+
+	switch (mthp_folio_conflict(s, (unsigned int)start, (unsigned int)order,
+				    &first, &bad)) {
+	case MTHP_FOLIO_OVERLAPS:
+		return mthp_place_error(pl, 0,
+			"folio: overlaps another folio (PTE %u)", bad);
+	case MTHP_FOLIO_SHARED_DISAGREES: {
+		bool sh = s->ptes[bad].flags & MTHP_PTE_SHARED;
+
+		return mthp_place_error(pl, 0,
+			"folio: PTE %u is %s but PTE %u is %s; sharing belongs to the folio, so all its present PTEs agree",
+			bad, sh ? "shared" : "exclusive", first,
+			sh ? "exclusive" : "shared");
+	}
+	default:
+		break;
+	}
+	for (unsigned long k = start; owner && k < start + (1ul << order); k++)
+		owner[k] = pl->line;
+	return mthp_scenario_set_folio(s, (unsigned int)start,
+				       (unsigned int)order);
+}
+
+/* fail = OFFSET:ORDER RESULT (or OFFSET:ORDER=RESULT) */
+static int set_fail(const struct mthp_place *pl, struct mthp_scenario *s,
+		    const char *v, size_t vlen)
+{
+	const struct mthp_geometry *g = &s->geometry;
+	unsigned long off, order;
+	size_t end;
+	char name[64], b[64];
+	enum mthp_scan_result res;
+	int r = pair(pl, "fail", v, vlen, ':', "OFFSET", g->pmd_nr - 1, "ORDER",
+		     MTHP_MIN_ORDER, g->pmd_order, &off, &order, &end);
+
+	if (r)
+		return r;
+	if (off & ((1ul << order) - 1))
+		return mthp_place_error(pl, 0,
+					"fail: OFFSET %lu is not aligned to order %lu",
+					off, order);
+	while (end < vlen && (is_space(v[end]) || v[end] == '='))
+		end++;
+	size_t nl = vlen - end;
+
+	if (!nl)
+		return mthp_place_error(pl, end,
+					"fail: missing RESULT after OFFSET:ORDER");
+	if (nl >= sizeof(name) ||
+	    (memcpy(name, v + end, nl), name[nl] = 0,
+	     mthp_scan_result_from_name(name, &res)))
+		return mthp_place_error(pl, end,
+					"fail: unknown result '%s' (a SCAN_* name)",
+					mthp_show(v + end, nl, b, sizeof(b)));
+	if (res == MTHP_SCAN_SUCCEED)
+		return mthp_place_error(pl, end,
+			"fail: SCAN_SUCCEED is not a failure (a rule makes an attempt fail; the mock collapses by itself)");
+	for (size_t i = 0; i < s->nfails; i++)
+		if (s->fails[i].range.offset == off &&
+		    s->fails[i].range.order == order)
+			return mthp_place_error(pl, 0,
+				"fail: (%lu, order %lu) already has a rule (%s); one rule per range",
+				off, order,
+				mthp_scan_result_name(s->fails[i].result));
+	if (s->nfails == MTHP_MAX_FAIL_RULES)
+		return mthp_place_error(pl, 0, "fail: more than %d rules",
+					MTHP_MAX_FAIL_RULES);
+	s->fails[s->nfails++] = (struct mthp_fail_rule){
+		{ (unsigned int)off, (unsigned int)order }, res };
+	return 0;
+}
+
+static const char model_choices[] =
+	"latest (or v19-swapfix), baseline, scaled, v15, v16, v17, v18, v19";
+
+/*
+ * Sets one key. kpl places the key (for errors in "order.K"), vpl the
+ * value. owner is the folio ownership table when parsing a file.
+ */
+static int set_key(struct mthp_scenario *s, const char *key, size_t klen,
+		   const struct mthp_place *kpl, const char *v, size_t vlen,
+		   const struct mthp_place *vpl, unsigned int *owner)
+{
+	const struct mthp_geometry *g = &s->geometry;
+	int x, r;
+
+	if (key_is(key, klen, "model")) {
+		r = set_named(vpl, "model", v, vlen, lookup_model, &x, model_choices);
+		if (!r)
+			s->model = (enum mthp_model)x;
+		return r;
+	}
+	if (key_is(key, klen, "mode")) {
+		r = set_named(vpl, "mode", v, vlen, lookup_mode, &x,
+			      "khugepaged, madvise");
+		if (!r)
+			s->mode = (enum mthp_mode)x;
+		return r;
+	}
+	if (key_is(key, klen, "enabled")) {
+		r = set_named(vpl, "enabled", v, vlen, lookup_top, &x,
+			      "always, madvise, never");
+		if (!r)
+			s->thp.enabled = (enum mthp_thp_setting)x;
+		return r;
+	}
+	if (key_is(key, klen, "pmd")) {
+		r = set_named(vpl, "pmd", v, vlen, lookup_pmd, &x,
+			      "table, none, mapped");
+		if (!r)
+			s->pmd = (enum mthp_pmd_state)x;
+		return r;
+	}
+	if (key_is(key, klen, "max_ptes_none"))
+		return set_sysctl(vpl, "max_ptes_none", v, vlen, g->pmd_nr,
+				  &s->max_ptes_none);
+	if (key_is(key, klen, "max_ptes_swap"))
+		return set_sysctl(vpl, "max_ptes_swap", v, vlen, g->pmd_nr,
+				  &s->max_ptes_swap);
+	if (key_is(key, klen, "max_ptes_shared"))
+		return set_sysctl(vpl, "max_ptes_shared", v, vlen, g->pmd_nr,
+				  &s->max_ptes_shared);
+	if (key_is(key, klen, "orders"))
+		return set_orders(vpl, s, v, vlen);
+	if (klen > 6 && !memcmp(key, "order.", 6)) {
+		unsigned long k;
+		char b[64];
+
+		r = order_key(kpl, key, klen, g, &k);
+		if (r)
+			return r;
+		if (set_named(vpl, "order", v, vlen, lookup_setting, &x, ""))
+			return mthp_place_error(vpl, 0,
+				"order.%lu: unknown value '%s' (always, inherit, madvise, never)",
+				k, mthp_show(v, vlen, b, sizeof(b)));
+		s->thp.order[k] = (enum mthp_thp_setting)x;
+		return 0;
+	}
+	if (key_is(key, klen, "vma"))
+		return set_vma(vpl, v, vlen, &s->vma_flags);
+	if (key_is(key, klen, "ptes"))
+		return mthp_place_map(vpl, v, vlen, g, s->ptes);
+	if (key_is(key, klen, "folio"))
+		return set_folio(vpl, s, v, vlen, owner);
+	if (key_is(key, klen, "fail"))
+		return set_fail(vpl, s, v, vlen);
+	if (key_is(key, klen, "geometry"))
+		return mthp_place_error(kpl, 0,
+			"geometry: set when the scenario is made (mthp_scenario_init(), or the parser's forced geometry)");
+	char b[64];
+
+	return mthp_place_error(kpl, 0, "unknown key '%s'",
+				mthp_show(key, klen, b, sizeof(b)));
+}
+
+MTHP_EXPORT int mthp_scenario_set(struct mthp_scenario *s, const char *key,
+				  const char *val, struct mthp_parse_error *err)
+{
+	struct mthp_parse_error dummy;
+	struct mthp_place kpl = { err ? err : &dummy, 0, 0 };
+	struct mthp_place vpl = { kpl.err, 0, 1 };
+
+	memset(kpl.err, 0, sizeof(*kpl.err));
+	if (!s || !s->ptes || !key || !val ||
+	    !mthp_geometry_valid(&s->geometry))
+		return mthp_place_error(&kpl, 0, "no scenario, key or value");
+	size_t vlen = strlen(val);
+
+	while (vlen && is_space(val[vlen - 1]))
+		vlen--;
+	if (!vlen)
+		return mthp_place_error(&vpl, 0, "%s: the value is empty", key);
+	return set_key(s, key, strlen(key), &kpl, val, vlen, &vpl, NULL);
+}
+
+/* ---- the file parser ---- */
+
 #define MAX_ENTRIES 1024
 
 struct entry {
 	const char *key, *val; /* not NUL-terminated */
 	size_t klen, vlen;
 	unsigned int line, kcol, vcol;
+	char canon[16];        /* "order.K" with K without leading zeros */
 	bool used;
 };
 
 struct parser {
 	struct entry e[MAX_ENTRIES];
 	size_t n;
+	unsigned int lines, last_len;
 	struct mthp_scenario *s;
 	struct mthp_parse_error *err;
 };
@@ -36,6 +516,7 @@ static int perr(struct parser *p, unsigned int line, unsigned int col,
 {
 	va_list ap;
 
+	p->err->code = -EINVAL;
 	p->err->line = line;
 	p->err->col = col;
 	va_start(ap, fmt);
@@ -50,30 +531,24 @@ static bool key_char(char c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '.';
 }
 
-static bool is_space(char c)
+/* "order.004" and "order.4" are one key: the name duplicates compare. */
+static void canonical(struct entry *e)
 {
-	return c == ' ' || c == '\t' || c == '\r';
+	size_t i = 6;
+
+	if (e->klen <= 6 || memcmp(e->key, "order.", 6))
+		return;
+	while (i + 1 < e->klen && e->key[i] == '0')
+		i++;
+	if (e->klen - i + 6 < sizeof(e->canon))
+		snprintf(e->canon, sizeof(e->canon), "order.%.*s",
+			 (int)(e->klen - i), e->key + i);
 }
 
-/* A printable copy of (at most 32 bytes of) a value, for messages. */
-static const char *show(const char *v, size_t len, char *buf, size_t size)
+static const char *ename(const struct entry *e, size_t *len)
 {
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 5 < size && i < 32; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (c >= 0x20 && c < 0x7f)
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-	}
-	if (len > 32 && o + 4 < size) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = 0;
-	return buf;
+	*len = e->canon[0] ? strlen(e->canon) : e->klen;
+	return e->canon[0] ? e->canon : e->key;
 }
 
 /* Splits the text into entries; checks sizes, characters, duplicates. */
@@ -83,8 +558,11 @@ static int split_lines(struct parser *p, const char *text, size_t len)
 	size_t pos = 0;
 
 	if (len > MTHP_SCENARIO_MAX_BYTES)
-		return perr(p, 0, 0, "file is %zu bytes; the limit is %u", len,
-			    MTHP_SCENARIO_MAX_BYTES);
+		return perr(p, 0, 0, "the file is %zu bytes; the limit is %u",
+			    len, MTHP_SCENARIO_MAX_BYTES);
+	/* a UTF-8 byte-order mark is not part of the first line */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		pos = 3;
 	while (pos < len) {
 		const char *l = text + pos;
 		const char *nl = memchr(l, '\n', len - pos);
@@ -92,18 +570,21 @@ static int split_lines(struct parser *p, const char *text, size_t len)
 
 		pos += ll + 1;
 		line++;
+		p->lines = line;
+		p->last_len = (unsigned int)ll;
 		if (ll > MTHP_SCENARIO_MAX_LINE)
 			return perr(p, line, MTHP_SCENARIO_MAX_LINE + 1,
 				    "line is longer than %u bytes",
 				    MTHP_SCENARIO_MAX_LINE);
+		const char *nul = memchr(l, 0, ll);
+
+		if (nul)
+			return perr(p, line, (unsigned int)(nul - l) + 1,
+				    "NUL byte in the file");
 		const char *hash = memchr(l, '#', ll);
 
 		if (hash)
 			ll = (size_t)(hash - l);
-		for (size_t i = 0; i < ll; i++)
-			if (l[i] == 0)
-				return perr(p, line, (unsigned int)i + 1,
-					    "NUL byte in the file");
 		size_t i = 0;
 
 		while (i < ll && is_space(l[i]))
@@ -124,7 +605,7 @@ static int split_lines(struct parser *p, const char *text, size_t len)
 			if (!klen)
 				return perr(p, line, (unsigned int)k0 + 1,
 					    "expected a key, found '%s'",
-					    show(l + k0, ll - k0, b, sizeof(b)));
+					    mthp_show(l + k0, ll - k0, b, sizeof(b)));
 			return perr(p, line, (unsigned int)i + 1,
 				    "expected '=' after key '%.*s'",
 				    (int)klen, l + k0);
@@ -142,103 +623,97 @@ static int split_lines(struct parser *p, const char *text, size_t len)
 		if (p->n == MAX_ENTRIES)
 			return perr(p, line, 1, "more than %d settings",
 				    MAX_ENTRIES);
-		p->e[p->n++] = (struct entry){
+		struct entry *e = &p->e[p->n++];
+
+		*e = (struct entry){
 			.key = l + k0, .klen = klen, .val = l + i,
 			.vlen = vend - i, .line = line,
 			.kcol = (unsigned int)k0 + 1, .vcol = (unsigned int)i + 1,
 		};
+		canonical(e);
 	}
 	return 0;
 }
 
-static bool key_is(const struct entry *e, const char *k)
-{
-	return e->klen == strlen(k) && !memcmp(e->key, k, e->klen);
-}
-
 static bool repeatable(const struct entry *e)
 {
-	return key_is(e, "folio") || key_is(e, "fail");
+	return key_is(e->key, e->klen, "folio") || key_is(e->key, e->klen, "fail");
 }
 
 static int check_duplicates(struct parser *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
+		size_t li, lj;
+		const char *ni = ename(&p->e[i], &li);
+
 		if (repeatable(&p->e[i]))
 			continue;
-		for (size_t j = 0; j < i; j++)
-			if (p->e[j].klen == p->e[i].klen &&
-			    !memcmp(p->e[j].key, p->e[i].key, p->e[i].klen))
-				return perr(p, p->e[i].line, p->e[i].kcol,
-					    "duplicate key '%.*s' (first set on line %u)",
-					    (int)p->e[i].klen, p->e[i].key,
-					    p->e[j].line);
-	}
-	return 0;
-}
+		for (size_t j = 0; j < i; j++) {
+			const char *nj = ename(&p->e[j], &lj);
 
-static struct entry *find(struct parser *p, const char *key)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		if (key_is(&p->e[i], key)) {
-			p->e[i].used = true;
-			return &p->e[i];
+			if (li == lj && !memcmp(ni, nj, li))
+				return perr(p, p->e[i].line, p->e[i].kcol,
+					    "duplicate key '%.*s' (first set on line %u%s)",
+					    (int)li, ni, p->e[j].line,
+					    p->e[j].klen != p->e[i].klen
+						    ? ", spelled differently" : "");
 		}
 	}
-	return NULL;
-}
-
-/* Copies a value into a NUL-terminated buffer; too long is an error. */
-static int value(struct parser *p, const struct entry *e, char *buf,
-		 size_t size)
-{
-	char b[64];
-
-	if (e->vlen >= size)
-		return perr(p, e->line, e->vcol, "value '%s' is too long",
-			    show(e->val, e->vlen, b, sizeof(b)));
-	memcpy(buf, e->val, e->vlen);
-	buf[e->vlen] = 0;
 	return 0;
 }
 
-/* A decimal number in [lo, hi] at (line, col). */
-static int number(struct parser *p, const char *s, size_t len,
-		  unsigned int line, unsigned int col, const char *what,
-		  unsigned long lo, unsigned long hi, unsigned long *out)
+/* Applies every entry whose key satisfies match, in file order. */
+static int apply(struct parser *p, bool (*match)(const struct entry *),
+		 unsigned int *owner)
 {
-	unsigned long v = 0;
-	char b[64];
+	for (size_t i = 0; i < p->n; i++) {
+		struct entry *e = &p->e[i];
 
-	if (!len)
-		return perr(p, line, col, "%s is missing", what);
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return perr(p, line, col, "%s '%s' is not a number",
-				    what, show(s, len, b, sizeof(b)));
-		v = v * 10 + (unsigned long)(s[i] - '0');
-		if (v > hi)
-			return perr(p, line, col,
-				    "%s '%s' is out of range (%lu..%lu)", what,
-				    show(s, len, b, sizeof(b)), lo, hi);
+		if (e->used || !match(e))
+			continue;
+		e->used = true;
+		struct mthp_place kpl = { p->err, e->line, e->kcol };
+		struct mthp_place vpl = { p->err, e->line, e->vcol };
+		int r = set_key(p->s, e->key, e->klen, &kpl, e->val, e->vlen,
+				&vpl, owner);
+
+		if (r)
+			return r;
 	}
-	if (v < lo)
-		return perr(p, line, col, "%s %lu is out of range (%lu..%lu)",
-			    what, v, lo, hi);
-	*out = v;
 	return 0;
 }
+
+#define MATCH(fn, cond)                                 \
+	static bool fn(const struct entry *e)           \
+	{                                               \
+		return cond;                            \
+	}
+MATCH(m_order_k, e->klen > 6 && !memcmp(e->key, "order.", 6))
+MATCH(m_orders, key_is(e->key, e->klen, "orders"))
+MATCH(m_settings, !key_is(e->key, e->klen, "geometry") && !m_orders(e) &&
+	!m_order_k(e) && !key_is(e->key, e->klen, "ptes") && !repeatable(e))
+MATCH(m_ptes, key_is(e->key, e->klen, "ptes"))
+MATCH(m_folio, key_is(e->key, e->klen, "folio"))
+MATCH(m_fail, key_is(e->key, e->klen, "fail"))
 
 static int parse_geometry(struct parser *p, const struct mthp_geometry *force)
 {
 	struct mthp_geometry g;
-	const struct entry *e = find(p, "geometry");
+	struct entry *e = NULL;
 	char name[64], msg[200];
 
+	for (size_t i = 0; i < p->n; i++)
+		if (key_is(p->e[i].key, p->e[i].klen, "geometry"))
+			e = &p->e[i];
+	if (e)
+		e->used = true; /* consumed even when overridden */
 	if (force) {
+		if (!mthp_geometry_valid(force))
+			return perr(p, 0, 0, "the forced geometry is not valid");
 		g = *force;
 	} else if (e) {
-		int r = value(p, e, name, sizeof(name));
+		struct mthp_place pl = { p->err, e->line, e->vcol };
+		int r = value(&pl, e->val, e->vlen, name, sizeof(name));
 
 		if (r)
 			return r;
@@ -252,372 +727,37 @@ static int parse_geometry(struct parser *p, const struct mthp_geometry *force)
 	return 0;
 }
 
-static int parse_named(struct parser *p, const char *key,
-		       int (*lookup)(const char *, void *), void *out,
-		       const char *choices)
-{
-	const struct entry *e = find(p, key);
-	char buf[64];
-
-	if (!e)
-		return 0;
-	if (value(p, e, buf, sizeof(buf)) || lookup(buf, out))
-		return perr(p, e->line, e->vcol, "%s: unknown value '%s' (%s)",
-			    key, show(e->val, e->vlen, buf, sizeof(buf)),
-			    choices);
-	return 0;
-}
-
-static int lookup_model(const char *s, void *out)
-{
-	return mthp_model_from_name(s, out);
-}
-
-static int lookup_mode(const char *s, void *out)
-{
-	return mthp_mode_from_name(s, out);
-}
-
-static int lookup_top(const char *s, void *out)
-{
-	enum mthp_thp_setting v;
-
-	/* "inherit" is a per-size setting only */
-	if (mthp_thp_setting_from_name(s, &v) || v == MTHP_THP_INHERIT)
-		return -EINVAL;
-	*(enum mthp_thp_setting *)out = v;
-	return 0;
-}
-
-static int lookup_setting(const char *s, void *out)
-{
-	return mthp_thp_setting_from_name(s, out);
-}
-
-static int lookup_pmd(const char *s, void *out)
-{
-	static const char *const names[] = { "table", "none", "mapped" };
-
-	for (int i = 0; i < 3; i++) {
-		if (!strcmp(s, names[i])) {
-			*(enum mthp_pmd_state *)out = (enum mthp_pmd_state)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int parse_sysctl(struct parser *p, const char *key, unsigned int *out)
-{
-	const struct entry *e = find(p, key);
-	unsigned long v;
-
-	if (!e)
-		return 0;
-	int r = number(p, e->val, e->vlen, e->line, e->vcol, key, 0,
-		       p->s->geometry.pmd_nr - 1, &v);
-
-	*out = (unsigned int)v;
-	return r;
-}
-
-/* order.K = setting, for every K the file names. */
-static int parse_orders(struct parser *p)
-{
-	const struct mthp_geometry *g = &p->s->geometry;
-
-	for (size_t i = 0; i < p->n; i++) {
-		struct entry *e = &p->e[i];
-		unsigned long k;
-
-		if (e->klen < 7 || memcmp(e->key, "order.", 6))
-			continue;
-		e->used = true;
-		int r = number(p, e->key + 6, e->klen - 6, e->line, e->kcol + 6,
-			       "order", MTHP_MIN_ORDER, g->pmd_order, &k);
-		if (r)
-			return r;
-		char buf[64];
-
-		if (value(p, e, buf, sizeof(buf)) ||
-		    lookup_setting(buf, &p->s->thp.order[k]))
-			return perr(p, e->line, e->vcol,
-				    "order.%lu: unknown value '%s' (always, inherit, madvise, never)",
-				    k, show(e->val, e->vlen, buf, sizeof(buf)));
-	}
-	return 0;
-}
-
-static int parse_vma(struct parser *p)
-{
-	const struct entry *e = find(p, "vma");
-
-	if (!e)
-		return 0;
-	for (size_t i = 0; i < e->vlen;) {
-		while (i < e->vlen && is_space(e->val[i]))
-			i++;
-		size_t w = i;
-
-		while (i < e->vlen && !is_space(e->val[i]))
-			i++;
-		const char *word = e->val + w;
-		size_t wl = i - w;
-		char b[64];
-
-		if (wl == 8 && !memcmp(word, "hugepage", 8))
-			p->s->vma_flags |= MTHP_VMA_HUGEPAGE;
-		else if (wl == 10 && !memcmp(word, "nohugepage", 10))
-			p->s->vma_flags |= MTHP_VMA_NOHUGEPAGE;
-		else if (wl == 4 && !memcmp(word, "uffd", 4))
-			p->s->vma_flags |= MTHP_VMA_UFFD;
-		else if (!(wl == 4 && !memcmp(word, "none", 4)))
-			return perr(p, e->line, e->vcol + (unsigned int)w,
-				    "vma: unknown flag '%s' (hugepage, nohugepage, uffd, none)",
-				    show(word, wl, b, sizeof(b)));
-	}
-	return 0;
-}
-
-/* The PTE map: tokens STATE*COUNT, or runs of state characters. */
-static int parse_ptes(struct parser *p)
-{
-	const struct entry *e = find(p, "ptes");
-	const struct mthp_geometry *g = &p->s->geometry;
-	unsigned int pos = 0;
-
-	if (!e) {
-		if (p->s->pmd != MTHP_PMD_TABLE)
-			return 0; /* no table to describe */
-		return perr(p, 0, 0, "missing required key 'ptes' (the PTE map)");
-	}
-	for (size_t i = 0; i < e->vlen;) {
-		while (i < e->vlen && is_space(e->val[i]))
-			i++;
-		if (i == e->vlen)
-			break;
-		size_t t = i;
-
-		while (i < e->vlen && !is_space(e->val[i]))
-			i++;
-		const char *tok = e->val + t;
-		size_t tl = i - t;
-		unsigned int col = e->vcol + (unsigned int)t;
-		const char *star = memchr(tok, '*', tl);
-		size_t nstates = star ? (size_t)(star - tok) : tl;
-		unsigned long count = 1;
-		char b[64];
-
-		if (star) {
-			if (nstates != 1)
-				return perr(p, e->line, col,
-					    "'%s': a count follows a single state (STATE*COUNT)",
-					    show(tok, tl, b, sizeof(b)));
-			int r = number(p, star + 1, tl - 2, e->line, col + 2,
-				       "count", 1, g->pmd_nr, &count);
-			if (r)
-				return r;
-		}
-		for (size_t c = 0; c < nstates; c++) {
-			struct mthp_pte pte = { 0 };
-
-			if (mthp_pte_from_char(tok[c], &pte))
-				return perr(p, e->line, col + (unsigned int)c,
-					    "unknown PTE state '%s' (see the state table in README.md)",
-					    show(tok + c, 1, b, sizeof(b)));
-			if (pos + count > g->pmd_nr)
-				return perr(p, e->line, col,
-					    "the map runs past the %u PTEs of %s",
-					    g->pmd_nr, g->name);
-			for (unsigned long k = 0; k < count; k++, pos++) {
-				pte.folio_start = pos;
-				p->s->ptes[pos] = pte;
-			}
-		}
-	}
-	if (pos != g->pmd_nr)
-		return perr(p, e->line, e->vcol,
-			    "the map has %u PTEs; %s has %u per table", pos,
-			    g->name, g->pmd_nr);
-	return 0;
-}
-
-/*
- * Two numbers: the first ends at sep, the second runs to the next blank
- * (or the end). *end is where the second ended.
- */
-static int pair(struct parser *p, const struct entry *e, char sep,
-		const char *what1, unsigned long hi1, const char *what2,
-		unsigned long lo2, unsigned long hi2, unsigned long *a,
-		unsigned long *b, size_t *end)
-{
-	const char *s = memchr(e->val, sep, e->vlen);
-	char buf[64];
-
-	if (!s)
-		return perr(p, e->line, e->vcol, "%.*s: '%s' is not %s%c%s",
-			    (int)e->klen, e->key,
-			    show(e->val, e->vlen, buf, sizeof(buf)), what1, sep,
-			    what2);
-	size_t l1 = (size_t)(s - e->val);
-	size_t i = l1 + 1;
-
-	while (i < e->vlen && is_space(e->val[i]))
-		i++;
-	size_t j = i;
-
-	while (j < e->vlen && !is_space(e->val[j]))
-		j++;
-	int r = number(p, e->val, l1, e->line, e->vcol, what1, 0, hi1, a);
-
-	if (!r)
-		r = number(p, e->val + i, j - i, e->line,
-			   e->vcol + (unsigned int)i, what2, lo2, hi2, b);
-	*end = j;
-	return r;
-}
-
-static int parse_folios(struct parser *p, unsigned int *owner_line)
-{
-	const struct mthp_geometry *g = &p->s->geometry;
-
-	for (size_t i = 0; i < p->n; i++) {
-		struct entry *e = &p->e[i];
-		unsigned long start, order;
-		size_t end;
-
-		if (!key_is(e, "folio"))
-			continue;
-		e->used = true;
-		int r = pair(p, e, ' ', "START", g->pmd_nr - 1, "ORDER", 0,
-			     g->pmd_order, &start, &order, &end);
-		if (r)
-			return r;
-		while (end < e->vlen && is_space(e->val[end]))
-			end++;
-		if (end != e->vlen)
-			return perr(p, e->line, e->vcol + (unsigned int)end,
-				    "folio: unexpected text after START ORDER");
-		if (start & ((1ul << order) - 1))
-			return perr(p, e->line, e->vcol,
-				    "folio: START %lu is not a multiple of 2^%lu",
-				    start, order);
-		if (start + (1ul << order) > g->pmd_nr)
-			return perr(p, e->line, e->vcol,
-				    "folio: %lu..%lu is outside the %u-PTE table",
-				    start, start + (1ul << order) - 1, g->pmd_nr);
-		for (unsigned long k = start; k < start + (1ul << order); k++)
-			if (owner_line[k])
-				return perr(p, e->line, e->vcol,
-					    "folio: overlaps the folio on line %u (PTE %lu)",
-					    owner_line[k], k);
-		unsigned int first, bad;
-
-		if (mthp_folio_conflict(p->s, (unsigned int)start,
-					(unsigned int)order, &first, &bad)) {
-			bool sh = p->s->ptes[bad].flags & MTHP_PTE_SHARED;
-
-			return perr(p, e->line, e->vcol,
-				    "folio: PTE %u is %s but PTE %u is %s; sharing belongs to the folio, so all its present PTEs agree",
-				    bad, sh ? "shared" : "exclusive", first,
-				    sh ? "exclusive" : "shared");
-		}
-		for (unsigned long k = start; k < start + (1ul << order); k++)
-			owner_line[k] = e->line;
-		mthp_scenario_set_folio(p->s, (unsigned int)start,
-					(unsigned int)order);
-	}
-	return 0;
-}
-
-static int parse_fails(struct parser *p)
-{
-	const struct mthp_geometry *g = &p->s->geometry;
-
-	for (size_t i = 0; i < p->n; i++) {
-		struct entry *e = &p->e[i];
-		unsigned long off, order;
-		size_t end;
-		char name[64], b[64];
-
-		if (!key_is(e, "fail"))
-			continue;
-		e->used = true;
-		int r = pair(p, e, ':', "OFFSET", g->pmd_nr - 1, "ORDER",
-			     MTHP_MIN_ORDER, g->pmd_order, &off, &order, &end);
-		if (r)
-			return r;
-		if (off & ((1ul << order) - 1))
-			return perr(p, e->line, e->vcol,
-				    "fail: OFFSET %lu is not aligned to order %lu",
-				    off, order);
-		while (end < e->vlen && is_space(e->val[end]))
-			end++;
-		size_t nl = e->vlen - end;
-		enum mthp_scan_result res;
-
-		if (!nl)
-			return perr(p, e->line, e->vcol + (unsigned int)end,
-				    "fail: missing RESULT after OFFSET:ORDER");
-		if (nl >= sizeof(name) ||
-		    (memcpy(name, e->val + end, nl), name[nl] = 0,
-		     mthp_scan_result_from_name(name, &res)))
-			return perr(p, e->line, e->vcol + (unsigned int)end,
-				    "fail: unknown result '%s' (a SCAN_* name)",
-				    show(e->val + end, nl, b, sizeof(b)));
-		if (p->s->nfails == MTHP_MAX_FAIL_RULES)
-			return perr(p, e->line, e->kcol,
-				    "fail: more than %d rules", MTHP_MAX_FAIL_RULES);
-		p->s->fails[p->s->nfails++] = (struct mthp_fail_rule){
-			{ (unsigned int)off, (unsigned int)order }, res };
-	}
-	return 0;
-}
-
 static int parse_all(struct parser *p, const struct mthp_geometry *force)
 {
-	struct mthp_scenario *s;
-	int r;
+	int r = check_duplicates(p);
 
-	r = check_duplicates(p);
 	if (!r)
 		r = parse_geometry(p, force);
 	if (r)
 		return r;
-	s = p->s;
-	if ((r = parse_named(p, "model", lookup_model, &s->model,
-			     "baseline, scaled, v15, v16, v17, v18, v19, latest (or v19-swapfix)")) ||
-	    (r = parse_named(p, "mode", lookup_mode, &s->mode,
-			     "khugepaged, madvise")) ||
-	    (r = parse_named(p, "enabled", lookup_top, &s->thp.enabled,
-			     "always, madvise, never")) ||
-	    (r = parse_named(p, "pmd", lookup_pmd, &s->pmd,
-			     "table, none, mapped")) ||
-	    (r = parse_sysctl(p, "max_ptes_none", &s->max_ptes_none)) ||
-	    (r = parse_sysctl(p, "max_ptes_swap", &s->max_ptes_swap)) ||
-	    (r = parse_sysctl(p, "max_ptes_shared", &s->max_ptes_shared)) ||
-	    (r = parse_orders(p)) || (r = parse_vma(p)) || (r = parse_ptes(p)))
+	/* settings, then the list of sizes before single sizes, then the
+	 * table, its folios and the injected failures */
+	if ((r = apply(p, m_settings, NULL)) || (r = apply(p, m_orders, NULL)) ||
+	    (r = apply(p, m_order_k, NULL)))
 		return r;
-	unsigned int *owner = calloc(s->geometry.pmd_nr, sizeof(*owner));
+	bool has_ptes = false;
+
+	for (size_t i = 0; i < p->n; i++)
+		has_ptes |= key_is(p->e[i].key, p->e[i].klen, "ptes");
+	if (!has_ptes && p->s->pmd == MTHP_PMD_TABLE)
+		return perr(p, p->lines ? p->lines : 1, p->last_len + 1,
+			    "missing required key 'ptes' (the PTE map) at the end of the file");
+	unsigned int *owner = calloc(p->s->geometry.pmd_nr, sizeof(*owner));
 
 	if (!owner)
 		return perr(p, 0, 0, "out of memory");
-	r = parse_folios(p, owner);
+	r = apply(p, m_ptes, NULL);
+	if (!r)
+		r = apply(p, m_folio, owner);
 	free(owner);
 	if (!r)
-		r = parse_fails(p);
-	if (r)
-		return r;
-	find(p, "geometry"); /* consumed even when overridden */
-	for (size_t i = 0; i < p->n; i++) {
-		struct entry *e = &p->e[i];
-		char b[64];
-
-		if (!e->used)
-			return perr(p, e->line, e->kcol, "unknown key '%s'",
-				    show(e->key, e->klen, b, sizeof(b)));
-	}
-	return 0;
+		r = apply(p, m_fail, NULL);
+	return r;
 }
 
 MTHP_EXPORT int mthp_scenario_parse(const char *text, size_t len,
@@ -625,17 +765,22 @@ MTHP_EXPORT int mthp_scenario_parse(const char *text, size_t len,
 				    struct mthp_scenario *s,
 				    struct mthp_parse_error *err)
 {
-	struct parser *p = calloc(1, sizeof(*p));
 	struct mthp_parse_error dummy;
 	int r;
 
-	memset(s, 0, sizeof(*s));
 	if (!err)
 		err = &dummy;
 	memset(err, 0, sizeof(*err));
+	if (!s)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	if (!text && len)
+		return err->code = -EINVAL;
+	struct parser *p = calloc(1, sizeof(*p));
+
 	if (!p) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
-		return -ENOMEM;
+		return err->code = -ENOMEM;
 	}
 	p->s = s;
 	p->err = err;

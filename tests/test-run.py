@@ -297,7 +297,7 @@ def bad_files():
         ("ptes = P*512\nfolio = 1 1", ":2:9: folio: START 1"),
         ("ptes = P*512\nfail = 0:9 SCAN_WHATEVER", ":2:12: fail: unknown"),
         ("ptes = P*512\nptes = P*512", ":2:1: duplicate key 'ptes'"),
-        ("", ": missing required key 'ptes'"),
+        ("", ":1:1: missing required key 'ptes'"),
     ]
     for text, needle in cases:
         code, out, err = run(["-"], stdin=text)

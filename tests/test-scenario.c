@@ -183,8 +183,27 @@ static const struct {
 	{ "ptes = P*512\nfail = 0:9", 2, 11, "missing RESULT" },
 	{ "ptes = P*512\nfail = 0 9 SCAN_FAIL", 2, 8, "is not OFFSET:ORDER" },
 	{ "ptes = P*512\nfail = 0:1 SCAN_FAIL", 2, 10, "ORDER 1 is out of range (2..9)" },
-	{ "model = v15", 0, 0, "missing required key 'ptes'" },
+	{ "model = v15", 1, 12, "missing required key 'ptes'" },
+	{ "", 1, 1, "missing required key 'ptes'" },
 	{ "\xff\xfe = 3", 1, 1, "expected a key, found '\\xff\\xfe = 3'" },
+	/* one key however it is spelled */
+	{ "order.2 = always\norder.02 = never\nptes = P*512", 2, 1,
+	  "duplicate key 'order.2' (first set on line 1, spelled differently)" },
+	/* contradictions */
+	{ "vma = hugepage nohugepage\nptes = P*512", 1, 16,
+	  "hugepage and nohugepage contradict" },
+	{ "ptes = P*512\nfail = 0:9 PAGE_LOCK\nfail = 0:9 PAGE_LRU", 3, 8,
+	  "(0, order 9) already has a rule (SCAN_PAGE_LOCK)" },
+	/* a rule makes an attempt fail; it cannot claim a collapse */
+	{ "ptes = P*512\nfail = 0:9 SCAN_SUCCEED", 2, 12, "SCAN_SUCCEED is not a failure" },
+	/* one number syntax: no sign, no blanks inside */
+	{ "max_ptes_none = +5\nptes = P*512", 1, 17, "'+5' is not a number" },
+	{ "ptes = P*+512", 1, 10, "count '+512' is not a number" },
+	/* orders lists */
+	{ "orders = 2,,4\nptes = P*512", 1, 12, "empty entry" },
+	{ "orders = \nptes = P*512", 1, 10, "has no value" },
+	{ "orders = 5-3\nptes = P*512", 1, 10, "range 5-3 is backwards" },
+	{ "orders = 2-10\nptes = P*512", 1, 12, "order '10' is out of range (2..9)" },
 };
 
 static void errors_located(void **state)
@@ -245,6 +264,114 @@ static void limits(void **state)
 	mthp_scenario_free(&s);
 }
 
+/* A byte-order mark, tabs anywhere blanks go, '=' in fail rules. */
+static void lenient_where_harmless(void **state)
+{
+	struct mthp_scenario s;
+	struct mthp_parse_error e;
+	const char *text = "\xef\xbb\xbfmodel = v15\nptes =\tP*4\t.*508\n"
+			   "folio = 0\t2\nfail = 4:2=PAGE_LOCK\n";
+
+	assert_int_equal(parse(text, &s, &e), 0);
+	assert_int_equal(s.model, MTHP_MODEL_V15);
+	assert_int_equal(s.ptes[3].folio_order, 2);
+	assert_int_equal(s.fails[0].result, MTHP_SCAN_PAGE_LOCK);
+	mthp_scenario_free(&s);
+	/* the mark does not shift columns */
+	assert_int_equal(parse("\xef\xbb\xbfmodel = v99\nptes = P*512", &s, &e),
+			 -EINVAL);
+	assert_int_equal(e.line, 1);
+	assert_int_equal(e.col, 9);
+	mthp_scenario_free(&s);
+	/* orders: the listed sizes always, the rest never; order.K after it */
+	assert_int_equal(parse("order.3 = madvise\norders = 2,4-5\nptes = P*512",
+			       &s, &e), 0);
+	assert_int_equal(s.thp.order[2], MTHP_THP_ALWAYS);
+	assert_int_equal(s.thp.order[3], MTHP_THP_MADVISE);
+	assert_int_equal(s.thp.order[5], MTHP_THP_ALWAYS);
+	assert_int_equal(s.thp.order[9], MTHP_THP_NEVER);
+	mthp_scenario_free(&s);
+}
+
+/* The setter takes what a file line takes, with the same words. */
+static void setter(void **state)
+{
+	struct mthp_scenario s, c;
+	struct mthp_parse_error e;
+
+	assert_int_equal(parse("ptes = P*512", &s, NULL), 0);
+	assert_int_equal(mthp_scenario_set(&s, "max_ptes_none", "7", &e), 0);
+	assert_int_equal(s.max_ptes_none, 7);
+	assert_int_equal(mthp_scenario_set(&s, "max_ptes_none", "512", &e), -EINVAL);
+	assert_int_equal(e.code, -EINVAL);
+	assert_int_equal(e.line, 0);
+	assert_int_equal(e.col, 1);
+	assert_non_null(strstr(e.msg, "max_ptes_none '512' is out of range (0..511)"));
+	assert_int_equal(s.max_ptes_none, 7); /* unchanged */
+	assert_int_equal(mthp_scenario_set(&s, "order.04", "always", &e), 0);
+	assert_int_equal(s.thp.order[4], MTHP_THP_ALWAYS);
+	assert_int_equal(mthp_scenario_set(&s, "order.10", "always", &e), -EINVAL);
+	assert_int_equal(e.col, 0); /* the key is wrong, not the value */
+	assert_non_null(strstr(e.msg, "order '10' is out of range (2..9)"));
+	assert_int_equal(mthp_scenario_set(&s, "model", "v19-swapfix", &e), 0);
+	assert_int_equal(s.model, MTHP_MODEL_LATEST);
+	assert_int_equal(mthp_scenario_set(&s, "vma", "uffd hugepage", &e), 0);
+	assert_int_equal(s.vma_flags, MTHP_VMA_UFFD | MTHP_VMA_HUGEPAGE);
+	assert_int_equal(mthp_scenario_set(&s, "fail", "8:3=SCAN_PTE_UFFD", &e), 0);
+	assert_int_equal(mthp_scenario_set(&s, "fail", "8:3 PAGE_LOCK", &e), -EINVAL);
+	assert_int_equal(s.nfails, 1);
+	assert_int_equal(mthp_scenario_set(&s, "ptes", "X*8 .*504", &e), 0);
+	assert_int_equal(s.ptes[7].kind, MTHP_PTE_PRESENT);
+	assert_int_equal(s.ptes[8].kind, MTHP_PTE_NONE);
+	assert_int_equal(mthp_scenario_set(&s, "geometry", "s390x", &e), -EINVAL);
+	assert_int_equal(mthp_scenario_set(&s, "bogus", "1", &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "unknown key 'bogus'"));
+	assert_int_equal(mthp_scenario_set(&s, "mode", "  ", &e), -EINVAL);
+	/* a copy is independent */
+	assert_int_equal(mthp_scenario_copy(&c, &s), 0);
+	c.ptes[0].kind = MTHP_PTE_SWAP;
+	assert_int_equal(s.ptes[0].kind, MTHP_PTE_PRESENT);
+	assert_int_equal(c.nfails, 1);
+	assert_int_equal(c.max_ptes_none, 7);
+	mthp_scenario_free(&c);
+	mthp_scenario_free(&s);
+	assert_int_equal(mthp_scenario_copy(&c, &s), -EINVAL); /* freed */
+}
+
+/* The map codec, both ways, and the number syntax. */
+static void map_codec(void **state)
+{
+	struct mthp_geometry g = geo("ppc64-radix-64k");
+	struct mthp_pte ptes[32];
+	struct mthp_parse_error e;
+	char buf[128];
+
+	const char *m = "P*4 .. S s w*3 m z*2 p*18";
+
+	assert_int_equal(mthp_map_parse(m, strlen(m), &g, ptes, &e), 0);
+	/* hand-written: runs of one state become STATE*N, singles stay */
+	assert_int_equal(mthp_map_format(ptes, 32, buf, sizeof(buf)), 26);
+	assert_string_equal(buf, "P*4 .*2 S s w*3 m z*2 p*18");
+	/* too small: whole tokens only, the length needed still returned */
+	assert_int_equal(mthp_map_format(ptes, 32, buf, 8), 26);
+	assert_string_equal(buf, "P*4 .*2");
+	assert_int_equal(mthp_map_parse("P*4 Q", 5, &g, ptes, &e), -EINVAL);
+	assert_int_equal(e.col, 5);
+	assert_int_equal(mthp_map_parse("P*33", 4, &g, ptes, &e), -EINVAL);
+	assert_int_equal(mthp_map_parse("P*8\0P*24", 9, &g, ptes, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "NUL"));
+
+	unsigned long v;
+
+	assert_int_equal(mthp_parse_number("42", 2, "n", 0, 50, &v, &e), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(mthp_parse_number(" 42", 3, "n", 0, 50, &v, &e), -EINVAL);
+	assert_int_equal(mthp_parse_number("+4", 2, "n", 0, 50, &v, &e), -EINVAL);
+	assert_int_equal(mthp_parse_number("", 0, "n", 0, 50, &v, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "n is missing"));
+	assert_int_equal(mthp_parse_number("51", 2, "n", 0, 50, &v, &e), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +380,9 @@ int main(void)
 		cmocka_unit_test(geometry_override),
 		cmocka_unit_test(errors_located),
 		cmocka_unit_test(limits),
+		cmocka_unit_test(lenient_where_harmless),
+		cmocka_unit_test(setter),
+		cmocka_unit_test(map_codec),
 	};
 
 	return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);

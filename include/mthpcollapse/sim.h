@@ -88,8 +88,14 @@ unsigned int mthp_scenario_present(const struct mthp_scenario *s);
 #define MTHP_SCENARIO_MAX_BYTES (1u << 20) /* whole file */
 #define MTHP_SCENARIO_MAX_LINE 65536u      /* one line */
 
+/*
+ * Why input was refused, as data: code is the negative errno the call
+ * returned; line and col are 1-based (line 0: the text did not come from a
+ * file; col 0: no place); msg says what, in words.
+ */
 struct mthp_parse_error {
-	unsigned int line, col; /* 1-based; 0 when not tied to a place */
+	int code;
+	unsigned int line, col;
 	char msg[240];
 };
 
@@ -102,8 +108,53 @@ int mthp_scenario_parse(const char *text, size_t len,
 			const struct mthp_geometry *geometry,
 			struct mthp_scenario *s, struct mthp_parse_error *err);
 
-/* The one-character PTE states of the format ('.', 'z', 'P', ...). */
+/* The one-character PTE states of the format ('.', 'z', 'P', ...); '?'
+ * for a combination the format has no letter for. */
 char mthp_pte_state_char(const struct mthp_pte *pte);
+
+/*
+ * Sets one scenario key from its text, exactly as a file line
+ * "key = value" would: the same syntax, checks and messages. Keys: model,
+ * mode, max_ptes_none, max_ptes_swap, max_ptes_shared, enabled, orders,
+ * order.K, vma, pmd, ptes, folio, fail (folio and fail add one more each;
+ * the others replace). geometry cannot be set (it sizes the table: give it
+ * to mthp_scenario_init() or mthp_scenario_parse()). Returns 0, or -EINVAL
+ * with *err filled in (line 0; col counts from 1 in value, 0 when the key
+ * itself is wrong). s is unchanged on error but for "fail" and "folio",
+ * which add nothing.
+ */
+int mthp_scenario_set(struct mthp_scenario *s, const char *key,
+		      const char *value, struct mthp_parse_error *err);
+
+/*
+ * Copies src into dst (which must not be initialised, or must have been
+ * freed): the settings, the fail rules and a PTE table of its own. Free it
+ * with mthp_scenario_free(). 0, -EINVAL or -ENOMEM.
+ */
+int mthp_scenario_copy(struct mthp_scenario *dst,
+		       const struct mthp_scenario *src);
+
+/*
+ * The PTE map codec. mthp_map_parse() reads run-length text (tokens STATE
+ * or STATE*COUNT or runs of states like "PPpp..", blank-separated; 'X' is
+ * accepted for 'P') of exactly g->pmd_nr PTEs into ptes[0 .. pmd_nr - 1].
+ * 0, or -EINVAL with *err (col counts from 1 in text). mthp_map_format()
+ * writes the map of ptes[0 .. n - 1] into buf as snprintf() would and
+ * returns the length it needs; it only writes whole tokens.
+ */
+int mthp_map_parse(const char *text, size_t len, const struct mthp_geometry *g,
+		   struct mthp_pte *ptes, struct mthp_parse_error *err);
+size_t mthp_map_format(const struct mthp_pte *ptes, unsigned int n, char *buf,
+		       size_t size);
+
+/*
+ * The one number syntax of every input: decimal digits only (no sign,
+ * blank, base prefix or exponent), in [lo, hi]. what names the number in
+ * the message. 0, or -EINVAL with *err (col counts from 1 in text).
+ */
+int mthp_parse_number(const char *text, size_t len, const char *what,
+		      unsigned long lo, unsigned long hi, unsigned long *out,
+		      struct mthp_parse_error *err);
 
 /* ---- one simulated khugepaged (or MADV_COLLAPSE) visit ---- */
 

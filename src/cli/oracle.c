@@ -169,13 +169,23 @@ void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
 	for (unsigned int i = 0; i < nfolios; i++)
 		put(&o, "folio = %u %u\n", fstart[i], forder[i]);
 	x = rng_below(r, 4);
+	unsigned int used[4][2];
+
 	for (unsigned int i = 0; i < x; i++) {
 		unsigned int order = MTHP_MIN_ORDER +
 				     rng_below(r, g->pmd_order - MTHP_MIN_ORDER + 1);
 		unsigned int off = rng_below(r, nr >> order) << order;
+		const char *res = mthp_scan_result_name(
+			fails[rng_below(r, sizeof(fails) / sizeof(fails[0]))]);
+		bool again = false;
 
-		put(&o, "fail = %u:%u %s\n", off, order,
-		    mthp_scan_result_name(fails[rng_below(r, sizeof(fails) / sizeof(fails[0]))]));
+		/* one rule per range */
+		for (unsigned int k = 0; k < i; k++)
+			again |= used[k][0] == off && used[k][1] == order;
+		used[i][0] = again ? ~0u : off;
+		used[i][1] = order;
+		if (!again)
+			put(&o, "fail = %u:%u %s\n", off, order, res);
 	}
 }
 
