@@ -7,8 +7,10 @@ examples say how in their comments); none is copied from program output.
 """
 import json
 import os
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mthptest import record, report, run as run_prog, test  # noqa: E402
 
 MTHPSIM, SRCDIR = sys.argv[1], sys.argv[2]
 EX = os.path.join(SRCDIR, "examples")
@@ -17,9 +19,7 @@ ALL = "".join(f"order.{k} = always\n" for k in range(2, 9))
 
 
 def run(args, stdin=None):
-    p = subprocess.run([MTHPSIM, "run", *args], input=stdin,
-                       capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    return run_prog(MTHPSIM, "run", *args, stdin=stdin, timeout=120)
 
 
 def attempts(d):
@@ -116,9 +116,6 @@ CASES = [
      (509, 509)),
 ]
 
-results = []
-
-
 def check_case(name, src, want, result, present):
     if src.startswith("@"):
         path = os.path.join(EX, src[1:])
@@ -153,19 +150,7 @@ def check_case(name, src, want, result, present):
 
 
 for case in CASES:
-    try:
-        check_case(*case)
-        results.append((case[0], None))
-    except Exception as e:
-        results.append((case[0], repr(e)))
-
-
-def test(fn):
-    try:
-        fn()
-        results.append((fn.__name__, None))
-    except Exception as e:
-        results.append((fn.__name__, repr(e)))
+    record(case[0], check_case, *case)
 
 
 def scan_fields_and_stats():
@@ -312,12 +297,8 @@ def bad_files():
     assert code == 2 and "the limit is 1048576" in err, err
 
 
+
 for fn in (scan_fields_and_stats, fidelity_json, overrides, readable_report,
            bad_files):
     test(fn)
-
-for i, (name, error) in enumerate(results, 1):
-    print(f"{'ok' if error is None else 'not ok'} {i} - {name}")
-    if error:
-        print("# " + error.replace("\n", "\n# "))
-print(f"1..{len(results)}")
+report()

@@ -52,23 +52,90 @@ int cmd_report(int argc, char **argv);
 #include <getopt.h>
 
 #include "mthpcollapse/sim.h"
-struct scenario_overrides {
-	const char *model, *geometry, *mode, *none, *swap, *shared, *enabled;
-	const char *order[16]; /* "K=SETTING", in the order given */
-	size_t norder;
+
+/* The options of every simulating command (run, rounds, diff, decide). */
+enum {
+	O_GEOMETRY = 1000, O_MODEL, O_MODE, O_NONE, O_SWAP, O_SHARED,
+	O_ENABLED, O_ORDERS, O_ORDER, O_VMA, O_FAIL, O_JSON, O_HELP,
+	O_OWN /* a command's own options number from here */
 };
-extern const struct option scenario_longopts[];
-int scenario_options(int c, const char *arg, struct scenario_overrides *ov);
-void load_with_overrides(const char *path, const struct scenario_overrides *ov,
-			 struct mthp_scenario *s);
+#define SIM_LONGOPTS                                                      \
+	{ "geometry", required_argument, NULL, O_GEOMETRY },              \
+	{ "model", required_argument, NULL, O_MODEL },                    \
+	{ "mode", required_argument, NULL, O_MODE },                      \
+	{ "max-ptes-none", required_argument, NULL, O_NONE },             \
+	{ "max-ptes-swap", required_argument, NULL, O_SWAP },             \
+	{ "max-ptes-shared", required_argument, NULL, O_SHARED },         \
+	{ "enabled", required_argument, NULL, O_ENABLED },                \
+	{ "orders", required_argument, NULL, O_ORDERS },                  \
+	{ "order", required_argument, NULL, O_ORDER },                    \
+	{ "vma", required_argument, NULL, O_VMA },                        \
+	{ "fail", required_argument, NULL, O_FAIL },                      \
+	{ "json", no_argument, NULL, O_JSON },                            \
+	{ "help", no_argument, NULL, O_HELP }
+extern const struct option sim_longopts[];
+
+struct sim_opts {
+	const char *geometry;
+	struct {
+		const char *opt;   /* as typed: --max-ptes-none */
+		char key[24];      /* the scenario key: max_ptes_none */
+		const char *value;
+	} set[128];
+	size_t nset;
+	bool json;
+};
+/* Takes option c if it is one of SIM_LONGOPTS (but --help); 1 if taken. */
+int sim_option(int c, const char *arg, struct sim_opts *o);
+/* Applies the settings in the order given; exits 2 naming the option. */
+void sim_apply(const struct sim_opts *o, struct mthp_scenario *s);
+void sim_geometry(const struct sim_opts *o, struct mthp_geometry *g);
+/* Loads FILE ('-': standard input) with the options applied. */
+void sim_load(const char *path, const struct sim_opts *o,
+	      struct mthp_scenario *s);
+void sim_options_help(FILE *f);
+
 void load_scenario(const char *path, const struct mthp_geometry *force,
 		   struct mthp_scenario *s);
 char *read_input(const char *path, size_t *len);
+/* "<stdin>" for "-" */
+const char *input_name(const char *path);
 void scenario_copy(struct mthp_scenario *dst, const struct mthp_scenario *s);
 /* draw_table() of a scenario's PTE states (a PMD mapping draws as P). */
 void draw_scenario(FILE *f, const struct mthp_scenario *s,
 		   const struct mthp_range *ranges, size_t n);
 void json_run(struct json *j, const struct mthp_scenario *before,
 	      const struct mthp_scenario *s, const struct mthp_sim_result *r);
+
+/* ---- emitters (emit.c): one per concept, every key spelled once ---- */
+unsigned long size_kb(const struct mthp_geometry *g, unsigned int order);
+/* Three lines: model and mode, geometry, sysctls, orders and VMA. */
+void print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
+		    uint32_t enabled);
+/* "settings": {...} and "enabled_orders": [...] */
+void json_settings(struct json *j, const struct mthp_scenario *s,
+		   uint32_t enabled);
+/* "command", "model", "geometry", "mode", then json_settings() */
+void json_header(struct json *j, const char *command,
+		 const struct mthp_scenario *s, uint32_t enabled);
+void json_attempts(struct json *j, const struct mthp_attempt *a, size_t n);
+void json_collapses(struct json *j, const struct mthp_range *c, size_t n);
+void print_attempts(FILE *f, const struct mthp_geometry *g,
+		    const struct mthp_attempt *a, size_t n);
+/* "stats" (per size) and "vmstat" */
+void json_stats(struct json *j, const struct mthp_scenario *s,
+		const struct mthp_sim_result *r);
+void print_stats(const struct mthp_scenario *s, const struct mthp_sim_result *r);
+/* The attempts and collapses among steps; returns the attempts. */
+size_t split_steps(const struct mthp_step *steps, size_t n,
+		   struct mthp_attempt *attempts, struct mthp_range *collapses,
+		   size_t *ncollapses);
+
+/* ---- behaviour every command shares (mthpsim.c) ---- */
+/* A progress line on standard error, only when it is a terminal and the
+ * work has taken over a second; progress_done() clears it. */
+void progress(const char *what, unsigned long long done,
+	      unsigned long long total);
+void progress_done(void);
 
 #endif

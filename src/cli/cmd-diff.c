@@ -20,19 +20,20 @@
 static void usage_diff(FILE *f)
 {
 	fprintf(f,
-"usage: mthpsim diff [options] [FILE|DIR ...]\n"
+"usage: mthpsim diff [options] [FILE|DIR|- ...]\n"
 "\n"
 "Runs each scenario under every model named and reports those whose\n"
-"attempts, collapses or result differ from the first model's.\n"
+"attempts, collapses or result differ from the first model's. A DIR\n"
+"stands for its *.scn files; '-' reads one scenario from standard input.\n"
+"Every input is read and checked before anything is printed.\n"
 "\n"
-"options:\n"
 "  --models A,B,...     models to compare (default v15,v19)\n"
-"  --random N           also generate N scenarios\n"
+"  --random N           also generate N scenarios (geometry: --geometry)\n"
 "  --seed S             seed for --random (default 1)\n"
-"  --geometry NAME      geometry of the generated scenarios (default x86_64)\n"
 "  --write DIR          write the generated scenarios to DIR/random-N.scn\n"
 "  --show N             draw the first N differences in full (default 3)\n"
-"  --json               print JSON instead\n");
+"The settings below apply to every scenario (--model is --models' job).\n");
+	sim_options_help(f);
 }
 
 struct diff {
@@ -55,6 +56,9 @@ static void describe(struct diff *d, const char *name,
 	const char *mb = mthp_model_name(d->models[m]);
 
 	printf("\n%s: %s and %s differ\n", name, ma, mb);
+	print_settings(stdout, NULL, s, mthp_enabled_orders(&s->geometry, s->model,
+							  s->mode, &s->thp,
+							  s->vma_flags));
 	if (first >= 0) {
 		printf("  first different attempt, #%ld:\n", first + 1);
 		for (int w = 0; w < 2; w++) {
@@ -80,10 +84,14 @@ static void describe(struct diff *d, const char *name,
 }
 
 static void json_difference(struct diff *d, const char *name,
+			    const struct mthp_scenario *s,
 			    const struct outcome *o, size_t m, long first)
 {
 	json_begin_object(&d->j);
 	json_kstring(&d->j, "scenario", name);
+	json_settings(&d->j, s, mthp_enabled_orders(&s->geometry, s->model,
+						    s->mode, &s->thp,
+						    s->vma_flags));
 	json_kstring(&d->j, "model", mthp_model_name(d->models[m]));
 	json_kbool(&d->j, "attempts_differ", first >= 0);
 	json_kbool(&d->j, "collapses_differ", !same_collapses(&o[0], &o[m]));
@@ -100,17 +108,11 @@ static void json_difference(struct diff *d, const char *name,
 	json_end_object(&d->j);
 }
 
-/* One scenario under every model. */
-static void compare(struct diff *d, const char *name, const char *text,
-		    size_t len)
+/* One scenario under every model; s is freed. */
+static void compare(struct diff *d, const char *name, struct mthp_scenario s)
 {
-	struct mthp_scenario s;
-	struct mthp_parse_error e;
 	struct outcome o[MAX_MODELS];
 	bool any = false;
-
-	if (mthp_scenario_parse(text, len, NULL, &s, &e))
-		errx(EXIT_INPUT, "%s:%u:%u: %s", name, e.line, e.col, e.msg);
 	if (!d->r.steps || s.geometry.pmd_order > d->r_order) {
 		mthp_sim_result_free(&d->r);
 		if (mthp_sim_result_init(&d->r, &s.geometry))
@@ -135,7 +137,7 @@ static void compare(struct diff *d, const char *name, const char *text,
 		d->d_collapses += cd;
 		d->d_result += rd;
 		if (d->json)
-			json_difference(d, name, o, m, first);
+			json_difference(d, name, &s, o, m, first);
 		else
 			describe(d, name, &s, o, m, first);
 	}
@@ -144,28 +146,42 @@ static void compare(struct diff *d, const char *name, const char *text,
 	mthp_scenario_free(&s);
 }
 
-static void compare_file(struct diff *d, const char *path)
-{
-	size_t len;
-	char *text = read_input(path, &len);
-
-	compare(d, path, text, len);
-	free(text);
-}
-
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void compare_path(struct diff *d, const char *path)
+/* The inputs, all loaded before anything is printed. */
+struct inputs {
+	char **names;
+	struct mthp_scenario *s;
+	size_t n;
+};
+
+static void add_input(struct inputs *in, const char *path,
+		      const struct sim_opts *so)
+{
+	in->names = realloc(in->names, (in->n + 1) * sizeof(*in->names));
+	in->s = realloc(in->s, (in->n + 1) * sizeof(*in->s));
+	if (!in->names || !in->s || !(in->names[in->n] = strdup(input_name(path))))
+		err(1, "malloc");
+	sim_load(path, so, &in->s[in->n]);
+	in->n++;
+}
+
+static void add_path(struct inputs *in, const char *path,
+		     const struct sim_opts *so)
 {
 	struct stat st;
 
+	if (!strcmp(path, "-")) {
+		add_input(in, path, so);
+		return;
+	}
 	if (stat(path, &st))
 		err(EXIT_INPUT, "%s", path);
 	if (!S_ISDIR(st.st_mode)) {
-		compare_file(d, path);
+		add_input(in, path, so);
 		return;
 	}
 	DIR *dir = opendir(path);
@@ -187,7 +203,7 @@ static void compare_path(struct diff *d, const char *path)
 	closedir(dir);
 	qsort(names, n, sizeof(*names), by_name);
 	for (size_t i = 0; i < n; i++) {
-		compare_file(d, names[i]);
+		add_input(in, names[i], so);
 		free(names[i]);
 	}
 	free(names);
@@ -195,48 +211,56 @@ static void compare_path(struct diff *d, const char *path)
 
 int cmd_diff(int argc, char **argv)
 {
-	enum { O_MODELS = 256, O_RANDOM, O_SEED, O_GEOMETRY, O_WRITE, O_SHOW,
-	       O_JSON, O_HELP };
+	enum { O_MODELS = O_OWN, O_RANDOM, O_SEED, O_WRITE, O_SHOW };
 	static const struct option longopts[] = {
+		SIM_LONGOPTS,
 		{ "models", required_argument, NULL, O_MODELS },
 		{ "random", required_argument, NULL, O_RANDOM },
 		{ "seed", required_argument, NULL, O_SEED },
-		{ "geometry", required_argument, NULL, O_GEOMETRY },
 		{ "write", required_argument, NULL, O_WRITE },
 		{ "show", required_argument, NULL, O_SHOW },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct diff d;
-	const char *models = "v15,v19", *geometry = "x86_64", *write = NULL;
+	struct sim_opts so = { 0 };
+	struct inputs in = { 0 };
+	const char *models = "v15,v19", *write = NULL;
 	unsigned int random = 0, seed = 1;
 	int c;
 
 	d.show = 3;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == O_MODEL)
+			errx(EXIT_INPUT, "diff: --model: use --models A,B,... to name the models");
+		if (sim_option(c, optarg, &so))
+			continue;
 		switch (c) {
 		case O_MODELS: models = optarg; break;
 		case O_RANDOM: random = cli_uint("--random", optarg, 10000000); break;
 		case O_SEED: seed = cli_uint("--seed", optarg, 4000000000u); break;
-		case O_GEOMETRY: geometry = optarg; break;
 		case O_WRITE: write = optarg; break;
 		case O_SHOW: d.show = cli_uint("--show", optarg, 1000); break;
-		case O_JSON: d.json = true; break;
+		case 'h':
 		case O_HELP: usage_diff(stdout); return 0;
 		default: usage_diff(stderr); return EXIT_INPUT;
 		}
 	}
+	d.json = so.json;
 	d.nmodels = parse_models(models, d.models, MAX_MODELS, 2);
 	if (!random && optind == argc) {
 		usage_diff(stderr);
 		errx(EXIT_INPUT, "diff: give scenario files, a directory, or --random N");
 	}
 	struct mthp_geometry g;
+	struct stat st;
 
-	cli_geometry("--geometry", geometry, &g);
+	sim_geometry(&so, &g);
 	if (write && mkdir(write, 0777) && errno != EEXIST)
 		err(EXIT_INPUT, "--write %s", write);
+	if (write && (stat(write, &st) || !S_ISDIR(st.st_mode)))
+		errx(EXIT_INPUT, "--write %s: not a directory", write);
+	for (int i = optind; i < argc; i++)
+		add_path(&in, argv[i], &so);
 	if (d.json) {
 		json_init(&d.j, stdout);
 		json_begin_object(&d.j);
@@ -249,8 +273,12 @@ int cmd_diff(int argc, char **argv)
 		json_key(&d.j, "differences");
 		json_begin_array(&d.j);
 	}
-	for (int i = optind; i < argc; i++)
-		compare_path(&d, argv[i]);
+	for (size_t i = 0; i < in.n; i++) {
+		compare(&d, in.names[i], in.s[i]);
+		free(in.names[i]);
+	}
+	free(in.names);
+	free(in.s);
 
 	struct rng r = { seed };
 	char *text = malloc(GEN_MAX_TEXT);
@@ -274,9 +302,18 @@ int cmd_diff(int argc, char **argv)
 				err(1, "%s", path);
 			free(path);
 		}
-		compare(&d, name, text, strlen(text));
+		struct mthp_scenario s;
+		struct mthp_parse_error e;
+
+		if (mthp_scenario_parse(text, strlen(text), &g, &s, &e))
+			errx(1, "internal error: generated scenario %s did not parse: %u:%u: %s",
+			     name, e.line, e.col, e.msg);
+		sim_apply(&so, &s);
+		compare(&d, name, s);
+		progress("diff", i + 1, random);
 	}
 	free(text);
+	progress_done();
 	mthp_sim_result_free(&d.r);
 
 	char names[128] = "";

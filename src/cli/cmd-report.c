@@ -262,7 +262,7 @@ static void section_swap(void)
 
 int cmd_report(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "--help")) {
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: mthpsim report > docs/FINDINGS.md\n\n"
 		       "Computes the findings report on the kernel series and prints it as Markdown.\n");
 		return 0;

@@ -26,9 +26,10 @@ static void usage_rounds(FILE *f)
 "seeing what the previous ones collapsed, until a visit collapses nothing\n"
 "(converged) or --max visits have collapsed something.\n"
 "\n"
-"options: --max N (default 64), --json, and run's overrides (--model,\n"
-"--geometry, --mode, --max-ptes-none, --max-ptes-swap, --max-ptes-shared,\n"
-"--enabled, --order K=SETTING)\n");
+"FILE may be '-' for standard input.\n"
+"\n"
+"  --max N              at most N visits that collapse (default 64)\n");
+	sim_options_help(f);
 }
 
 static void each_round(void *ctx, unsigned int round,
@@ -42,15 +43,7 @@ static void each_round(void *ctx, unsigned int round,
 	if (o->json) {
 		json_begin_object(&o->j);
 		json_kuint(&o->j, "round", round);
-		json_key(&o->j, "collapses");
-		json_begin_array(&o->j);
-		for (size_t i = 0; i < r->ncollapses; i++) {
-			json_begin_object(&o->j);
-			json_kuint(&o->j, "offset", r->collapses[i].offset);
-			json_kuint(&o->j, "order", r->collapses[i].order);
-			json_end_object(&o->j);
-		}
-		json_end_array(&o->j);
+		json_collapses(&o->j, r->collapses, r->ncollapses);
 		json_kuint(&o->j, "present", mthp_scenario_present(s));
 		json_end_object(&o->j);
 		return;
@@ -68,51 +61,48 @@ static void each_round(void *ctx, unsigned int round,
 
 int cmd_rounds(int argc, char **argv)
 {
-	struct scenario_overrides ov = { 0 };
+	struct sim_opts so = { 0 };
 	struct rounds_out o = { 0 };
 	struct mthp_scenario s;
 	unsigned int max = 64;
+	enum { O_MAX = O_OWN };
 	const struct option longopts[] = {
-		scenario_longopts[0], scenario_longopts[1], scenario_longopts[2],
-		scenario_longopts[3], scenario_longopts[4], scenario_longopts[5],
-		scenario_longopts[6], scenario_longopts[7],
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "max", required_argument, NULL, 'x' },
+		SIM_LONGOPTS,
+		{ "max", required_argument, NULL, O_MAX },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (scenario_options(c, optarg, &ov))
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (sim_option(c, optarg, &so))
 			continue;
 		switch (c) {
-		case 'j': o.json = true; break;
-		case 'x': max = cli_uint("--max", optarg, 100000); break;
-		case 'h': usage_rounds(stdout); return 0;
+		case O_MAX: max = cli_uint("--max", optarg, 100000); break;
+		case 'h':
+		case O_HELP: usage_rounds(stdout); return 0;
 		default: usage_rounds(stderr); return EXIT_INPUT;
 		}
 	}
+	o.json = so.json;
 	if (optind != argc - 1) {
 		usage_rounds(stderr);
 		errx(EXIT_INPUT, "rounds: expected one FILE, got %d", argc - optind);
 	}
-	load_with_overrides(argv[optind], &ov, &s);
+	sim_load(argv[optind], &so, &s);
+	uint32_t enabled = mthp_enabled_orders(&s.geometry, s.model, s.mode,
+					       &s.thp, s.vma_flags);
 	unsigned int initial = mthp_scenario_present(&s);
 	bool converged;
 
 	if (o.json) {
 		json_init(&o.j, stdout);
 		json_begin_object(&o.j);
-		json_kstring(&o.j, "command", "rounds");
-		json_kstring(&o.j, "model", mthp_model_name(s.model));
-		json_kstring(&o.j, "geometry", s.geometry.name);
+		json_header(&o.j, "rounds", &s, enabled);
 		json_key(&o.j, "rounds");
 		json_begin_array(&o.j);
 	} else {
-		printf("%s: model %s, geometry %s, max_ptes_none %u; %u pages present\n",
-		       argv[optind], mthp_model_name(s.model), s.geometry.name,
-		       s.max_ptes_none, initial);
+		print_settings(stdout, input_name(argv[optind]), &s, enabled);
+		printf("%u pages present\n", initial);
 	}
 	unsigned int n = run_rounds(&s, max, each_round, &o, &converged);
 	unsigned int final = mthp_scenario_present(&s);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "oracle.h"
 
 enum cb_mode {
@@ -237,9 +238,14 @@ static bool poison_inert(const struct input *in, enum mthp_model m,
 /* ---- running claims over inputs ---- */
 
 struct claim {
+	const char *key;  /* its name in --json */
 	const char *text;
 	claim_fn fn;
-	bool pairwise; /* compares models[0] with models[1] */
+	bool pairwise;    /* compares the stack model with the walk model */
+	bool needs_stack; /* only for models that have a stack */
+	bool needs_poison;/* only where MAX_PTRS_PER_PTE > HPAGE_PMD_NR */
+	bool reserves;    /* also checks every model's reserve per geometry */
+	int skip_cb;      /* a callback mode the claim says nothing about */
 	unsigned long cases;
 	bool failed;
 	struct input counter;
@@ -297,7 +303,7 @@ static void check(struct verify *v, struct claim *c, const struct input *in)
 		enum mthp_model a = c->pairwise ? v->pair[0] : v->models[i];
 		enum mthp_model b = v->pair[1];
 
-		if (c->fn == stack_bounded && !mthp_model_stack_capacity(a, &in->g))
+		if (c->needs_stack && !mthp_model_stack_capacity(a, &in->g))
 			continue; /* no stack to bound */
 		c->cases++;
 		if (c->fn(in, a, b, why, sizeof(why)))
@@ -312,15 +318,14 @@ static void check(struct verify *v, struct claim *c, const struct input *in)
 
 static void check_all(struct verify *v, const struct input *in)
 {
-	/* the equivalence claim is about 0 and HPAGE_PMD_NR - 1 only, and
-	 * about runs where every attempt succeeds or every one fails */
-	if (in->cb != CB_MIXED)
-		check(v, &v->claims[0], in);
-	if (in->cb != CB_FAIL)
-		check(v, &v->claims[1], in);
-	check(v, &v->claims[2], in);
-	if (in->g.max_ptrs > in->g.pmd_nr)
-		check(v, &v->claims[3], in);
+	for (size_t i = 0; i < v->nclaims; i++) {
+		struct claim *c = &v->claims[i];
+
+		if ((int)in->cb == c->skip_cb ||
+		    (c->needs_poison && in->g.max_ptrs == in->g.pmd_nr))
+			continue;
+		check(v, c, in);
+	}
 }
 
 /* Every (none, callback) combination of one bitmap and order set. */
@@ -386,24 +391,20 @@ static void random_runs(struct verify *v, struct rng *r, const char *name,
 	}
 }
 
-/* Run-length form of a bitmap, for mthpsim decide. */
+/* Run-length form of a bitmap (P occupied, . none), for mthpsim decide. */
 static void print_map(const struct input *in)
 {
-	unsigned int i = 0;
+	static struct mthp_pte ptes[MTHP_MAX_PTRS];
+	static char text[MTHP_MAX_PTRS * 8];
 
-	printf("'");
-	while (i < in->g.pmd_nr) {
-		bool set = mthp_test_bit(i, in->map);
-		unsigned int n = 1;
-
-		while (i + n < in->g.pmd_nr && mthp_test_bit(i + n, in->map) == set)
-			n++;
-		printf("%s%c", i ? " " : "", set ? 'X' : '.');
-		if (n > 1)
-			printf("*%u", n);
-		i += n;
-	}
-	printf("'");
+	for (unsigned int i = 0; i < in->g.pmd_nr; i++)
+		ptes[i] = (struct mthp_pte){
+			.kind = mthp_test_bit(i, in->map) ? MTHP_PTE_PRESENT
+							  : MTHP_PTE_NONE,
+			.flags = mthp_test_bit(i, in->map) ? MTHP_PTE_YOUNG : 0,
+			.folio_start = i };
+	mthp_map_format(ptes, in->g.pmd_nr, text, sizeof(text));
+	printf("'%s'", text);
 }
 
 static void print_counterexample(const struct claim *c, enum mthp_model other)
@@ -413,7 +414,7 @@ static void print_counterexample(const struct claim *c, enum mthp_model other)
 
 	format_orders(orders, sizeof(orders), in->orders);
 	printf("    %s\n    counterexample (run each line to see):\n", c->why);
-	for (int w = 0; w < (c->fn == same_attempts ? 2 : 1); w++) {
+	for (int w = 0; w < (c->pairwise ? 2 : 1); w++) {
 		enum mthp_model m = w ? other : c->cm;
 
 		printf("      %s decide --geometry %s --model %s --orders %s --max-ptes-none %u",
@@ -425,7 +426,7 @@ static void print_counterexample(const struct claim *c, enum mthp_model other)
 			engine(in, m, &ra);
 			for (size_t i = 0; i < ra.res.nsteps; i++)
 				if (is_attempt(&ra.steps[i]) && ra.steps[i].result != MTHP_SCAN_SUCCEED)
-					printf(" --fail %u:%u:%s", ra.steps[i].offset,
+					printf(" --fail %u:%u=%s", ra.steps[i].offset,
 					       ra.steps[i].order,
 					       mthp_scan_result_name(TRY_LOWER));
 		}
@@ -438,7 +439,7 @@ static void print_counterexample(const struct claim *c, enum mthp_model other)
 static void usage_verify(FILE *f)
 {
 	fprintf(f,
-"usage: mthpsim verify [--models STACK,WALK] [--seed S] [--exhaustive]\n"
+"usage: mthpsim verify [--models STACK,WALK] [--seed S] [--exhaustive] [--json]\n"
 "\n"
 "Checks, by running the engine:\n"
 "  1. the stack search (default v15) and the walk (default v19) attempt the\n"
@@ -452,39 +453,53 @@ static void usage_verify(FILE *f)
 "  3. the stack never exceeds PMD_ORDER - 1 entries, within every reserve;\n"
 "  4. bits past HPAGE_PMD_NR never change a decision.\n"
 "Exit 0 when all hold; 1 with a minimal counterexample otherwise.\n"
-"--exhaustive checks 50 times as many random bitmaps.\n");
+"--exhaustive checks 50 times as many random bitmaps. A progress line goes\n"
+"to standard error when it is a terminal.\n");
 }
 
 int cmd_verify(int argc, char **argv)
 {
-	enum { O_MODELS = 256, O_SEED, O_EXHAUSTIVE, O_HELP };
+	enum { O_MODELS = O_OWN, O_SEED, O_EXHAUSTIVE };
 	static const struct option longopts[] = {
 		{ "models", required_argument, NULL, O_MODELS },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "exhaustive", no_argument, NULL, O_EXHAUSTIVE },
+		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* the claims, one entry each: what it checks and on which inputs */
 	static struct claim claims[] = {
-		{ .text = "the stack search and the walk attempt the same ranges in the same order",
-		  .fn = same_attempts, .pairwise = true },
-		{ .text = "collapses are disjoint, aligned, of enabled orders, over the threshold, from the highest order",
-		  .fn = collapses_sound },
-		{ .text = "the stack never exceeds PMD_ORDER - 1 entries and every reserve holds that",
-		  .fn = stack_bounded },
-		{ .text = "bits past HPAGE_PMD_NR change no decision",
-		  .fn = poison_inert },
+		{ .key = "equivalence",
+		  .text = "the stack search and the walk attempt the same ranges in the same order",
+		  .fn = same_attempts, .pairwise = true,
+		  /* about runs where every attempt succeeds or every one fails */
+		  .skip_cb = CB_MIXED },
+		{ .key = "collapses",
+		  .text = "collapses are disjoint, aligned, of enabled orders, over the threshold, from the highest order",
+		  .fn = collapses_sound, .skip_cb = CB_FAIL },
+		{ .key = "stack_bound",
+		  .text = "the stack never exceeds PMD_ORDER - 1 entries and every reserve holds that",
+		  .fn = stack_bounded, .needs_stack = true, .reserves = true,
+		  .skip_cb = -1 },
+		{ .key = "poison",
+		  .text = "bits past HPAGE_PMD_NR change no decision",
+		  .fn = poison_inert, .needs_poison = true, .skip_cb = -1 },
 	};
-	static struct verify v = { .claims = claims, .nclaims = 4 };
+	static struct verify v = {
+		.claims = claims, .nclaims = sizeof(claims) / sizeof(claims[0]) };
 	const char *pair = "v15,v19";
 	unsigned int seed = 1, per_geometry = 150;
+	bool json = false, exhaustive_on = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_MODELS: pair = optarg; break;
 		case O_SEED: seed = cli_uint("--seed", optarg, 4000000000u); break;
-		case O_EXHAUSTIVE: per_geometry *= 50; break;
+		case O_EXHAUSTIVE: per_geometry = 150 * 50; exhaustive_on = true; break;
+		case O_JSON: json = true; break;
+		case 'h':
 		case O_HELP: usage_verify(stdout); return 0;
 		default: usage_verify(stderr); return EXIT_INPUT;
 		}
@@ -500,14 +515,26 @@ int cmd_verify(int argc, char **argv)
 		if (v.pair[i] >= MTHP_MODEL_COUNT)
 			v.models[v.nmodels++] = v.pair[i];
 
-	printf("verify: %s vs %s; invariants over %zu models\n",
-	       mthp_model_name(v.pair[0]), mthp_model_name(v.pair[1]), v.nmodels);
+	FILE *out = json ? stderr : stdout; /* --json: stdout holds JSON only */
+
+	if (!json)
+		fprintf(out, "verify: %s vs %s; invariants over %zu models\n",
+			mthp_model_name(v.pair[0]), mthp_model_name(v.pair[1]),
+			v.nmodels);
+	size_t steps = 2 + mthp_geometry_count(), step = 0;
+
+	progress("verify", step, steps);
 	exhaustive(&v, "custom:12:16:16");
+	progress("verify", ++step, steps);
 	exhaustive(&v, "custom:12:8:64"); /* small, with bits to poison */
+	progress("verify", ++step, steps);
 	struct rng r = { seed };
 
-	for (size_t i = 0; i < mthp_geometry_count(); i++)
+	for (size_t i = 0; i < mthp_geometry_count(); i++) {
 		random_runs(&v, &r, mthp_geometry_name(i), per_geometry);
+		progress("verify", ++step, steps);
+	}
+	progress_done();
 	/* every model's reserve against the bound, on every geometry */
 	for (size_t i = 0; i < mthp_geometry_count(); i++) {
 		struct mthp_geometry g;
@@ -516,13 +543,20 @@ int cmd_verify(int argc, char **argv)
 		for (size_t m = 0; m < v.nmodels; m++) {
 			unsigned int cap = mthp_model_stack_capacity(v.models[m], &g);
 
-			claims[2].cases++;
-			if (cap && cap < mthp_stack_depth_bound(&g) && !claims[2].failed) {
-				claims[2].failed = true;
-				snprintf(claims[2].why, sizeof(claims[2].why),
-					 "%s reserves %u entries on %s; the bound is %u",
-					 mthp_model_name(v.models[m]), cap, g.name,
-					 mthp_stack_depth_bound(&g));
+			for (size_t k = 0; k < v.nclaims; k++) {
+				struct claim *cl = &claims[k];
+
+				if (!cl->reserves)
+					continue;
+				cl->cases++;
+				if (cap && cap < mthp_stack_depth_bound(&g) &&
+				    !cl->failed) {
+					cl->failed = true;
+					snprintf(cl->why, sizeof(cl->why),
+						 "%s reserves %u entries on %s; the bound is %u",
+						 mthp_model_name(v.models[m]), cap,
+						 g.name, mthp_stack_depth_bound(&g));
+				}
 			}
 		}
 	}
@@ -530,6 +564,45 @@ int cmd_verify(int argc, char **argv)
 	unsigned long total = 0;
 	size_t failed = 0;
 
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_kstring(&j, "command", "verify");
+		json_key(&j, "settings");
+		json_begin_object(&j);
+		json_key(&j, "models");
+		json_begin_array(&j);
+		json_string(&j, mthp_model_name(v.pair[0]));
+		json_string(&j, mthp_model_name(v.pair[1]));
+		json_end_array(&j);
+		json_kuint(&j, "seed", seed);
+		json_kbool(&j, "exhaustive", exhaustive_on);
+		json_kuint(&j, "random_per_geometry", per_geometry);
+		json_end_object(&j);
+		json_key(&j, "claims");
+		json_begin_array(&j);
+		for (size_t i = 0; i < v.nclaims; i++) {
+			struct claim *cl = &claims[i];
+
+			total += cl->cases;
+			failed += cl->failed;
+			json_begin_object(&j);
+			json_kstring(&j, "claim", cl->key);
+			json_kstring(&j, "text", cl->text);
+			json_kuint(&j, "cases", cl->cases);
+			json_kbool(&j, "holds", !cl->failed);
+			if (cl->failed)
+				json_kstring(&j, "why", cl->why);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_kuint(&j, "cases", total);
+		json_kbool(&j, "holds", !failed);
+		json_end_object(&j);
+		return failed ? 1 : 0;
+	}
 	for (size_t i = 0; i < v.nclaims; i++) {
 		struct claim *cl = &claims[i];
 

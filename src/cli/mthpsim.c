@@ -3,6 +3,8 @@
 #include <err.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
@@ -25,17 +27,87 @@ static void usage(FILE *f)
 "  geometries       list the page-table geometries, with stack figures\n"
 "  models           list the kernel models\n"
 "\n"
-"'mthpsim COMMAND --help' describes each command's options.\n");
+"'mthpsim help COMMAND' (or 'mthpsim COMMAND --help') describes each\n"
+"command's options; mthpsim(1) and mthpsim-scenario(5) are the manual.\n"
+"'mthpsim --version' prints the version.\n");
+}
+
+/* Only "--json" and "--help"/"-h" for the listing commands. */
+static bool listing_args(int argc, char **argv, const char *usage, bool *json)
+{
+	*json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("%s", usage);
+			return false;
+		}
+		if (json && !strcmp(argv[i], "--json")) {
+			*json = true;
+			continue;
+		}
+		fprintf(stderr, "%s", usage);
+		errx(EXIT_INPUT, "%s: unknown argument '%s'", argv[0], argv[i]);
+	}
+	return true;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double progress_start, progress_last;
+static bool progress_shown;
+
+void progress(const char *what, unsigned long long done,
+	      unsigned long long total)
+{
+	double t = now();
+
+	if (!progress_start)
+		progress_start = progress_last = t;
+	/* a terminal only, after a second, five times a second */
+	if (!isatty(STDERR_FILENO) || t - progress_start < 1.0 ||
+	    t - progress_last < 0.2)
+		return;
+	progress_last = t;
+	progress_shown = true;
+	fprintf(stderr, "\r%s: %llu of %llu (%.0f%%), %.0f s", what, done, total,
+		total ? 100.0 * (double)done / (double)total : 100.0,
+		t - progress_start);
+}
+
+void progress_done(void)
+{
+	if (progress_shown)
+		fprintf(stderr, "\r\033[K");
+	progress_shown = false;
+	progress_start = 0;
+}
+
+/* A write that failed (a full disk) is an error, not a silent truncation;
+ * a closed pipe ends the program by SIGPIPE, as usual. */
+static void check_stdout(void)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		warn("standard output");
+		_exit(1);
+	}
 }
 
 int cmd_geometries(int argc, char **argv)
 {
-	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	bool json;
 	struct json j;
 
-	if (argc > 1 && !json)
-		errx(EXIT_INPUT, "geometries: unknown argument '%s' (only --json)",
-		     argv[1]);
+	if (!listing_args(argc, argv,
+			  "usage: mthpsim geometries [--json]\n\n"
+			  "Lists the named page-table geometries with their stack figures.\n",
+			  &json))
+		return 0;
 	if (json) {
 		json_init(&j, stdout);
 		json_begin_array(&j);
@@ -83,8 +155,32 @@ int cmd_geometries(int argc, char **argv)
 
 int cmd_models(int argc, char **argv)
 {
-	if (argc > 1)
-		errx(EXIT_INPUT, "models: unexpected argument '%s'", argv[1]);
+	bool json;
+	struct json j;
+
+	if (!listing_args(argc, argv,
+			  "usage: mthpsim models [--json]\n\n"
+			  "Lists the kernel models; docs/MODELS.md has their rules.\n",
+			  &json))
+		return 0;
+	if (json) {
+		json_init(&j, stdout);
+		json_begin_array(&j);
+		for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
+			const char *alias = mthp_model_alias((enum mthp_model)m);
+
+			json_begin_object(&j);
+			json_kstring(&j, "name", mthp_model_name((enum mthp_model)m));
+			if (alias)
+				json_kstring(&j, "alias", alias);
+			json_kstring(&j, "summary",
+				     mthp_model_summary((enum mthp_model)m));
+			json_kbool(&j, "default", m == MTHP_MODEL_DEFAULT);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		return 0;
+	}
 	for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
 		const char *alias = mthp_model_alias((enum mthp_model)m);
 
@@ -113,14 +209,30 @@ int main(int argc, char **argv)
 		{ "models", cmd_models },
 	};
 
+	atexit(check_stdout);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_INPUT;
 	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("mthpsim %s (libmthpcollapse %s)\n", MTHP_VERSION_STRING,
+		       mthp_version());
+		return 0;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	    (!strcmp(argv[1], "help") && argc == 2)) {
 		usage(stdout);
 		return 0;
+	}
+	if (!strcmp(argv[1], "help")) {
+		/* mthpsim help CMD: CMD --help */
+		char *args[] = { argv[2], (char *)"--help", NULL };
+
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			if (!strcmp(argv[2], cmds[i].name))
+				return cmds[i].fn(2, args);
+		usage(stderr);
+		errx(EXIT_INPUT, "help: unknown command '%s'", argv[2]);
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
