@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "rng.h"
 #include "mthpcollapse/mthpcollapse.h"
 
 #define TABLES 256
@@ -29,18 +30,17 @@ static double now(void)
 
 /* Runs of occupied and empty PTEs, like a sparsely touched heap. */
 static void fill(unsigned long *map, const struct mthp_geometry *g,
-		 uint32_t *seed)
+		 struct rng *r)
 {
 	unsigned int pos = 0;
 
 	mthp_bitmap_zero(map, g->max_ptrs);
 	while (pos < g->pmd_nr) {
-		*seed = *seed * 1103515245u + 12345u;
-		unsigned int len = 1 + (*seed >> 8) % 64;
+		unsigned int len = 1 + rng_below(r, 64);
 
 		if (len > g->pmd_nr - pos)
 			len = g->pmd_nr - pos;
-		if ((*seed >> 24) % 3 == 0)
+		if (rng_below(r, 3) == 0)
 			mthp_bitmap_set(map, pos, len);
 		pos += len;
 	}
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 			return 1;
 		size_t words = mthp_bitmap_longs(g.max_ptrs);
 		unsigned long *maps = calloc(TABLES * words, sizeof(*maps));
-		uint32_t seed = 1;
+		struct rng seed = { 1 };
 		double base = 0;
 
 		if (!maps)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "rng.h"
 #include "mthpcollapse/sim.h"
 
 #define TABLES 128
@@ -28,13 +29,12 @@ static int succeed(const struct mthp_range *r, void *data)
 }
 
 /* A sparsely touched heap: runs of young pages, holes and a little swap. */
-static void fill(struct mthp_scenario *s, uint32_t *seed)
+static void fill(struct mthp_scenario *s, struct rng *r)
 {
 	unsigned int nr = s->geometry.pmd_nr;
 
 	for (unsigned int pos = 0; pos < nr;) {
-		*seed = *seed * 1103515245u + 12345u;
-		unsigned int len = 1 + (*seed >> 8) % 48, kind = (*seed >> 24) % 8;
+		unsigned int len = 1 + rng_below(r, 48), kind = rng_below(r, 8);
 
 		for (unsigned int i = 0; i < len && pos < nr; i++, pos++) {
 			s->ptes[pos] = (struct mthp_pte){ .folio_start = pos };
@@ -58,7 +58,7 @@ int main(int argc, char **argv)
 		struct mthp_scenario work;
 		struct mthp_sim_result r;
 		unsigned long *maps;
-		uint32_t seed = 1;
+		struct rng seed = { 1 };
 
 		if (!tables || mthp_geometry_lookup(geos[gi], &g, NULL, 0) ||
 		    mthp_sim_result_init(&r, &g) || mthp_scenario_init(&work, &g))

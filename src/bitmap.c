@@ -158,7 +158,9 @@ MTHP_EXPORT unsigned int mthp_pte_count_present(const unsigned long *map,
 						unsigned int offset,
 						unsigned int order)
 {
-	return mthp_bitmap_weight_range(map, offset, 1u << order);
+	return order <= MTHP_MAX_PMD_ORDER
+		       ? mthp_bitmap_weight_range(map, offset, 1u << order)
+		       : 0;
 }
 
 MTHP_EXPORT unsigned int mthp_ilog2(unsigned long v)

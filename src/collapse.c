@@ -347,8 +347,7 @@ static const char *const event_names[] = {
 
 MTHP_EXPORT const char *mthp_event_name(enum mthp_event_type t)
 {
-	return (unsigned int)t < MTHP_ARRAY_SIZE(event_names) ? event_names[t]
-							       : NULL;
+	return MTHP_NAME_OF(event_names, t);
 }
 
 static const char *const stat_names[] = {
@@ -361,8 +360,7 @@ static const char *const stat_names[] = {
 
 MTHP_EXPORT const char *mthp_stat_name(enum mthp_stat s)
 {
-	return (unsigned int)s < MTHP_ARRAY_SIZE(stat_names) ? stat_names[s]
-							      : NULL;
+	return MTHP_NAME_OF(stat_names, s);
 }
 
 static const char *const vmstat_names[] = {
@@ -375,6 +373,5 @@ static const char *const vmstat_names[] = {
 
 MTHP_EXPORT const char *mthp_vmstat_name(enum mthp_vmstat v)
 {
-	return (unsigned int)v < MTHP_ARRAY_SIZE(vmstat_names) ? vmstat_names[v]
-								: NULL;
+	return MTHP_NAME_OF(vmstat_names, v);
 }

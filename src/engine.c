@@ -381,9 +381,7 @@ static const char *const step_kind_names[] = {
 
 MTHP_EXPORT const char *mthp_step_kind_name(enum mthp_step_kind k)
 {
-	return (unsigned int)k < MTHP_ARRAY_SIZE(step_kind_names)
-		       ? step_kind_names[k]
-		       : NULL;
+	return MTHP_NAME_OF(step_kind_names, k);
 }
 
 static const char *const action_names[] = {
@@ -394,6 +392,5 @@ static const char *const action_names[] = {
 
 MTHP_EXPORT const char *mthp_step_action_name(enum mthp_step_action a)
 {
-	return (unsigned int)a < MTHP_ARRAY_SIZE(action_names) ? action_names[a]
-								: NULL;
+	return MTHP_NAME_OF(action_names, a);
 }

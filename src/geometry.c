@@ -74,6 +74,8 @@ MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
 				     struct mthp_geometry *out, char *err,
 				     size_t errlen)
 {
+	if (!out)
+		return fail(-EINVAL, err, errlen, "no geometry to fill in");
 	if (page_shift < 10 || page_shift > 20)
 		return fail(-EINVAL, err, errlen,
 			    "page shift %u is out of range (10..20)",
@@ -195,17 +197,17 @@ MTHP_EXPORT const char *mthp_geometry_name(size_t index)
 MTHP_EXPORT unsigned int
 mthp_default_max_ptes_none(const struct mthp_geometry *g)
 {
-	return g->pmd_nr - 1;
+	return mthp_geometry_valid(g) ? g->pmd_nr - 1 : 0;
 }
 
 MTHP_EXPORT unsigned int
 mthp_default_max_ptes_swap(const struct mthp_geometry *g)
 {
-	return g->pmd_nr / 8;
+	return mthp_geometry_valid(g) ? g->pmd_nr / 8 : 0;
 }
 
 MTHP_EXPORT unsigned int
 mthp_default_max_ptes_shared(const struct mthp_geometry *g)
 {
-	return g->pmd_nr / 2;
+	return mthp_geometry_valid(g) ? g->pmd_nr / 2 : 0;
 }

@@ -10,6 +10,16 @@
 
 #define MTHP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The one helper behind every *_name() / *_from_name() pair: a table of
+ * names indexed by value. NAME_OF gives NULL for a value outside the
+ * table; NAME_FIND the value of name, or -1.
+ */
+const char *mthp_name_of(const char *const *names, size_t n, long v);
+long mthp_name_find(const char *const *names, size_t n, const char *name);
+#define MTHP_NAME_OF(table, v) mthp_name_of(table, MTHP_ARRAY_SIZE(table), (long)(v))
+#define MTHP_NAME_FIND(table, s) mthp_name_find(table, MTHP_ARRAY_SIZE(table), s)
+
 struct mthp_pte;
 /* The PTE a scenario state character stands for; 0 or -EINVAL. */
 int mthp_pte_from_char(char c, struct mthp_pte *pte);

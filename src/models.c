@@ -235,6 +235,8 @@ bool mthp_none_allowance(const struct mthp_model_desc *m,
 
 MTHP_EXPORT unsigned int mthp_stack_depth_bound(const struct mthp_geometry *g)
 {
+	if (!mthp_geometry_valid(g))
+		return 0;
 	/* one pending right half per level below PMD, plus the current one */
 	return g->pmd_order - MTHP_MIN_ORDER + 1;
 }
@@ -243,10 +245,11 @@ MTHP_EXPORT unsigned int mthp_model_stack_capacity(enum mthp_model m,
 						   const struct mthp_geometry *g)
 {
 	const struct mthp_model_desc *d = mthp_model_desc(m);
+
+	if (!d || !mthp_geometry_valid(g))
+		return 0;
 	unsigned int h = mthp_ilog2(g->max_ptrs) - MTHP_MIN_ORDER;
 
-	if (!d)
-		return 0;
 	switch (d->stack) {
 	case MTHP_STACK_POW2:
 		return 1u << h;
@@ -265,17 +268,15 @@ static const char *const mode_names[] = {
 
 MTHP_EXPORT const char *mthp_mode_name(enum mthp_mode m)
 {
-	return (unsigned int)m < MTHP_ARRAY_SIZE(mode_names) ? mode_names[m]
-							      : NULL;
+	return MTHP_NAME_OF(mode_names, m);
 }
 
 MTHP_EXPORT int mthp_mode_from_name(const char *name, enum mthp_mode *out)
 {
-	for (unsigned int m = 0; name && m < MTHP_ARRAY_SIZE(mode_names); m++) {
-		if (!strcmp(name, mode_names[m])) {
-			*out = (enum mthp_mode)m;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	long m = MTHP_NAME_FIND(mode_names, name);
+
+	if (m < 0 || !out)
+		return -EINVAL;
+	*out = (enum mthp_mode)m;
+	return 0;
 }

@@ -14,36 +14,37 @@ static const char *const setting_names[] = {
 
 MTHP_EXPORT const char *mthp_thp_setting_name(enum mthp_thp_setting s)
 {
-	return (unsigned int)s < MTHP_ARRAY_SIZE(setting_names)
-		       ? setting_names[s]
-		       : NULL;
+	return MTHP_NAME_OF(setting_names, s);
 }
 
 MTHP_EXPORT int mthp_thp_setting_from_name(const char *name,
 					   enum mthp_thp_setting *out)
 {
-	for (unsigned int s = 0; name && s < MTHP_ARRAY_SIZE(setting_names);
-	     s++) {
-		if (!strcmp(name, setting_names[s])) {
-			*out = (enum mthp_thp_setting)s;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	long s = MTHP_NAME_FIND(setting_names, name);
+
+	if (s < 0 || !out)
+		return -EINVAL;
+	*out = (enum mthp_thp_setting)s;
+	return 0;
 }
 
 MTHP_EXPORT void mthp_thp_settings_default(struct mthp_thp_settings *s,
 					   const struct mthp_geometry *g)
 {
+	if (!s)
+		return;
 	memset(s, 0, sizeof(*s));
 	s->enabled = MTHP_THP_ALWAYS;
 	for (unsigned int k = 0; k <= MTHP_MAX_PMD_ORDER; k++)
 		s->order[k] = MTHP_THP_NEVER;
-	s->order[g->pmd_order] = MTHP_THP_INHERIT;
+	if (mthp_geometry_valid(g))
+		s->order[g->pmd_order] = MTHP_THP_INHERIT;
 }
 
 MTHP_EXPORT uint32_t mthp_orders_all(const struct mthp_geometry *g)
 {
+	if (!mthp_geometry_valid(g))
+		return 0;
 	return ((2u << g->pmd_order) - 1) & ~((1u << MTHP_MIN_ORDER) - 1);
 }
 
@@ -70,7 +71,8 @@ MTHP_EXPORT uint32_t mthp_enabled_orders(const struct mthp_geometry *g,
 	bool hugepage = vma_flags & MTHP_VMA_HUGEPAGE;
 	uint32_t orders = 0;
 
-	if (!d)
+	if (!d || !s || !mthp_geometry_valid(g) ||
+	    (mode != MTHP_MODE_KHUGEPAGED && mode != MTHP_MODE_MADVISE))
 		return 0;
 	/* VM_NOHUGEPAGE refuses even MADV_COLLAPSE: the kernel tests it
 	 * before the forced-collapse exemption (vma_thp_disabled()) */

@@ -11,11 +11,22 @@ static const char *const result_names[MTHP_SCAN_RESULT_COUNT] = {
 };
 #undef MTHP_SCAN_NAME_
 
+const char *mthp_name_of(const char *const *names, size_t n, long v)
+{
+	return v >= 0 && (size_t)v < n ? names[v] : NULL;
+}
+
+long mthp_name_find(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (names[i] && !strcmp(name, names[i]))
+			return (long)i;
+	return -1;
+}
+
 MTHP_EXPORT const char *mthp_scan_result_name(int r)
 {
-	if (r < 0 || r >= MTHP_SCAN_RESULT_COUNT)
-		return NULL;
-	return result_names[r];
+	return MTHP_NAME_OF(result_names, r);
 }
 
 MTHP_EXPORT int mthp_scan_result_from_name(const char *name,

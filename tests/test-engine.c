@@ -7,6 +7,7 @@
  * or a missing one fails the test.
  */
 #include "testlib.h"
+#include "cli/rng.h"
 
 #include <errno.h>
 
@@ -56,7 +57,7 @@ static void setup_run(struct run *r, const char *geometry,
 
 static void map(struct run *r, const char *s)
 {
-	assert_int_equal(map_from(r->map, r->g.max_ptrs, s), r->g.pmd_nr);
+	assert_int_equal(map_from(r->map, r->g.pmd_nr, s), r->g.pmd_nr);
 }
 
 static int go(struct run *r)
@@ -579,14 +580,15 @@ static void ppc64_poison(void **state)
 	static struct mthp_step clean[64], poisoned[64];
 	struct mthp_geometry g = geo("ppc64-radix-64k");
 	unsigned int nones[] = { 0, 15, 31 };
-	uint32_t seed = 12345;
+	struct rng rng = { 12345 };
 
 	for (int iter = 0; iter < 2000; iter++) {
+		uint32_t seed = (uint32_t)rng_next(&rng);
+
 		MTHP_DECLARE_BITMAP(map, 256);
 		MTHP_RESULT(ra);
 		MTHP_RESULT(rb);
 
-		seed = seed * 1103515245u + 12345u;
 		mthp_bitmap_zero(map, 256);
 		map[0] = seed >> (iter % 8); /* 32 random-ish bits */
 		for (int m = 0; m < MTHP_MODEL_COUNT; m++) {

@@ -6,6 +6,7 @@
  * written from docs/MODELS.md sections 6.1 and 6.2 in the shape a kernel patch would have.
  */
 #include "testlib.h"
+#include "cli/rng.h"
 
 #include "mthpcollapse/kcompat.h"
 
@@ -193,19 +194,18 @@ next:
 static struct collapse_control cc;
 static struct attempt_log klog, llog;
 
-static void random_bitmap(uint32_t *seed)
+static void random_bitmap(struct rng *r)
 {
 	bitmap_zero(cc.mthp_bitmap, MAX_PTRS_PER_PTE);
 	/* runs of occupied and empty PTEs, as a real table tends to have */
 	unsigned int pos = 0;
 
 	while (pos < HPAGE_PMD_NR) {
-		*seed = *seed * 1103515245u + 12345u;
-		unsigned int len = 1 + ((*seed >> 8) % 40);
+		unsigned int len = 1 + rng_below(r, 40);
 
 		if (len > HPAGE_PMD_NR - pos)
 			len = HPAGE_PMD_NR - pos;
-		if ((*seed >> 20) & 1)
+		if (rng_below(r, 2))
 			bitmap_set(cc.mthp_bitmap, pos, len);
 		pos += len;
 	}
@@ -215,12 +215,13 @@ static void compare(enum mthp_model model, bool walk)
 {
 	const char *geos[] = { "x86_64", "ppc64-radix-64k", "s390x",
 			       "arm64-16k" };
-	uint32_t seed = 7;
+	struct rng rng = { 7 };
 
 	for (size_t gi = 0; gi < 4; gi++) {
 		kgeo = geo(geos[gi]);
 		for (int iter = 0; iter < 300; iter++) {
-			random_bitmap(&seed);
+			random_bitmap(&rng);
+			uint32_t seed = (uint32_t)rng_next(&rng);
 			unsigned long orders =
 				(seed & orders_range(2, HPAGE_PMD_ORDER)) |
 				BIT(HPAGE_PMD_ORDER);

@@ -15,6 +15,7 @@
 
 #include "mthpcollapse/mthpcollapse.h"
 #include "models.h"
+#include "mthpcollapse/sim.h"
 
 /*
  * Runs the body for every model whose row in the model table satisfies
@@ -44,27 +45,29 @@ static inline uint32_t orders_range(unsigned int lo, unsigned int hi)
 	return ((2u << hi) - 1) & ~((1u << lo) - 1);
 }
 
-/* Sets bits from a run-length string: "X*3 .*5 X" ('X' set, '.' clear). */
+/*
+ * Sets the occupied bits of a PTE map ("P*3 .*5 P", the scenario alphabet;
+ * X reads as P) through the library's map codec; returns the PTE count.
+ * The map must cover exactly a table of nbits PTEs.
+ */
 static inline unsigned int map_from(unsigned long *map, unsigned int nbits,
 				    const char *s)
 {
-	unsigned int pos = 0;
+	static struct mthp_pte ptes[MTHP_MAX_PTRS];
+	struct mthp_geometry g;
+	struct mthp_parse_error e;
+	char name[64];
 
+	snprintf(name, sizeof(name), "custom:12:%u:%u", nbits, nbits);
+	if (mthp_geometry_lookup(name, &g, NULL, 0))
+		fail_msg("map_from: no geometry of %u PTEs", nbits);
+	if (mthp_map_parse(s, strlen(s), &g, ptes, &e))
+		fail_msg("map_from: col %u: %s", e.col, e.msg);
 	mthp_bitmap_zero(map, nbits);
-	while (*s) {
-		char c = *s++;
-		unsigned int n = 1;
-
-		if (c == ' ')
-			continue;
-		if (*s == '*') {
-			n = (unsigned int)strtoul(s + 1, (char **)&s, 10);
-		}
-		if (c == 'X')
-			mthp_bitmap_set(map, pos, n);
-		pos += n;
-	}
-	return pos;
+	for (unsigned int i = 0; i < nbits; i++)
+		if (ptes[i].kind == MTHP_PTE_PRESENT)
+			mthp_set_bit(i, map);
+	return nbits;
 }
 
 #endif

@@ -67,13 +67,16 @@ struct mthp_geometry {
 };
 
 /*
- * Look a geometry up by profile name, or parse "custom:SHIFT:NR:MAX".
- * Returns 0, -ENOENT (unknown name), -ENOTSUP (a profile without THP) or
- * -EINVAL (a bad custom value). When err is not NULL it receives a message
- * naming the bad value.
+ * Look a geometry up by profile name, or parse "custom:SHIFT:NR:MAX"
+ * (three decimal numbers, nothing after). Returns 0 and fills *out;
+ * -ENOENT (unknown name), -ENOTSUP (a profile without THP) or -EINVAL (a
+ * bad custom value, or NULL name or out), leaving *out as it may be. When
+ * err is not NULL, errlen bytes of it receive a message naming the bad
+ * value.
  */
 int mthp_geometry_lookup(const char *name, struct mthp_geometry *out,
 			 char *err, size_t errlen);
+/* A custom geometry from its three numbers; 0 or -EINVAL, as above. */
 int mthp_geometry_custom(unsigned int page_shift, unsigned int pmd_nr,
 			 unsigned int max_ptrs, struct mthp_geometry *out,
 			 char *err, size_t errlen);
@@ -85,11 +88,13 @@ int mthp_geometry_custom(unsigned int page_shift, unsigned int pmd_nr,
  * comment says) one that fails.
  */
 bool mthp_geometry_valid(const struct mthp_geometry *g);
-/* The named profiles, index 0 .. mthp_geometry_count() - 1. */
+/* The named profiles, index 0 .. mthp_geometry_count() - 1; the name is
+ * static (never freed), NULL past the end. */
 size_t mthp_geometry_count(void);
 const char *mthp_geometry_name(size_t index);
 
-/* The khugepaged sysctl defaults for this geometry. */
+/* The khugepaged sysctl defaults for this geometry (HPAGE_PMD_NR - 1,
+ * / 8, / 2); 0 for an invalid one. */
 unsigned int mthp_default_max_ptes_none(const struct mthp_geometry *g);
 unsigned int mthp_default_max_ptes_swap(const struct mthp_geometry *g);
 unsigned int mthp_default_max_ptes_shared(const struct mthp_geometry *g);
@@ -97,6 +102,9 @@ unsigned int mthp_default_max_ptes_shared(const struct mthp_geometry *g);
 /* ------------------------------------------------------------------ */
 /* Bitmaps with the kernel's semantics (unsigned long words, bit 0 of   */
 /* word 0 first). Every call covers exactly nbits, the declared size.  */
+/* As in the kernel, the caller guarantees that map holds the bits a   */
+/* call names (a bitmap of mthp_bitmap_longs(nbits) words); the calls  */
+/* allocate nothing, keep no pointer and cannot fail.                  */
 
 #define MTHP_BITS_PER_LONG (CHAR_BIT * sizeof(unsigned long))
 #define MTHP_BITS_TO_LONGS(n) \
@@ -124,9 +132,11 @@ void mthp_clear_bit(unsigned int nr, unsigned long *map);
 /* First set bit at or after offset, or size when there is none. */
 unsigned long mthp_find_next_bit(const unsigned long *map, unsigned long size,
 				 unsigned long offset);
-/* Occupied PTEs of the range (offset, order). */
+/* Occupied PTEs of the range (offset, order); 0 for an order above
+ * MTHP_MAX_PMD_ORDER. */
 unsigned int mthp_pte_count_present(const unsigned long *map,
 				    unsigned int offset, unsigned int order);
+/* floor(log2(v)); 0 for 0. */
 unsigned int mthp_ilog2(unsigned long v);
 
 /* ------------------------------------------------------------------ */
@@ -164,18 +174,23 @@ bool mthp_model_sub_pmd(enum mthp_model m);
 /* Whether the model's kernel has the per-size hugepages-<size>kB/stats/
  * collapse counters (the series added them; mainline before it did not). */
 bool mthp_model_has_size_stats(enum mthp_model m);
-/* One line describing the model. */
+/* One line describing the model (static), or NULL for a non-model. */
 const char *mthp_model_summary(enum mthp_model m);
-/* Entries the model reserves for its search stack (0: no stack). */
+/* Entries the model reserves for its search stack on g: 0 when it has no
+ * stack, m is not a model or g is not valid. */
 unsigned int mthp_model_stack_capacity(enum mthp_model m,
 				       const struct mthp_geometry *g);
-/* The deepest the stack can get on this geometry: PMD_ORDER - 2 + 1. */
+/* The deepest the stack can get on g: PMD_ORDER - 2 + 1; 0 for an
+ * invalid geometry. */
 unsigned int mthp_stack_depth_bound(const struct mthp_geometry *g);
 
 enum mthp_mode {
 	MTHP_MODE_KHUGEPAGED, /* the daemon: limits and sysfs apply */
 	MTHP_MODE_MADVISE     /* MADV_COLLAPSE: PMD order only, no limits */
 };
+/* "khugepaged", "madvise" (static), NULL for a non-mode; the reverse
+ * returns 0, or -EINVAL for an unknown name or a NULL pointer. The other
+ * *_name() / *_from_name() pairs below behave the same way. */
 const char *mthp_mode_name(enum mthp_mode m);
 int mthp_mode_from_name(const char *name, enum mthp_mode *out);
 
@@ -199,12 +214,16 @@ struct mthp_thp_settings {
 	enum mthp_thp_setting enabled;                  /* top level */
 	enum mthp_thp_setting order[MTHP_MAX_PMD_ORDER + 1]; /* per size */
 };
-/* Kernel defaults: top "always"; PMD size "inherit", others "never". */
+/* Kernel defaults: top "always"; PMD size "inherit", others "never" (no
+ * PMD entry for an invalid g; nothing for a NULL s). */
 void mthp_thp_settings_default(struct mthp_thp_settings *s,
 			       const struct mthp_geometry *g);
-/* Every order khugepaged can collapse to on g: bits 2 .. PMD order. */
+/* Every order khugepaged can collapse to on g: bits 2 .. PMD order; 0 for
+ * an invalid geometry. */
 uint32_t mthp_orders_all(const struct mthp_geometry *g);
-/* Bit k set when order k may be collapsed to. */
+/* Bit k set when order k may be collapsed to, under settings s and the
+ * VMA flags (MTHP_VMA_*), as docs/MODELS.md section 3 says; 0 when
+ * nothing is, and for an invalid geometry, model or mode or a NULL s. */
 uint32_t mthp_enabled_orders(const struct mthp_geometry *g, enum mthp_model m,
 			     enum mthp_mode mode,
 			     const struct mthp_thp_settings *s,

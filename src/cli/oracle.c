@@ -7,20 +7,6 @@
 
 #include "oracle.h"
 
-uint64_t rng_next(struct rng *r)
-{
-	uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-unsigned int rng_below(struct rng *r, unsigned int n)
-{
-	return n ? (unsigned int)(rng_next(r) % n) : 0;
-}
-
 struct out {
 	char *p;
 	size_t left;

@@ -7,13 +7,7 @@
 
 #include "cli.h"
 
-/* splitmix64: small, fast, and the same sequence everywhere. */
-struct rng {
-	uint64_t s;
-};
-uint64_t rng_next(struct rng *r);
-/* Uniform in [0, n). */
-unsigned int rng_below(struct rng *r, unsigned int n);
+#include "rng.h"
 
 /*
  * Writes a random scenario for g into buf (no model line): runs of
