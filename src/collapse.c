@@ -229,7 +229,11 @@ MTHP_EXPORT int mthp_sim_result_init(struct mthp_sim_result *r,
 {
 	size_t cap = mthp_collapse_max_steps(g);
 
+	if (!r)
+		return -EINVAL;
 	memset(r, 0, sizeof(*r));
+	if (!cap)
+		return -EINVAL; /* not a valid geometry */
 	r->cap = cap;
 	r->events_cap = 1 + 3 * cap; /* scan, then swap-in, isolate, collapse */
 	r->steps = calloc(cap, sizeof(*r->steps));
@@ -245,6 +249,8 @@ MTHP_EXPORT int mthp_sim_result_init(struct mthp_sim_result *r,
 
 MTHP_EXPORT void mthp_sim_result_free(struct mthp_sim_result *r)
 {
+	if (!r)
+		return;
 	free(r->steps);
 	free(r->attempts);
 	free(r->collapses);
@@ -277,14 +283,17 @@ static void scan_stats(struct sim *x)
 MTHP_EXPORT int mthp_simulate(struct mthp_scenario *s,
 			      struct mthp_sim_result *r)
 {
-	const struct mthp_geometry *g = &s->geometry;
 	unsigned long bitmap[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)]; /* 4 KiB */
+
+	/* everything is checked before anything is recorded */
+	if (!mthp_scenario_valid(s) || !r || !r->steps || !r->attempts ||
+	    !r->collapses || !r->events ||
+	    r->cap < mthp_collapse_max_steps(&s->geometry) ||
+	    r->events_cap < 1 + 3 * r->cap)
+		return -EINVAL;
+	const struct mthp_geometry *g = &s->geometry;
 	struct sim x = { .s = s, .r = r, .m = mthp_model_desc(s->model) };
 
-	if (!x.m || !s->ptes || !r->steps || r->cap < mthp_collapse_max_steps(g) ||
-	    s->max_ptes_none >= g->pmd_nr || s->max_ptes_swap >= g->pmd_nr ||
-	    s->max_ptes_shared >= g->pmd_nr)
-		return -EINVAL;
 	r->nattempts = r->ncollapses = r->nevents = 0;
 	memset(&r->engine, 0, sizeof(r->engine));
 	r->engine.sz = sizeof(r->engine);

@@ -18,8 +18,15 @@ struct mthp_stack_entry {
 	uint8_t order;
 };
 
-/* The largest any model reserves: 2^(log2(MTHP_MAX_PTRS) - 2). */
-#define MTHP_STACK_STORAGE (MTHP_MAX_PTRS >> MTHP_MIN_ORDER)
+/*
+ * The storage every search gets: the bound itself on the largest
+ * geometry (PMD_ORDER - 2 + 1 entries, 14 at PMD order 15), not what a
+ * model nominally reserves (up to 8192 entries in v15/v16): the search
+ * never goes deeper, and a callback that re-enters mthp_collapse() costs
+ * a few dozen bytes of C stack per level, not 32 KiB. The reserve is
+ * still reported (stack_capacity) and checked against the bound.
+ */
+#define MTHP_STACK_STORAGE (MTHP_MAX_PMD_ORDER - MTHP_MIN_ORDER + 1)
 
 struct mthp_stack {
 	struct mthp_stack_entry items[MTHP_STACK_STORAGE];
@@ -31,9 +38,10 @@ struct mthp_stack {
 static void stack_push(struct mthp_stack *s, unsigned int offset,
 		       unsigned int order)
 {
-	/* cannot fire: the search is never deeper than the bound, and every
-	 * model reserves at least the bound (tested per geometry) */
-	assert(s->size < s->cap);
+	/* cannot fire: the search is never deeper than the bound, every
+	 * model reserves at least the bound, and the storage is the bound of
+	 * the largest geometry (tested per geometry and by verify) */
+	assert(s->size < s->cap && s->size < MTHP_STACK_STORAGE);
 	s->items[s->size].offset = (uint16_t)offset;
 	s->items[s->size].order = (uint8_t)order;
 	if (++s->size > s->max)
@@ -194,7 +202,6 @@ out:
 
 static void search_stack(struct engine *e)
 {
-	/* not an initializer: that would clear all 32 KiB of entries */
 	struct mthp_stack stack;
 	unsigned int offset, order;
 

@@ -111,25 +111,38 @@ MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
 	return 0;
 }
 
-/* One decimal field of a custom spec, ending at ':' or the end. */
-static int custom_field(const char **p, const char *what, unsigned int *v,
-			char *err, size_t errlen)
+/* One field of a custom spec: decimal digits only, then ':' (after the
+ * first two fields) or the end (after the last). */
+static int custom_field(const char **p, const char *what, const char *next,
+			unsigned int *v, char *err, size_t errlen)
 {
-	char *end;
 	const char *s = *p;
+	unsigned long n = 0;
+	size_t i = 0;
 
-	if (*s < '0' || *s > '9')
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		n = n * 10 + (unsigned long)(s[i] - '0');
+		if (n > 1u << 20)
+			return fail(-EINVAL, err, errlen,
+				    "custom geometry: %s '%.20s' is too large",
+				    what, s);
+	}
+	if (!i)
 		return fail(-EINVAL, err, errlen,
-			    "custom geometry: %s '%.20s' is not a number", what,
-			    s);
-	errno = 0;
-	unsigned long n = strtoul(s, &end, 10);
+			    "custom geometry: %s '%.20s' is not a number", what, s);
+	bool last = !next;
 
-	if (errno || n > 1u << 20 || (*end && *end != ':'))
+	if (!last && !s[i])
 		return fail(-EINVAL, err, errlen,
-			    "custom geometry: bad %s '%.20s'", what, s);
+			    "custom geometry: missing %s after %s (want custom:PAGE_SHIFT:HPAGE_PMD_NR:MAX_PTRS_PER_PTE)",
+			    next, what);
+	if (last ? s[i] != 0 : s[i] != ':')
+		return fail(-EINVAL, err, errlen,
+			    last ? "custom geometry: unexpected '%.20s' after %s (want custom:PAGE_SHIFT:HPAGE_PMD_NR:MAX_PTRS_PER_PTE)"
+				 : "custom geometry: '%.20s' after %s is not ':'",
+			    s + i, what);
 	*v = (unsigned int)n;
-	*p = *end ? end + 1 : end;
+	*p = last ? s + i : s + i + 1;
 	return 0;
 }
 
@@ -146,14 +159,12 @@ static int parse_custom(const char *spec, struct mthp_geometry *out,
 			return fail(-EINVAL, err, errlen,
 				    "custom geometry '%s': missing %s (want custom:PAGE_SHIFT:HPAGE_PMD_NR:MAX_PTRS_PER_PTE)",
 				    spec, what[i]);
-		int r = custom_field(&p, what[i], &v[i], err, errlen);
+		int r = custom_field(&p, what[i], i < 2 ? what[i + 1] : NULL,
+				     &v[i], err, errlen);
 
 		if (r)
 			return r;
 	}
-	if (*p)
-		return fail(-EINVAL, err, errlen,
-			    "custom geometry: trailing '%s'", p);
 	return mthp_geometry_custom(v[0], v[1], v[2], out, err, errlen);
 }
 

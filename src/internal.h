@@ -54,6 +54,8 @@ enum { MTHP_FOLIO_OVERLAPS = 1, MTHP_FOLIO_SHARED_DISAGREES };
  * MTHP_FOLIO_SHARED_DISAGREES when PTE *bad is shared and PTE *first (the
  * first present one) is not, or the other way round.
  */
+/* Everything mthp_simulate() and mthp_scan() check before they start. */
+bool mthp_scenario_valid(const struct mthp_scenario *s);
 int mthp_folio_conflict(const struct mthp_scenario *s, unsigned int start,
 			unsigned int order, unsigned int *first,
 			unsigned int *bad);

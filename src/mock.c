@@ -4,13 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "models.h"
 #include "mthpcollapse/sim.h"
 
 MTHP_EXPORT int mthp_scenario_init(struct mthp_scenario *s,
 				   const struct mthp_geometry *g)
 {
+	if (!s)
+		return -EINVAL;
 	memset(s, 0, sizeof(*s));
+	if (!mthp_geometry_valid(g))
+		return -EINVAL;
 	s->geometry = *g;
 	s->model = MTHP_MODEL_DEFAULT;
 	s->mode = MTHP_MODE_KHUGEPAGED;
@@ -42,6 +46,8 @@ MTHP_EXPORT int mthp_scenario_copy(struct mthp_scenario *dst,
 
 MTHP_EXPORT void mthp_scenario_free(struct mthp_scenario *s)
 {
+	if (!s)
+		return;
 	free(s->ptes);
 	s->ptes = NULL;
 }
@@ -51,8 +57,8 @@ MTHP_EXPORT int mthp_scenario_set_folio(struct mthp_scenario *s,
 {
 	const struct mthp_geometry *g = &s->geometry;
 
-	if (order > g->pmd_order || start >= g->pmd_nr ||
-	    start & ((1u << order) - 1))
+	if (!s || !s->ptes || !mthp_geometry_valid(g) || order > g->pmd_order ||
+	    start >= g->pmd_nr || start & ((1u << order) - 1))
 		return -EINVAL;
 	if (mthp_folio_conflict(s, start, order, NULL, NULL))
 		return -EINVAL;
@@ -100,6 +106,8 @@ MTHP_EXPORT unsigned int mthp_scenario_present(const struct mthp_scenario *s)
 {
 	unsigned int n = 0;
 
+	if (!s || !s->ptes || !mthp_geometry_valid(&s->geometry))
+		return 0;
 	if (s->pmd == MTHP_PMD_MAPPED)
 		return s->geometry.pmd_nr;
 	if (s->pmd == MTHP_PMD_NONE)
@@ -145,6 +153,44 @@ int mthp_pte_from_char(char c, struct mthp_pte *pte)
 		}
 	}
 	return -EINVAL;
+}
+
+bool mthp_scenario_valid(const struct mthp_scenario *s)
+{
+	const struct mthp_geometry *g = s ? &s->geometry : NULL;
+	const unsigned int known = MTHP_VMA_HUGEPAGE | MTHP_VMA_NOHUGEPAGE |
+				   MTHP_VMA_UFFD;
+
+	if (!s || !s->ptes || !mthp_geometry_valid(g) ||
+	    !mthp_model_desc(s->model) ||
+	    (s->mode != MTHP_MODE_KHUGEPAGED && s->mode != MTHP_MODE_MADVISE) ||
+	    (unsigned int)s->pmd > MTHP_PMD_MAPPED ||
+	    (s->vma_flags & ~known) ||
+	    ((s->vma_flags & MTHP_VMA_HUGEPAGE) &&
+	     (s->vma_flags & MTHP_VMA_NOHUGEPAGE)) ||
+	    s->max_ptes_none >= g->pmd_nr || s->max_ptes_swap >= g->pmd_nr ||
+	    s->max_ptes_shared >= g->pmd_nr || s->nfails > MTHP_MAX_FAIL_RULES ||
+	    (unsigned int)s->thp.enabled > MTHP_THP_MADVISE)
+		return false;
+	for (unsigned int k = 0; k <= MTHP_MAX_PMD_ORDER; k++)
+		if ((unsigned int)s->thp.order[k] > MTHP_THP_INHERIT)
+			return false;
+	for (size_t i = 0; i < s->nfails; i++) {
+		const struct mthp_fail_rule *f = &s->fails[i];
+
+		/* a rule makes an attempt fail: a result, and not success */
+		if (f->range.order < MTHP_MIN_ORDER ||
+		    f->range.order > g->pmd_order ||
+		    f->range.offset & ((1u << f->range.order) - 1) ||
+		    f->range.offset >= g->pmd_nr || f->result < 0 ||
+		    f->result >= MTHP_SCAN_RESULT_COUNT ||
+		    f->result == MTHP_SCAN_SUCCEED)
+			return false;
+	}
+	for (unsigned int i = 0; i < g->pmd_nr; i++)
+		if (s->ptes[i].kind > MTHP_PTE_NON_SWAP)
+			return false;
+	return true;
 }
 
 MTHP_EXPORT char mthp_pte_state_char(const struct mthp_pte *pte)

@@ -114,7 +114,8 @@ MTHP_EXPORT int mthp_scan(const struct mthp_scenario *s,
 			  uint32_t enabled_orders, unsigned long *bitmap,
 			  struct mthp_scan_info *info)
 {
-	if (!s || !s->ptes || !bitmap || !info || !mthp_model_desc(s->model))
+	if (!mthp_scenario_valid(s) || !bitmap || !info ||
+	    (enabled_orders & ~mthp_orders_all(&s->geometry)))
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
 	mthp_bitmap_zero(bitmap, s->geometry.max_ptrs);

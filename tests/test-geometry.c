@@ -117,9 +117,11 @@ static void custom_refused(void **state)
 		{ "custom:12:16", "missing MAX_PTRS_PER_PTE" },
 		{ "custom:", "missing PAGE_SHIFT" },
 		{ "custom:12:x:16", "HPAGE_PMD_NR 'x:16' is not a number" },
-		{ "custom:12:16:16:1", "trailing '1'" },
+		{ "custom:12:16:16:1", "unexpected ':1' after MAX_PTRS_PER_PTE" },
+		{ "custom:12:512:512:", "unexpected ':' after MAX_PTRS_PER_PTE" },
+		{ "custom:12:+512:512", "HPAGE_PMD_NR '+512:512' is not a number" },
 		{ "custom:12:-16:16", "is not a number" },
-		{ "custom:12:99999999999999999999:16", "bad HPAGE_PMD_NR" },
+		{ "custom:12:99999999999999999999:16", "HPAGE_PMD_NR '99999999999999999999' is too large" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -19,9 +19,6 @@ void cli_geometry(const char *opt, const char *arg, struct mthp_geometry *g);
 enum mthp_model cli_model(const char *opt, const char *arg);
 enum mthp_mode cli_mode(const char *opt, const char *arg);
 unsigned int cli_uint(const char *opt, const char *arg, unsigned int max);
-/* "all", "pmd", "none", or a list such as "2,4-6,9". */
-uint32_t cli_orders(const char *opt, const char *arg,
-		    const struct mthp_geometry *g);
 enum mthp_scan_result cli_result(const char *opt, const char *arg);
 
 /* "2-9", "2,4,9", "none". */

@@ -234,8 +234,13 @@ size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
 
 	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
 		errx(EXIT_INPUT, "--models: list too long");
-	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
+	/* strtok would pass over an empty entry ("v15,,v19"); refuse it */
+	for (char *t = buf, *end; t; t = end) {
+		end = strchr(t, ',');
+		if (end)
+			*end++ = 0;
+		if (!*t)
+			errx(EXIT_INPUT, "--models: empty entry in '%s'", arg);
 		if (n == max)
 			errx(EXIT_INPUT, "--models: at most %zu models", max);
 		out[n++] = cli_model("--models", t);
@@ -254,11 +259,22 @@ unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
 
 	if (mthp_sim_result_init(&r, &s->geometry))
 		err(1, "out of memory");
+	struct mthp_scenario before;
+
 	*converged = false;
 	while (n < max) {
+		if (mthp_scenario_copy(&before, s))
+			err(1, "out of memory");
 		if (mthp_simulate(s, &r))
 			errx(1, "internal error: simulation refused the scenario");
-		if (!r.ncollapses) {
+		/* a round that changed nothing in the table is the fixed
+		 * point, whatever its results said */
+		bool same = before.pmd == s->pmd &&
+			    !memcmp(before.ptes, s->ptes,
+				    s->geometry.pmd_nr * sizeof(*s->ptes));
+
+		mthp_scenario_free(&before);
+		if (!r.ncollapses || same) {
 			*converged = true;
 			break;
 		}
