@@ -6,6 +6,7 @@
 #include "testlib.h"
 
 #include <errno.h>
+#include <pthread.h>
 
 static unsigned int calls;
 
@@ -127,6 +128,103 @@ static void result_written_up_to_sz(void **state)
 		assert_int_equal(u.bytes[i], 0x5a);
 }
 
+/* What used to be undefined behaviour for inputs the API accepted. */
+static void no_undefined_behaviour(void **state)
+{
+	struct mthp_geometry g = x86;
+	struct mthp_thp_settings s;
+
+	g.pmd_order = 0;  /* shift by 4294967294 in max_steps */
+	assert_int_equal(mthp_collapse_max_steps(&g), 0);
+	g = x86;
+	g.max_ptrs = 1;   /* ilog2(1) - 2 in the capacity */
+	assert_int_equal(mthp_model_stack_capacity(MTHP_MODEL_V15, &g), 0);
+	g = x86;
+	g.pmd_order = 40; /* 2u << 40 */
+	assert_int_equal(mthp_orders_all(&g), 0);
+	g = x86;
+	g.pmd_order = 20; /* order[20] past the array */
+	mthp_thp_settings_default(&s, &x86);
+	assert_int_equal(mthp_enabled_orders(&g, MTHP_MODEL_LATEST,
+					     MTHP_MODE_KHUGEPAGED, &s, 0), 0);
+	assert_int_equal(mthp_enabled_orders(&x86, MTHP_MODEL_LATEST,
+					     (enum mthp_mode)7, &s, 0), 0);
+	assert_int_equal(mthp_pte_count_present(full, 0, 40), 0);
+	/* and the engine refuses such a geometry before any callback */
+	MTHP_OPTS(o, .orders = 1u << 9, .collapse = count_cb);
+	MTHP_RESULT(r);
+
+	g = x86;
+	g.max_ptrs = 65536;
+	assert_int_equal(mthp_collapse(&g, full, &o, &r), -EINVAL);
+	assert_int_equal(calls, 0);
+}
+
+/*
+ * The search keeps its stack at the bound, so a callback that re-enters
+ * mthp_collapse() costs little C stack per level: 24 nested v15 searches
+ * on arm64-64k (v15 nominally reserves 2048 entries) in a thread with a
+ * 256 KiB stack. With a 32 KiB stack object per call this overflowed.
+ */
+struct nest {
+	struct mthp_geometry g;
+	unsigned int depth, deepest;
+	bool entered[32]; /* each level re-enters once, on its first call */
+	unsigned long *map;
+};
+
+static int nest_cb(const struct mthp_range *r, void *data)
+{
+	struct nest *n = data;
+
+	(void)r;
+	if (n->depth < 24 && !n->entered[n->depth]) {
+		n->entered[n->depth] = true;
+		MTHP_OPTS(o, .model = MTHP_MODEL_V15, .orders = mthp_orders_all(&n->g),
+			  .max_ptes_none = 0, .collapse = nest_cb, .data = n);
+		MTHP_RESULT(res);
+
+		n->depth++;
+		if (n->depth > n->deepest)
+			n->deepest = n->depth;
+		mthp_collapse(&n->g, n->map, &o, &res);
+		n->depth--;
+	}
+	return MTHP_SCAN_EXCEED_NONE_PTE; /* try lower: the whole tree */
+}
+
+static void *nest_thread(void *arg)
+{
+	struct nest *n = arg;
+	MTHP_OPTS(o, .model = MTHP_MODEL_V15, .orders = mthp_orders_all(&n->g),
+		  .max_ptes_none = 0, .collapse = nest_cb, .data = n);
+	MTHP_RESULT(res);
+
+	return (void *)(intptr_t)mthp_collapse(&n->g, n->map, &o, &res);
+}
+
+static void reentry_small_stack(void **state)
+{
+	static struct nest n;
+	pthread_attr_t attr;
+	pthread_t t;
+	void *ret;
+
+	n.g = geo("arm64-64k");
+	n.map = calloc(mthp_bitmap_longs(n.g.max_ptrs), sizeof(unsigned long));
+	assert_non_null(n.map);
+	/* a few full order-2 blocks so the walk attempts something */
+	mthp_bitmap_set(n.map, 0, 64);
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
+	assert_int_equal(pthread_create(&t, &attr, nest_thread, &n), 0);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((intptr_t)ret, 0);
+	assert_int_equal(n.deepest, 24);
+	pthread_attr_destroy(&attr);
+	free(n.map);
+}
+
 static void version(void **state)
 {
 	char want[32];
@@ -144,6 +242,8 @@ int main(void)
 		cmocka_unit_test_setup(smaller_opts_take_defaults, setup),
 		cmocka_unit_test_setup(larger_opts_need_zero_tail, setup),
 		cmocka_unit_test_setup(result_written_up_to_sz, setup),
+		cmocka_unit_test_setup(no_undefined_behaviour, setup),
+		cmocka_unit_test_setup(reentry_small_stack, setup),
 		cmocka_unit_test_setup(version, setup),
 	};
 

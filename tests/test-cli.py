@@ -341,6 +341,52 @@ def one_vocabulary():
 
 
 @test
+def reproducers_refused():
+    # each used to be accepted, or to report something that did not happen
+    code, out, err = run("decide", "--unmapped", "512", "X*512")
+    assert code == 2 and "at most 0 of the 512" in err, err
+    for c in (["diff", "--models", "v15,,v19", os.path.join(EX, "uffd.scn")],
+              ["verify", "--models", "v15,,v19"]):
+        code, out, err = run(*c)
+        assert code == 2 and "empty entry" in err, (c, err)
+    code, out, err = run("decide", "@-", stdin="P*256\0 P*256\n")
+    assert code == 2 and "NUL" in err, err
+    for c in ("run", "rounds"):
+        code, out, err = run(c, "-", stdin="ptes = P*4 .*508\nfail = 0:9 SCAN_SUCCEED\n")
+        assert code == 2 and "<stdin>:2:12: fail: SCAN_SUCCEED is not a failure" in err, (c, err)
+    code, out, err = run("decide", "--geometry", "custom:12:512:512:", "P*512")
+    assert code == 2 and "unexpected ':'" in err, err
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "a.scn"), "w") as f:
+            f.write("ptes = P*512\n")
+        with open(os.path.join(d, "b.scn"), "w") as f:
+            f.write("ptes = P*511\n")
+        # every input is checked before any output: no half-written JSON
+        code, out, err = run("diff", "--json", d)
+        assert code == 2 and out == "" and "b.scn:1:8:" in err, (out, err)
+        # --write to something that is not a directory is bad input
+        code, out, err = run("diff", "--random", "1", "--write",
+                             os.path.join(d, "a.scn"))
+        assert code == 2 and "not a directory" in err, (code, err)
+        # names come out as UTF-8; bytes that are not UTF-8 as U+FFFD
+        name = os.path.join(d, "\u00e9.scn")
+        with open(name, "w") as f:
+            f.write("max_ptes_none = 0\nptes = P*300 . P*211\n")
+        code, out, err = run("diff", "--json", "--models", "v15,baseline",
+                             "--orders", "all", name)
+        assert code == 0 and "\u00e9.scn" in json.loads(out)["differences"][0]["scenario"]
+        bad = os.path.join(d.encode(), b"x\xff.scn")
+        with open(bad, "w") as f:
+            f.write("max_ptes_none = 0\nptes = P*300 . P*211\n")
+        import subprocess
+        p = subprocess.run([MTHPSIM, "diff", "--json", "--models", "v15,baseline",
+                            "--orders", "all", bad],
+                           capture_output=True, timeout=60)
+        doc = json.loads(p.stdout.decode("utf-8"))
+        assert doc["differences"][0]["scenario"].endswith("x\ufffd.scn")
+
+
+@test
 def geometries_listing():
     code, out, err = run("geometries", "--json")
     assert code == 0

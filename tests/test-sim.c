@@ -707,6 +707,91 @@ static void bad_arguments(void **state)
 	assert_int_equal(mthp_scan(NULL, 1, map, &info), -EINVAL);
 }
 
+/*
+ * The reproducers of invalid input reaching the simulator: each was
+ * undefined behaviour or a false report; each is now refused before
+ * anything is recorded (the sanitizer build runs these).
+ */
+static void refused_before_anything(void **state)
+{
+	static unsigned long map[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
+	struct mthp_scan_info info;
+
+	load("max_ptes_swap = 0\nptes = w P*511");
+	assert_int_equal(mthp_sim_result_init(&R, &S.geometry), 0);
+	/* max_ptrs set by hand past the largest bitmap: used to clear 8 KiB
+	 * of a 4 KiB stack bitmap */
+	S.geometry.max_ptrs = 65536;
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
+	assert_int_equal(mthp_scan(&S, 1u << 9, map, &info), -EINVAL);
+	S.geometry.max_ptrs = 512;
+	/* nfails past the array */
+	S.nfails = 300;
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
+	S.nfails = 0;
+	/* a bad mode is refused even though the scan would fail first (swap
+	 * over the limit) - and nothing is recorded */
+	S.mode = (enum mthp_mode)7;
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
+	S.mode = MTHP_MODE_KHUGEPAGED;
+	for (unsigned int k = 0; k <= 9; k++)
+		for (int st = 0; st < MTHP_STAT_COUNT; st++)
+			assert_int_equal(R.stats[k][st], 0);
+	assert_int_equal(R.nevents, 0);
+	/* a fail rule naming a non-result used to give -EPROTO after the
+	 * stats and events were recorded; SCAN_SUCCEED claimed a collapse */
+	S.nfails = 1;
+	S.fails[0] = (struct mthp_fail_rule){ { 0, 9 }, MTHP_SCAN_RESULT_COUNT + 3 };
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
+	S.fails[0].result = MTHP_SCAN_SUCCEED;
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
+	S.fails[0] = (struct mthp_fail_rule){ { 4, 3 }, MTHP_SCAN_PAGE_LOCK };
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL); /* misaligned */
+	S.nfails = 0;
+	assert_int_equal(R.nevents, 0);
+	/* contradictory or unknown VMA flags, out-of-range sysfs values */
+	S.vma_flags = MTHP_VMA_HUGEPAGE | MTHP_VMA_NOHUGEPAGE;
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
+	S.vma_flags = 1u << 7;
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
+	S.vma_flags = 0;
+	S.thp.order[4] = (enum mthp_thp_setting)9;
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
+	S.thp.order[4] = MTHP_THP_NEVER;
+	S.thp.enabled = MTHP_THP_INHERIT; /* per-size only */
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
+	S.thp.enabled = MTHP_THP_ALWAYS;
+	/* and the scenario still runs once it is right again */
+	assert_int_equal(mthp_simulate(&S, &R), 0);
+	assert_int_equal(R.result, MTHP_SCAN_EXCEED_SWAP_PTE);
+	/* orders the geometry does not have */
+	assert_int_equal(mthp_scan(&S, 1u << 12, map, &info), -EINVAL);
+}
+
+/* A forced geometry of PMD order 16 used to write order[16] past the
+ * 16-entry array; an invalid geometry is refused by init and parse. */
+static void invalid_geometry_refused(void **state)
+{
+	struct mthp_geometry g = geo("x86_64");
+	struct mthp_parse_error e;
+
+	g.pmd_nr = 65536;
+	g.max_ptrs = 65536;
+	g.pmd_order = 16;
+	assert_int_equal(mthp_scenario_parse("pmd = none", 10, &g, &S, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "forced geometry"));
+	mthp_scenario_free(&S);
+	assert_int_equal(mthp_scenario_init(&S, &g), -EINVAL);
+	assert_null(S.ptes);
+	mthp_scenario_free(&S);
+	assert_int_equal(mthp_sim_result_init(&R, &g), -EINVAL);
+	mthp_sim_result_free(&R);
+	/* the sysctl defaults and the helpers answer 0 */
+	assert_int_equal(mthp_default_max_ptes_none(&g), 0);
+	assert_int_equal(mthp_orders_all(&g), 0);
+	assert_int_equal(mthp_stack_depth_bound(&g), 0);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -735,6 +820,8 @@ int main(void)
 		T(latest_and_aliases),
 		T(names),
 		T(bad_arguments),
+		T(refused_before_anything),
+		T(invalid_geometry_refused),
 	};
 
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
