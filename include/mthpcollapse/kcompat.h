@@ -13,42 +13,21 @@
 #define MTHPCOLLAPSE_KCOMPAT_H
 
 #include "mthpcollapse.h"
+#include "kernel/spellings.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define BITS_PER_LONG MTHP_BITS_PER_LONG
-#define BITS_TO_LONGS(n) MTHP_BITS_TO_LONGS(n)
-#define DECLARE_BITMAP(name, bits) MTHP_DECLARE_BITMAP(name, bits)
-
-#define bitmap_zero(map, nbits) mthp_bitmap_zero((map), (nbits))
-#define bitmap_fill(map, nbits) mthp_bitmap_fill((map), (nbits))
-#define bitmap_set(map, start, len) mthp_bitmap_set((map), (start), (len))
-#define bitmap_clear(map, start, len) mthp_bitmap_clear((map), (start), (len))
-#define bitmap_weight(map, nbits) mthp_bitmap_weight((map), (nbits))
-#define bitmap_weight_and(a, b, nbits) mthp_bitmap_weight_and((a), (b), (nbits))
-#define test_bit(nr, map) mthp_test_bit((nr), (map))
-#define __set_bit(nr, map) mthp_set_bit((nr), (map))
-#define __clear_bit(nr, map) mthp_clear_bit((nr), (map))
-#define find_next_bit(map, size, off) mthp_find_next_bit((map), (size), (off))
-#define pte_count_present(map, offset, order) \
-	mthp_pte_count_present((map), (offset), (order))
-
-#define BIT(n) (1UL << (n))
-#define GENMASK(h, l) \
-	((~0UL << (l)) & (~0UL >> (MTHP_BITS_PER_LONG - 1 - (h))))
-#define ilog2(n) mthp_ilog2(n)
-#define __ffs(x) ((unsigned long)__builtin_ctzl(x))
-
-#define KHUGEPAGED_MIN_MTHP_ORDER MTHP_MIN_ORDER
-
-/* SCAN_FAIL, SCAN_SUCCEED, ... as the kernel's enum scan_result. */
+/* SCAN_FAIL, SCAN_SUCCEED, ... as the kernel's enum scan_result; left out
+ * where kernel code brings its own enum (mthpsim kcheck). */
+#ifndef MTHP_KCOMPAT_NO_SCAN_RESULT
 #define MTHP_KCOMPAT_SCAN_(n) SCAN_##n = MTHP_SCAN_##n,
 enum {
 	MTHP_SCAN_RESULT_LIST(MTHP_KCOMPAT_SCAN_)
 };
 #undef MTHP_KCOMPAT_SCAN_
+#endif
 
 #ifdef __cplusplus
 }

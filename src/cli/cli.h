@@ -44,6 +44,7 @@ int cmd_diff(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_rounds(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_kcheck(int argc, char **argv);
 
 /* Scenario loading shared by run and the commands that replay scenarios. */
 #include <getopt.h>

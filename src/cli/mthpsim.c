@@ -24,6 +24,7 @@ static void usage(FILE *f)
 "  verify           check the engine's claims and invariants\n"
 "  rounds FILE      repeat visits until nothing changes (creep)\n"
 "  report           write the findings report (docs/FINDINGS.md)\n"
+"  kcheck FILE      hold a kernel file's mthp_collapse() against a model\n"
 "  geometries       list the page-table geometries, with stack figures\n"
 "  models           list the kernel models\n"
 "\n"
@@ -205,6 +206,7 @@ int main(int argc, char **argv)
 		{ "verify", cmd_verify },
 		{ "rounds", cmd_rounds },
 		{ "report", cmd_report },
+		{ "kcheck", cmd_kcheck },
 		{ "geometries", cmd_geometries },
 		{ "models", cmd_models },
 	};

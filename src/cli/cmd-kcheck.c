@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mthpsim kcheck: a kernel source file's own mthp_collapse(), compiled
+ * with the system compiler against kcheck's kernel environment, run beside
+ * a model of the library (or beside a second file's) on the same inputs,
+ * attempt by attempt.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+#include "rng.h"
+#include "../kcheck/kcheck.h"
+
+#ifndef MTHP_KERNEL_ENV_SRC
+#define MTHP_KERNEL_ENV_SRC ""
+#endif
+#ifndef MTHP_KERNEL_ENV_INSTALLED
+#define MTHP_KERNEL_ENV_INSTALLED ""
+#endif
+
+/* The answers attempts get: a pattern over the attempt's position. */
+enum pattern { P_SUCCEED, P_TRY_LOWER, P_ALLOC, P_LRU, P_LAZYFREE,
+	       P_MAPPED, P_STOP, P_COUNT };
+static const char *const pattern_words[] = {
+	"every attempt succeeds",
+	"every attempt fails with SCAN_EXCEED_NONE_PTE (try lower)",
+	"the first attempt fails with SCAN_ALLOC_HUGE_PAGE_FAIL, the rest succeed",
+	"the first attempt fails with SCAN_PAGE_LRU, the rest succeed",
+	"the first attempt fails with SCAN_PAGE_LAZYFREE, the rest succeed",
+	"the first attempt says SCAN_PTE_MAPPED_HUGEPAGE, the rest succeed",
+	"the first attempt fails with SCAN_PMD_MAPPED (stop), the rest succeed",
+};
+static const int pattern_first[] = {
+	MTHP_SCAN_SUCCEED, MTHP_SCAN_EXCEED_NONE_PTE, MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL,
+	MTHP_SCAN_PAGE_LRU, MTHP_SCAN_PAGE_LAZYFREE, MTHP_SCAN_PTE_MAPPED_HUGEPAGE,
+	MTHP_SCAN_PMD_MAPPED,
+};
+
+static int answer_for(enum pattern p, size_t k)
+{
+	if (p == P_TRY_LOWER)
+		return MTHP_SCAN_EXCEED_NONE_PTE;
+	return k == 0 ? pattern_first[p] : MTHP_SCAN_SUCCEED;
+}
+
+struct input {
+	const struct mthp_geometry *g;
+	unsigned long *map;
+	uint32_t orders;
+	bool khugepaged, uffd;
+	unsigned int none, unmapped;
+	enum pattern pattern;
+};
+
+#define MAX_SEEN 20000
+struct outcome {
+	struct mthp_range att[MAX_SEEN];
+	int res[MAX_SEEN];
+	size_t n;
+	long ret;              /* the function's return value */
+	char ret_name[48];     /* when it returns a result ("": it does not) */
+	unsigned int warnings;
+	bool runaway;          /* more attempts than ranges: stopped */
+};
+
+/* One side: a kernel unit, or a model of the library. */
+struct side {
+	struct kc_unit *u;
+	enum mthp_model model;
+	char name[300];
+};
+
+struct run_ctx {
+	struct outcome *o;
+	const struct input *in;
+	const struct side *s;
+	size_t cap;
+	jmp_buf out;
+};
+
+static int kernel_answer(void *ctx, unsigned int offset, unsigned int order)
+{
+	struct run_ctx *c = ctx;
+	struct outcome *o = c->o;
+
+	if (o->n >= c->cap) {
+		o->runaway = true;
+		longjmp(c->out, 1);
+	}
+	int r = answer_for(c->in->pattern, o->n);
+
+	o->att[o->n] = (struct mthp_range){ offset, order };
+	o->res[o->n++] = r;
+	return (int)c->s->u->to_kernel[r];
+}
+
+static int model_answer(const struct mthp_range *rg, void *ctx)
+{
+	struct run_ctx *c = ctx;
+	struct outcome *o = c->o;
+	int r = answer_for(c->in->pattern, o->n);
+
+	if (o->n < MAX_SEEN) {
+		o->att[o->n] = *rg;
+		o->res[o->n++] = r;
+	}
+	return r;
+}
+
+static void run_side(const struct side *s, const struct input *in,
+		     struct outcome *o)
+{
+	static struct run_ctx c;
+
+	o->n = 0;
+	o->runaway = false;
+	o->warnings = 0;
+	o->ret_name[0] = 0;
+	c = (struct run_ctx){ .o = o, .in = in, .s = s,
+			      .cap = mthp_collapse_max_steps(in->g) };
+	if (s->u) {
+		struct kc_case kcase = {
+			.bitmap = in->map, .orders = in->orders,
+			.khugepaged = in->khugepaged, .uffd = in->uffd,
+			.referenced = (int)in->g->pmd_nr,
+			.max_ptes_none = in->none, .unmapped = in->unmapped,
+			.answer = kernel_answer, .ctx = &c,
+		};
+
+		if (setjmp(c.out))
+			return;
+		o->ret = s->u->run(&kcase, &o->warnings);
+		const char *n = s->u->returns_result ? s->u->result_name(o->ret) : NULL;
+
+		snprintf(o->ret_name, sizeof(o->ret_name), "%s",
+			 n ? n : s->u->returns_result ? "(not a result)" : "");
+		return;
+	}
+	MTHP_OPTS(opts, .model = s->model,
+		  .mode = in->khugepaged ? MTHP_MODE_KHUGEPAGED : MTHP_MODE_MADVISE,
+		  .orders = in->orders, .max_ptes_none = in->none,
+		  .unmapped = in->unmapped, .uffd = in->uffd,
+		  .collapse = model_answer, .data = &c);
+	MTHP_RESULT(res);
+
+	if (mthp_collapse(in->g, in->map, &opts, &res))
+		errx(1, "internal error: the engine refused a kcheck input");
+	o->ret = res.collapsed;
+	snprintf(o->ret_name, sizeof(o->ret_name), "%s",
+		 mthp_scan_result_name(res.result));
+}
+
+/* What each side returns is compared in the form the kernel side has. */
+static bool same(const struct side *a, const struct outcome *x,
+		 const struct side *b, const struct outcome *y)
+{
+	if (x->n != y->n || x->runaway || y->runaway || x->warnings || y->warnings)
+		return false;
+	for (size_t i = 0; i < x->n; i++)
+		if (x->att[i].offset != y->att[i].offset ||
+		    x->att[i].order != y->att[i].order)
+			return false;
+	const struct kc_unit *ua = a->u, *ub = b->u;
+	bool ra = ua ? ua->returns_result : true, rb = ub ? ub->returns_result : true;
+	bool ca = ua ? ua->returns_count : true, cb = ub ? ub->returns_count : true;
+
+	if (ra && rb)
+		return !strcmp(x->ret_name, y->ret_name);
+	if (ca && cb)
+		return x->ret == y->ret;
+	return true; /* different shapes: the attempts are what compares */
+}
+
+struct check {
+	struct side a, b;
+	bool json;
+	unsigned long cases, differ, skipped;
+	bool found;
+	struct input first;      /* the first difference */
+	unsigned long first_map[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
+	struct mthp_geometry first_g;
+	struct outcome oa, ob, fa, fb;
+};
+
+static bool pattern_usable(const struct check *k, enum pattern p)
+{
+	const struct kc_unit *us[2] = { k->a.u, k->b.u };
+
+	for (int i = 0; i < 2; i++)
+		if (us[i] && us[i]->to_kernel[pattern_first[p]] < 0)
+			return false;
+	return true;
+}
+
+static void one(struct check *k, const struct input *in)
+{
+	if (!pattern_usable(k, in->pattern)) {
+		k->skipped++;
+		return;
+	}
+	k->cases++;
+	run_side(&k->a, in, &k->oa);
+	run_side(&k->b, in, &k->ob);
+	if (same(&k->a, &k->oa, &k->b, &k->ob))
+		return;
+	k->differ++;
+	if (k->found)
+		return;
+	k->found = true;
+	k->first = *in;
+	k->first_g = *in->g;
+	memcpy(k->first_map, in->map, mthp_bitmap_longs(in->g->max_ptrs) * sizeof(long));
+	k->first.map = k->first_map;
+	k->first.g = &k->first_g;
+	k->fa = k->oa;
+	k->fb = k->ob;
+}
+
+static void settings_loops(struct check *k, struct input *in,
+			   const unsigned int *nones, size_t nnones)
+{
+	uint32_t all = mthp_orders_all(in->g), pmd = 1u << in->g->pmd_order;
+
+	for (int mode = 0; mode < 2; mode++) {
+		in->khugepaged = mode == 0;
+		for (int uffd = 0; uffd < 2; uffd++) {
+			in->uffd = uffd;
+			/* the caller passes what the VMA allows: in madvise
+			 * mode the PMD order alone */
+			for (uint32_t sub = in->khugepaged ? all : pmd; sub;
+			     sub = in->khugepaged ? (sub - 1) & all : 0) {
+				in->orders = sub;
+				for (size_t n = 0; n < nnones; n++) {
+					in->none = nones[n];
+					for (int p = 0; p < P_COUNT; p++) {
+						in->pattern = (enum pattern)p;
+						one(k, in);
+					}
+				}
+			}
+		}
+	}
+}
+
+static struct mthp_geometry geometry_of(const struct kc_geometry *kg)
+{
+	struct mthp_geometry g;
+
+	if (mthp_geometry_custom(kg->page_shift, kg->pmd_nr, kg->max_ptrs, &g, NULL, 0))
+		errx(1, "internal error: geometry %s", kg->tag);
+	/* a named profile keeps its name; the exhaustive one is custom: */
+	if (strncmp(kg->tag, "custom", 6))
+		snprintf(g.name, sizeof(g.name), "%.39s", kg->tag);
+	return g;
+}
+
+static int load(struct check *k, const struct kc_geometry *kg,
+		const char *include_dir)
+{
+	struct kc_unit *us[2] = { k->a.u, k->b.u };
+
+	for (int i = 0; i < 2; i++) {
+		if (!us[i])
+			continue;
+		kc_unload(us[i]);
+		int r = kc_compile(us[i], kg, include_dir, stderr);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static void unload(struct check *k)
+{
+	if (k->a.u)
+		kc_unload(k->a.u);
+	if (k->b.u)
+		kc_unload(k->b.u);
+}
+
+static void print_outcome(const struct side *s, const struct outcome *o)
+{
+	printf("  %s:", s->name);
+	if (!o->n)
+		printf(" no attempt");
+	for (size_t i = 0; i < o->n && i < 24; i++)
+		printf(" (%u,%u)%s", o->att[i].offset, o->att[i].order,
+		       o->res[i] == MTHP_SCAN_SUCCEED ? "" : "!");
+	if (o->n > 24)
+		printf(" ... (%zu in all)", o->n);
+	if (o->runaway)
+		printf("; did not finish: more attempts than the table has ranges");
+	if (o->warnings)
+		printf("; a WARN_ON_ONCE/VM_WARN_ON_ONCE fired %u time%s", o->warnings,
+		       o->warnings == 1 ? "" : "s");
+	if (o->ret_name[0])
+		printf("; returns %s", o->ret_name);
+	if (s->u && s->u->returns_count)
+		printf("; returns %ld", o->ret);
+	if (!s->u)
+		printf(" (collapsed %ld)", o->ret);
+	printf("\n");
+}
+
+static void print_first(const struct check *k)
+{
+	const struct input *in = &k->first;
+	const struct mthp_geometry *g = in->g;
+	struct mthp_pte *ptes = calloc(g->pmd_nr, sizeof(*ptes));
+	char *map = malloc(g->pmd_nr * 8 + 1), orders[64];
+
+	if (!ptes || !map)
+		err(1, "malloc");
+	for (unsigned int i = 0; i < g->pmd_nr; i++) {
+		ptes[i].kind = mthp_test_bit(i, in->map) ? MTHP_PTE_PRESENT : MTHP_PTE_NONE;
+		ptes[i].flags = ptes[i].kind == MTHP_PTE_PRESENT ? MTHP_PTE_YOUNG : 0;
+	}
+	mthp_map_format(ptes, g->pmd_nr, map, g->pmd_nr * 8 + 1);
+	format_orders(orders, sizeof(orders), in->orders);
+	printf("\nfirst difference (the smallest table first):\n");
+	printf("  geometry %s, %s mode, orders %s, max_ptes_none %u, unmapped %u%s\n",
+	       g->name, in->khugepaged ? "khugepaged" : "madvise", orders, in->none,
+	       in->unmapped, in->uffd ? ", uffd-armed VMA" : "");
+	printf("  attempts: %s\n", pattern_words[in->pattern]);
+	printf("  table: %s\n", map);
+	printf("  attempts in order ((offset,order), ! = did not collapse):\n");
+	print_outcome(&k->a, &k->fa);
+	print_outcome(&k->b, &k->fb);
+	const struct side *m = !k->a.u ? &k->a : !k->b.u ? &k->b : NULL;
+	const struct outcome *mo = !k->a.u ? &k->fa : &k->fb;
+
+	if (m) {
+		printf("  the model's side again: %s decide --geometry %s --model %s --orders %s --max-ptes-none %u --unmapped %u%s%s",
+		       getprogname(), g->name, mthp_model_name(m->model), orders,
+		       in->none, in->unmapped,
+		       in->khugepaged ? "" : " --mode madvise",
+		       in->uffd ? " --vma uffd" : "");
+		for (size_t i = 0; i < mo->n; i++)
+			if (mo->res[i] != MTHP_SCAN_SUCCEED)
+				printf(" --fail %u:%u=%s", mo->att[i].offset,
+				       mo->att[i].order, mthp_scan_result_name(mo->res[i]));
+		printf(" '%s'\n", map);
+	}
+	free(ptes);
+	free(map);
+}
+
+static const char *include_dir(void)
+{
+	static const char *const dirs[] = { NULL, MTHP_KERNEL_ENV_SRC,
+					    MTHP_KERNEL_ENV_INSTALLED };
+	struct stat st;
+	char path[600];
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *d = i ? dirs[i] : getenv("MTHP_KERNEL_ENV");
+
+		if (!d || !*d)
+			continue;
+		snprintf(path, sizeof(path), "%s/mthpcollapse/kernel/khugepaged.h", d);
+		if (!stat(path, &st))
+			return d;
+	}
+	errx(1, "kcheck: the kernel environment header <mthpcollapse/kernel/khugepaged.h> was not found (install libmthpcollapse, or set MTHP_KERNEL_ENV to the include directory that holds it)");
+}
+
+static void usage_kcheck(FILE *f)
+{
+	fprintf(f,
+"usage: mthpsim kcheck [options] FILE [--against NEW]\n"
+"\n"
+"Holds a kernel source file's own mthp_collapse() against a model: kcheck\n"
+"extracts the function and what it needs from FILE (normally\n"
+"mm/khugepaged.c with some revision of the mTHP collapse series), compiles\n"
+"it unmodified with $CC (else cc) against kcheck's kernel environment,\n"
+"stubs collapse_huge_page() to record each attempt and answer it, and runs\n"
+"it beside the model on the same inputs: every bitmap of custom:12:16:16\n"
+"with every enabled-order set, max_ptes_none 0, 15 and 7 and a fixed set of\n"
+"attempt results, then random bitmaps on every named geometry; khugepaged\n"
+"and MADV_COLLAPSE, uffd on and off. It compares every attempt, in order,\n"
+"and the function's return value. With --against NEW it compares FILE's\n"
+"function with NEW's (a patch's before and after) instead.\n"
+"\n"
+"  --model NAME         the model to compare with (default latest)\n"
+"  --function NAME      the function (default mthp_collapse)\n"
+"  --geometry NAME      random checks on this geometry only (repeatable)\n"
+"  --random N           random cases per geometry (default 400)\n"
+"  --seed S             their seed (default 1)\n"
+"  --bitmaps N          only the first N of the 65536 small tables (quick checks)\n"
+"  --against NEW        compare FILE with NEW, not with a model\n"
+"  --json               print JSON\n"
+"  -h, --help           this help\n"
+"\n"
+"Exit status: 0 when nothing differs; 1 when something does (or a\n"
+"WARN_ON_ONCE fired in the kernel code); 2 for bad input, a file without\n"
+"the function, or code that needs what the environment does not have.\n");
+}
+
+static void json_outcome(struct json *j, const char *key, const struct side *s,
+			 const struct outcome *o)
+{
+	json_key(j, key);
+	json_begin_object(j);
+	json_kstring(j, "side", s->name);
+	json_key(j, "attempts");
+	json_begin_array(j);
+	for (size_t i = 0; i < o->n; i++) {
+		json_begin_object(j);
+		json_kuint(j, "offset", o->att[i].offset);
+		json_kuint(j, "order", o->att[i].order);
+		json_kstring(j, "result", mthp_scan_result_name(o->res[i]));
+		json_end_object(j);
+	}
+	json_end_array(j);
+	if (o->ret_name[0])
+		json_kstring(j, "returns", o->ret_name);
+	else
+		json_kuint(j, "returns", (unsigned long long)o->ret);
+	json_kuint(j, "warnings", o->warnings);
+	json_kbool(j, "finished", !o->runaway);
+	json_end_object(j);
+}
+
+int cmd_kcheck(int argc, char **argv)
+{
+	enum { O_FUNCTION = O_OWN, O_AGAINST, O_RANDOM, O_SEED, O_BITMAPS };
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, O_MODEL },
+		{ "geometry", required_argument, NULL, O_GEOMETRY },
+		{ "function", required_argument, NULL, O_FUNCTION },
+		{ "against", required_argument, NULL, O_AGAINST },
+		{ "random", required_argument, NULL, O_RANDOM },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "bitmaps", required_argument, NULL, O_BITMAPS },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct check k;
+	static struct kc_unit ua, ub;
+	const char *function = "mthp_collapse", *against = NULL;
+	const char *geos[32];
+	size_t ngeos = 0;
+	unsigned int per_geometry = 400, seed = 1, bitmaps = 1u << 16;
+	int c;
+
+	k.a.model = k.b.model = MTHP_MODEL_DEFAULT;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_MODEL: k.b.model = cli_model("--model", optarg); break;
+		case O_GEOMETRY:
+			if (ngeos == 32)
+				errx(EXIT_INPUT, "--geometry: at most 32");
+			geos[ngeos++] = optarg;
+			break;
+		case O_FUNCTION: function = optarg; break;
+		case O_AGAINST: against = optarg; break;
+		case O_RANDOM: per_geometry = cli_uint("--random", optarg, 1000000); break;
+		case O_SEED: seed = cli_uint("--seed", optarg, 4000000000u); break;
+		case O_BITMAPS: bitmaps = cli_uint("--bitmaps", optarg, 1u << 16); break;
+		case O_JSON: k.json = true; break;
+		case 'h':
+		case O_HELP: usage_kcheck(stdout); return 0;
+		default: usage_kcheck(stderr); return EXIT_INPUT;
+		}
+	}
+	if (optind != argc - 1) {
+		usage_kcheck(stderr);
+		errx(EXIT_INPUT, "kcheck: expected one FILE, got %d", argc - optind);
+	}
+	for (size_t i = 0; i < ngeos; i++) {
+		struct mthp_geometry g;
+
+		cli_geometry("--geometry", geos[i], &g);
+	}
+	const char *inc = include_dir();
+	char tmpl[] = "/tmp/mthpsim-kcheck-XXXXXX";
+
+	if (!mkdtemp(tmpl))
+		err(1, "kcheck: a scratch directory");
+	struct kc_unit *units[2] = { &ua, against ? &ub : NULL };
+	const char *paths[2] = { argv[optind], against };
+	char msg[512];
+	int status = 0;
+
+	for (int i = 0; i < 2 && !status; i++) {
+		if (!units[i])
+			continue;
+		snprintf(units[i]->dir, sizeof(units[i]->dir), "%s/%c", tmpl, 'a' + i);
+		if (mkdir(units[i]->dir, 0700))
+			err(1, "%s", units[i]->dir);
+		int r = kc_generate(units[i], paths[i], function, msg, sizeof(msg));
+
+		if (r) {
+			warnx("%s", msg);
+			status = r == KC_BAD_INPUT ? EXIT_INPUT : 1;
+		}
+	}
+	k.a.u = &ua;
+	snprintf(k.a.name, sizeof(k.a.name), "%s", argv[optind]);
+	if (against) {
+		k.b.u = &ub;
+		snprintf(k.b.name, sizeof(k.b.name), "%s", against);
+	} else {
+		snprintf(k.b.name, sizeof(k.b.name), "model %s", mthp_model_name(k.b.model));
+	}
+
+	/* the exhaustive part, then random tables, smallest first */
+	struct kc_geometry kgs[40];
+	size_t nkg = 0;
+
+	kgs[nkg++] = (struct kc_geometry){ "custom-12-16-16", 12, 16, 16, 4 };
+	for (size_t i = 0; i < mthp_geometry_count(); i++) {
+		struct mthp_geometry g;
+		bool chosen = !ngeos;
+
+		mthp_geometry_lookup(mthp_geometry_name(i), &g, NULL, 0);
+		for (size_t n = 0; n < ngeos; n++)
+			chosen |= !strcmp(geos[n], g.name);
+		if (!chosen)
+			continue;
+		kgs[nkg] = (struct kc_geometry){ "", g.page_shift, g.pmd_nr,
+						 g.max_ptrs, g.pmd_order };
+		snprintf(kgs[nkg].tag, sizeof(kgs[nkg].tag), "%s", g.name);
+		nkg++;
+	}
+	/* smallest table first */
+	for (size_t i = 1; i < nkg; i++)
+		for (size_t j = i; j > 1 && kgs[j].pmd_nr < kgs[j - 1].pmd_nr; j--) {
+			struct kc_geometry t = kgs[j];
+
+			kgs[j] = kgs[j - 1];
+			kgs[j - 1] = t;
+		}
+	struct rng rng = { seed };
+	unsigned long *map = calloc(mthp_bitmap_longs(MTHP_MAX_PTRS), sizeof(long));
+
+	if (!map)
+		err(1, "calloc");
+	for (size_t gi = 0; gi < nkg && !status; gi++) {
+		int r = load(&k, &kgs[gi], inc);
+
+		if (r) {
+			status = r == KC_BAD_INPUT ? EXIT_INPUT : 1;
+			break;
+		}
+		struct mthp_geometry g = geometry_of(&kgs[gi]);
+		struct input in = { .g = &g, .map = map };
+
+		if (gi == 0) {
+			unsigned int nones[3] = { 0, 15, 7 };
+
+			for (unsigned long bits = 0; bits < bitmaps; bits++) {
+				map[0] = bits;
+				settings_loops(&k, &in, nones, 3);
+				if (!(bits & 1023))
+					progress("kcheck", bits, 1ul << 16);
+			}
+		} else {
+			uint32_t all = mthp_orders_all(&g);
+
+			for (unsigned int n = 0; n < per_geometry; n++) {
+				mthp_bitmap_zero(map, g.max_ptrs);
+				for (unsigned int pos = 0; pos < g.pmd_nr;) {
+					unsigned int len = 1 + rng_below(&rng, g.pmd_nr / 8 + 1);
+
+					if (len > g.pmd_nr - pos)
+						len = g.pmd_nr - pos;
+					if (rng_below(&rng, 2))
+						mthp_bitmap_set(map, pos, len);
+					pos += len;
+				}
+				in.khugepaged = rng_below(&rng, 4) != 0;
+				in.uffd = rng_below(&rng, 4) == 0;
+				in.orders = in.khugepaged ? ((uint32_t)rng_next(&rng) & all)
+							  : 1u << g.pmd_order;
+				if (!in.orders)
+					in.orders = 1u << g.pmd_order;
+				unsigned int x = rng_below(&rng, 4);
+
+				in.none = x == 0 ? 0 : x == 1 ? g.pmd_nr - 1
+						     : rng_below(&rng, g.pmd_nr);
+				in.unmapped = rng_below(&rng, 3) ? 0 : rng_below(&rng, 4);
+				if (in.unmapped + mthp_bitmap_weight(map, g.pmd_nr) > g.pmd_nr)
+					in.unmapped = 0;
+				in.pattern = (enum pattern)rng_below(&rng, P_COUNT);
+				one(&k, &in);
+			}
+		}
+		progress("kcheck", gi + 1, nkg);
+	}
+	progress_done();
+	unload(&k);
+	if (!status) {
+		if (k.json) {
+			struct json j;
+
+			json_init(&j, stdout);
+			json_begin_object(&j);
+			json_kstring(&j, "command", "kcheck");
+			json_key(&j, "settings");
+			json_begin_object(&j);
+			json_kstring(&j, "file", argv[optind]);
+			json_kstring(&j, "function", function);
+			json_kstring(&j, "shape", ua.shape);
+			if (against)
+				json_kstring(&j, "against", against);
+			else
+				json_kstring(&j, "model", mthp_model_name(k.b.model));
+			json_kuint(&j, "random_per_geometry", per_geometry);
+			json_kuint(&j, "seed", seed);
+			json_end_object(&j);
+			json_kuint(&j, "cases", k.cases);
+			json_kuint(&j, "skipped", k.skipped);
+			json_kuint(&j, "differ", k.differ);
+			if (k.found) {
+				char orders[64];
+
+				json_key(&j, "first_difference");
+				json_begin_object(&j);
+				json_kstring(&j, "geometry", k.first.g->name);
+				json_kstring(&j, "mode", k.first.khugepaged ? "khugepaged" : "madvise");
+				format_orders(orders, sizeof(orders), k.first.orders);
+				json_kstring(&j, "orders", orders);
+				json_kuint(&j, "max_ptes_none", k.first.none);
+				json_kuint(&j, "unmapped", k.first.unmapped);
+				json_kbool(&j, "uffd", k.first.uffd);
+				json_kstring(&j, "pattern", pattern_words[k.first.pattern]);
+				json_kuint(&j, "bitmap", k.first.map[0]);
+				json_outcome(&j, "a", &k.a, &k.fa);
+				json_outcome(&j, "b", &k.b, &k.fb);
+				json_end_object(&j);
+			}
+			json_end_object(&j);
+		} else {
+			printf("kcheck: %s: %s\n", argv[optind], ua.shape);
+			if (against)
+				printf("against %s: %s\n", against, ub.shape);
+			printf("%lu cases (%lu skipped: a result the file does not have), %lu differ\n",
+			       k.cases, k.skipped, k.differ);
+			if (k.found)
+				print_first(&k);
+		}
+		status = k.differ ? 1 : 0;
+	}
+	kc_file_free(&ua.file);
+	kc_file_free(&ub.file);
+	free(map);
+	/* the scratch directory and what kcheck compiled into it */
+	char rm[400];
+
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", tmpl);
+	if (system(rm) != 0)
+		warnx("kcheck: could not remove %s", tmpl);
+	return status;
+}

@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: MIT
+/* Splitting a kernel C file into top-level items, and closures over them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extract.h"
+
+enum tok_kind { T_IDENT, T_NUMBER, T_STRING, T_PUNCT, T_DIRECTIVE, T_END };
+
+struct tok {
+	enum tok_kind kind;
+	size_t start, len;
+	unsigned int line, col;
+};
+
+struct lexer {
+	const char *s;
+	size_t len, pos;
+	unsigned int line, col;
+};
+
+static bool ident_start(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool ident_char(char c)
+{
+	return ident_start(c) || (c >= '0' && c <= '9');
+}
+
+static void advance(struct lexer *lx, size_t n)
+{
+	for (size_t i = 0; i < n && lx->pos < lx->len; i++, lx->pos++) {
+		if (lx->s[lx->pos] == '\n') {
+			lx->line++;
+			lx->col = 1;
+		} else {
+			lx->col++;
+		}
+	}
+}
+
+/* Skips blanks and comments; returns whether a line began since bol. */
+static void skip_space(struct lexer *lx)
+{
+	while (lx->pos < lx->len) {
+		const char *p = lx->s + lx->pos;
+
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+		    *p == '\f' || *p == '\v') {
+			advance(lx, 1);
+		} else if (p[0] == '/' && lx->pos + 1 < lx->len && p[1] == '*') {
+			const char *e = strstr(p + 2, "*/");
+
+			advance(lx, e ? (size_t)(e - p) + 2 : lx->len - lx->pos);
+		} else if (p[0] == '/' && lx->pos + 1 < lx->len && p[1] == '/') {
+			while (lx->pos < lx->len && lx->s[lx->pos] != '\n')
+				advance(lx, 1);
+		} else if (p[0] == '\\' && lx->pos + 1 < lx->len && p[1] == '\n') {
+			advance(lx, 2);
+		} else {
+			break;
+		}
+	}
+}
+
+static bool at_line_start(const struct lexer *lx)
+{
+	for (size_t i = lx->pos; i > 0; i--) {
+		char c = lx->s[i - 1];
+
+		if (c == '\n')
+			return true;
+		if (c != ' ' && c != '\t')
+			return false;
+	}
+	return true;
+}
+
+static struct tok next(struct lexer *lx)
+{
+	skip_space(lx);
+	struct tok t = { T_END, lx->pos, 0, lx->line, lx->col };
+
+	if (lx->pos >= lx->len)
+		return t;
+	const char *p = lx->s + lx->pos;
+	size_t n = 1;
+
+	if (*p == '#' && at_line_start(lx)) {
+		/* a directive runs to the end of the line, with continuations */
+		t.kind = T_DIRECTIVE;
+		while (lx->pos + n < lx->len && p[n] != '\n') {
+			if (p[n] == '\\' && lx->pos + n + 1 < lx->len && p[n + 1] == '\n')
+				n++;
+			else if (p[n] == '/' && p[n + 1] == '*') {
+				const char *e = strstr(p + n + 2, "*/");
+
+				n = e ? (size_t)(e - p) + 1 : lx->len - lx->pos - 1;
+			}
+			n++;
+		}
+	} else if (ident_start(*p)) {
+		t.kind = T_IDENT;
+		while (lx->pos + n < lx->len && ident_char(p[n]))
+			n++;
+	} else if (*p >= '0' && *p <= '9') {
+		t.kind = T_NUMBER;
+		while (lx->pos + n < lx->len && (ident_char(p[n]) || p[n] == '.'))
+			n++;
+	} else if (*p == '"' || *p == '\'') {
+		t.kind = T_STRING;
+		while (lx->pos + n < lx->len && p[n] != *p) {
+			if (p[n] == '\\')
+				n++;
+			n++;
+		}
+		n++;
+	} else {
+		t.kind = T_PUNCT;
+	}
+	if (lx->pos + n > lx->len)
+		n = lx->len - lx->pos;
+	t.len = n;
+	advance(lx, n);
+	return t;
+}
+
+static bool is(const struct kc_file *f, const struct tok *t, const char *s)
+{
+	return t->len == strlen(s) && !memcmp(f->text + t->start, s, t->len);
+}
+
+static char *dup_tok(const struct kc_file *f, const struct tok *t,
+		     const char *prefix)
+{
+	size_t pl = prefix ? strlen(prefix) : 0;
+	char *s = malloc(pl + t->len + 1);
+
+	if (!s)
+		abort();
+	if (pl)
+		memcpy(s, prefix, pl);
+	memcpy(s + pl, f->text + t->start, t->len);
+	s[pl + t->len] = 0;
+	return s;
+}
+
+static void add_name(char ***v, size_t *n, char *s)
+{
+	*v = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!*v)
+		abort();
+	(*v)[(*n)++] = s;
+}
+
+static void add_use(struct kc_item *it, char *s, const struct tok *t)
+{
+	add_name(&it->uses, &it->nuses, s);
+	it->use_lines = realloc(it->use_lines, it->nuses * sizeof(unsigned int));
+	it->use_cols = realloc(it->use_cols, it->nuses * sizeof(unsigned int));
+	if (!it->use_lines || !it->use_cols)
+		abort();
+	it->use_lines[it->nuses - 1] = t->line;
+	it->use_cols[it->nuses - 1] = t->col;
+}
+
+/* Words that are never the name a declaration defines. */
+static bool keyword(const struct kc_file *f, const struct tok *t)
+{
+	static const char *const kw[] = {
+		"static", "inline", "const", "volatile", "unsigned", "signed",
+		"int", "long", "short", "char", "bool", "void", "float",
+		"double", "extern", "struct", "union", "enum", "typedef",
+		"register", "restrict", "return", "if", "else", "for", "while",
+		"do", "switch", "case", "default", "break", "continue", "goto",
+		"sizeof", "__attribute__",
+	};
+
+	if (t->kind != T_IDENT)
+		return true;
+	if (t->len > 2 && f->text[t->start] == '_' && f->text[t->start + 1] == '_')
+		return true; /* __read_mostly, __init and other annotations */
+	for (size_t i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (is(f, t, kw[i]))
+			return true;
+	return false;
+}
+
+/* Names defined and used by the tokens of one item. */
+static void analyse(struct kc_file *f, struct kc_item *it, struct tok *tv,
+		    size_t n)
+{
+	int paren = 0, brace = 0;
+	size_t name_at = (size_t)-1, first_paren = (size_t)-1;
+	bool is_typedef = false, has_body = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct tok *t = &tv[i];
+
+		if (t->kind == T_PUNCT) {
+			char c = f->text[t->start];
+
+			if (c == '(') {
+				if (!paren && !brace && first_paren == (size_t)-1)
+					first_paren = i;
+				paren++;
+			} else if (c == ')') {
+				paren--;
+			} else if (c == '{') {
+				if (!brace && !paren && i && first_paren != (size_t)-1 &&
+				    it->kind != KC_TYPE)
+					has_body = true;
+				brace++;
+			} else if (c == '}') {
+				brace--;
+			} else if (!paren && !brace && (c == '=' || c == ';' ||
+							c == '[' || c == ',') &&
+				   name_at == (size_t)-1) {
+				/* the declarator before it */
+				for (size_t k = i; k-- > 0;)
+					if (!keyword(f, &tv[k])) {
+						name_at = k;
+						break;
+					}
+			}
+			continue;
+		}
+		if (t->kind != T_IDENT)
+			continue;
+		if (is(f, t, "typedef") && !brace)
+			is_typedef = true;
+		/* struct/union/enum TAG: a definition when a '{' follows */
+		if ((is(f, t, "struct") || is(f, t, "union") || is(f, t, "enum")) &&
+		    i + 1 < n && tv[i + 1].kind == T_IDENT) {
+			char prefix[16];
+
+			snprintf(prefix, sizeof(prefix), "%.*s ", (int)t->len,
+				 f->text + t->start);
+			char *tag = dup_tok(f, &tv[i + 1], prefix);
+
+			if (!brace && !paren && i + 2 < n && is(f, &tv[i + 2], "{")) {
+				add_name(&it->defines, &it->ndefines, tag);
+				if (it->kind == KC_OTHER)
+					it->kind = KC_TYPE;
+			} else {
+				add_use(it, tag, &tv[i + 1]);
+			}
+			i++;
+			continue;
+		}
+		/* enumerators: NAME followed by ',', '=' or '}' in an enum body */
+		if (brace == 1 && it->kind == KC_TYPE && it->ndefines &&
+		    !strncmp(it->defines[0], "enum ", 5) && i + 1 < n &&
+		    (is(f, &tv[i + 1], ",") || is(f, &tv[i + 1], "=") ||
+		     is(f, &tv[i + 1], "}")) &&
+		    (is(f, &tv[i - 1], "{") || is(f, &tv[i - 1], ","))) {
+			add_name(&it->defines, &it->ndefines, dup_tok(f, t, NULL));
+			continue;
+		}
+		add_use(it, dup_tok(f, t, NULL), t);
+	}
+	if (it->kind == KC_TYPE && !is_typedef)
+		return;
+	if (first_paren != (size_t)-1 && !is_typedef && first_paren > 0 &&
+	    tv[first_paren - 1].kind == T_IDENT && !keyword(f, &tv[first_paren - 1])) {
+		it->kind = has_body ? KC_FUNCTION : KC_PROTO;
+		name_at = first_paren - 1;
+	} else if (is_typedef) {
+		it->kind = KC_TYPE;
+		/* the last name before the final ';' */
+		for (size_t k = n; k-- > 0;)
+			if (!keyword(f, &tv[k]) && tv[k].kind == T_IDENT) {
+				name_at = k;
+				break;
+			}
+	} else if (name_at != (size_t)-1) {
+		it->kind = KC_VARIABLE;
+	}
+	if (name_at == (size_t)-1 || tv[name_at].kind != T_IDENT)
+		return;
+	char *name = dup_tok(f, &tv[name_at], NULL);
+
+	add_name(&it->defines, &it->ndefines, name);
+	/* the defined name is not a use of itself */
+	for (size_t u = 0; u < it->nuses; u++) {
+		if (!strcmp(it->uses[u], name)) {
+			free(it->uses[u]);
+			it->uses[u] = strdup("");
+			break;
+		}
+	}
+}
+
+static struct kc_item *new_item(struct kc_file *f, enum kc_item_kind kind,
+				size_t start, unsigned int line)
+{
+	f->items = realloc(f->items, (f->nitems + 1) * sizeof(*f->items));
+	if (!f->items)
+		abort();
+	struct kc_item *it = &f->items[f->nitems++];
+
+	memset(it, 0, sizeof(*it));
+	it->kind = kind;
+	it->start = start;
+	it->line = line;
+	return it;
+}
+
+static void directive(struct kc_file *f, const struct tok *t)
+{
+	struct kc_item *it = new_item(f, KC_DIRECTIVE, t->start, t->line);
+	struct lexer lx = { f->text, t->start + t->len, t->start + 1, t->line,
+			    t->col + 1 };
+	struct tok w = next(&lx);
+
+	it->end = t->start + t->len;
+	if (w.kind != T_IDENT || !is(f, &w, "define"))
+		return;
+	it->kind = KC_DEFINE;
+	struct tok name = next(&lx);
+
+	if (name.kind != T_IDENT)
+		return;
+	add_name(&it->defines, &it->ndefines, dup_tok(f, &name, NULL));
+	for (struct tok u = next(&lx); u.kind != T_END; u = next(&lx))
+		if (u.kind == T_IDENT)
+			add_use(it, dup_tok(f, &u, NULL), &u);
+}
+
+int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
+{
+	FILE *in = fopen(path, "rb");
+
+	memset(f, 0, sizeof(*f));
+	if (!in) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	size_t cap = 1 << 16;
+
+	f->text = malloc(cap + 1);
+	for (size_t got; f->text && (got = fread(f->text + f->len, 1, cap - f->len, in));) {
+		f->len += got;
+		if (f->len == cap) {
+			if (cap > (64u << 20)) {
+				fclose(in);
+				snprintf(err, errlen, "%s: larger than 64 MiB", path);
+				return -EFBIG;
+			}
+			cap *= 2;
+			f->text = realloc(f->text, cap + 1);
+		}
+	}
+	fclose(in);
+	if (!f->text)
+		abort();
+	f->text[f->len] = 0;
+	if (memchr(f->text, 0, f->len)) {
+		snprintf(err, errlen, "%s: a NUL byte; not a C source file", path);
+		return -EINVAL;
+	}
+	f->path = strdup(path);
+
+	struct lexer lx = { f->text, f->len, 0, 1, 1 };
+	struct tok *tv = NULL;
+	size_t n = 0, cap_t = 0;
+	int depth = 0;
+	bool paren_first = false, brace_seen = false;
+	size_t start = 0;
+	unsigned int start_line = 1;
+
+	for (struct tok t = next(&lx); t.kind != T_END; t = next(&lx)) {
+		if (t.kind == T_DIRECTIVE) {
+			if (!n)
+				directive(f, &t);
+			continue; /* inside an item: part of it, not extracted */
+		}
+		if (!n) {
+			start = t.start;
+			start_line = t.line;
+		}
+		if (n == cap_t) {
+			cap_t = cap_t ? cap_t * 2 : 256;
+			tv = realloc(tv, cap_t * sizeof(*tv));
+			if (!tv)
+				abort();
+		}
+		tv[n++] = t;
+		if (t.kind != T_PUNCT)
+			continue;
+		char c = f->text[t.start];
+
+		if (c == '(' && !depth && !brace_seen)
+			paren_first = true;
+		if (c == '{' && !depth)
+			brace_seen = true;
+		if (c == '{' || c == '(' || c == '[') {
+			depth++;
+			continue;
+		}
+		if (c == '}' || c == ')' || c == ']')
+			depth--;
+		/* a declaration ends at ';'; a function definition at the '}'
+		 * of its body - a body that follows a parameter list, unlike a
+		 * struct's or an initializer's, which go on to a ';' */
+		if (depth || !(c == ';' || (c == '}' && paren_first)))
+			continue;
+		struct kc_item *it = new_item(f, KC_OTHER, start, start_line);
+
+		it->end = t.start + t.len;
+		analyse(f, it, tv, n);
+		n = 0;
+		depth = 0;
+		paren_first = brace_seen = false;
+	}
+	free(tv);
+	return 0;
+}
+
+void kc_file_free(struct kc_file *f)
+{
+	for (size_t i = 0; i < f->nitems; i++) {
+		struct kc_item *it = &f->items[i];
+
+		for (size_t k = 0; k < it->ndefines; k++)
+			free(it->defines[k]);
+		for (size_t k = 0; k < it->nuses; k++)
+			free(it->uses[k]);
+		free(it->defines);
+		free(it->uses);
+		free(it->use_lines);
+		free(it->use_cols);
+	}
+	free(f->items);
+	free(f->text);
+	free(f->path);
+	memset(f, 0, sizeof(*f));
+}
+
+struct kc_item *kc_find(const struct kc_file *f, const char *name, int kind)
+{
+	struct kc_item *proto = NULL;
+
+	for (size_t i = 0; i < f->nitems; i++) {
+		struct kc_item *it = &f->items[i];
+
+		if (kind >= 0 && it->kind != (enum kc_item_kind)kind)
+			continue;
+		for (size_t k = 0; k < it->ndefines; k++) {
+			if (strcmp(it->defines[k], name))
+				continue;
+			if (it->kind != KC_PROTO)
+				return it; /* a definition before a declaration */
+			if (!proto)
+				proto = it;
+		}
+	}
+	return proto;
+}
+
+static bool stopped(const char *name, const char *const *stop)
+{
+	for (size_t i = 0; stop && stop[i]; i++)
+		if (!strcmp(name, stop[i]))
+			return true;
+	return false;
+}
+
+static void want(struct kc_file *f, struct kc_item *it, const char *const *stop)
+{
+	if (it->wanted)
+		return;
+	it->wanted = true;
+	for (size_t u = 0; u < it->nuses; u++) {
+		const char *name = it->uses[u];
+
+		if (!*name || stopped(name, stop))
+			continue;
+		for (size_t i = 0; i < f->nitems; i++) {
+			struct kc_item *d = &f->items[i];
+
+			if (d->wanted || d->kind == KC_DIRECTIVE)
+				continue;
+			for (size_t k = 0; k < d->ndefines; k++) {
+				if (strcmp(d->defines[k], name))
+					continue;
+				/* a prototype is enough where a definition is
+				 * stubbed; otherwise the definition */
+				if (d->kind == KC_PROTO && kc_find(f, name, KC_FUNCTION))
+					break;
+				want(f, d, stop);
+				break;
+			}
+		}
+	}
+}
+
+struct kc_item *kc_closure(struct kc_file *f, const char *target,
+			   const char *const *stop)
+{
+	struct kc_item *t = kc_find(f, target, KC_FUNCTION);
+
+	if (t)
+		want(f, t, stop);
+	return t;
+}
+
+size_t kc_header_len(const struct kc_file *f, const struct kc_item *it)
+{
+	const char *b = memchr(f->text + it->start, '{', it->end - it->start);
+	const char *semi = memchr(f->text + it->start, ';', it->end - it->start);
+
+	if (it->kind == KC_PROTO && semi)
+		return (size_t)(semi - (f->text + it->start));
+	return b ? (size_t)(b - (f->text + it->start)) : it->end - it->start;
+}
+
+static void trim_copy(char *dst, size_t size, const char *s, size_t len)
+{
+	while (len && (*s == ' ' || *s == '\t' || *s == '\n'))
+		s++, len--;
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\n'))
+		len--;
+	size_t o = 0;
+
+	/* blanks folded to one space, for messages and matching */
+	for (size_t i = 0; i < len && o + 1 < size; i++) {
+		char c = s[i] == '\n' || s[i] == '\t' ? ' ' : s[i];
+
+		if (c == ' ' && o && dst[o - 1] == ' ')
+			continue;
+		dst[o++] = c;
+	}
+	dst[o] = 0;
+}
+
+int kc_signature(const struct kc_file *f, const struct kc_item *it,
+		 char *ret, size_t retlen, struct kc_param *params, size_t max,
+		 size_t *n)
+{
+	const char *h = f->text + it->start;
+	size_t hl = kc_header_len(f, it);
+	const char *open = memchr(h, '(', hl);
+
+	if (!open || !it->ndefines)
+		return -1;
+	/* the return type: the text before the name */
+	const char *name = open;
+
+	while (name > h && (name[-1] == ' ' || name[-1] == '\t' || name[-1] == '\n'))
+		name--;
+	while (name > h && ident_char(name[-1]))
+		name--;
+	trim_copy(ret, retlen, h, (size_t)(name - h));
+	*n = 0;
+	const char *p = open + 1, *end = h + hl;
+	int depth = 0;
+	const char *a = p;
+
+	for (; p < end; p++) {
+		if (*p == '(') {
+			depth++;
+		} else if (*p == ')' && depth) {
+			depth--;
+		} else if ((*p == ',' && !depth) || (*p == ')' && !depth)) {
+			char buf[256];
+
+			trim_copy(buf, sizeof(buf), a, (size_t)(p - a));
+			if (*buf && strcmp(buf, "void")) {
+				if (*n == max)
+					return -1;
+				size_t bl = strlen(buf), k = bl;
+
+				while (k && ident_char(buf[k - 1]))
+					k--;
+				snprintf(params[*n].name, sizeof(params[*n].name), "%.63s", buf + k);
+				while (k && buf[k - 1] == ' ')
+					k--;
+				buf[k] = 0;
+				snprintf(params[*n].type, sizeof(params[*n].type), "%.127s", buf);
+				(*n)++;
+			}
+			a = p + 1;
+			if (*p == ')')
+				break;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Extraction of one function and what it needs from a kernel C file:
+ * the file is split into top-level items (directives, declarations,
+ * definitions), each with the names it defines and the names it uses;
+ * the closure of the target function over those names is what kcheck
+ * compiles. Nothing here understands C beyond tokens and brackets.
+ */
+#ifndef MTHP_KCHECK_EXTRACT_H
+#define MTHP_KCHECK_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum kc_item_kind {
+	KC_DEFINE,    /* #define NAME ... */
+	KC_DIRECTIVE, /* any other preprocessor line: not extracted */
+	KC_FUNCTION,  /* a function definition */
+	KC_PROTO,     /* a function declaration */
+	KC_TYPE,      /* struct/union/enum definition, typedef */
+	KC_VARIABLE,  /* a variable */
+	KC_OTHER      /* anything else at file scope */
+};
+
+struct kc_item {
+	enum kc_item_kind kind;
+	size_t start, end;        /* byte range in the file */
+	unsigned int line;        /* line of start */
+	char **defines;           /* names it defines ("struct x" for tags) */
+	size_t ndefines;
+	char **uses;              /* names it uses */
+	unsigned int *use_lines;  /* and where, one line each */
+	unsigned int *use_cols;
+	size_t nuses;
+	bool wanted;
+};
+
+struct kc_file {
+	char *path;
+	char *text;
+	size_t len;
+	struct kc_item *items;
+	size_t nitems;
+};
+
+/* Reads and splits path; 0, or -errno with a message in err. */
+int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen);
+void kc_file_free(struct kc_file *f);
+/* The item that defines name as kind (or any kind when kind < 0). */
+struct kc_item *kc_find(const struct kc_file *f, const char *name, int kind);
+/*
+ * Marks the target and everything it needs, transitively, as wanted;
+ * names in stop are not followed (stubbed). Returns the target, or NULL.
+ */
+struct kc_item *kc_closure(struct kc_file *f, const char *target,
+			   const char *const *stop);
+
+/* A function's parameters, split: type text and name of each. */
+struct kc_param {
+	char type[128];
+	char name[64];
+};
+/* The return type text and the parameters of a function or prototype
+ * item; 0, or -1 when the header does not look like one. */
+int kc_signature(const struct kc_file *f, const struct kc_item *it,
+		 char *ret, size_t retlen, struct kc_param *params,
+		 size_t max, size_t *n);
+/* The text of an item's header: everything before its body's '{'. */
+size_t kc_header_len(const struct kc_file *f, const struct kc_item *it);
+
+#endif
