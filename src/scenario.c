@@ -95,13 +95,33 @@ static int lookup_pmd(const char *s, int *out)
 	return -EINVAL;
 }
 
+/*
+ * A sysfs file's contents as cat prints them, "always [madvise] never":
+ * the bracketed word is the setting. Anything else is left as it is.
+ */
+static void bracketed(const char **v, size_t *vlen, size_t *off)
+{
+	const char *open = memchr(*v, '[', *vlen);
+	const char *close = open ? memchr(open, ']', *vlen - (size_t)(open - *v)) : NULL;
+
+	if (!open || !close || memchr(close + 1, '[', *vlen - (size_t)(close + 1 - *v)))
+		return;
+	*off = (size_t)(open + 1 - *v);
+	*vlen = (size_t)(close - open - 1);
+	*v = open + 1;
+}
+
 static int set_named(const struct mthp_place *pl, const char *key,
 		     const char *v, size_t vlen,
 		     int (*lookup)(const char *, int *), int *out,
 		     const char *choices)
 {
 	char buf[64], b[64];
+	size_t off = 0;
 	int x;
+
+	bracketed(&v, &vlen, &off);
+	(void)off;
 
 	if (vlen >= sizeof(buf) || value(pl, v, vlen, buf, sizeof(buf)) ||
 	    lookup(buf, &x))
@@ -437,6 +457,32 @@ static int set_key(struct mthp_scenario *s, const char *key, size_t klen,
 				  &s->max_ptes_shared);
 	if (key_is(key, klen, "orders"))
 		return set_orders(vpl, s, v, vlen);
+	/* the sysfs spelling of order.K: hugepages-<size>kB/enabled */
+	if (klen > 18 && !memcmp(key, "hugepages-", 10) &&
+	    !memcmp(key + klen - 10, "kB/enabled", 10)) {
+		unsigned long kb, k = 0;
+		char b[64];
+
+		r = mthp_place_number(kpl, 10, key + 10, klen - 20, "size in kB",
+				      1, 1ul << 30, &kb);
+		if (r)
+			return r;
+		unsigned long page_kb = (1ul << g->page_shift) >> 10;
+
+		while (k <= g->pmd_order && (page_kb << k) != kb)
+			k++;
+		if (!page_kb || k > g->pmd_order || k < MTHP_MIN_ORDER)
+			return mthp_place_error(kpl, 10,
+				"%.*s: %lukB is not an anonymous THP size of %s (%lukB to %lukB)",
+				(int)klen, key, kb, g->name, page_kb << MTHP_MIN_ORDER,
+				page_kb << g->pmd_order);
+		if (set_named(vpl, "order", v, vlen, lookup_setting, &x, ""))
+			return mthp_place_error(vpl, 0,
+				"%.*s: unknown value '%s' (always, inherit, madvise, never)",
+				(int)klen, key, mthp_show(v, vlen, b, sizeof(b)));
+		s->thp.order[k] = (enum mthp_thp_setting)x;
+		return 0;
+	}
 	if (klen > 6 && !memcmp(key, "order.", 6)) {
 		unsigned long k;
 		char b[64];
@@ -527,8 +573,10 @@ static int perr(struct parser *p, unsigned int line, unsigned int col,
 
 static bool key_char(char c)
 {
+	/* '-' and '/' for the sysfs spelling, hugepages-64kB/enabled */
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '.';
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-' ||
+	       c == '/';
 }
 
 /* "order.004" and "order.4" are one key: the name duplicates compare. */

@@ -246,6 +246,26 @@ int mthp_simulate(struct mthp_scenario *s, struct mthp_sim_result *r);
 int mthp_scan(const struct mthp_scenario *s, uint32_t enabled_orders,
 	      unsigned long *bitmap, struct mthp_scan_info *info);
 
+/* ---- the running machine ---- */
+
+/*
+ * The running machine's geometry: the page size and
+ * root/hpage_pmd_size (root NULL: /sys/kernel/mm/transparent_hugepage);
+ * a named profile of this architecture when one has that shape, else a
+ * custom one. 0, or -errno with *err naming the file.
+ */
+int mthp_live_geometry(const char *root, struct mthp_geometry *g,
+		       struct mthp_parse_error *err);
+/*
+ * Applies the running kernel's THP settings to s: root/enabled, every
+ * root/hugepages-<size>kB/enabled of an order 2 .. PMD of s's geometry
+ * (a size the kernel lacks keeps its default) and
+ * root/khugepaged/max_ptes_{none,swap,shared}, each through
+ * mthp_scenario_set(). 0, or -errno / -EINVAL with *err naming the file.
+ */
+int mthp_live_settings(const char *root, struct mthp_scenario *s,
+		       struct mthp_parse_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,6 +45,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_rounds(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_kcheck(int argc, char **argv);
+int cmd_settings(int argc, char **argv);
 
 /* Scenario loading shared by run and the commands that replay scenarios. */
 #include <getopt.h>
@@ -54,7 +55,7 @@ int cmd_kcheck(int argc, char **argv);
 /* The options of every simulating command (run, rounds, diff, decide). */
 enum {
 	O_GEOMETRY = 1000, O_MODEL, O_MODE, O_NONE, O_SWAP, O_SHARED,
-	O_ENABLED, O_ORDERS, O_ORDER, O_VMA, O_FAIL, O_JSON, O_HELP,
+	O_ENABLED, O_ORDERS, O_ORDER, O_VMA, O_FAIL, O_JSON, O_HELP, O_SETTINGS,
 	O_OWN /* a command's own options number from here */
 };
 #define SIM_LONGOPTS                                                      \
@@ -70,11 +71,13 @@ enum {
 	{ "vma", required_argument, NULL, O_VMA },                        \
 	{ "fail", required_argument, NULL, O_FAIL },                      \
 	{ "json", no_argument, NULL, O_JSON },                            \
-	{ "help", no_argument, NULL, O_HELP }
+	{ "help", no_argument, NULL, O_HELP },                            \
+	{ "settings", required_argument, NULL, O_SETTINGS }
 extern const struct option sim_longopts[];
 
 struct sim_opts {
 	const char *geometry;
+	const char *settings; /* --settings live|FILE, applied first */
 	struct {
 		const char *opt;   /* as typed: --max-ptes-none */
 		char key[24];      /* the scenario key: max_ptes_none */

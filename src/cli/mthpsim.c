@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* mthpsim: the command-line face of libmthpcollapse. */
 #include <err.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,7 @@ static void usage(FILE *f)
 "  rounds FILE      repeat visits until nothing changes (creep)\n"
 "  report           write the findings report (docs/FINDINGS.md)\n"
 "  kcheck FILE      hold a kernel file's mthp_collapse() against a model\n"
+"  settings         print the running kernel's THP settings as scenario keys\n"
 "  geometries       list the page-table geometries, with stack figures\n"
 "  models           list the kernel models\n"
 "\n"
@@ -154,6 +156,78 @@ int cmd_geometries(int argc, char **argv)
 	return 0;
 }
 
+int cmd_settings(int argc, char **argv)
+{
+	enum { O_ROOT = O_OWN };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *root = NULL;
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_JSON: json = true; break;
+		case O_ROOT: root = optarg; break;
+		case 'h':
+		case O_HELP:
+			printf("usage: mthpsim settings [--json] [--root DIR]\n\n"
+			       "Prints the running kernel's THP settings - enabled, every\n"
+			       "hugepages-<size>kB/enabled, khugepaged/max_ptes_* - on this\n"
+			       "machine's geometry, as scenario keys ('--settings FILE' reads\n"
+			       "them back). --root reads another copy of\n"
+			       "/sys/kernel/mm/transparent_hugepage.\n");
+			return 0;
+		default:
+			fprintf(stderr, "usage: mthpsim settings [--json] [--root DIR]\n");
+			return EXIT_INPUT;
+		}
+	}
+	if (optind != argc)
+		errx(EXIT_INPUT, "settings: unexpected argument '%s'", argv[optind]);
+	struct mthp_geometry g;
+	struct mthp_scenario s;
+	struct mthp_parse_error e;
+
+	if (mthp_live_geometry(root, &g, &e))
+		errx(EXIT_INPUT, "settings: %s", e.msg);
+	if (mthp_scenario_init(&s, &g))
+		err(1, "out of memory");
+	if (mthp_live_settings(root, &s, &e))
+		errx(EXIT_INPUT, "settings: %s", e.msg);
+	uint32_t enabled = mthp_enabled_orders(&g, s.model, s.mode, &s.thp, 0);
+
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_header(&j, "settings", &s, enabled);
+		json_end_object(&j);
+	} else {
+		printf("# the running kernel's THP settings, from %s\n",
+		       root ? root : "/sys/kernel/mm/transparent_hugepage");
+		printf("# orders khugepaged collapses to in a plain anonymous VMA: ");
+		char orders[64];
+
+		format_orders(orders, sizeof(orders), enabled);
+		printf("%s\n", orders);
+		printf("geometry = %s\nenabled = %s\n", g.name,
+		       mthp_thp_setting_name(s.thp.enabled));
+		for (unsigned int k = MTHP_MIN_ORDER; k <= g.pmd_order; k++)
+			printf("hugepages-%lukB/enabled = %s\n", size_kb(&g, k),
+			       mthp_thp_setting_name(s.thp.order[k]));
+		printf("max_ptes_none = %u\nmax_ptes_swap = %u\nmax_ptes_shared = %u\n",
+		       s.max_ptes_none, s.max_ptes_swap, s.max_ptes_shared);
+	}
+	mthp_scenario_free(&s);
+	return 0;
+}
+
 int cmd_models(int argc, char **argv)
 {
 	bool json;
@@ -207,6 +281,7 @@ int main(int argc, char **argv)
 		{ "rounds", cmd_rounds },
 		{ "report", cmd_report },
 		{ "kcheck", cmd_kcheck },
+		{ "settings", cmd_settings },
 		{ "geometries", cmd_geometries },
 		{ "models", cmd_models },
 	};

@@ -30,6 +30,9 @@ void sim_options_help(FILE *f)
 "  --orders LIST        sizes set to always, the others never: 2,4-9, all, pmd, none\n"
 "  --order K=SETTING    one size: always, inherit, madvise, never (repeatable)\n"
 "  --vma FLAGS          VMA flags: hugepage, nohugepage, uffd, none (e.g. 'uffd hugepage')\n"
+"  --settings live|FILE the running kernel's THP settings (sysfs), or the\n"
+"                       settings in FILE ('mthpsim settings' writes one);\n"
+"                       applied first, the other options after\n"
 "  --fail OFFSET:ORDER=RESULT\n"
 "                       the attempt at that range returns RESULT (repeatable)\n"
 "  --json               print JSON instead of the readable report\n"
@@ -52,6 +55,7 @@ int sim_option(int c, const char *arg, struct sim_opts *o)
 {
 	switch (c) {
 	case O_GEOMETRY: o->geometry = arg; return 1;
+	case O_SETTINGS: o->settings = arg; return 1;
 	case O_MODEL: add(o, "--model", "model", arg); return 1;
 	case O_MODE: add(o, "--mode", "mode", arg); return 1;
 	case O_NONE: add(o, "--max-ptes-none", "max_ptes_none", arg); return 1;
@@ -77,8 +81,70 @@ int sim_option(int c, const char *arg, struct sim_opts *o)
 	return 0;
 }
 
+/*
+ * A settings file: scenario keys, one per line (the PTE table and its
+ * folios and fail rules, and the geometry, are the scenario's own and are
+ * passed over). Errors are FILE:LINE:COL.
+ */
+static void apply_settings_file(const char *path, struct mthp_scenario *s)
+{
+	size_t len;
+	char *text = read_input(path, &len);
+	unsigned int line = 0;
+
+	for (char *l = text, *end = text + len; l < end;) {
+		char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t ll = nl ? (size_t)(nl - l) : (size_t)(end - l);
+		char buf[512];
+
+		line++;
+		if (ll >= sizeof(buf) || memchr(l, 0, ll))
+			errx(EXIT_INPUT, "%s:%u:1: line too long, or a NUL byte",
+			     input_name(path), line);
+		memcpy(buf, l, ll);
+		buf[ll] = 0;
+		l += ll + 1;
+		char *hash = strchr(buf, '#'), *eq = strchr(buf, '=');
+
+		if (hash)
+			*hash = 0;
+		if (!eq) {
+			if (strspn(buf, " \t\r") != strlen(buf))
+				errx(EXIT_INPUT, "%s:%u:1: expected 'key = value'",
+				     input_name(path), line);
+			continue;
+		}
+		char *k = buf + strspn(buf, " \t"), *v = eq + 1;
+		char *kend = eq;
+
+		while (kend > k && (kend[-1] == ' ' || kend[-1] == '\t'))
+			kend--;
+		*kend = 0;
+		v += strspn(v, " \t");
+		if (!strcmp(k, "geometry") || !strcmp(k, "ptes") ||
+		    !strcmp(k, "folio") || !strcmp(k, "fail") || !strcmp(k, "pmd"))
+			continue;
+		struct mthp_parse_error e;
+
+		if (mthp_scenario_set(s, k, v, &e))
+			errx(EXIT_INPUT, "%s:%u:%u: %s", input_name(path), line,
+			     e.col ? (unsigned int)(v - buf) + e.col
+				   : (unsigned int)(k - buf) + 1,
+			     e.msg);
+	}
+	free(text);
+}
+
 void sim_apply(const struct sim_opts *o, struct mthp_scenario *s)
 {
+	if (o->settings && !strcmp(o->settings, "live")) {
+		struct mthp_parse_error e;
+
+		if (mthp_live_settings(NULL, s, &e))
+			errx(EXIT_INPUT, "--settings live: %s", e.msg);
+	} else if (o->settings) {
+		apply_settings_file(o->settings, s);
+	}
 	for (size_t i = 0; i < o->nset; i++) {
 		struct mthp_parse_error e;
 

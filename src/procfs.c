@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The running kernel's THP settings, read from sysfs: the top-level and
+ * per-size enabled files and khugepaged's max_ptes_*. Every value goes
+ * through mthp_scenario_set(), so sysfs and scenario files share one
+ * syntax (the bracketed form cat prints included).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "mthpcollapse/sim.h"
+
+#define THP_ROOT "/sys/kernel/mm/transparent_hugepage"
+
+/* Reads one small file; 0, -errno (-ENOENT when it is not there). */
+static int read_small(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	size_t n = fread(buf, 1, size - 1, f);
+	int e = ferror(f) ? -EIO : 0;
+
+	fclose(f);
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	return e;
+}
+
+static int err_at(struct mthp_parse_error *err, int code, const char *fmt,
+		  ...) __attribute__((format(printf, 3, 4)));
+
+static int err_at(struct mthp_parse_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		err->code = code;
+		err->line = err->col = 0;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+MTHP_EXPORT int mthp_live_geometry(const char *root, struct mthp_geometry *g,
+				   struct mthp_parse_error *err)
+{
+	char path[512], buf[64], name[48];
+	unsigned long pmd_size;
+	long page = sysconf(_SC_PAGESIZE);
+	struct utsname u;
+
+	if (!root)
+		root = THP_ROOT;
+	if (!g)
+		return err_at(err, -EINVAL, "no geometry to fill in");
+	snprintf(path, sizeof(path), "%s/hpage_pmd_size", root);
+	int r = read_small(path, buf, sizeof(buf));
+
+	if (r)
+		return err_at(err, r, "%.160s: %.70s", path, strerror(-r));
+	if (mthp_parse_number(buf, strlen(buf), "hpage_pmd_size", 1, 1ul << 40,
+			      &pmd_size, NULL) || page <= 0 ||
+	    pmd_size % (unsigned long)page)
+		return err_at(err, -EINVAL, "%.160s: '%.40s' is not a PMD size", path, buf);
+	unsigned int shift = mthp_ilog2((unsigned long)page);
+	unsigned long nr = pmd_size / (unsigned long)page;
+
+	/* a named profile of this architecture, when one has this shape */
+	if (!uname(&u)) {
+		for (size_t i = 0; i < mthp_geometry_count(); i++) {
+			struct mthp_geometry p;
+			const char *n = mthp_geometry_name(i);
+			size_t ml = strlen(u.machine);
+
+			if (strncmp(n, u.machine, ml) && !(!strcmp(u.machine, "aarch64") &&
+							   !strncmp(n, "arm64", 5)))
+				continue;
+			if (!mthp_geometry_lookup(n, &p, NULL, 0) &&
+			    p.page_shift == shift && p.pmd_nr == nr) {
+				*g = p;
+				return 0;
+			}
+		}
+	}
+	snprintf(name, sizeof(name), "custom:%u:%lu:%lu", shift, nr, nr);
+	if (mthp_geometry_lookup(name, g, err ? err->msg : NULL,
+				 err ? sizeof(err->msg) : 0))
+		return err_at(err, -EINVAL, "%.160s: %.70s", path, "a geometry the library cannot take");
+	return 0;
+}
+
+MTHP_EXPORT int mthp_live_settings(const char *root, struct mthp_scenario *s,
+				   struct mthp_parse_error *err)
+{
+	char path[512], buf[256], key[64];
+	struct mthp_parse_error e;
+	static const char *const sysctls[] = { "max_ptes_none", "max_ptes_swap",
+						"max_ptes_shared" };
+
+	if (!root)
+		root = THP_ROOT;
+	if (!s || !s->ptes || !mthp_geometry_valid(&s->geometry))
+		return err_at(err, -EINVAL, "no scenario");
+	const struct mthp_geometry *g = &s->geometry;
+
+	snprintf(path, sizeof(path), "%s/enabled", root);
+	int r = read_small(path, buf, sizeof(buf));
+
+	if (r)
+		return err_at(err, r, "%.160s: %.70s", path, strerror(-r));
+	if (mthp_scenario_set(s, "enabled", buf, &e))
+		return err_at(err, -EINVAL, "%.160s: %.70s", path, e.msg);
+	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++) {
+		unsigned long kb = ((1ul << g->page_shift) >> 10) << k;
+
+		snprintf(key, sizeof(key), "hugepages-%lukB/enabled", kb);
+		snprintf(path, sizeof(path), "%s/%s", root, key);
+		r = read_small(path, buf, sizeof(buf));
+		if (r == -ENOENT)
+			continue; /* a kernel without this size: the default */
+		if (r)
+			return err_at(err, r, "%.160s: %.70s", path, strerror(-r));
+		if (mthp_scenario_set(s, key, buf, &e))
+			return err_at(err, -EINVAL, "%.160s: %.70s", path, e.msg);
+	}
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/khugepaged/%s", root, sysctls[i]);
+		r = read_small(path, buf, sizeof(buf));
+		if (r)
+			return err_at(err, r, "%.160s: %.70s", path, strerror(-r));
+		if (mthp_scenario_set(s, sysctls[i], buf, &e))
+			return err_at(err, -EINVAL, "%.160s: %.70s", path, e.msg);
+	}
+	return 0;
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The running machine's THP settings: mthpsim settings on a sysfs tree
+made by hand (the expected keys written out below) and on this machine,
+and --settings live|FILE. Printed as TAP."""
+import json
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mthptest import report, run as run_prog, test  # noqa: E402
+
+MTHPSIM, SRCDIR = sys.argv[1], sys.argv[2]
+EX = os.path.join(SRCDIR, "examples")
+SYS = "/sys/kernel/mm/transparent_hugepage"
+
+
+def run(*args, stdin=None):
+    return run_prog(MTHPSIM, *args, stdin=stdin, timeout=120)
+
+
+def fake_sysfs(d, enabled, sizes, none=511, swap=64, shared=256, pmd=2097152):
+    """A copy of the sysfs tree with the given contents, as cat shows them."""
+    os.makedirs(os.path.join(d, "khugepaged"), exist_ok=True)
+    with open(os.path.join(d, "enabled"), "w") as f:
+        f.write(enabled + "\n")
+    with open(os.path.join(d, "hpage_pmd_size"), "w") as f:
+        f.write(f"{pmd}\n")
+    for kb, v in sizes.items():
+        os.makedirs(os.path.join(d, f"hugepages-{kb}kB"), exist_ok=True)
+        with open(os.path.join(d, f"hugepages-{kb}kB", "enabled"), "w") as f:
+            f.write(v + "\n")
+    for k, v in (("max_ptes_none", none), ("max_ptes_swap", swap),
+                 ("max_ptes_shared", shared)):
+        with open(os.path.join(d, "khugepaged", k), "w") as f:
+            f.write(f"{v}\n")
+
+
+@test
+def settings_from_a_tree():
+    with tempfile.TemporaryDirectory() as d:
+        fake_sysfs(d, "always [madvise] never",
+                   {16: "always inherit madvise [never]",
+                    64: "[always] inherit madvise never",
+                    2048: "always [inherit] madvise never"}, none=0)
+        code, out, err = run("settings", "--root", d)
+        assert code == 0, err
+        lines = [l for l in out.splitlines() if not l.startswith("#")]
+        # hand-written: the sizes the tree lacks keep the kernel default
+        assert lines[1:] == [
+            "enabled = madvise",
+            "hugepages-16kB/enabled = never",
+            "hugepages-32kB/enabled = never",
+            "hugepages-64kB/enabled = always",
+            "hugepages-128kB/enabled = never",
+            "hugepages-256kB/enabled = never",
+            "hugepages-512kB/enabled = never",
+            "hugepages-1024kB/enabled = never",
+            "hugepages-2048kB/enabled = inherit",
+            "max_ptes_none = 0",
+            "max_ptes_swap = 64",
+            "max_ptes_shared = 256",
+        ], lines
+        # a plain VMA: only 64K is always; the PMD size inherits madvise
+        assert "collapses to in a plain anonymous VMA: 4" in out, out
+        code, out, err = run("settings", "--json", "--root", d)
+        s = json.loads(out)
+        assert s["command"] == "settings" and s["enabled_orders"] == [4]
+        assert s["settings"]["hugepages-64kB"] == "always"
+
+
+@test
+def settings_errors_name_the_file():
+    with tempfile.TemporaryDirectory() as d:
+        code, out, err = run("settings", "--root", d)
+        assert code == 2 and os.path.join(d, "hpage_pmd_size") in err, err
+        fake_sysfs(d, "always [sometimes] never", {})
+        code, out, err = run("settings", "--root", d)
+        assert code == 2 and os.path.join(d, "enabled") in err and \
+            "unknown value 'sometimes'" in err, err
+        fake_sysfs(d, "[always] madvise never", {}, none=4096)
+        code, out, err = run("settings", "--root", d)
+        assert code == 2 and "max_ptes_none" in err and "out of range" in err
+
+
+@test
+def settings_file_round_trip():
+    # what settings prints, --settings reads back: same settings object
+    with tempfile.TemporaryDirectory() as d:
+        fake_sysfs(os.path.join(d, "sys"), "[always] madvise never",
+                   {32: "[always] inherit madvise never"}, none=0)
+        code, out, err = run("settings", "--root", os.path.join(d, "sys"))
+        path = os.path.join(d, "machine.settings")
+        with open(path, "w") as f:
+            f.write(out)
+        code, out, err = run("run", "--json", "--settings", path,
+                             os.path.join(EX, "none0-second-window.scn"))
+        assert code == 0, err
+        r = json.loads(out)
+        assert r["settings"]["max_ptes_none"] == 0
+        assert r["enabled_orders"] == [3, 9], r["enabled_orders"]
+        # and the options after it still win
+        code, out, err = run("run", "--json", "--settings", path, "--orders",
+                             "pmd", os.path.join(EX, "none0-second-window.scn"))
+        assert json.loads(out)["enabled_orders"] == [9]
+        # 15 lines: 2 comments, geometry, enabled, 8 sizes, 3 sysctls
+        with open(path, "a") as f:
+            f.write("max_ptes_swap = lots\n")
+        code, out, err = run("run", "--settings", path,
+                             os.path.join(EX, "uffd.scn"))
+        assert code == 2 and "machine.settings:16:17: max_ptes_swap 'lots'" in err, err
+
+
+@test
+def this_machine():
+    if not os.path.exists(os.path.join(SYS, "enabled")):
+        print("# no /sys/kernel/mm/transparent_hugepage here: skipped")
+        return
+    code, out, err = run("settings")
+    assert code == 0, err
+    with open(os.path.join(SYS, "enabled")) as f:
+        top = f.read().split("[")[1].split("]")[0]
+    assert f"enabled = {top}" in out, out
+    code, out, err = run("run", "--json", "--settings", "live",
+                         os.path.join(EX, "uffd.scn"))
+    assert code == 0 and json.loads(out)["settings"]["enabled"] == top
+
+
+@test
+def sysfs_spellings_in_scenarios():
+    scn = ("enabled = always [madvise] never\n"
+           "hugepages-64kB/enabled = [always] inherit madvise never\n"
+           "ptes = P*512\n")
+    code, out, err = run("run", "--json", "-", stdin=scn)
+    d = json.loads(out)
+    assert d["settings"]["enabled"] == "madvise"
+    assert d["enabled_orders"] == [4]
+    code, out, err = run("run", "-", stdin="hugepages-8kB/enabled = always\nptes = P*512\n")
+    assert code == 2 and "<stdin>:1:11: hugepages-8kB/enabled: 8kB is not an anonymous THP size" in err, err
+
+
+report()
