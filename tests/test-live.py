@@ -128,6 +128,28 @@ def this_machine():
 
 
 @test
+def snapshot_command():
+    if not os.path.exists(os.path.join(SYS, "enabled")):
+        print("# no THP sysfs here: skipped")
+        return
+    with tempfile.TemporaryDirectory() as d:
+        out_path = os.path.join(d, "self.snap")
+        code, out, err = run("snapshot", "-o", out_path, "self")
+        assert code == 0, err
+        with open(out_path) as f:
+            text = f.read()
+        assert text.startswith("# mthpsim snapshot of process "), text[:80]
+        assert "the process was not stopped" in text
+        assert "\nunknown = young" in text and "\nvma 0x" in text
+    for args, needle in ((["abc"], "PID 'abc' is not a number"),
+                         (["4194304"], "no process 4194304"),
+                         ([], "expected one PID"),
+                         (["-o", "/nonexistent/dir/x", "self"], "/nonexistent/dir/x")):
+        code, out, err = run("snapshot", *args)
+        assert code == 2 and needle in err, (args, code, err)
+
+
+@test
 def sysfs_spellings_in_scenarios():
     scn = ("enabled = always [madvise] never\n"
            "hugepages-64kB/enabled = [always] inherit madvise never\n"
