@@ -7,13 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "models.h"
 #include "mthpcollapse/space.h"
 
 MTHP_EXPORT void mthp_space_free(struct mthp_space *sp)
@@ -98,8 +99,8 @@ MTHP_EXPORT int mthp_space_write(const struct mthp_space *sp, FILE *f)
 	if (sp->pid)
 		fprintf(f, " of process %ld (%s); the process was not stopped, so pages may have changed while it was read",
 			sp->pid, sp->comm);
-	fprintf(f, "\ngeometry = %s\nenabled = %s\n", g->name,
-		mthp_thp_setting_name(s->thp.enabled));
+	fprintf(f, "\ngeometry = %s\nmodel = %s\nenabled = %s\n", g->name,
+		mthp_model_name(s->model), mthp_thp_setting_name(s->thp.enabled));
 	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++)
 		fprintf(f, "hugepages-%lukB/enabled = %s\n", page_kb << k,
 			mthp_thp_setting_name(s->thp.order[k]));
@@ -660,4 +661,145 @@ out:
 	if (kfd >= 0)
 		close(kfd);
 	return r;
+}
+
+/* ---- a visit of the whole space ---- */
+
+static void coverage(const struct mthp_scenario *s, unsigned long *huge)
+{
+	const struct mthp_geometry *g = &s->geometry;
+
+	if (s->pmd == MTHP_PMD_MAPPED) {
+		huge[g->pmd_order] += g->pmd_nr;
+		return;
+	}
+	if (s->pmd != MTHP_PMD_TABLE)
+		return;
+	for (unsigned int i = 0; i < g->pmd_nr; i++)
+		if (s->ptes[i].kind == MTHP_PTE_PRESENT &&
+		    s->ptes[i].folio_order >= MTHP_MIN_ORDER)
+			huge[s->ptes[i].folio_order]++;
+}
+
+static void add_totals(struct mthp_space_totals *t,
+		       const struct mthp_space_totals *a)
+{
+	t->pmd_ranges += a->pmd_ranges;
+	t->scanned += a->scanned;
+	t->not_eligible += a->not_eligible;
+	t->already_huge += a->already_huge;
+	t->no_table += a->no_table;
+	t->present_before += a->present_before;
+	t->present_after += a->present_after;
+	for (unsigned int k = 0; k <= MTHP_MAX_PMD_ORDER; k++) {
+		t->collapses[k] += a->collapses[k];
+		t->huge_before[k] += a->huge_before[k];
+		t->huge_after[k] += a->huge_after[k];
+	}
+	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
+		t->results[r] += a->results[r];
+	if (a->rounds > t->rounds)
+		t->rounds = a->rounds;
+}
+
+MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
+				 const struct mthp_space_visit_opts *opts,
+				 struct mthp_space_totals *per_vma,
+				 struct mthp_space_totals *total)
+{
+	struct mthp_space_visit_opts o = { 0 };
+
+	if (!sp || !opts || !total || opts->sz < offsetof(struct mthp_space_visit_opts, each) ||
+	    !mthp_geometry_valid(&sp->settings.geometry) || !sp->settings.ptes)
+		return -EINVAL;
+	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	const struct mthp_geometry *g = &sp->settings.geometry;
+	struct mthp_sim_result r;
+	struct mthp_scenario s = sp->settings;
+
+	s.model = o.model;
+	s.mode = MTHP_MODE_KHUGEPAGED;
+	s.nfails = 0;
+	if (!mthp_model_desc(s.model) || mthp_sim_result_init(&r, g))
+		return -EINVAL;
+	memset(total, 0, sizeof(*total));
+	unsigned int max_rounds = o.rounds > 1 ? o.rounds : 1;
+	bool young_unknown = sp->unknown & MTHP_UNKNOWN_YOUNG;
+	int ret = 0;
+
+	for (size_t v = 0; v < sp->nvmas; v++) {
+		const struct mthp_space_vma *vm = &sp->vmas[v];
+		struct mthp_space_totals t = { 0 };
+
+		s.vma_flags = vm->flags;
+		uint32_t enabled = vm->thp_disabled ? 0
+			: mthp_enabled_orders(g, s.model, s.mode, &s.thp, s.vma_flags);
+
+		for (size_t i = vm->first; i < vm->first + vm->count; i++) {
+			struct mthp_space_pmd *p = &sp->pmds[i];
+			enum mthp_space_outcome out = MTHP_OUTCOME_LEFT;
+			unsigned int top = 0;
+
+			t.pmd_ranges++;
+			s.pmd = p->pmd;
+			s.ptes = p->ptes ? p->ptes : sp->settings.ptes;
+			if (p->pmd == MTHP_PMD_MAPPED) {
+				t.already_huge++;
+				out = MTHP_OUTCOME_ALREADY_HUGE;
+			} else if (p->pmd == MTHP_PMD_NONE) {
+				t.no_table++;
+				out = MTHP_OUTCOME_NO_TABLE;
+			} else if (!enabled) {
+				t.not_eligible++;
+				out = MTHP_OUTCOME_NOT_ELIGIBLE;
+			}
+			if (p->pmd == MTHP_PMD_TABLE && young_unknown && o.young)
+				for (unsigned int k = 0; k < g->pmd_nr; k++)
+					if (p->ptes[k].kind == MTHP_PTE_PRESENT) {
+						if (o.young > 0)
+							p->ptes[k].flags |= MTHP_PTE_YOUNG;
+						else
+							p->ptes[k].flags &= (uint16_t)~MTHP_PTE_YOUNG;
+					}
+			unsigned int before = p->pmd == MTHP_PMD_NONE ? 0 : mthp_scenario_present(&s);
+
+			t.present_before += before;
+			coverage(&s, t.huge_before);
+			if (out == MTHP_OUTCOME_LEFT) {
+				t.scanned++;
+				for (unsigned int n = 0; n < max_rounds; n++) {
+					if ((ret = mthp_simulate(&s, &r)))
+						goto out;
+					if (n + 1 > t.rounds)
+						t.rounds = n + 1;
+					if (n == 0 && !r.ncollapses)
+						t.results[r.result]++;
+					for (size_t c = 0; c < r.ncollapses; c++) {
+						t.collapses[r.collapses[c].order]++;
+						if (r.collapses[c].order > top)
+							top = r.collapses[c].order;
+					}
+					if (!r.ncollapses)
+						break;
+				}
+				if (top)
+					out = top == g->pmd_order ? MTHP_OUTCOME_PMD
+								  : MTHP_OUTCOME_MTHP;
+				if (s.pmd == MTHP_PMD_MAPPED && p->ptes) {
+					/* now mapped by the PMD */
+					p->pmd = MTHP_PMD_MAPPED;
+				}
+			}
+			t.present_after += p->pmd == MTHP_PMD_NONE ? 0 : mthp_scenario_present(&s);
+			coverage(&s, t.huge_after);
+			if (o.each)
+				o.each(o.ctx, v, i, out, top);
+		}
+		if (per_vma)
+			per_vma[v] = t;
+		add_totals(total, &t);
+	}
+out:
+	mthp_sim_result_free(&r);
+	return ret;
 }

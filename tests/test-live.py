@@ -149,6 +149,125 @@ def snapshot_command():
         assert code == 2 and needle in err, (args, code, err)
 
 
+SNAP = """geometry = x86_64
+enabled = always
+hugepages-64kB/enabled = always
+max_ptes_none = 0
+unknown = young
+vma 0x10000000-0x10800000 none
+pmd 0x10000000 table
+ptes = P*100 .*412
+pmd 0x10200000 mapped
+pmd 0x10400000 none
+pmd 0x10600000 table
+ptes = P*512
+vma 0x20000000-0x20200000 nohugepage
+pmd 0x20000000 table
+ptes = P*512
+"""
+
+
+@test
+def predict_hand_written():
+    # by hand: VMA 1 gets orders 4 and 9. Range 0 (100 pages, max_ptes_none
+    # 0): six full 64K windows (0..95); range 3 (full): one PMD collapse;
+    # one range already mapped, one without a table. The nohugepage VMA is
+    # not eligible. With max_ptes_none 511 both scanned ranges become PMDs:
+    # 412 pages (1648 KiB) added.
+    with tempfile.TemporaryDirectory() as d:
+        snap = os.path.join(d, "t.snap")
+        svg = os.path.join(d, "t.svg")
+        with open(snap, "w") as f:
+            f.write(SNAP)
+        code, out, err = run("predict", "--json", "--svg", svg, "--compare",
+                             "max_ptes_none=511", snap)
+        assert code == 0, err
+        p = json.loads(out)
+        assert p["command"] == "predict" and p["model"] == "latest"
+        v0, v1 = p["vmas"]
+        assert (v0["start"], v0["end"], v0["flags"]) == ("0x10000000", "0x10800000", [])
+        assert (v0["pmd_ranges"], v0["scanned"], v0["already_huge"],
+                v0["no_table"], v0["not_eligible"]) == (4, 2, 1, 1, 0), v0
+        assert v0["collapses"] == {"4": 6, "9": 1}, v0["collapses"]
+        assert (v0["present_before"], v0["present_after"]) == (1124, 1124)
+        assert v0["unknown"] == ["young"]
+        assert v1["flags"] == ["nohugepage"] and v1["not_eligible"] == 1
+        t = p["total"]
+        assert t["pmd_ranges"] == 5 and t["huge_after"] == {"4": 96, "9": 1024}
+        c = p["compare"][0]["total"]
+        assert c["collapses"] == {"9": 2} and c["added_kib"] == 1648, c
+        # the picture: valid XML, a cell per PMD range, the JSON's totals
+        import xml.etree.ElementTree as ET
+        root = ET.parse(svg).getroot()
+        ns = "{http://www.w3.org/2000/svg}"
+        cells = [r for r in root.iter(ns + "rect") if r.get("class") == "pmd"]
+        assert len(cells) == t["pmd_ranges"]
+        outcomes = sorted(int(r.get("data-outcome")) for r in cells)
+        # not eligible 0, no table 1, already huge 2, mTHP 4, PMD 5
+        assert outcomes == [0, 1, 2, 4, 5], outcomes
+        tot = [x for x in root.iter(ns + "text") if x.get("class") == "totals"][0]
+        assert int(tot.get("data-present-after")) == t["present_after"]
+        assert int(tot.get("data-scanned")) == t["scanned"]
+
+
+@test
+def predict_young_rounds_and_scenarios():
+    with tempfile.TemporaryDirectory() as d:
+        snap = os.path.join(d, "t.snap")
+        with open(snap, "w") as f:
+            f.write(SNAP)
+        # none young: every scanned range fails for lack of referenced pages
+        code, out, err = run("predict", "--json", "--young", "none", snap)
+        t = json.loads(out)["total"]
+        assert t["collapses"] == {} and t["results"] == {"SCAN_LACK_REFERENCED_PAGE": 2}, t
+    # a scenario is a one-PMD snapshot; the scaled model creeps
+    code, out, err = run("predict", "--json", "--rounds", "--model", "scaled",
+                         os.path.join(EX, "creep-scaled-256.scn"))
+    t = json.loads(out)["total"]
+    assert code == 0 and t["rounds"] > 2 and t["present_after"] == 512, t
+    code, out, err = run("predict", "--json", os.path.join(EX, "none0-second-window.scn"))
+    t = json.loads(out)["total"]
+    # the run example: (0,2) (8,3) ... (256,8), one collapse per order 2..8
+    assert t["collapses"] == {str(k): 1 for k in range(2, 9)}, t
+
+
+@test
+def predict_errors():
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "bad.snap")
+        with open(bad, "w") as f:
+            f.write("vma 0x0-0x400000 none\npmd 0x1000 table\n")
+        snap = os.path.join(d, "t.snap")
+        with open(snap, "w") as f:
+            f.write(SNAP)
+        for args, needle in ((["predict", bad], "bad.snap:2:5: pmd: want a 0x address"),
+                             (["predict", "--geometry", "s390x", snap], "--geometry"),
+                             (["predict", "--compare", "max_ptes_none", snap], "KEY=VALUE"),
+                             (["predict", "--compare", "max_ptes_none=999", snap], "out of range"),
+                             (["predict", "--young", "some", snap], "--young"),
+                             (["predict", "4194304"], "no process")):
+            code, out, err = run(*args)
+            assert code == 2 and needle in err, (args, err)
+
+
+@test
+def predict_this_process():
+    if not os.path.exists(os.path.join(SYS, "enabled")):
+        print("# no THP sysfs here: skipped")
+        return
+    with tempfile.TemporaryDirectory() as d:
+        svg = os.path.join(d, "self.svg")
+        code, out, err = run("predict", "--json", "--svg", svg, "self")
+        assert code == 0, err
+        p = json.loads(out)
+        import xml.etree.ElementTree as ET
+        root = ET.parse(svg).getroot()
+        cells = [r for r in root.iter("{http://www.w3.org/2000/svg}rect")
+                 if r.get("class") == "pmd"]
+        assert len(cells) == p["total"]["pmd_ranges"]
+        assert "young" in p["total"]["unknown"]
+
+
 @test
 def sysfs_spellings_in_scenarios():
     scn = ("enabled = always [madvise] never\n"

@@ -132,6 +132,34 @@ static void live_self(void **state)
 		}
 	}
 	assert_int_equal(back.settings.thp.enabled, sp.settings.thp.enabled);
+
+	/*
+	 * What khugepaged would do to ranges A, B and C under settings not
+	 * applied: enabled always, the 64K size and the PMD size, max_ptes_none
+	 * 0, and the VMA without its MADV_NOHUGEPAGE. By hand: A (pages 0..99)
+	 * has six full order-4 windows (0..95) and no full PMD; B (every other
+	 * page) and C (zero pages, which count as none) have no full window.
+	 * Present before = after: 100 + 32 (+ 0 zero pages).
+	 */
+	struct mthp_space_totals per[256], tot;
+	struct mthp_space_visit_opts vo = { .sz = sizeof(vo), .young = 1 };
+
+	assert_true(back.nvmas <= 256);
+	assert_int_equal(mthp_scenario_set(&back.settings, "enabled", "always", &e), 0);
+	assert_int_equal(mthp_scenario_set(&back.settings, "orders", "4,9", &e), 0);
+	assert_int_equal(mthp_scenario_set(&back.settings, "max_ptes_none", "0", &e), 0);
+	size_t vi = (size_t)(vma - sp.vmas);
+
+	back.vmas[vi].flags = 0;
+	back.vmas[vi].thp_disabled = false;
+	assert_int_equal(mthp_space_visit(&back, &vo, per, &tot), 0);
+	assert_int_equal(per[vi].collapses[4], 6);
+	assert_int_equal(per[vi].collapses[9], 0);
+	unsigned long pages = 100 + 32 + ((sp.unknown & MTHP_UNKNOWN_ZERO) ? 10 : 0);
+
+	assert_int_equal(per[vi].present_before, pages);
+	assert_int_equal(per[vi].present_after, pages);
+	assert_int_equal(per[vi].huge_after[4], 6 * 16);
 	mthp_space_free(&back);
 	free(text);
 	mthp_space_free(&sp);

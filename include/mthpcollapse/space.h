@@ -69,6 +69,54 @@ int mthp_space_snapshot(pid_t pid, const char *root, struct mthp_space *sp,
 			struct mthp_parse_error *err);
 void mthp_space_free(struct mthp_space *sp);
 
+/* What became of one PMD range in a visit. */
+enum mthp_space_outcome {
+	MTHP_OUTCOME_NOT_ELIGIBLE, /* its VMA gets no THP size at all */
+	MTHP_OUTCOME_NO_TABLE,     /* no page table: nothing to scan */
+	MTHP_OUTCOME_ALREADY_HUGE, /* already mapped by a PMD */
+	MTHP_OUTCOME_LEFT,         /* scanned; nothing collapsed */
+	MTHP_OUTCOME_MTHP,         /* collapsed to mTHP (see the order) */
+	MTHP_OUTCOME_PMD,          /* collapsed to a PMD */
+	MTHP_OUTCOME_COUNT
+};
+
+/* Counters of a visit, per VMA or in total; in PMD ranges and PTEs. */
+struct mthp_space_totals {
+	unsigned long pmd_ranges, scanned, not_eligible, already_huge, no_table;
+	unsigned long collapses[MTHP_MAX_PMD_ORDER + 1];
+	/* PTEs mapping an anonymous page (a PMD mapping: HPAGE_PMD_NR) */
+	unsigned long present_before, present_after;
+	/* PTEs mapped by folios of each order >= 2, before and after */
+	unsigned long huge_before[MTHP_MAX_PMD_ORDER + 1];
+	unsigned long huge_after[MTHP_MAX_PMD_ORDER + 1];
+	/* why a scanned range collapsed nothing: its run's result */
+	unsigned long results[MTHP_SCAN_RESULT_COUNT];
+	unsigned int rounds;       /* visits made (with rounds: until none changes) */
+};
+
+struct mthp_space_visit_opts {
+	size_t sz;                 /* sizeof(struct mthp_space_visit_opts) */
+	enum mthp_model model;     /* 0: latest */
+	int young;                 /* where it is unknown: 1 all young, -1 none, 0 as recorded */
+	unsigned int rounds;       /* 0 or 1: one visit; N: until nothing changes, at most N */
+	/* called for each PMD range after its last visit, if not NULL */
+	void (*each)(void *ctx, size_t vma, size_t pmd,
+		     enum mthp_space_outcome outcome, unsigned int order);
+	void *ctx;
+};
+
+/*
+ * khugepaged's visit of every PMD range of sp, in address order, under
+ * sp->settings and opts: scan, decide and attempt as mthp_simulate() does,
+ * the VMA's flags and THP switch deciding which orders apply. sp changes
+ * as the collapses do. per_vma (sp->nvmas entries) may be NULL.
+ * 0, -EINVAL or -ENOMEM.
+ */
+int mthp_space_visit(struct mthp_space *sp,
+		     const struct mthp_space_visit_opts *opts,
+		     struct mthp_space_totals *per_vma,
+		     struct mthp_space_totals *total);
+
 #ifdef __cplusplus
 }
 #endif

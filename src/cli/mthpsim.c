@@ -30,6 +30,7 @@ static void usage(FILE *f)
 "  kcheck FILE      hold a kernel file's mthp_collapse() against a model\n"
 "  settings         print the running kernel's THP settings as scenario keys\n"
 "  snapshot PID     write a process's anonymous memory as a snapshot\n"
+"  predict SNAP|PID what khugepaged would do to a whole process\n"
 "  geometries       list the page-table geometries, with stack figures\n"
 "  models           list the kernel models\n"
 "\n"
@@ -347,6 +348,7 @@ int main(int argc, char **argv)
 		{ "kcheck", cmd_kcheck },
 		{ "settings", cmd_settings },
 		{ "snapshot", cmd_snapshot },
+		{ "predict", cmd_predict },
 		{ "geometries", cmd_geometries },
 		{ "models", cmd_models },
 	};

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mthpsim predict: khugepaged's visit over a whole address space - a
+ * snapshot file or a live process - under its settings or others, with
+ * totals per VMA, side-by-side comparisons and an SVG picture.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+#include "mthpcollapse/space.h"
+
+static void usage_predict(FILE *f)
+{
+	fprintf(f,
+"usage: mthpsim predict [options] SNAPSHOT|PID|self\n"
+"\n"
+"Runs khugepaged's visit (scan, decide, attempt) over every PMD range of\n"
+"an address space - a snapshot file ('-' for standard input; a scenario\n"
+"file is one PMD range) or a running process, snapshotted first - in\n"
+"address order, and reports per VMA and in total: PMD ranges, scanned,\n"
+"not eligible, already huge, collapses by size, pages present before and\n"
+"after, huge-page coverage by size, and what kept ranges from collapsing.\n"
+"The settings are the snapshot's (the running kernel's for a process),\n"
+"changed by the options below.\n"
+"\n"
+"  --young all|none     the young bit, which no snapshot knows (default all)\n"
+"  --rounds             visit again until nothing changes (at most 64)\n"
+"  --compare SETTINGS   also under these settings, e.g. max_ptes_none=0 or\n"
+"                       max_ptes_none=511,orders=4-9 (repeatable): a column each\n"
+"  --svg FILE           a picture of the address space, one cell per PMD range\n");
+	sim_options_help(f);
+}
+
+struct cells {
+	unsigned char *out;    /* per PMD range: enum mthp_space_outcome */
+	unsigned char *order;  /* the largest order collapsed there */
+};
+
+static void each(void *ctx, size_t vma, size_t pmd,
+		 enum mthp_space_outcome outcome, unsigned int order)
+{
+	struct cells *c = ctx;
+
+	(void)vma;
+	c->out[pmd] = (unsigned char)outcome;
+	c->order[pmd] = (unsigned char)order;
+}
+
+static void vma_flags(char *buf, size_t len, const struct mthp_space_vma *v)
+{
+	buf[0] = 0;
+	if (v->flags & MTHP_VMA_HUGEPAGE)
+		strlcat(buf, " hugepage", len);
+	if (v->flags & MTHP_VMA_NOHUGEPAGE)
+		strlcat(buf, " nohugepage", len);
+	if (v->flags & MTHP_VMA_UFFD)
+		strlcat(buf, " uffd", len);
+	if (v->thp_disabled)
+		strlcat(buf, " thp_disabled", len);
+}
+
+static void json_totals(struct json *j, const struct mthp_space *sp,
+			const struct mthp_space_totals *t)
+{
+	const struct mthp_geometry *g = &sp->settings.geometry;
+	char k[16];
+
+	json_kuint(j, "pmd_ranges", t->pmd_ranges);
+	json_kuint(j, "scanned", t->scanned);
+	json_kuint(j, "not_eligible", t->not_eligible);
+	json_kuint(j, "already_huge", t->already_huge);
+	json_kuint(j, "no_table", t->no_table);
+	json_key(j, "collapses");
+	json_begin_object(j);
+	for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++)
+		if (t->collapses[o]) {
+			snprintf(k, sizeof(k), "%u", o);
+			json_kuint(j, k, t->collapses[o]);
+		}
+	json_end_object(j);
+	json_kuint(j, "present_before", t->present_before);
+	json_kuint(j, "present_after", t->present_after);
+	json_kuint(j, "added_kib", (t->present_after - t->present_before) *
+				   ((1ul << g->page_shift) >> 10));
+	for (int w = 0; w < 2; w++) {
+		json_key(j, w ? "huge_after" : "huge_before");
+		json_begin_object(j);
+		for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++) {
+			unsigned long v = w ? t->huge_after[o] : t->huge_before[o];
+
+			if (!v)
+				continue;
+			snprintf(k, sizeof(k), "%u", o);
+			json_kuint(j, k, v);
+		}
+		json_end_object(j);
+	}
+	json_key(j, "results");
+	json_begin_object(j);
+	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
+		if (t->results[r])
+			json_kuint(j, mthp_scan_result_name(r), t->results[r]);
+	json_end_object(j);
+	json_kuint(j, "rounds", t->rounds);
+}
+
+static void json_unknown(struct json *j, unsigned int unknown)
+{
+	static const char *const w[] = { "young", "folio", "zero" };
+
+	json_key(j, "unknown");
+	json_begin_array(j);
+	for (unsigned int u = 0; u < 3; u++)
+		if (unknown & (1u << u))
+			json_string(j, w[u]);
+	json_end_array(j);
+}
+
+static void print_total_line(const char *label, const struct mthp_space *sp,
+			     const struct mthp_space_totals *t)
+{
+	const struct mthp_geometry *g = &sp->settings.geometry;
+	char coll[160] = "";
+
+	for (unsigned int o = g->pmd_order + 1; o-- > MTHP_MIN_ORDER;)
+		if (t->collapses[o]) {
+			char part[32];
+
+			snprintf(part, sizeof(part), "%s%lu x %lukB", coll[0] ? ", " : "",
+				 t->collapses[o], size_kb(g, o));
+			strlcat(coll, part, sizeof(coll));
+		}
+	printf("%-36s %6lu %7lu %7lu %8lu %6lu  %-24s %lu -> %lu\n", label,
+	       t->pmd_ranges, t->scanned, t->no_table, t->not_eligible,
+	       t->already_huge, coll[0] ? coll : "none", t->present_before,
+	       t->present_after);
+}
+
+static void print_report(const struct mthp_space *sp, const char *what,
+			 const struct mthp_space_totals *per,
+			 const struct mthp_space_totals *t, int young)
+{
+	const struct mthp_geometry *g = &sp->settings.geometry;
+	unsigned long page_kb = (1ul << g->page_shift) >> 10;
+
+	print_settings(stdout, what, &sp->settings,
+		       mthp_enabled_orders(g, sp->settings.model, MTHP_MODE_KHUGEPAGED,
+					   &sp->settings.thp, 0));
+	if (sp->unknown) {
+		printf("not known:");
+		if (sp->unknown & MTHP_UNKNOWN_YOUNG)
+			printf(" the young bit (taken as %s: --young)",
+			       young < 0 ? "none young" : young > 0 ? "all young" : "recorded");
+		if (sp->unknown & MTHP_UNKNOWN_FOLIO)
+			printf(" folio sizes (no PFNs: every page its own folio)");
+		if (sp->unknown & MTHP_UNKNOWN_ZERO)
+			printf(" the zero page (no PFNs: read as a shared page)");
+		printf("\n");
+	}
+	printf("\n%-36s %6s %7s %7s %8s %6s  %-24s %s\n", "VMA", "PMDs", "scanned",
+	       "no-table", "not-elig", "huge", "collapses", "present PTEs before -> after");
+	for (size_t v = 0; v < sp->nvmas; v++) {
+		char label[80], flags[64];
+
+		vma_flags(flags, sizeof(flags), &sp->vmas[v]);
+		snprintf(label, sizeof(label), "0x%lx-0x%lx%s", sp->vmas[v].start,
+			 sp->vmas[v].end, flags);
+		print_total_line(label, sp, &per[v]);
+	}
+	print_total_line("total", sp, t);
+	unsigned long added = (t->present_after - t->present_before) * page_kb;
+
+	printf("\nmemory added: %lu KiB (%.1f%% of the %lu KiB these VMAs map)\n",
+	       added, t->present_before ? 100.0 * (double)(t->present_after - t->present_before) /
+						  (double)t->present_before : 0.0,
+	       t->present_before * page_kb);
+	printf("mapped by huge folios, before -> after:");
+	bool any = false;
+
+	for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++)
+		if (t->huge_before[o] || t->huge_after[o]) {
+			printf(" %lukB %lu -> %lu KiB;", size_kb(g, o),
+			       t->huge_before[o] * page_kb, t->huge_after[o] * page_kb);
+			any = true;
+		}
+	printf("%s\n", any ? "" : " none");
+	printf("what kept scanned ranges from collapsing:");
+	any = false;
+	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
+		if (t->results[r]) {
+			printf(" %s %lu;", mthp_scan_result_name(r), t->results[r]);
+			any = true;
+		}
+	printf("%s\n", any ? "" : " nothing");
+	if (t->rounds > 1)
+		printf("visits until nothing changed: %u\n", t->rounds);
+}
+
+/* ---- the picture ---- */
+
+static const char *const colour[MTHP_OUTCOME_COUNT] = {
+	[MTHP_OUTCOME_NOT_ELIGIBLE] = "#ffffff",
+	[MTHP_OUTCOME_NO_TABLE] = "#f2f2f2",
+	[MTHP_OUTCOME_ALREADY_HUGE] = "#1f4e79",
+	[MTHP_OUTCOME_LEFT] = "#bfbfbf",
+	[MTHP_OUTCOME_MTHP] = "#9acd32",
+	[MTHP_OUTCOME_PMD] = "#2e8b57",
+};
+static const char *const outcome_words[MTHP_OUTCOME_COUNT] = {
+	"not eligible", "no page table", "already PMD-mapped", "left as is",
+	"collapsed to mTHP (darker: larger)", "collapsed to a PMD",
+};
+
+static void svg_cell_colour(char *buf, size_t len, const struct mthp_geometry *g,
+			    unsigned int out, unsigned int order)
+{
+	if (out != MTHP_OUTCOME_MTHP || g->pmd_order <= MTHP_MIN_ORDER + 1) {
+		snprintf(buf, len, "%s", colour[out]);
+		return;
+	}
+	/* light green for order 2, darker toward the PMD order */
+	double f = (double)(order - MTHP_MIN_ORDER) / (double)(g->pmd_order - 1 - MTHP_MIN_ORDER);
+	int rr = (int)(200 - 150 * f), gg = (int)(230 - 90 * f), bb = (int)(120 - 90 * f);
+
+	snprintf(buf, len, "#%02x%02x%02x", rr, gg, bb);
+}
+
+static int write_svg(const char *path, const struct mthp_space *sp,
+		     const struct cells *c, const struct mthp_space_totals *t,
+		     const char *title)
+{
+	const struct mthp_geometry *g = &sp->settings.geometry;
+	const int cell = 10, per_row = 64, left = 20, label_h = 16;
+	FILE *f = fopen(path, "w");
+	int y = 40;
+	char fill[16];
+
+	if (!f)
+		return -errno;
+	/* the height: a label and rows of cells per VMA, then the legend */
+	int height = 40;
+
+	for (size_t v = 0; v < sp->nvmas; v++)
+		height += label_h + (int)((sp->vmas[v].count + per_row - 1) / per_row) * cell + 8;
+	height += 30 + MTHP_OUTCOME_COUNT * 16 + 40;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		   "font-family=\"sans-serif\" font-size=\"12\">\n",
+		left * 2 + per_row * cell + 260, height);
+	fprintf(f, "<title>mthpsim predict</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
+	fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", left);
+	for (const char *p = title; *p; p++)
+		fprintf(f, *p == '<' ? "&lt;" : *p == '&' ? "&amp;" : *p == '>' ? "&gt;" : "%c", *p);
+	fprintf(f, "</text>\n");
+	for (size_t v = 0; v < sp->nvmas; v++) {
+		const struct mthp_space_vma *vm = &sp->vmas[v];
+		char flags[64];
+
+		vma_flags(flags, sizeof(flags), vm);
+		y += label_h;
+		fprintf(f, "<text x=\"%d\" y=\"%d\">VMA 0x%lx-0x%lx%s (%zu PMD ranges)</text>\n",
+			left, y - 4, vm->start, vm->end, flags, vm->count);
+		fprintf(f, "<g class=\"vma\" data-start=\"0x%lx\">\n", vm->start);
+		for (size_t i = 0; i < vm->count; i++) {
+			size_t k = vm->first + i;
+
+			svg_cell_colour(fill, sizeof(fill), g, c->out[k], c->order[k]);
+			fprintf(f, "<rect class=\"pmd\" data-outcome=\"%u\" data-order=\"%u\" x=\"%d\" y=\"%d\" "
+				   "width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#808080\" stroke-width=\"0.5\">"
+				   "<title>0x%lx: %s</title></rect>\n",
+				c->out[k], c->order[k], left + (int)(i % per_row) * cell,
+				y + (int)(i / per_row) * cell, cell - 1, cell - 1, fill,
+				sp->pmds[k].addr, outcome_words[c->out[k]]);
+		}
+		fprintf(f, "</g>\n");
+		y += (int)((vm->count + per_row - 1) / per_row) * cell + 8;
+	}
+	y += 20;
+	for (unsigned int o = 0; o < MTHP_OUTCOME_COUNT; o++) {
+		svg_cell_colour(fill, sizeof(fill), g, o, g->pmd_order - 1);
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\" stroke=\"#808080\"/>"
+			   "<text x=\"%d\" y=\"%d\">%s</text>\n",
+			left, y + (int)o * 16, fill, left + 16, y + (int)o * 16 + 9,
+			outcome_words[o]);
+	}
+	y += MTHP_OUTCOME_COUNT * 16 + 16;
+	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"totals\" data-pmd-ranges=\"%lu\" "
+		   "data-scanned=\"%lu\" data-present-before=\"%lu\" data-present-after=\"%lu\">"
+		   "%lu PMD ranges, %lu scanned, %lu already huge; present PTEs %lu -&gt; %lu</text>\n",
+		left, y, t->pmd_ranges, t->scanned, t->present_before, t->present_after,
+		t->pmd_ranges, t->scanned, t->already_huge, t->present_before,
+		t->present_after);
+	fprintf(f, "</svg>\n");
+	return fclose(f) ? -errno : 0;
+}
+
+/* Loads the space: a snapshot file, or a process snapshotted now. */
+static void load_space(const char *arg, struct mthp_space *sp)
+{
+	struct mthp_parse_error e;
+	unsigned long pid = 0;
+	bool is_pid = !strcmp(arg, "self") ||
+		      (strspn(arg, "0123456789") == strlen(arg) && *arg);
+
+	if (is_pid) {
+		if (strcmp(arg, "self") &&
+		    mthp_parse_number(arg, strlen(arg), "PID", 1, 4194304, &pid, &e))
+			errx(EXIT_INPUT, "predict: %s", e.msg);
+		int r = mthp_space_snapshot((pid_t)pid, NULL, sp, &e);
+
+		if (r == -ESRCH)
+			errx(EXIT_INPUT, "predict: no process %s (%s)", arg, e.msg);
+		if (r)
+			errx(EXIT_INPUT, "predict: %s", e.msg);
+		return;
+	}
+	size_t len;
+	char *text = read_input(arg, &len);
+
+	if (mthp_space_read(text, len, sp, &e)) {
+		if (e.line)
+			errx(EXIT_INPUT, "%s:%u:%u: %s", input_name(arg), e.line, e.col, e.msg);
+		errx(EXIT_INPUT, "%s: %s", input_name(arg), e.msg);
+	}
+	free(text);
+}
+
+/* --compare "k=v,k=v": each a settings key through the one setter. */
+static void apply_compare(const char *spec, struct mthp_scenario *s)
+{
+	char buf[256];
+
+	if (strlcpy(buf, spec, sizeof(buf)) >= sizeof(buf))
+		errx(EXIT_INPUT, "--compare: '%.40s...' is too long", spec);
+	for (char *kv = buf, *next; kv; kv = next) {
+		next = strchr(kv, ',');
+		if (next)
+			*next++ = 0;
+		char *eq = strchr(kv, '=');
+		struct mthp_parse_error e;
+
+		if (!eq || eq == kv)
+			errx(EXIT_INPUT, "--compare %s: '%s' is not KEY=VALUE", spec, kv);
+		*eq = 0;
+		if (mthp_scenario_set(s, kv, eq + 1, &e))
+			errx(EXIT_INPUT, "--compare %s: %s", spec, e.msg);
+	}
+}
+
+int cmd_predict(int argc, char **argv)
+{
+	enum { O_YOUNG = O_OWN, O_ROUNDS, O_COMPARE, O_SVG };
+	static const struct option longopts[] = {
+		SIM_LONGOPTS,
+		{ "young", required_argument, NULL, O_YOUNG },
+		{ "rounds", no_argument, NULL, O_ROUNDS },
+		{ "compare", required_argument, NULL, O_COMPARE },
+		{ "svg", required_argument, NULL, O_SVG },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sim_opts so = { 0 };
+	const char *compare[16], *svg = NULL;
+	size_t ncompare = 0;
+	int young = 1, c;
+	unsigned int rounds = 1;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == O_GEOMETRY)
+			errx(EXIT_INPUT, "predict: --geometry: a snapshot has its machine's geometry");
+		if (sim_option(c, optarg, &so))
+			continue;
+		switch (c) {
+		case O_YOUNG:
+			if (!strcmp(optarg, "all"))
+				young = 1;
+			else if (!strcmp(optarg, "none"))
+				young = -1;
+			else
+				errx(EXIT_INPUT, "--young: '%s' is not all or none", optarg);
+			break;
+		case O_ROUNDS: rounds = 64; break;
+		case O_COMPARE:
+			if (ncompare == 16)
+				errx(EXIT_INPUT, "--compare: at most 16");
+			compare[ncompare++] = optarg;
+			break;
+		case O_SVG: svg = optarg; break;
+		case 'h':
+		case O_HELP: usage_predict(stdout); return 0;
+		default: usage_predict(stderr); return EXIT_INPUT;
+		}
+	}
+	if (optind != argc - 1) {
+		usage_predict(stderr);
+		errx(EXIT_INPUT, "predict: expected one SNAPSHOT or PID, got %d",
+		     argc - optind);
+	}
+	const char *arg = argv[optind];
+	struct mthp_space base;
+
+	load_space(arg, &base);
+	sim_apply(&so, &base.settings);
+	/* the columns: the settings given, then each --compare on top */
+	size_t ncols = 1 + ncompare;
+	struct mthp_space_totals *totals = calloc(ncols, sizeof(*totals));
+	struct mthp_space_totals *per = calloc(base.nvmas ? base.nvmas : 1, sizeof(*per));
+	struct cells cells = { calloc(base.npmds + 1, 1), calloc(base.npmds + 1, 1) };
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *mem = open_memstream(&text, &tlen);
+
+	if (!totals || !per || !cells.out || !cells.order || !mem ||
+	    mthp_space_write(&base, mem) || fclose(mem))
+		err(1, "out of memory");
+	char title[200];
+
+	if (base.pid)
+		snprintf(title, sizeof(title), "process %ld (%s)", base.pid, base.comm);
+	else
+		snprintf(title, sizeof(title), "%s", input_name(arg));
+	for (size_t col = 0; col < ncols; col++) {
+		struct mthp_space sp;
+		struct mthp_parse_error e;
+
+		if (mthp_space_read(text, tlen, &sp, &e))
+			errx(1, "internal error: a written snapshot did not read back: %u:%u: %s",
+			     e.line, e.col, e.msg);
+		sp.pid = base.pid;
+		memcpy(sp.comm, base.comm, sizeof(sp.comm));
+		if (col)
+			apply_compare(compare[col - 1], &sp.settings);
+		struct mthp_space_visit_opts o = {
+			.sz = sizeof(o), .model = sp.settings.model, .young = young,
+			.rounds = rounds, .each = col ? NULL : each, .ctx = &cells,
+		};
+
+		progress("predict", col, ncols);
+		if (mthp_space_visit(&sp, &o, col ? NULL : per, &totals[col]))
+			errx(1, "internal error: the visit refused the snapshot");
+		if (!col && svg) {
+			int r = write_svg(svg, &sp, &cells, &totals[0], title);
+
+			if (r)
+				errx(EXIT_INPUT, "--svg %s: %s", svg, strerror(-r));
+		}
+		if (!col && !so.json)
+			print_report(&sp, title, per, &totals[0], young);
+		mthp_space_free(&sp);
+	}
+	progress_done();
+	if (so.json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_header(&j, "predict", &base.settings,
+			    mthp_enabled_orders(&base.settings.geometry, base.settings.model,
+						MTHP_MODE_KHUGEPAGED, &base.settings.thp, 0));
+		if (base.pid)
+			json_kuint(&j, "pid", (unsigned long long)base.pid);
+		json_kstring(&j, "young", young > 0 ? "all" : "none");
+		json_key(&j, "vmas");
+		json_begin_array(&j);
+		for (size_t v = 0; v < base.nvmas; v++) {
+			char a[32], flags[64];
+
+			json_begin_object(&j);
+			snprintf(a, sizeof(a), "0x%lx", base.vmas[v].start);
+			json_kstring(&j, "start", a);
+			snprintf(a, sizeof(a), "0x%lx", base.vmas[v].end);
+			json_kstring(&j, "end", a);
+			vma_flags(flags, sizeof(flags), &base.vmas[v]);
+			json_key(&j, "flags");
+			json_begin_array(&j);
+			for (char *w = strtok(flags, " "); w; w = strtok(NULL, " "))
+				json_string(&j, w);
+			json_end_array(&j);
+			json_totals(&j, &base, &per[v]);
+			json_unknown(&j, base.unknown);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "total");
+		json_begin_object(&j);
+		json_totals(&j, &base, &totals[0]);
+		json_unknown(&j, base.unknown);
+		json_end_object(&j);
+		json_key(&j, "compare");
+		json_begin_array(&j);
+		for (size_t col = 1; col < ncols; col++) {
+			json_begin_object(&j);
+			json_kstring(&j, "settings", compare[col - 1]);
+			json_key(&j, "total");
+			json_begin_object(&j);
+			json_totals(&j, &base, &totals[col]);
+			json_end_object(&j);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+	} else if (ncompare) {
+		printf("\n%-28s", "compared (totals)");
+		printf(" %-18s", "as above");
+		for (size_t col = 1; col < ncols; col++)
+			printf(" %-18.18s", compare[col - 1]);
+		printf("\n");
+		static const char *const rows[] = { "scanned", "collapses", "present after",
+						    "KiB added" };
+		unsigned long page_kb = (1ul << base.settings.geometry.page_shift) >> 10;
+
+		for (size_t r = 0; r < 4; r++) {
+			printf("%-28s", rows[r]);
+			for (size_t col = 0; col < ncols; col++) {
+				const struct mthp_space_totals *t = &totals[col];
+				unsigned long v = 0;
+
+				if (r == 0)
+					v = t->scanned;
+				for (unsigned int o = 0; r == 1 && o <= MTHP_MAX_PMD_ORDER; o++)
+					v += t->collapses[o];
+				if (r == 2)
+					v = t->present_after;
+				if (r == 3)
+					v = (t->present_after - t->present_before) * page_kb;
+				printf(" %-18lu", v);
+			}
+			printf("\n");
+		}
+	}
+	free(text);
+	free(totals);
+	free(per);
+	free(cells.out);
+	free(cells.order);
+	mthp_space_free(&base);
+	return 0;
+}
