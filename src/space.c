@@ -698,6 +698,10 @@ static void add_totals(struct mthp_space_totals *t,
 	}
 	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
 		t->results[r] += a->results[r];
+	for (unsigned int n = 0; n <= MTHP_SPACE_MAX_ROUNDS; n++) {
+		t->present_round[n] += a->present_round[n];
+		t->huge_round[n] += a->huge_round[n];
+	}
 	if (a->rounds > t->rounds)
 		t->rounds = a->rounds;
 }
@@ -723,7 +727,8 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 	if (!mthp_model_desc(s.model) || mthp_sim_result_init(&r, g))
 		return -EINVAL;
 	memset(total, 0, sizeof(*total));
-	unsigned int max_rounds = o.rounds > 1 ? o.rounds : 1;
+	unsigned int max_rounds = o.rounds > MTHP_SPACE_MAX_ROUNDS ? MTHP_SPACE_MAX_ROUNDS
+				  : o.rounds > 1 ? o.rounds : 1;
 	bool young_unknown = sp->unknown & MTHP_UNKNOWN_YOUNG;
 	int ret = 0;
 
@@ -765,11 +770,27 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 
 			t.present_before += before;
 			coverage(&s, t.huge_before);
+			/* the per-round series: this range's value after each
+			 * visit, its last one carried on to the end */
+			unsigned int done = 0;
+			unsigned long hb[MTHP_MAX_PMD_ORDER + 1] = { 0 };
+
+			coverage(&s, hb);
+			t.present_round[0] += before;
+			for (unsigned int k = MTHP_MIN_ORDER; k <= MTHP_MAX_PMD_ORDER; k++)
+				t.huge_round[0] += hb[k];
 			if (out == MTHP_OUTCOME_LEFT) {
 				t.scanned++;
 				for (unsigned int n = 0; n < max_rounds; n++) {
 					if ((ret = mthp_simulate(&s, &r)))
 						goto out;
+					unsigned long h[MTHP_MAX_PMD_ORDER + 1] = { 0 };
+
+					coverage(&s, h);
+					done = n + 1;
+					t.present_round[done] += mthp_scenario_present(&s);
+					for (unsigned int k = MTHP_MIN_ORDER; k <= MTHP_MAX_PMD_ORDER; k++)
+						t.huge_round[done] += h[k];
 					if (n + 1 > t.rounds)
 						t.rounds = n + 1;
 					if (n == 0 && !r.ncollapses)
@@ -790,8 +811,18 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 					p->pmd = MTHP_PMD_MAPPED;
 				}
 			}
-			t.present_after += p->pmd == MTHP_PMD_NONE ? 0 : mthp_scenario_present(&s);
+			unsigned long last = p->pmd == MTHP_PMD_NONE ? 0 : mthp_scenario_present(&s);
+			unsigned long ha[MTHP_MAX_PMD_ORDER + 1] = { 0 }, hsum = 0;
+
+			t.present_after += last;
 			coverage(&s, t.huge_after);
+			coverage(&s, ha);
+			for (unsigned int k = MTHP_MIN_ORDER; k <= MTHP_MAX_PMD_ORDER; k++)
+				hsum += ha[k];
+			for (unsigned int n = done + 1; n <= MTHP_SPACE_MAX_ROUNDS; n++) {
+				t.present_round[n] += last;
+				t.huge_round[n] += hsum;
+			}
 			if (o.each)
 				o.each(o.ctx, v, i, out, top);
 		}

@@ -80,6 +80,8 @@ enum mthp_space_outcome {
 	MTHP_OUTCOME_COUNT
 };
 
+#define MTHP_SPACE_MAX_ROUNDS 64
+
 /* Counters of a visit, per VMA or in total; in PMD ranges and PTEs. */
 struct mthp_space_totals {
 	unsigned long pmd_ranges, scanned, not_eligible, already_huge, no_table;
@@ -92,13 +94,17 @@ struct mthp_space_totals {
 	/* why a scanned range collapsed nothing: its run's result */
 	unsigned long results[MTHP_SCAN_RESULT_COUNT];
 	unsigned int rounds;       /* visits made (with rounds: until none changes) */
+	/* after each visit (index 0: before the first): PTEs present, and
+	 * PTEs in folios of order >= 2 (a PMD mapping counts) */
+	unsigned long present_round[MTHP_SPACE_MAX_ROUNDS + 1];
+	unsigned long huge_round[MTHP_SPACE_MAX_ROUNDS + 1];
 };
 
 struct mthp_space_visit_opts {
 	size_t sz;                 /* sizeof(struct mthp_space_visit_opts) */
 	enum mthp_model model;     /* 0: latest */
 	int young;                 /* where it is unknown: 1 all young, -1 none, 0 as recorded */
-	unsigned int rounds;       /* 0 or 1: one visit; N: until nothing changes, at most N */
+	unsigned int rounds;       /* 0 or 1: one visit; N: until nothing changes, at most N (64) */
 	/* called for each PMD range after its last visit, if not NULL */
 	void (*each)(void *ctx, size_t vma, size_t pmd,
 		     enum mthp_space_outcome outcome, unsigned int order);

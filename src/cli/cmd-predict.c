@@ -209,7 +209,7 @@ static const char *const colour[MTHP_OUTCOME_COUNT] = {
 	[MTHP_OUTCOME_ALREADY_HUGE] = "#1f4e79",
 	[MTHP_OUTCOME_LEFT] = "#bfbfbf",
 	[MTHP_OUTCOME_MTHP] = "#9acd32",
-	[MTHP_OUTCOME_PMD] = "#2e8b57",
+	[MTHP_OUTCOME_PMD] = "#e66101",
 };
 static const char *const outcome_words[MTHP_OUTCOME_COUNT] = {
 	"not eligible", "no page table", "already PMD-mapped", "left as is",
@@ -247,7 +247,7 @@ static int write_svg(const char *path, const struct mthp_space *sp,
 
 	for (size_t v = 0; v < sp->nvmas; v++)
 		height += label_h + (int)((sp->vmas[v].count + per_row - 1) / per_row) * cell + 8;
-	height += 30 + MTHP_OUTCOME_COUNT * 16 + 40;
+	height += 30 + MTHP_OUTCOME_COUNT * 16 + 40 + (t->rounds > 1 ? 160 : 0);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		   "font-family=\"sans-serif\" font-size=\"12\">\n",
@@ -289,6 +289,35 @@ static int write_svg(const char *path, const struct mthp_space *sp,
 			outcome_words[o]);
 	}
 	y += MTHP_OUTCOME_COUNT * 16 + 16;
+	if (t->rounds > 1) {
+		/* present PTEs and PTEs in huge folios, visit by visit */
+		const int w = 400, h = 120, x0 = left + 40;
+		unsigned long top = 1;
+
+		for (unsigned int n = 0; n <= t->rounds; n++)
+			if (t->present_round[n] > top)
+				top = t->present_round[n];
+		fprintf(f, "<g class=\"rounds\" data-rounds=\"%u\">\n", t->rounds);
+		fprintf(f, "<text x=\"%d\" y=\"%d\">per visit: present PTEs (black), PTEs in huge folios (green); up to %lu</text>\n",
+			left, y, top);
+		y += 8;
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#808080\"/>\n",
+			x0, y, w, h);
+		for (int series = 0; series < 2; series++) {
+			fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+				series ? "huge" : "present", series ? "#2e8b57" : "#000000");
+			for (unsigned int n = 0; n <= t->rounds; n++) {
+				unsigned long v = series ? t->huge_round[n] : t->present_round[n];
+
+				fprintf(f, "%s%d,%d", n ? " " : "",
+					x0 + (int)((long)w * n / t->rounds),
+					y + h - (int)((long)h * (long)v / (long)top));
+			}
+			fprintf(f, "\"/>\n");
+		}
+		fprintf(f, "</g>\n");
+		y += h + 24;
+	}
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"totals\" data-pmd-ranges=\"%lu\" "
 		   "data-scanned=\"%lu\" data-present-before=\"%lu\" data-present-after=\"%lu\">"
 		   "%lu PMD ranges, %lu scanned, %lu already huge; present PTEs %lu -&gt; %lu</text>\n",
