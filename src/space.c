@@ -214,8 +214,9 @@ MTHP_EXPORT int mthp_space_read(const char *text, size_t len,
 	memset(sp, 0, sizeof(*sp));
 	if (!text || len > (64u << 20))
 		return perr(err, 0, 0, "no text, or more than 64 MiB");
-	for (size_t i = 0; i + 4 <= len; i++)
-		if (!memcmp(text + i, "vma ", 4) && (i == 0 || text[i - 1] == '\n'))
+	/* a snapshot has "vma 0x..." records; a scenario's "vma = ..." is a key */
+	for (size_t i = 0; i + 6 <= len; i++)
+		if (!memcmp(text + i, "vma 0x", 6) && (i == 0 || text[i - 1] == '\n'))
 			is_space = true;
 	if (!is_space)
 		return read_scenario(text, len, sp, err);
@@ -247,7 +248,7 @@ MTHP_EXPORT int mthp_space_read(const char *text, size_t len,
 			continue;
 		char *w = buf + b;
 
-		if (!strncmp(w, "vma ", 4)) {
+		if (!strncmp(w, "vma ", 4) && w[4 + strspn(w + 4, " \t")] != '=') {
 			/* vma START-END FLAGS... */
 			if (settings_open) {
 				if (!sp->settings.ptes && mthp_scenario_init(&sp->settings, &g))
@@ -293,7 +294,7 @@ MTHP_EXPORT int mthp_space_read(const char *text, size_t len,
 			cur = NULL;
 			continue;
 		}
-		if (!strncmp(w, "pmd ", 4)) {
+		if (!strncmp(w, "pmd ", 4) && w[4 + strspn(w + 4, " \t")] != '=') {
 			if (!sp->nvmas)
 				return perr(err, line, (unsigned int)b + 1, "pmd: before any vma line");
 			char *a = w + 4 + strspn(w + 4, " \t");

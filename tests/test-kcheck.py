@@ -8,12 +8,44 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mthptest import report, run as run_prog, test  # noqa: E402
 
 MTHPSIM, SRCDIR = sys.argv[1], sys.argv[2]
 K = os.path.join(SRCDIR, "tests", "kcheck")
+TMP = tempfile.mkdtemp(prefix="kcheck-mutants-")
+
+# The mutants: a fixture with one change each, stated here.
+MUTANTS = {
+    # the threshold one PTE too strict
+    "mutant-walk-threshold.c": ("khugepaged-walk.c",
+        "if (occupied < span - min_t(unsigned int, allowed, span))",
+        "if (occupied <= span - min_t(unsigned int, allowed, span))"),
+    # SCAN_PAGE_LAZYFREE no longer tries lower orders
+    "mutant-walk-trylower.c": ("khugepaged-walk.c",
+        "\t\tcase SCAN_PTE_UFFD_WP:\n\t\tcase SCAN_PAGE_LAZYFREE:\n",
+        "\t\tcase SCAN_PTE_UFFD_WP:\n"),
+    # the right half is examined first
+    "mutant-stack-right-first.c": ("khugepaged-stack.c",
+        "\t\t\tpush_range(stack, &size, r.offset + span / 2, r.order - 1);\n"
+        "\t\t\tpush_range(stack, &size, r.offset, r.order - 1);",
+        "\t\t\tpush_range(stack, &size, r.offset, r.order - 1);\n"
+        "\t\t\tpush_range(stack, &size, r.offset + span / 2, r.order - 1);"),
+    # a helper neither the file nor the environment has (line 140, col 14)
+    "error-missing-helper.c": ("khugepaged-walk.c",
+        "\t\toccupied = bitmap_weight_from(cc->mthp_present_ptes, offset,\n"
+        "\t\t\t\t\t      offset + span);",
+        "\t\toccupied = count_occupied_fancy(cc->mthp_present_ptes, offset,\n"
+        "\t\t\t\t\t\tspan);"),
+}
+for name, (base, old, new) in MUTANTS.items():
+    with open(os.path.join(K, base)) as f:
+        text = f.read()
+    assert text.count(old) == 1, (name, "the fixture changed: update the mutant")
+    with open(os.path.join(TMP, name), "w") as f:
+        f.write(text.replace(old, new))
 # the first 4096 small tables hold every first difference below; a few
 # random tables per named geometry
 QUICK = ["--bitmaps", "4096", "--random", "20"]
@@ -51,7 +83,7 @@ def threshold_mutant():
     # setting where the threshold is exactly met is MADV_COLLAPSE at PMD
     # order (allowance HPAGE_PMD_NR: threshold 0, 0 occupied): latest
     # attempts (0,4), the mutant nothing
-    code, d = kjson(os.path.join(K, "mutant-walk-threshold.c"))
+    code, d = kjson(os.path.join(TMP, "mutant-walk-threshold.c"))
     assert code == 1 and d["differ"] > 0
     f = d["first_difference"]
     assert (f["bitmap"], f["mode"], f["orders"]) == (0, "madvise", "4"), f
@@ -64,7 +96,7 @@ def try_lower_mutant():
     # SCAN_PAGE_LAZYFREE stops instead of trying lower: table PTE 0 only,
     # orders 2-4, max_ptes_none 15 (threshold 1 at every order), the first
     # attempt answered LAZYFREE: latest goes on to (0,3), the mutant stops
-    code, d = kjson(os.path.join(K, "mutant-walk-trylower.c"))
+    code, d = kjson(os.path.join(TMP, "mutant-walk-trylower.c"))
     assert code == 1
     f = d["first_difference"]
     assert (f["bitmap"], f["mode"], f["orders"], f["max_ptes_none"]) == \
@@ -82,7 +114,7 @@ def right_half_first_mutant():
     # the first table with something in both halves of a split: PTEs 0 and
     # 4 (bitmap 0x11); every attempt failing with a try-lower result, v15
     # visits (0,2) before (4,2), the mutant the other way round
-    code, d = kjson("--model", "v15", os.path.join(K, "mutant-stack-right-first.c"))
+    code, d = kjson("--model", "v15", os.path.join(TMP, "mutant-stack-right-first.c"))
     assert code == 1
     f = d["first_difference"]
     assert (f["bitmap"], f["max_ptes_none"]) == (0x11, 15), f
@@ -94,7 +126,7 @@ def right_half_first_mutant():
 
 @test
 def readable_first_difference_and_decide():
-    code, out, err = kcheck(*QUICK, os.path.join(K, "mutant-walk-trylower.c"))
+    code, out, err = kcheck(*QUICK, os.path.join(TMP, "mutant-walk-trylower.c"))
     assert code == 1, err
     assert "first difference" in out and "table: P .*15" in out, out
     line = [l for l in out.splitlines() if "the model's side again:" in l][0]
@@ -129,7 +161,7 @@ def against_explained_by_the_models():
 
 @test
 def missing_helper_is_located():
-    code, out, err = kcheck(*QUICK, os.path.join(K, "error-missing-helper.c"))
+    code, out, err = kcheck(*QUICK, os.path.join(TMP, "error-missing-helper.c"))
     assert code == 2, (code, err)
     assert "error-missing-helper.c:140:14: 'count_occupied_fancy' is used here" in err, err
 
@@ -144,4 +176,5 @@ def missing_function_and_file():
     assert code == 2
 
 
+shutil.rmtree(TMP)
 report()

@@ -241,6 +241,26 @@ def predict_young_rounds_and_scenarios():
 
 
 @test
+def unknowns_are_said():
+    # what a snapshot without PFNs could not know is said in what predict
+    # prints and in its JSON, per VMA and in total
+    snap = SNAP.replace("unknown = young", "unknown = young folio zero")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "nopfn.snap")
+        with open(path, "w") as f:
+            f.write(snap)
+        code, out, err = run("predict", "--json", path)
+        p = json.loads(out)
+        assert p["total"]["unknown"] == ["young", "folio", "zero"]
+        assert all(v["unknown"] == ["young", "folio", "zero"] for v in p["vmas"])
+        code, out, err = run("predict", "--young", "none", path)
+        assert "the young bit (taken as none young" in out, out
+        assert "folio sizes (no PFNs" in out and "the zero page (no PFNs" in out
+        code, out, err = run("predict", "--json", os.path.join(EX, "uffd.scn"))
+        assert json.loads(out)["total"]["unknown"] == []
+
+
+@test
 def predict_errors():
     with tempfile.TemporaryDirectory() as d:
         bad = os.path.join(d, "bad.snap")

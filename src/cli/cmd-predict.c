@@ -39,6 +39,7 @@ static void usage_predict(FILE *f)
 struct cells {
 	unsigned char *out;    /* per PMD range: enum mthp_space_outcome */
 	unsigned char *order;  /* the largest order collapsed there */
+	size_t n;              /* PMD ranges in all, for the progress line */
 };
 
 static void each(void *ctx, size_t vma, size_t pmd,
@@ -49,6 +50,8 @@ static void each(void *ctx, size_t vma, size_t pmd,
 	(void)vma;
 	c->out[pmd] = (unsigned char)outcome;
 	c->order[pmd] = (unsigned char)order;
+	if (!(pmd & 255))
+		progress("predict", pmd, c->n);
 }
 
 static void vma_flags(char *buf, size_t len, const struct mthp_space_vma *v)
@@ -438,7 +441,8 @@ int cmd_predict(int argc, char **argv)
 	size_t ncols = 1 + ncompare;
 	struct mthp_space_totals *totals = calloc(ncols, sizeof(*totals));
 	struct mthp_space_totals *per = calloc(base.nvmas ? base.nvmas : 1, sizeof(*per));
-	struct cells cells = { calloc(base.npmds + 1, 1), calloc(base.npmds + 1, 1) };
+	struct cells cells = { calloc(base.npmds + 1, 1), calloc(base.npmds + 1, 1),
+			       base.npmds };
 	char *text = NULL;
 	size_t tlen = 0;
 	FILE *mem = open_memstream(&text, &tlen);
