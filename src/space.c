@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -511,6 +512,94 @@ static int read_range(struct mthp_space *sp, int pfd, int kfd,
 	return 0;
 }
 
+/*
+ * PAGEMAP_SCAN (Linux 6.7): the populated stretches of [start, end), so
+ * that a huge, mostly empty VMA costs one call instead of a read per PMD
+ * range. The layout is the kernel's uapi (linux/fs.h), spelled out here
+ * because older distribution headers lack it.
+ */
+struct kc_page_region {
+	uint64_t start, end, categories;
+};
+struct kc_pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask;
+	uint64_t return_mask;
+};
+#define KC_PAGEMAP_SCAN _IOWR('f', 16, struct kc_pm_scan_arg)
+#define KC_PAGE_IS_PRESENT (1 << 3)
+#define KC_PAGE_IS_SWAPPED (1 << 4)
+
+/*
+ * Calls visit(addr) for each PMD range of [first, end) that holds a
+ * present or swapped page. Returns 0, or -1 when the kernel has no
+ * PAGEMAP_SCAN (the caller then reads every range).
+ */
+static int populated_ranges(int pfd, unsigned long first, unsigned long end,
+			    unsigned long size, int (*visit)(void *, unsigned long),
+			    void *ctx)
+{
+	struct kc_page_region vec[256];
+	unsigned long at = first, last = 0;
+	bool any = false;
+
+	while (at < end) {
+		struct kc_pm_scan_arg arg = {
+			.size = sizeof(arg), .start = at, .end = end,
+			.vec = (uint64_t)(uintptr_t)vec, .vec_len = 256,
+			.category_anyof_mask = KC_PAGE_IS_PRESENT | KC_PAGE_IS_SWAPPED,
+			.return_mask = KC_PAGE_IS_PRESENT | KC_PAGE_IS_SWAPPED,
+		};
+		long n = ioctl(pfd, KC_PAGEMAP_SCAN, &arg);
+
+		if (n < 0)
+			return -1;
+		for (long i = 0; i < n; i++) {
+			for (unsigned long a = vec[i].start & ~(size - 1);
+			     a < vec[i].end && a + size <= end; a += size) {
+				if (a < first || (any && a <= last))
+					continue;
+				any = true;
+				last = a;
+				int r = visit(ctx, a);
+
+				if (r)
+					return r;
+			}
+		}
+		if (arg.walk_end <= at)
+			break;
+		at = arg.walk_end;
+	}
+	return 0;
+}
+
+struct snap_ctx {
+	struct mthp_space *sp;
+	int pfd, kfd;
+	uint64_t *pm;
+	bool *pfn_seen;
+};
+
+/* Records the PMD range at addr if anything is there. */
+static int snap_range(void *c, unsigned long addr)
+{
+	struct snap_ctx *x = c;
+	struct mthp_space_pmd *p = add_pmd(x->sp, addr, MTHP_PMD_TABLE);
+	bool empty;
+
+	if (!p)
+		return -ENOMEM;
+	if (read_range(x->sp, x->pfd, x->kfd, p, x->pm, &empty, x->pfn_seen) ||
+	    (empty && p->pmd == MTHP_PMD_TABLE)) {
+		/* gone while we read, or nothing in it: not listed */
+		free(p->ptes);
+		x->sp->npmds--;
+		x->sp->vmas[x->sp->nvmas - 1].count--;
+	}
+	return 0;
+}
+
 static unsigned int smaps_flags(const char *line)
 {
 	unsigned int f = 0;
@@ -622,29 +711,19 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 
 			if ((r = add_vma(sp, start, end, smaps_flags(line + 8), disabled)))
 				goto out;
-			for (unsigned long a = first; a + size <= end && a + size > a; a += size) {
-				struct mthp_space_pmd *p = add_pmd(sp, a, MTHP_PMD_TABLE);
-				bool empty;
+			struct snap_ctx x = { sp, pfd, kfd, pm, &pfn_seen };
+			unsigned long last = end & ~(size - 1);
 
-				if (!p) {
-					r = -ENOMEM;
+			r = first < last ? populated_ranges(pfd, first, last, size,
+							    snap_range, &x) : 0;
+			/* before Linux 6.7: every range, one read each */
+			for (unsigned long a = first; r == -1 && a + size <= end &&
+			     a + size > a; a += size)
+				if ((r = snap_range(&x, a)) != 0)
 					goto out;
-				}
-				if (read_range(sp, pfd, kfd, p, pm, &empty, &pfn_seen)) {
-					/* the mapping went away while we read */
-					free(p->ptes);
-					sp->npmds--;
-					sp->vmas[sp->nvmas - 1].count--;
-					continue;
-				}
-				/* nothing at all: taken as no page table (pagemap
-				 * does not tell an empty table from none) */
-				if (empty && p->pmd == MTHP_PMD_TABLE) {
-					free(p->ptes);
-					p->ptes = NULL;
-					p->pmd = MTHP_PMD_NONE;
-				}
-			}
+			if (r && r != -1)
+				goto out;
+			r = 0;
 		}
 		have = false;
 		if (!more)

@@ -60,7 +60,9 @@ int mthp_space_write(const struct mthp_space *sp, FILE *f);
 /*
  * Snapshots a live process (pid 0: the calling one) under the running
  * kernel's settings (root NULL: /sys/kernel/mm/transparent_hugepage).
- * The process is not stopped: a page may change while it is read. Without
+ * The process is not stopped: a page may change while it is read. Only
+ * PMD ranges holding a present or swapped page are listed (found with
+ * PAGEMAP_SCAN where the kernel has it, else by reading each range). Without
  * CAP_SYS_ADMIN there are no PFNs, so folio extents and the zero page are
  * recorded as unknown. Returns 0; -ESRCH (no such process), -EACCES,
  * -EPERM, or another -errno with *err naming the file.
