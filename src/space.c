@@ -706,6 +706,10 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 			continue;
 		if (!have)
 			break;
+		/* the process is not stopped: smaps may show a VMA that changed
+		 * while it was read twice; the later, overlapping view is left out */
+		if (anon && sp->nvmas && start < sp->vmas[sp->nvmas - 1].end)
+			anon = false;
 		if (anon) {
 			unsigned long first = (start + size - 1) & ~(size - 1);
 
