@@ -299,10 +299,8 @@ MTHP_EXPORT int mthp_simulate(struct mthp_scenario *s,
 	r->engine.sz = sizeof(r->engine);
 	r->enabled_orders = mthp_enabled_orders(g, s->model, s->mode, &s->thp,
 						s->vma_flags);
-	int e = mthp_scan(s, r->enabled_orders, bitmap, &r->scan);
-
-	if (e)
-		return e;
+	/* the scenario was checked above; the orders come from it */
+	mthp_scan_checked(s, r->enabled_orders, bitmap, &r->scan);
 	if (r->scan.ran)
 		event(&x, &(struct mthp_event){
 			.type = MTHP_EVENT_SCAN, .order = g->pmd_order,
@@ -329,22 +327,37 @@ MTHP_EXPORT int mthp_simulate(struct mthp_scenario *s,
 		.steps_cap = r->cap,
 	};
 
-	e = mthp_collapse(g, bitmap, &o, &r->engine);
+	int e = mthp_collapse(g, bitmap, &o, &r->engine);
+
 	if (e)
 		return e;
-	for (size_t i = 0; i < r->engine.nsteps && i < r->cap; i++) {
-		const struct mthp_step *st = &r->steps[i];
+	r->nattempts = mthp_steps_split(r->steps,
+					r->engine.nsteps < r->cap ? r->engine.nsteps : r->cap,
+					r->attempts, r->collapses, &r->ncollapses);
+	r->result = r->engine.result;
+	return 0;
+}
+
+MTHP_EXPORT size_t mthp_steps_split(const struct mthp_step *steps, size_t n,
+				    struct mthp_attempt *attempts,
+				    struct mthp_range *collapses,
+				    size_t *ncollapses)
+{
+	size_t na = 0, nc = 0;
+
+	for (size_t i = 0; steps && i < n; i++) {
+		const struct mthp_step *st = &steps[i];
 
 		if (st->kind != MTHP_STEP_ATTEMPTED)
 			continue;
-		r->attempts[r->nattempts++] = (struct mthp_attempt){
-			st->offset, st->order, st->occupied, st->result };
+		attempts[na++] = (struct mthp_attempt){ st->offset, st->order,
+							st->occupied, st->result };
 		if (st->result == MTHP_SCAN_SUCCEED)
-			r->collapses[r->ncollapses++] =
-				(struct mthp_range){ st->offset, st->order };
+			collapses[nc++] = (struct mthp_range){ st->offset, st->order };
 	}
-	r->result = r->engine.result;
-	return 0;
+	if (ncollapses)
+		*ncollapses = nc;
+	return na;
 }
 
 static const char *const event_names[] = {

@@ -270,7 +270,7 @@ static int run_result(const struct engine *e)
 
 MTHP_EXPORT size_t mthp_collapse_max_steps(const struct mthp_geometry *g)
 {
-	if (!g || !mthp_geometry_valid(g))
+	if (!mthp_geometry_valid(g))
 		return 0;
 	/* nodes of the binary tree from the PMD order down to order 2 */
 	return ((size_t)2 << (g->pmd_order - MTHP_MIN_ORDER)) - 1;

@@ -59,23 +59,14 @@ static bool is_pow2(unsigned int v)
 	return v && !(v & (v - 1));
 }
 
-MTHP_EXPORT bool mthp_geometry_valid(const struct mthp_geometry *g)
+/*
+ * The rules every geometry obeys; 0 or -EINVAL with err (when not NULL)
+ * naming the bad value. No formatting happens unless there is an error:
+ * mthp_collapse() runs this for every PMD range.
+ */
+static int check(unsigned int page_shift, unsigned int pmd_nr,
+		 unsigned int max_ptrs, char *err, size_t errlen)
 {
-	struct mthp_geometry check;
-
-	/* the same rules as a custom geometry, and a consistent pmd_order */
-	return g && g->pmd_nr && g->pmd_order == mthp_ilog2(g->pmd_nr) &&
-	       !mthp_geometry_custom(g->page_shift, g->pmd_nr, g->max_ptrs,
-				     &check, NULL, 0);
-}
-
-MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
-				     unsigned int pmd_nr, unsigned int max_ptrs,
-				     struct mthp_geometry *out, char *err,
-				     size_t errlen)
-{
-	if (!out)
-		return fail(-EINVAL, err, errlen, "no geometry to fill in");
 	if (page_shift < 10 || page_shift > 20)
 		return fail(-EINVAL, err, errlen,
 			    "page shift %u is out of range (10..20)",
@@ -101,6 +92,29 @@ MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
 		return fail(-EINVAL, err, errlen,
 			    "MAX_PTRS_PER_PTE %u exceeds %u", max_ptrs,
 			    MTHP_MAX_PTRS);
+	return 0;
+}
+
+MTHP_EXPORT bool mthp_geometry_valid(const struct mthp_geometry *g)
+{
+	/* the rules of a custom geometry, and a consistent pmd_order */
+	return g && !check(g->page_shift, g->pmd_nr, g->max_ptrs, NULL, 0) &&
+	       g->pmd_order == mthp_ilog2(g->pmd_nr);
+}
+
+MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
+				     unsigned int pmd_nr, unsigned int max_ptrs,
+				     struct mthp_geometry *out, char *err,
+				     size_t errlen)
+{
+	if (!out)
+		return fail(-EINVAL, err, errlen, "no geometry to fill in");
+	int r = check(page_shift, pmd_nr, max_ptrs, err, errlen);
+
+	if (r)
+		return r;
+	unsigned int order = mthp_ilog2(pmd_nr);
+
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "custom:%u:%u:%u", page_shift,
 		 pmd_nr, max_ptrs);

@@ -56,6 +56,10 @@ enum { MTHP_FOLIO_OVERLAPS = 1, MTHP_FOLIO_SHARED_DISAGREES };
  */
 /* Everything mthp_simulate() and mthp_scan() check before they start. */
 bool mthp_scenario_valid(const struct mthp_scenario *s);
+struct mthp_scan_info;
+/* mthp_scan() on a scenario already checked, and orders it has. */
+void mthp_scan_checked(const struct mthp_scenario *s, uint32_t enabled_orders,
+		       unsigned long *bitmap, struct mthp_scan_info *info);
 int mthp_folio_conflict(const struct mthp_scenario *s, unsigned int start,
 			unsigned int order, unsigned int *first,
 			unsigned int *bad);

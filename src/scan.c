@@ -110,6 +110,27 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 	return MTHP_SCAN_SUCCEED;
 }
 
+void mthp_scan_checked(const struct mthp_scenario *s, uint32_t enabled_orders,
+		       unsigned long *bitmap, struct mthp_scan_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	mthp_bitmap_zero(bitmap, s->geometry.max_ptrs);
+	if (!enabled_orders) {
+		info->result = MTHP_SCAN_VMA_CHECK;
+		return;
+	}
+	if (s->pmd == MTHP_PMD_NONE) {
+		info->result = MTHP_SCAN_NO_PTE_TABLE;
+		return;
+	}
+	if (s->pmd == MTHP_PMD_MAPPED) {
+		info->result = MTHP_SCAN_PMD_MAPPED;
+		return;
+	}
+	info->ran = true;
+	info->result = scan_table(s, enabled_orders, bitmap, info);
+}
+
 MTHP_EXPORT int mthp_scan(const struct mthp_scenario *s,
 			  uint32_t enabled_orders, unsigned long *bitmap,
 			  struct mthp_scan_info *info)
@@ -117,21 +138,6 @@ MTHP_EXPORT int mthp_scan(const struct mthp_scenario *s,
 	if (!mthp_scenario_valid(s) || !bitmap || !info ||
 	    (enabled_orders & ~mthp_orders_all(&s->geometry)))
 		return -EINVAL;
-	memset(info, 0, sizeof(*info));
-	mthp_bitmap_zero(bitmap, s->geometry.max_ptrs);
-	if (!enabled_orders) {
-		info->result = MTHP_SCAN_VMA_CHECK;
-		return 0;
-	}
-	if (s->pmd == MTHP_PMD_NONE) {
-		info->result = MTHP_SCAN_NO_PTE_TABLE;
-		return 0;
-	}
-	if (s->pmd == MTHP_PMD_MAPPED) {
-		info->result = MTHP_SCAN_PMD_MAPPED;
-		return 0;
-	}
-	info->ran = true;
-	info->result = scan_table(s, enabled_orders, bitmap, info);
+	mthp_scan_checked(s, enabled_orders, bitmap, info);
 	return 0;
 }

@@ -30,10 +30,23 @@ MTHP_EXPORT void mthp_space_free(struct mthp_space *sp)
 	memset(sp, 0, sizeof(*sp));
 }
 
+/*
+ * Room for one more of n elements: the arrays grow by doubling, at the
+ * counts 0, 16, 32, 64, ... - so the capacity follows from the count and
+ * a process of half a million PMD ranges is not copied half a million
+ * times.
+ */
+static void *grow(void *a, size_t n, size_t elem)
+{
+	if (n >= 16 && (n & (n - 1)))
+		return a;
+	return realloc(a, (n < 16 ? 16 : 2 * n) * elem);
+}
+
 static int add_vma(struct mthp_space *sp, unsigned long start,
 		   unsigned long end, unsigned int flags, bool disabled)
 {
-	struct mthp_space_vma *v = realloc(sp->vmas, (sp->nvmas + 1) * sizeof(*v));
+	struct mthp_space_vma *v = grow(sp->vmas, sp->nvmas, sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
@@ -47,7 +60,7 @@ static int add_vma(struct mthp_space *sp, unsigned long start,
 static struct mthp_space_pmd *add_pmd(struct mthp_space *sp, unsigned long addr,
 				      enum mthp_pmd_state st)
 {
-	struct mthp_space_pmd *p = realloc(sp->pmds, (sp->npmds + 1) * sizeof(*p));
+	struct mthp_space_pmd *p = grow(sp->pmds, sp->npmds, sizeof(*p));
 	unsigned int nr = sp->settings.geometry.pmd_nr;
 
 	if (!p)
@@ -749,20 +762,77 @@ out:
 
 /* ---- a visit of the whole space ---- */
 
-static void coverage(const struct mthp_scenario *s, unsigned long *huge)
+/* PTEs present, and PTEs in folios of each order >= 2 (added to huge);
+ * returns the PTEs in huge folios. A PMD mapping is HPAGE_PMD_NR of them. */
+static unsigned long measure(const struct mthp_scenario *s, unsigned long *huge,
+			     unsigned long *present)
 {
 	const struct mthp_geometry *g = &s->geometry;
+	unsigned long in_huge = 0;
 
+	*present = mthp_scenario_present(s);
 	if (s->pmd == MTHP_PMD_MAPPED) {
 		huge[g->pmd_order] += g->pmd_nr;
-		return;
+		return g->pmd_nr;
 	}
-	if (s->pmd != MTHP_PMD_TABLE)
-		return;
-	for (unsigned int i = 0; i < g->pmd_nr; i++)
+	for (unsigned int i = 0; s->pmd == MTHP_PMD_TABLE && i < g->pmd_nr; i++)
 		if (s->ptes[i].kind == MTHP_PTE_PRESENT &&
-		    s->ptes[i].folio_order >= MTHP_MIN_ORDER)
+		    s->ptes[i].folio_order >= MTHP_MIN_ORDER) {
 			huge[s->ptes[i].folio_order]++;
+			in_huge++;
+		}
+	return in_huge;
+}
+
+/* The young bit nobody could read, as the caller decides. */
+static void set_young(struct mthp_space_pmd *p, unsigned int nr, int young)
+{
+	for (unsigned int k = 0; young && p->ptes && k < nr; k++) {
+		if (p->ptes[k].kind != MTHP_PTE_PRESENT)
+			continue;
+		if (young > 0)
+			p->ptes[k].flags |= MTHP_PTE_YOUNG;
+		else
+			p->ptes[k].flags &= (uint16_t)~MTHP_PTE_YOUNG;
+	}
+}
+
+/*
+ * The visits of one scanned range, until one collapses nothing or
+ * max_rounds. Counts into t; after the last visit its present and huge
+ * PTEs go to tail[last + 1], which the caller carries on to later rounds.
+ * Returns the largest order collapsed (0: none), or -errno.
+ */
+static int visit_range(struct mthp_scenario *s, struct mthp_sim_result *r,
+		       unsigned int max_rounds, struct mthp_space_totals *t,
+		       unsigned int *last)
+{
+	unsigned long present;
+	int top = 0;
+
+	*last = 0;
+	for (unsigned int n = 1; n <= max_rounds; n++) {
+		unsigned long h[MTHP_MAX_PMD_ORDER + 1] = { 0 }; /* scratch */
+		int e = mthp_simulate(s, r);
+
+		if (e)
+			return e;
+		*last = n;
+		t->huge_round[n] += measure(s, h, &present);
+		t->present_round[n] += present;
+		if (n > t->rounds)
+			t->rounds = n;
+		if (n == 1 && !r->ncollapses)
+			t->results[r->result]++;
+		for (size_t c = 0; c < r->ncollapses; c++) {
+			t->collapses[r->collapses[c].order]++;
+			if ((int)r->collapses[c].order > top)
+				top = (int)r->collapses[c].order;
+		}
+		if (!r->ncollapses)
+			break;
+	}
+	return top;
 }
 
 static void add_totals(struct mthp_space_totals *t,
@@ -813,12 +883,15 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 	memset(total, 0, sizeof(*total));
 	unsigned int max_rounds = o.rounds > MTHP_SPACE_MAX_ROUNDS ? MTHP_SPACE_MAX_ROUNDS
 				  : o.rounds > 1 ? o.rounds : 1;
-	bool young_unknown = sp->unknown & MTHP_UNKNOWN_YOUNG;
+	int young = sp->unknown & MTHP_UNKNOWN_YOUNG ? o.young : 0;
 	int ret = 0;
 
 	for (size_t v = 0; v < sp->nvmas; v++) {
 		const struct mthp_space_vma *vm = &sp->vmas[v];
 		struct mthp_space_totals t = { 0 };
+		/* after its last visit a range keeps its value: carried on */
+		unsigned long tail_present[MTHP_SPACE_MAX_ROUNDS + 2] = { 0 };
+		unsigned long tail_huge[MTHP_SPACE_MAX_ROUNDS + 2] = { 0 };
 
 		s.vma_flags = vm->flags;
 		uint32_t enabled = vm->thp_disabled ? 0
@@ -827,11 +900,18 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 		for (size_t i = vm->first; i < vm->first + vm->count; i++) {
 			struct mthp_space_pmd *p = &sp->pmds[i];
 			enum mthp_space_outcome out = MTHP_OUTCOME_LEFT;
-			unsigned int top = 0;
+			unsigned long present, in_huge;
+			unsigned int last = 0;
+			int top = 0;
 
 			t.pmd_ranges++;
+			set_young(p, g->pmd_nr, young);
 			s.pmd = p->pmd;
 			s.ptes = p->ptes ? p->ptes : sp->settings.ptes;
+			in_huge = measure(&s, t.huge_before, &present);
+			t.present_before += present;
+			t.present_round[0] += present;
+			t.huge_round[0] += in_huge;
 			if (p->pmd == MTHP_PMD_MAPPED) {
 				t.already_huge++;
 				out = MTHP_OUTCOME_ALREADY_HUGE;
@@ -841,74 +921,32 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 			} else if (!enabled) {
 				t.not_eligible++;
 				out = MTHP_OUTCOME_NOT_ELIGIBLE;
-			}
-			if (p->pmd == MTHP_PMD_TABLE && young_unknown && o.young)
-				for (unsigned int k = 0; k < g->pmd_nr; k++)
-					if (p->ptes[k].kind == MTHP_PTE_PRESENT) {
-						if (o.young > 0)
-							p->ptes[k].flags |= MTHP_PTE_YOUNG;
-						else
-							p->ptes[k].flags &= (uint16_t)~MTHP_PTE_YOUNG;
-					}
-			unsigned int before = p->pmd == MTHP_PMD_NONE ? 0 : mthp_scenario_present(&s);
-
-			t.present_before += before;
-			coverage(&s, t.huge_before);
-			/* the per-round series: this range's value after each
-			 * visit, its last one carried on to the end */
-			unsigned int done = 0;
-			unsigned long hb[MTHP_MAX_PMD_ORDER + 1] = { 0 };
-
-			coverage(&s, hb);
-			t.present_round[0] += before;
-			for (unsigned int k = MTHP_MIN_ORDER; k <= MTHP_MAX_PMD_ORDER; k++)
-				t.huge_round[0] += hb[k];
-			if (out == MTHP_OUTCOME_LEFT) {
+			} else {
 				t.scanned++;
-				for (unsigned int n = 0; n < max_rounds; n++) {
-					if ((ret = mthp_simulate(&s, &r)))
-						goto out;
-					unsigned long h[MTHP_MAX_PMD_ORDER + 1] = { 0 };
-
-					coverage(&s, h);
-					done = n + 1;
-					t.present_round[done] += mthp_scenario_present(&s);
-					for (unsigned int k = MTHP_MIN_ORDER; k <= MTHP_MAX_PMD_ORDER; k++)
-						t.huge_round[done] += h[k];
-					if (n + 1 > t.rounds)
-						t.rounds = n + 1;
-					if (n == 0 && !r.ncollapses)
-						t.results[r.result]++;
-					for (size_t c = 0; c < r.ncollapses; c++) {
-						t.collapses[r.collapses[c].order]++;
-						if (r.collapses[c].order > top)
-							top = r.collapses[c].order;
-					}
-					if (!r.ncollapses)
-						break;
+				top = visit_range(&s, &r, max_rounds, &t, &last);
+				if (top < 0) {
+					ret = top;
+					goto out;
 				}
 				if (top)
-					out = top == g->pmd_order ? MTHP_OUTCOME_PMD
-								  : MTHP_OUTCOME_MTHP;
-				if (s.pmd == MTHP_PMD_MAPPED && p->ptes) {
-					/* now mapped by the PMD */
-					p->pmd = MTHP_PMD_MAPPED;
-				}
+					out = (unsigned int)top == g->pmd_order
+						      ? MTHP_OUTCOME_PMD : MTHP_OUTCOME_MTHP;
+				p->pmd = s.pmd; /* a PMD collapse maps the range */
 			}
-			unsigned long last = p->pmd == MTHP_PMD_NONE ? 0 : mthp_scenario_present(&s);
-			unsigned long ha[MTHP_MAX_PMD_ORDER + 1] = { 0 }, hsum = 0;
-
-			t.present_after += last;
-			coverage(&s, t.huge_after);
-			coverage(&s, ha);
-			for (unsigned int k = MTHP_MIN_ORDER; k <= MTHP_MAX_PMD_ORDER; k++)
-				hsum += ha[k];
-			for (unsigned int n = done + 1; n <= MTHP_SPACE_MAX_ROUNDS; n++) {
-				t.present_round[n] += last;
-				t.huge_round[n] += hsum;
-			}
+			in_huge = measure(&s, t.huge_after, &present);
+			t.present_after += present;
+			tail_present[last + 1] += present;
+			tail_huge[last + 1] += in_huge;
 			if (o.each)
-				o.each(o.ctx, v, i, out, top);
+				o.each(o.ctx, v, i, out, (unsigned int)top);
+		}
+		unsigned long carry_present = 0, carry_huge = 0;
+
+		for (unsigned int n = 1; n <= MTHP_SPACE_MAX_ROUNDS; n++) {
+			carry_present += tail_present[n];
+			carry_huge += tail_huge[n];
+			t.present_round[n] += carry_present;
+			t.huge_round[n] += carry_huge;
 		}
 		if (per_vma)
 			per_vma[v] = t;

@@ -229,6 +229,15 @@ struct mthp_sim_result {
 	size_t events_cap;
 };
 
+/*
+ * The attempts among n engine steps, and the successful ones among those:
+ * attempts and collapses hold n entries each (the caller's). Returns the
+ * attempts; *ncollapses (when not NULL) gets the collapses.
+ */
+size_t mthp_steps_split(const struct mthp_step *steps, size_t n,
+			struct mthp_attempt *attempts,
+			struct mthp_range *collapses, size_t *ncollapses);
+
 /* Sizes the arrays for geometry g. 0 or -ENOMEM. */
 int mthp_sim_result_init(struct mthp_sim_result *r,
 			 const struct mthp_geometry *g);

@@ -129,10 +129,7 @@ void print_attempts(FILE *f, const struct mthp_geometry *g,
 void json_stats(struct json *j, const struct mthp_scenario *s,
 		const struct mthp_sim_result *r);
 void print_stats(const struct mthp_scenario *s, const struct mthp_sim_result *r);
-/* The attempts and collapses among steps; returns the attempts. */
-size_t split_steps(const struct mthp_step *steps, size_t n,
-		   struct mthp_attempt *attempts, struct mthp_range *collapses,
-		   size_t *ncollapses);
+
 
 /* ---- behaviour every command shares (mthpsim.c) ---- */
 /* A progress line on standard error, only when it is a terminal and the

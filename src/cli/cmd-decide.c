@@ -175,7 +175,7 @@ int cmd_decide(int argc, char **argv)
 	if (r)
 		errx(1, "decide: the engine refused the input (%s)", strerror(-r));
 	size_t nsteps = res.nsteps < cap ? res.nsteps : cap, ncollapses;
-	size_t nattempts = split_steps(steps, nsteps, attempts, collapses,
+	size_t nattempts = mthp_steps_split(steps, nsteps, attempts, collapses,
 				       &ncollapses);
 
 	if (so.json) {

@@ -138,27 +138,6 @@ void print_attempts(FILE *f, const struct mthp_geometry *g,
 			result_words(a[i].result));
 }
 
-size_t split_steps(const struct mthp_step *steps, size_t n,
-		   struct mthp_attempt *attempts, struct mthp_range *collapses,
-		   size_t *ncollapses)
-{
-	size_t na = 0;
-
-	*ncollapses = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct mthp_step *st = &steps[i];
-
-		if (st->kind != MTHP_STEP_ATTEMPTED)
-			continue;
-		attempts[na++] = (struct mthp_attempt){ st->offset, st->order,
-							st->occupied, st->result };
-		if (st->result == MTHP_SCAN_SUCCEED)
-			collapses[(*ncollapses)++] =
-				(struct mthp_range){ st->offset, st->order };
-	}
-	return na;
-}
-
 void json_stats(struct json *j, const struct mthp_scenario *s,
 		const struct mthp_sim_result *r)
 {

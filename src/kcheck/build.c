@@ -349,13 +349,22 @@ static bool find_use(const struct kc_file *kf, const char *name,
 	return false;
 }
 
+/* The one message for a name the code needs and nobody defines. */
+static void report_missing(const struct kc_unit *u, const char *name, FILE *msg)
+{
+	unsigned int l = 0, c = 0;
+
+	if (find_use(&u->file, name, &l, &c))
+		fprintf(msg, "%s:%u:%u: '%s' is used here, but neither the file nor kcheck's kernel environment defines it\n",
+			u->file.path, l, c, name);
+	else
+		fprintf(msg, "%s: '%s' is used, but neither the file nor kcheck's kernel environment defines it\n",
+			u->file.path, name);
+}
+
 /* Turns compiler errors about unknown names into located messages. */
 static bool explain(const struct kc_unit *u, const char *log, FILE *msg)
 {
-	static const char *const pats[] = {
-		"implicit declaration of function '", "'", "' undeclared", "",
-		"unknown type name '", "'", "storage size of '", "",
-	};
 	bool any = false;
 	char seen[32][64];
 	size_t nseen = 0;
@@ -381,7 +390,6 @@ static bool explain(const struct kc_unit *u, const char *log, FILE *msg)
 				b--;
 			snprintf(name, sizeof(name), "%.*s", (int)(q - b), b);
 		}
-		(void)pats;
 		if (!*name)
 			continue;
 		bool dup = false;
@@ -391,14 +399,7 @@ static bool explain(const struct kc_unit *u, const char *log, FILE *msg)
 		if (dup || nseen == 32)
 			continue;
 		snprintf(seen[nseen++], 64, "%s", name);
-		unsigned int l = 0, c = 0;
-
-		if (find_use(&u->file, name, &l, &c))
-			fprintf(msg, "%s:%u:%u: '%s' is used here, but neither the file nor kcheck's kernel environment defines it\n",
-				u->file.path, l, c, name);
-		else
-			fprintf(msg, "%s: '%s' is used, but neither the file nor kcheck's kernel environment defines it\n",
-				u->file.path, name);
+		report_missing(u, name, msg);
 		any = true;
 	}
 	return any;
@@ -446,16 +447,10 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	if (!u->handle) {
 		const char *e = dlerror(), *sym = e ? strstr(e, "undefined symbol: ") : NULL;
 		char name[64];
-		unsigned int l, c;
 
 		if (sym) {
 			snprintf(name, sizeof(name), "%s", sym + strlen("undefined symbol: "));
-			if (find_use(&u->file, name, &l, &c))
-				fprintf(msg, "%s:%u:%u: '%s' is used here, but neither the file nor kcheck's kernel environment defines it\n",
-					u->file.path, l, c, name);
-			else
-				fprintf(msg, "%s: '%s' is used, but neither the file nor kcheck's kernel environment defines it\n",
-					u->file.path, name);
+			report_missing(u, name, msg);
 			return KC_BAD_INPUT;
 		}
 		fprintf(msg, "kcheck: loading %s: %s\n", so, e);

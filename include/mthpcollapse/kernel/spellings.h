@@ -2,47 +2,18 @@
 /*
  * The kernel's spellings of bitmaps and bit helpers, mapped onto the
  * library's functions - written once, for <mthpcollapse/kcompat.h> and for
- * kcheck's kernel environment. It declares only the functions it maps to,
- * so kernel code that defines its own mthp_collapse() can include it.
+ * kcheck's kernel environment. It includes only the library's bitmap
+ * declarations, so kernel code that defines its own mthp_collapse() can
+ * include it.
  */
 #ifndef MTHPCOLLAPSE_KERNEL_SPELLINGS_H
 #define MTHPCOLLAPSE_KERNEL_SPELLINGS_H
 
-#include <limits.h>
-#include <stdbool.h>
-#include <stddef.h>
+#include "../bitmap.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#ifndef MTHP_BITS_PER_LONG
-#define MTHP_BITS_PER_LONG (CHAR_BIT * sizeof(unsigned long))
-#define MTHP_BITS_TO_LONGS(n) \
-	(((n) + MTHP_BITS_PER_LONG - 1) / MTHP_BITS_PER_LONG)
-#define MTHP_DECLARE_BITMAP(name, bits) \
-	unsigned long name[MTHP_BITS_TO_LONGS(bits)]
-#endif
-
-/* the same declarations as <mthpcollapse/mthpcollapse.h> */
-void mthp_bitmap_zero(unsigned long *map, unsigned int nbits);
-void mthp_bitmap_fill(unsigned long *map, unsigned int nbits);
-void mthp_bitmap_set(unsigned long *map, unsigned int start, unsigned int len);
-void mthp_bitmap_clear(unsigned long *map, unsigned int start,
-		       unsigned int len);
-unsigned int mthp_bitmap_weight(const unsigned long *map, unsigned int nbits);
-unsigned int mthp_bitmap_weight_and(const unsigned long *a,
-				    const unsigned long *b, unsigned int nbits);
-unsigned int mthp_bitmap_weight_range(const unsigned long *map,
-				      unsigned int start, unsigned int len);
-bool mthp_test_bit(unsigned int nr, const unsigned long *map);
-void mthp_set_bit(unsigned int nr, unsigned long *map);
-void mthp_clear_bit(unsigned int nr, unsigned long *map);
-unsigned long mthp_find_next_bit(const unsigned long *map, unsigned long size,
-				 unsigned long offset);
-unsigned int mthp_pte_count_present(const unsigned long *map,
-				    unsigned int offset, unsigned int order);
-unsigned int mthp_ilog2(unsigned long v);
 
 #define BITS_PER_LONG MTHP_BITS_PER_LONG
 #define BITS_TO_LONGS(n) MTHP_BITS_TO_LONGS(n)
