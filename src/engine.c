@@ -75,8 +75,9 @@ struct engine {
 };
 
 /*
- * None PTEs a range of this order may hold (docs/MODELS.md sections 4 and 6). Returns false when
- * the model gives up on mTHP for the whole PMD instead.
+ * None PTEs a range of this order may hold (docs/MODELS.md sections 4
+ * and 6). Returns false when the model gives up on mTHP for the whole PMD
+ * instead.
  */
 static bool allowance(struct engine *e, unsigned int order,
 		      unsigned int *allow)

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* Page-table geometries: the named profiles and custom ones (docs/MODELS.md section 2). */
+/*
+ * Page-table geometries: the named profiles and custom ones
+ * (docs/MODELS.md section 2).
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -28,6 +28,12 @@ struct mthp_scenario;
 struct mthp_parse_error;
 struct mthp_geometry;
 
+/* Fills err (when not NULL) with code, place and message; returns code.
+ * Every error the library reports goes through here. */
+int mthp_error(struct mthp_parse_error *err, int code, unsigned int line,
+	       unsigned int col, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
 /* Where a piece of input starts, for located errors: a file's line (0 when
  * the text came from elsewhere) and the 1-based column of its first byte. */
 struct mthp_place {
@@ -47,6 +53,21 @@ int mthp_place_map(const struct mthp_place *pl, const char *text, size_t len,
 /* A printable copy of at most 32 bytes of v, for messages. */
 const char *mthp_show(const char *v, size_t len, char *buf, size_t size);
 
+/*
+ * VMA flag words ("hugepage uffd", "none") into *flags; a snapshot's VMA
+ * may also say thp_disabled (set in *thp_disabled; NULL: not accepted).
+ * hugepage and nohugepage together are an error.
+ */
+int mthp_place_vma(const struct mthp_place *pl, const char *v, size_t vlen,
+		   unsigned int *flags, bool *thp_disabled);
+
+/* Everything mthp_simulate() and mthp_scan() check before they start. */
+bool mthp_scenario_valid(const struct mthp_scenario *s);
+struct mthp_scan_info;
+/* mthp_scan() on a scenario already checked, and orders it has. */
+void mthp_scan_checked(const struct mthp_scenario *s, uint32_t enabled_orders,
+		       unsigned long *bitmap, struct mthp_scan_info *info);
+
 enum { MTHP_FOLIO_OVERLAPS = 1, MTHP_FOLIO_SHARED_DISAGREES };
 /*
  * Why the present PTEs of (start, order) cannot be one folio: 0 when they
@@ -54,12 +75,6 @@ enum { MTHP_FOLIO_OVERLAPS = 1, MTHP_FOLIO_SHARED_DISAGREES };
  * MTHP_FOLIO_SHARED_DISAGREES when PTE *bad is shared and PTE *first (the
  * first present one) is not, or the other way round.
  */
-/* Everything mthp_simulate() and mthp_scan() check before they start. */
-bool mthp_scenario_valid(const struct mthp_scenario *s);
-struct mthp_scan_info;
-/* mthp_scan() on a scenario already checked, and orders it has. */
-void mthp_scan_checked(const struct mthp_scenario *s, uint32_t enabled_orders,
-		       unsigned long *bitmap, struct mthp_scan_info *info);
 int mthp_folio_conflict(const struct mthp_scenario *s, unsigned int start,
 			unsigned int order, unsigned int *first,
 			unsigned int *bad);

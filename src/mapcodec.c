@@ -12,16 +12,37 @@
 #include "internal.h"
 #include "mthpcollapse/sim.h"
 
+static int verror(struct mthp_parse_error *err, int code, unsigned int line,
+		  unsigned int col, const char *fmt, va_list ap)
+{
+	if (err) {
+		err->code = code;
+		err->line = line;
+		err->col = col;
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	}
+	return code;
+}
+
+int mthp_error(struct mthp_parse_error *err, int code, unsigned int line,
+	       unsigned int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(err, code, line, col, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
 int mthp_place_error(const struct mthp_place *pl, size_t off,
 		     const char *fmt, ...)
 {
 	va_list ap;
 
-	pl->err->code = -EINVAL;
-	pl->err->line = pl->line;
-	pl->err->col = pl->col ? pl->col + (unsigned int)off : 0;
 	va_start(ap, fmt);
-	vsnprintf(pl->err->msg, sizeof(pl->err->msg), fmt, ap);
+	verror(pl->err, -EINVAL, pl->line,
+	       pl->col ? pl->col + (unsigned int)off : 0, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
 }

@@ -6,7 +6,6 @@
  * syntax (the bracketed form cat prints included).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -34,22 +33,8 @@ static int read_small(const char *path, char *buf, size_t size)
 	return e;
 }
 
-static int err_at(struct mthp_parse_error *err, int code, const char *fmt,
-		  ...) __attribute__((format(printf, 3, 4)));
-
-static int err_at(struct mthp_parse_error *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->code = code;
-		err->line = err->col = 0;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
+/* sysfs errors name a file, not a line */
+#define err_at(err, code, ...) mthp_error((err), (code), 0, 0, __VA_ARGS__)
 
 MTHP_EXPORT int mthp_live_geometry(const char *root, struct mthp_geometry *g,
 				   struct mthp_parse_error *err)

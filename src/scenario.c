@@ -7,7 +7,6 @@
  * range and one wording wherever it comes from.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,11 +142,20 @@ static int set_sysctl(const struct mthp_place *pl, const char *key,
 	return r;
 }
 
-static int set_vma(const struct mthp_place *pl, const char *v, size_t vlen,
-		   unsigned int *out)
+int mthp_place_vma(const struct mthp_place *pl, const char *v, size_t vlen,
+		   unsigned int *out, bool *thp_disabled)
 {
+	static const struct {
+		const char *word;
+		unsigned int flag;
+	} words[] = { { "hugepage", MTHP_VMA_HUGEPAGE },
+		      { "nohugepage", MTHP_VMA_NOHUGEPAGE },
+		      { "uffd", MTHP_VMA_UFFD },
+		      { "none", 0 } };
 	unsigned int flags = 0;
 
+	if (thp_disabled)
+		*thp_disabled = false;
 	for (size_t i = 0; i < vlen;) {
 		while (i < vlen && is_space(v[i]))
 			i++;
@@ -156,21 +164,23 @@ static int set_vma(const struct mthp_place *pl, const char *v, size_t vlen,
 		while (i < vlen && !is_space(v[i]))
 			i++;
 		const char *w = v + off;
-		size_t wl = i - off;
+		size_t wl = i - off, k = 0;
 		char b[64];
 
 		if (!wl)
 			break;
-		if (wl == 8 && !memcmp(w, "hugepage", 8))
-			flags |= MTHP_VMA_HUGEPAGE;
-		else if (wl == 10 && !memcmp(w, "nohugepage", 10))
-			flags |= MTHP_VMA_NOHUGEPAGE;
-		else if (wl == 4 && !memcmp(w, "uffd", 4))
-			flags |= MTHP_VMA_UFFD;
-		else if (!(wl == 4 && !memcmp(w, "none", 4)))
+		while (k < MTHP_ARRAY_SIZE(words) &&
+		       (strlen(words[k].word) != wl || memcmp(w, words[k].word, wl)))
+			k++;
+		if (k < MTHP_ARRAY_SIZE(words))
+			flags |= words[k].flag;
+		else if (thp_disabled && wl == 12 && !memcmp(w, "thp_disabled", 12))
+			*thp_disabled = true;
+		else
 			return mthp_place_error(pl, off,
-				"vma: unknown flag '%s' (hugepage, nohugepage, uffd, none)",
-				mthp_show(w, wl, b, sizeof(b)));
+				"vma: unknown flag '%s' (hugepage, nohugepage, uffd%s, none)",
+				mthp_show(w, wl, b, sizeof(b)),
+				thp_disabled ? ", thp_disabled" : "");
 		if ((flags & MTHP_VMA_HUGEPAGE) && (flags & MTHP_VMA_NOHUGEPAGE))
 			return mthp_place_error(pl, off,
 				"vma: hugepage and nohugepage contradict each other (a VMA has one or the other)");
@@ -498,7 +508,7 @@ static int set_key(struct mthp_scenario *s, const char *key, size_t klen,
 		return 0;
 	}
 	if (key_is(key, klen, "vma"))
-		return set_vma(vpl, v, vlen, &s->vma_flags);
+		return mthp_place_vma(vpl, v, vlen, &s->vma_flags, NULL);
 	if (key_is(key, klen, "ptes"))
 		return mthp_place_map(vpl, v, vlen, g, s->ptes);
 	if (key_is(key, klen, "folio"))
@@ -554,22 +564,8 @@ struct parser {
 	struct mthp_parse_error *err;
 };
 
-static int perr(struct parser *p, unsigned int line, unsigned int col,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int perr(struct parser *p, unsigned int line, unsigned int col,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	p->err->code = -EINVAL;
-	p->err->line = line;
-	p->err->col = col;
-	va_start(ap, fmt);
-	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define perr(p, line, col, ...) \
+	mthp_error((p)->err, -EINVAL, (line), (col), __VA_ARGS__)
 
 static bool key_char(char c)
 {

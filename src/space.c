@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -150,21 +149,7 @@ MTHP_EXPORT int mthp_space_write(const struct mthp_space *sp, FILE *f)
 	return ferror(f) ? -EIO : 0;
 }
 
-static int perr(struct mthp_parse_error *e, unsigned int line, unsigned int col,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int perr(struct mthp_parse_error *e, unsigned int line, unsigned int col,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	e->code = -EINVAL;
-	e->line = line;
-	e->col = col;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
+#define perr(e, line, col, ...) mthp_error((e), -EINVAL, (line), (col), __VA_ARGS__)
 
 /* A hex address "0x..." at s (len bytes); 0 or -1. */
 static int hex(const char *s, size_t len, unsigned long *out)
@@ -280,26 +265,11 @@ MTHP_EXPORT int mthp_space_read(const char *text, size_t len,
 			    hex(dash + 1, rl - (size_t)(dash + 1 - range), &end) || end <= start)
 				return perr(err, line, (unsigned int)(range - buf) + 1,
 					    "vma: want 0xSTART-0xEND, START below END");
-			for (char *f = range + rl; *f;) {
-				f += strspn(f, " \t\r");
-				size_t fl = strcspn(f, " \t\r");
+			char *words = range + rl;
+			struct mthp_place pl = { err, line, (unsigned int)(words - buf) + 1 };
 
-				if (!fl)
-					break;
-				if (fl == 8 && !strncmp(f, "hugepage", 8))
-					flags |= MTHP_VMA_HUGEPAGE;
-				else if (fl == 10 && !strncmp(f, "nohugepage", 10))
-					flags |= MTHP_VMA_NOHUGEPAGE;
-				else if (fl == 4 && !strncmp(f, "uffd", 4))
-					flags |= MTHP_VMA_UFFD;
-				else if (fl == 12 && !strncmp(f, "thp_disabled", 12))
-					disabled = true;
-				else if (!(fl == 4 && !strncmp(f, "none", 4)))
-					return perr(err, line, (unsigned int)(f - buf) + 1,
-						    "vma: unknown flag '%.*s' (hugepage, nohugepage, uffd, thp_disabled, none)",
-						    (int)(fl < 32 ? fl : 32), f);
-				f += fl;
-			}
+			if (mthp_place_vma(&pl, words, strlen(words), &flags, &disabled))
+				return -EINVAL;
 			if (sp->nvmas && start < sp->vmas[sp->nvmas - 1].end)
 				return perr(err, line, (unsigned int)(range - buf) + 1,
 					    "vma: overlaps or comes before the previous one");
@@ -430,10 +400,7 @@ MTHP_EXPORT int mthp_space_read(const char *text, size_t len,
 
 static int sys_err(struct mthp_parse_error *e, int code, const char *path)
 {
-	e->code = code;
-	e->line = e->col = 0;
-	snprintf(e->msg, sizeof(e->msg), "%.180s: %s", path, strerror(-code));
-	return code;
+	return mthp_error(e, code, 0, 0, "%.180s: %s", path, strerror(-code));
 }
 
 static uint64_t kflags(int fd, uint64_t pfn, bool *ok)

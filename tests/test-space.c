@@ -217,6 +217,8 @@ static void located_errors(void **state)
 	} bad[] = {
 		{ "vma 0x2000-0x1000 none\n", 1, 5, "START below END" },
 		{ "vma 0x0-0x400000 bogus\n", 1, 18, "unknown flag 'bogus'" },
+		/* the same words as a scenario's vma key, the same contradiction */
+		{ "vma 0x0-0x400000 hugepage nohugepage\n", 1, 27, "contradict" },
 		{ "vma 0x0-0x400000\npmd 0x1000 table\n", 2, 5, "aligned" },
 		{ "vma 0x0-0x400000\npmd 0x400000 table\n", 2, 5, "not inside" },
 		{ "vma 0x0-0x400000\npmd 0x0 maybe\n", 2, 9, "unknown state 'maybe'" },

@@ -54,19 +54,6 @@ static void each(void *ctx, size_t vma, size_t pmd,
 		progress("predict", pmd, c->n);
 }
 
-static void vma_flags(char *buf, size_t len, const struct mthp_space_vma *v)
-{
-	buf[0] = 0;
-	if (v->flags & MTHP_VMA_HUGEPAGE)
-		strlcat(buf, " hugepage", len);
-	if (v->flags & MTHP_VMA_NOHUGEPAGE)
-		strlcat(buf, " nohugepage", len);
-	if (v->flags & MTHP_VMA_UFFD)
-		strlcat(buf, " uffd", len);
-	if (v->thp_disabled)
-		strlcat(buf, " thp_disabled", len);
-}
-
 static void json_totals(struct json *j, const struct mthp_space *sp,
 			const struct mthp_space_totals *t)
 {
@@ -170,7 +157,8 @@ static void print_report(const struct mthp_space *sp, const char *what,
 	for (size_t v = 0; v < sp->nvmas; v++) {
 		char label[80], flags[64];
 
-		vma_flags(flags, sizeof(flags), &sp->vmas[v]);
+		vma_words(flags, sizeof(flags), sp->vmas[v].flags,
+			  sp->vmas[v].thp_disabled);
 		snprintf(label, sizeof(label), "0x%lx-0x%lx%s", sp->vmas[v].start,
 			 sp->vmas[v].end, flags);
 		print_total_line(label, sp, &per[v]);
@@ -264,7 +252,7 @@ static int write_svg(const char *path, const struct mthp_space *sp,
 		const struct mthp_space_vma *vm = &sp->vmas[v];
 		char flags[64];
 
-		vma_flags(flags, sizeof(flags), vm);
+		vma_words(flags, sizeof(flags), vm->flags, vm->thp_disabled);
 		y += label_h;
 		fprintf(f, "<text x=\"%d\" y=\"%d\">VMA 0x%lx-0x%lx%s (%zu PMD ranges)</text>\n",
 			left, y - 4, vm->start, vm->end, flags, vm->count);
@@ -507,7 +495,8 @@ int cmd_predict(int argc, char **argv)
 			json_kstring(&j, "start", a);
 			snprintf(a, sizeof(a), "0x%lx", base.vmas[v].end);
 			json_kstring(&j, "end", a);
-			vma_flags(flags, sizeof(flags), &base.vmas[v]);
+			vma_words(flags, sizeof(flags), base.vmas[v].flags,
+				  base.vmas[v].thp_disabled);
 			json_key(&j, "flags");
 			json_begin_array(&j);
 			for (char *w = strtok(flags, " "); w; w = strtok(NULL, " "))

@@ -16,7 +16,7 @@ unsigned long size_kb(const struct mthp_geometry *g, unsigned int order)
 
 static const char *const pmd_state_names[] = { "table", "none", "mapped" };
 
-static void vma_words(char *buf, size_t len, unsigned int flags)
+void vma_words(char *buf, size_t len, unsigned int flags, bool thp_disabled)
 {
 	buf[0] = 0;
 	if (flags & MTHP_VMA_HUGEPAGE)
@@ -25,8 +25,8 @@ static void vma_words(char *buf, size_t len, unsigned int flags)
 		strlcat(buf, " nohugepage", len);
 	if (flags & MTHP_VMA_UFFD)
 		strlcat(buf, " uffd", len);
-	if (!buf[0])
-		strlcpy(buf, " none", len);
+	if (thp_disabled)
+		strlcat(buf, " thp_disabled", len);
 }
 
 void print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
@@ -36,7 +36,7 @@ void print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
 	char orders[64], vma[48];
 
 	format_orders(orders, sizeof(orders), enabled);
-	vma_words(vma, sizeof(vma), s->vma_flags);
+	vma_words(vma, sizeof(vma), s->vma_flags, false);
 	fprintf(f, "%s%smodel %s, %s mode\n", what ? what : "", what ? ": " : "",
 		mthp_model_name(s->model), mthp_mode_name(s->mode));
 	fprintf(f, "geometry %s: %u PTEs of %luK, PMD order %u (%luK); MAX_PTRS_PER_PTE %u\n",
@@ -44,7 +44,7 @@ void print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
 		size_kb(g, g->pmd_order), g->max_ptrs);
 	fprintf(f, "max_ptes_none %u, max_ptes_swap %u, max_ptes_shared %u; orders enabled: %s; VMA:%s\n",
 		s->max_ptes_none, s->max_ptes_swap, s->max_ptes_shared, orders,
-		vma);
+		vma[0] ? vma : " none");
 }
 
 void json_settings(struct json *j, const struct mthp_scenario *s,
@@ -72,10 +72,9 @@ void json_settings(struct json *j, const struct mthp_scenario *s,
 	}
 	json_key(j, "vma");
 	json_begin_array(j);
-	vma_words(vma, sizeof(vma), s->vma_flags);
+	vma_words(vma, sizeof(vma), s->vma_flags, false);
 	for (char *w = strtok(vma, " "); w; w = strtok(NULL, " "))
-		if (strcmp(w, "none"))
-			json_string(j, w);
+		json_string(j, w);
 	json_end_array(j);
 	json_kstring(j, "pmd", pmd_state_names[s->pmd]);
 	json_end_object(j);
