@@ -85,13 +85,12 @@ static const char *const pmd_names[] = { "table", "none", "mapped" };
 
 static int lookup_pmd(const char *s, int *out)
 {
-	for (int i = 0; i < 3; i++) {
-		if (!strcmp(s, pmd_names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	long i = MTHP_NAME_FIND(pmd_names, s);
+
+	if (i < 0)
+		return -EINVAL;
+	*out = (int)i;
+	return 0;
 }
 
 /*
@@ -120,11 +119,9 @@ static int set_named(const struct mthp_place *pl, const char *key,
 	int x;
 
 	bracketed(&v, &vlen, &off);
-	(void)off;
-
 	if (vlen >= sizeof(buf) || value(pl, v, vlen, buf, sizeof(buf)) ||
 	    lookup(buf, &x))
-		return mthp_place_error(pl, 0, "%s: unknown value '%s' (%s)", key,
+		return mthp_place_error(pl, off, "%s: unknown value '%s' (%s)", key,
 					mthp_show(v, vlen, b, sizeof(b)), choices);
 	*out = x;
 	return 0;
@@ -269,6 +266,26 @@ static int order_key(const struct mthp_place *kpl, const char *key,
 {
 	return mthp_place_number(kpl, 6, key + 6, klen - 6, "order",
 				 MTHP_MIN_ORDER, g->pmd_order, k);
+}
+
+/* The order of "hugepages-<size>kB/enabled": a size of this geometry. */
+static int size_key(const struct mthp_place *kpl, const char *key,
+		    size_t klen, const struct mthp_geometry *g,
+		    unsigned long *k)
+{
+	unsigned long kb, page_kb = (1ul << g->page_shift) >> 10;
+	int r = mthp_place_number(kpl, 10, key + 10, klen - 20, "size in kB", 1,
+				  1ul << 30, &kb);
+
+	if (r)
+		return r;
+	for (*k = MTHP_MIN_ORDER; *k <= g->pmd_order; ++*k)
+		if ((page_kb << *k) == kb)
+			return 0;
+	return mthp_place_error(kpl, 10,
+		"%.*s: %lukB is not an anonymous THP size of %s (%lukB to %lukB)",
+		(int)klen, key, kb, g->name, page_kb << MTHP_MIN_ORDER,
+		page_kb << g->pmd_order);
 }
 
 /*
@@ -467,43 +484,23 @@ static int set_key(struct mthp_scenario *s, const char *key, size_t klen,
 				  &s->max_ptes_shared);
 	if (key_is(key, klen, "orders"))
 		return set_orders(vpl, s, v, vlen);
-	/* the sysfs spelling of order.K: hugepages-<size>kB/enabled */
-	if (klen > 18 && !memcmp(key, "hugepages-", 10) &&
-	    !memcmp(key + klen - 10, "kB/enabled", 10)) {
-		unsigned long kb, k = 0;
+	/* a per-size setting: order.K, or its sysfs spelling
+	 * hugepages-<size>kB/enabled */
+	bool sysfs = klen > 18 && !memcmp(key, "hugepages-", 10) &&
+		     !memcmp(key + klen - 10, "kB/enabled", 10);
+
+	if (sysfs || (klen > 6 && !memcmp(key, "order.", 6))) {
+		unsigned long k;
 		char b[64];
 
-		r = mthp_place_number(kpl, 10, key + 10, klen - 20, "size in kB",
-				      1, 1ul << 30, &kb);
+		r = sysfs ? size_key(kpl, key, klen, g, &k)
+			  : order_key(kpl, key, klen, g, &k);
 		if (r)
 			return r;
-		unsigned long page_kb = (1ul << g->page_shift) >> 10;
-
-		while (k <= g->pmd_order && (page_kb << k) != kb)
-			k++;
-		if (!page_kb || k > g->pmd_order || k < MTHP_MIN_ORDER)
-			return mthp_place_error(kpl, 10,
-				"%.*s: %lukB is not an anonymous THP size of %s (%lukB to %lukB)",
-				(int)klen, key, kb, g->name, page_kb << MTHP_MIN_ORDER,
-				page_kb << g->pmd_order);
 		if (set_named(vpl, "order", v, vlen, lookup_setting, &x, ""))
 			return mthp_place_error(vpl, 0,
 				"%.*s: unknown value '%s' (always, inherit, madvise, never)",
 				(int)klen, key, mthp_show(v, vlen, b, sizeof(b)));
-		s->thp.order[k] = (enum mthp_thp_setting)x;
-		return 0;
-	}
-	if (klen > 6 && !memcmp(key, "order.", 6)) {
-		unsigned long k;
-		char b[64];
-
-		r = order_key(kpl, key, klen, g, &k);
-		if (r)
-			return r;
-		if (set_named(vpl, "order", v, vlen, lookup_setting, &x, ""))
-			return mthp_place_error(vpl, 0,
-				"order.%lu: unknown value '%s' (always, inherit, madvise, never)",
-				k, mthp_show(v, vlen, b, sizeof(b)));
 		s->thp.order[k] = (enum mthp_thp_setting)x;
 		return 0;
 	}
