@@ -55,6 +55,58 @@ static int add_vma(struct mthp_space *sp, unsigned long start,
 	return 0;
 }
 
+/* The capacity grow() keeps for n elements. */
+static size_t capacity(size_t n)
+{
+	size_t c = 16;
+
+	while (c < n)
+		c *= 2;
+	return c;
+}
+
+MTHP_EXPORT int mthp_space_copy(struct mthp_space *dst,
+				const struct mthp_space *src)
+{
+	unsigned int nr;
+	int r;
+
+	if (!dst)
+		return -EINVAL;
+	memset(dst, 0, sizeof(*dst));
+	if (!src)
+		return -EINVAL;
+	r = mthp_scenario_copy(&dst->settings, &src->settings);
+	if (r)
+		return r;
+	nr = src->settings.geometry.pmd_nr;
+	dst->unknown = src->unknown;
+	dst->pid = src->pid;
+	memcpy(dst->comm, src->comm, sizeof(dst->comm));
+	dst->vmas = malloc(capacity(src->nvmas) * sizeof(*dst->vmas));
+	dst->pmds = malloc(capacity(src->npmds) * sizeof(*dst->pmds));
+	if (!dst->vmas || !dst->pmds)
+		goto nomem;
+	memcpy(dst->vmas, src->vmas, src->nvmas * sizeof(*dst->vmas));
+	dst->nvmas = src->nvmas;
+	for (size_t i = 0; i < src->npmds; i++) {
+		struct mthp_space_pmd *p = &dst->pmds[i];
+
+		*p = src->pmds[i];
+		if (p->ptes) {
+			p->ptes = malloc(nr * sizeof(*p->ptes));
+			if (!p->ptes)
+				goto nomem;
+			memcpy(p->ptes, src->pmds[i].ptes, nr * sizeof(*p->ptes));
+		}
+		dst->npmds = i + 1;
+	}
+	return 0;
+nomem:
+	mthp_space_free(dst);
+	return -ENOMEM;
+}
+
 /* A PMD record of the last VMA; ptes allocated (all none) for a table. */
 static struct mthp_space_pmd *add_pmd(struct mthp_space *sp, unsigned long addr,
 				      enum mthp_pmd_state st)
@@ -879,15 +931,17 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 			t.present_before += present;
 			t.present_round[0] += present;
 			t.huge_round[0] += in_huge;
-			if (p->pmd == MTHP_PMD_MAPPED) {
+			/* khugepaged asks whether the VMA may have THPs before
+			 * it looks at any of its page tables */
+			if (!enabled) {
+				t.not_eligible++;
+				out = MTHP_OUTCOME_NOT_ELIGIBLE;
+			} else if (p->pmd == MTHP_PMD_MAPPED) {
 				t.already_huge++;
 				out = MTHP_OUTCOME_ALREADY_HUGE;
 			} else if (p->pmd == MTHP_PMD_NONE) {
 				t.no_table++;
 				out = MTHP_OUTCOME_NO_TABLE;
-			} else if (!enabled) {
-				t.not_eligible++;
-				out = MTHP_OUTCOME_NOT_ELIGIBLE;
 			} else {
 				t.scanned++;
 				top = visit_range(&s, &r, max_rounds, &t, &last);

@@ -196,6 +196,33 @@ static void text_format(void **state)
 	assert_int_equal(sp.pmds[0].ptes[20].kind, MTHP_PTE_SWAP);
 	assert_int_equal(sp.pmds[1].pmd, MTHP_PMD_MAPPED);
 	assert_int_equal(sp.pmds[2].pmd, MTHP_PMD_NONE);
+
+	/*
+	 * A copy is visited without touching the original. By hand, latest
+	 * on ppc64 64K (32 PTEs, PMD order 5; defaults: max_ptes_none 31,
+	 * swap 4, shared 16): the first range has 16 present, 4 shared, 1
+	 * swapped and 11 none - within every limit - so the PMD collapse is
+	 * tried first and succeeds (the swap entry is read back in). The
+	 * mapped range is already huge; the last VMA is thp_disabled.
+	 */
+	struct mthp_space cp;
+	struct mthp_space_totals tot;
+	struct mthp_space_visit_opts vo = { .sz = sizeof(vo), .young = 1 };
+
+	assert_int_equal(mthp_space_copy(&cp, &sp), 0);
+	assert_int_equal(cp.nvmas, 2);
+	assert_int_equal(cp.npmds, 3);
+	assert_ptr_not_equal(cp.pmds[0].ptes, sp.pmds[0].ptes);
+	assert_int_equal(mthp_space_visit(&cp, &vo, NULL, &tot), 0);
+	assert_int_equal(tot.collapses[5], 1);
+	assert_int_equal(tot.already_huge, 1);
+	assert_int_equal(tot.not_eligible, 1);
+	assert_int_equal(cp.pmds[0].pmd, MTHP_PMD_MAPPED);
+	assert_int_equal(sp.pmds[0].pmd, MTHP_PMD_TABLE);
+	assert_int_equal(sp.pmds[0].ptes[20].kind, MTHP_PTE_SWAP);
+	mthp_space_free(&cp);
+	assert_int_equal(mthp_space_copy(&cp, NULL), -EINVAL);
+	mthp_space_free(&cp);
 	mthp_space_free(&sp);
 
 	const char *scn = "max_ptes_none = 0\nptes = P*511 w\n";

@@ -69,9 +69,15 @@ int mthp_space_write(const struct mthp_space *sp, FILE *f);
  */
 int mthp_space_snapshot(pid_t pid, const char *root, struct mthp_space *sp,
 			struct mthp_parse_error *err);
+/* A deep copy of src into dst (which it overwrites), for visiting one
+ * space under several settings; 0, -EINVAL, -ENOMEM. Free dst with
+ * mthp_space_free(), even on failure. */
+int mthp_space_copy(struct mthp_space *dst, const struct mthp_space *src);
 void mthp_space_free(struct mthp_space *sp);
 
-/* What became of one PMD range in a visit. */
+/* What became of one PMD range in a visit. A range of a VMA that gets
+ * no THP size is not eligible whatever its page table holds: khugepaged
+ * checks the VMA first. */
 enum mthp_space_outcome {
 	MTHP_OUTCOME_NOT_ELIGIBLE, /* its VMA gets no THP size at all */
 	MTHP_OUTCOME_NO_TABLE,     /* no page table: nothing to scan */

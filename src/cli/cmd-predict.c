@@ -431,12 +431,8 @@ int cmd_predict(int argc, char **argv)
 	struct mthp_space_totals *per = calloc(base.nvmas ? base.nvmas : 1, sizeof(*per));
 	struct cells cells = { calloc(base.npmds + 1, 1), calloc(base.npmds + 1, 1),
 			       base.npmds };
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *mem = open_memstream(&text, &tlen);
 
-	if (!totals || !per || !cells.out || !cells.order || !mem ||
-	    mthp_space_write(&base, mem) || fclose(mem))
+	if (!totals || !per || !cells.out || !cells.order)
 		err(1, "out of memory");
 	char title[200];
 
@@ -446,13 +442,10 @@ int cmd_predict(int argc, char **argv)
 		snprintf(title, sizeof(title), "%s", input_name(arg));
 	for (size_t col = 0; col < ncols; col++) {
 		struct mthp_space sp;
-		struct mthp_parse_error e;
 
-		if (mthp_space_read(text, tlen, &sp, &e))
-			errx(1, "internal error: a written snapshot did not read back: %u:%u: %s",
-			     e.line, e.col, e.msg);
-		sp.pid = base.pid;
-		memcpy(sp.comm, base.comm, sizeof(sp.comm));
+		/* a visit changes the PTEs it collapses: each column its own */
+		if (mthp_space_copy(&sp, &base))
+			err(1, "out of memory");
 		if (col)
 			apply_compare(compare[col - 1], &sp.settings);
 		struct mthp_space_visit_opts o = {
@@ -554,7 +547,6 @@ int cmd_predict(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	free(text);
 	free(totals);
 	free(per);
 	free(cells.out);
