@@ -10,6 +10,14 @@
 
 #define BPL ((unsigned int)MTHP_BITS_PER_LONG)
 
+/* The counting functions are built once per CPU variant where that helps
+ * (a hardware popcount; the loader picks one, see meson.build). */
+#ifdef MTHP_POPCOUNT_CLONES
+#define COUNTING __attribute__((target_clones("popcnt", "default")))
+#else
+#define COUNTING
+#endif
+
 /* Mask of bits [start % BPL, ...) in the first word of a range. */
 static unsigned long first_word_mask(unsigned int start)
 {
@@ -75,7 +83,7 @@ MTHP_EXPORT void mthp_bitmap_clear(unsigned long *map, unsigned int start,
 	update_range(map, start, len, false);
 }
 
-MTHP_EXPORT unsigned int mthp_bitmap_weight_range(const unsigned long *map,
+COUNTING MTHP_EXPORT unsigned int mthp_bitmap_weight_range(const unsigned long *map,
 						  unsigned int start,
 						  unsigned int len)
 {
@@ -101,7 +109,7 @@ MTHP_EXPORT unsigned int mthp_bitmap_weight(const unsigned long *map,
 	return mthp_bitmap_weight_range(map, 0, nbits);
 }
 
-MTHP_EXPORT unsigned int mthp_bitmap_weight_and(const unsigned long *a,
+COUNTING MTHP_EXPORT unsigned int mthp_bitmap_weight_and(const unsigned long *a,
 						const unsigned long *b,
 						unsigned int nbits)
 {

@@ -6,6 +6,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -61,29 +62,46 @@ static bool stack_pop(struct mthp_stack *s, unsigned int *offset,
 
 /* ---- one run ---- */
 
+#define BPL ((unsigned int)MTHP_BITS_PER_LONG)
+#define LOG_BPL (BPL == 64 ? 6u : 5u)
+#define MAX_WORDS (MTHP_MAX_PTRS / MTHP_BITS_PER_LONG)
+
+/* Inlined into the engine's body, which is built once per CPU variant
+ * (MTHP_POPCOUNT_CLONES): there the popcount is one instruction. */
+#define HOT static inline __attribute__((always_inline))
+
 struct engine {
 	const struct mthp_geometry *g;
 	const struct mthp_collapse_opts *o;
 	const struct mthp_model_desc *m;
 	const unsigned long *bitmap;
 	struct mthp_collapse_result *res;
-	uint32_t orders;  /* enabled and considered by the model */
-	int last_result;  /* the last failure remembered (v19, baseline) */
+	uint32_t orders;      /* enabled and considered by the model */
+	uint32_t lower;       /* bit k: a range of order k may try lower */
+	uint32_t stop;        /* bit k: max_ptes_none invalid, search stops */
+	uint32_t flagged;     /* bit k: max_ptes_none reported invalid */
+	int last_result;      /* the last failure remembered (v19, baseline) */
 	bool attempted;
 	bool alloc_failed;
 	bool bad_result;
+	/* per order: occupied PTEs needed, and the swap PTEs counted as
+	 * occupied (docs/MODELS.md sections 4 to 6); worked out once */
+	unsigned int threshold[MTHP_MAX_PMD_ORDER + 1];
+	unsigned int bonus[MTHP_MAX_PMD_ORDER + 1];
+	/* occupied PTEs before each word of the bitmap: a range of a word or
+	 * more is counted in O(1) (below a word: one popcount) */
+	uint16_t prefix[MAX_WORDS + 1];
 };
 
 /*
  * None PTEs a range of this order may hold (docs/MODELS.md sections 4
  * and 6). Returns false when the model gives up on mTHP for the whole PMD
- * instead.
+ * instead; *invalid is set when the setting is one the model flags.
  */
-static bool allowance(struct engine *e, unsigned int order,
-		      unsigned int *allow)
+static bool allowance(const struct engine *e, unsigned int order,
+		      unsigned int *allow, bool *invalid)
 {
 	const struct mthp_geometry *g = e->g;
-	unsigned int v = e->o->max_ptes_none;
 
 	if (e->m->uffd_threshold_zero && e->o->uffd) {
 		*allow = 0;
@@ -101,31 +119,70 @@ static bool allowance(struct engine *e, unsigned int order,
 		}
 		return true;
 	}
-	return mthp_none_allowance(e->m, g, order, v, allow,
-				   &e->res->invalid_none);
+	return mthp_none_allowance(e->m, g, order, e->o->max_ptes_none, allow,
+				   invalid);
 }
 
-static bool lower_possible(const struct engine *e, unsigned int order)
+/* Everything about an order that does not depend on the offset. */
+static void prepare_orders(struct engine *e)
 {
-	if (order <= MTHP_MIN_ORDER)
-		return false;
-	if (e->m->split == MTHP_SPLIT_ABOVE_MIN)
-		return true;
-	return e->orders & ((1u << order) - 1);
+	const struct mthp_geometry *g = e->g;
+
+	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++) {
+		uint32_t bit = 1u << k;
+		unsigned int allow = 0, size = 1u << k, t;
+		bool invalid = false;
+
+		if (k > MTHP_MIN_ORDER &&
+		    (e->m->split == MTHP_SPLIT_ABOVE_MIN || (e->orders & (bit - 1))))
+			e->lower |= bit;
+		if (!(e->orders & bit))
+			continue;
+		if (!allowance(e, k, &allow, &invalid))
+			e->stop |= bit;
+		if (invalid)
+			e->flagged |= bit;
+		t = allow >= size ? 0 : size - allow;
+		t -= t < e->m->threshold_slack ? t : e->m->threshold_slack;
+		e->threshold[k] = t;
+		if (k == g->pmd_order && e->m->unmapped_occupied_at_pmd &&
+		    e->o->mode == MTHP_MODE_KHUGEPAGED)
+			e->bonus[k] = e->o->unmapped;
+	}
 }
 
-static void record(struct engine *e, const struct mthp_step *st)
+HOT unsigned int popcount_word(unsigned long w)
 {
-	const struct mthp_collapse_opts *o = e->o;
+	return (unsigned int)__builtin_popcountl(w);
+}
 
-	if (o->steps && e->res->nsteps < o->steps_cap)
-		o->steps[e->res->nsteps] = *st;
-	e->res->nsteps++;
+HOT void prepare_prefix(struct engine *e)
+{
+	unsigned int nwords = e->g->pmd_nr / BPL; /* whole words only */
+	unsigned int sum = 0;
+
+	e->prefix[0] = 0;
+	for (unsigned int w = 0; w < nwords; w++) {
+		sum += popcount_word(e->bitmap[w]);
+		e->prefix[w + 1] = (uint16_t)sum;
+	}
+}
+
+/* Occupied PTEs of (offset, order), without the swap bonus. */
+HOT unsigned int occupied(const struct engine *e, unsigned int offset,
+			  unsigned int order)
+{
+	unsigned int w = offset / BPL;
+
+	if (order >= LOG_BPL)
+		return (unsigned int)e->prefix[w + (1u << (order - LOG_BPL))] -
+		       e->prefix[w];
+	return popcount_word((e->bitmap[w] >> (offset % BPL)) &
+			     ((1UL << (1u << order)) - 1));
 }
 
 /* What to do after an attempt returned r. */
-static enum mthp_step_action triage(struct engine *e, unsigned int order,
-				    int r)
+HOT enum mthp_step_action triage(struct engine *e, unsigned int order, int r)
 {
 	if (r == MTHP_SCAN_SUCCEED)
 		e->res->collapsed += 1u << order;
@@ -145,63 +202,67 @@ static enum mthp_step_action triage(struct engine *e, unsigned int order,
 	return MTHP_ACTION_STOP;
 }
 
-/* Examine the range (offset, order): threshold, maybe one attempt. */
-static enum mthp_step_action examine(struct engine *e, unsigned int offset,
-				     unsigned int order, unsigned int depth)
+/*
+ * Examine the range (offset, order): threshold, maybe one attempt. The
+ * step is written out only when the caller asked for a record.
+ */
+HOT enum mthp_step_action examine(struct engine *e, unsigned int offset,
+				  unsigned int order, unsigned int depth)
 {
-	const struct mthp_geometry *g = e->g;
-	struct mthp_step st = {
-		.offset = offset,
-		.order = order,
-		.result = -1,
-		.stack_depth = depth,
-		.kind = MTHP_STEP_DISABLED,
-		.action = MTHP_ACTION_LOWER,
-	};
-	unsigned int allow = 0;
+	uint32_t bit = 1u << order;
+	enum mthp_step_kind kind = MTHP_STEP_DISABLED;
+	enum mthp_step_action action = MTHP_ACTION_LOWER;
+	unsigned int occ = 0;
+	int r = -1;
 
-	if (!(e->orders & (1u << order)))
+	if (!(e->orders & bit))
 		goto out;
-	if (!allowance(e, order, &allow)) {
-		st.kind = MTHP_STEP_INVALID_NONE;
-		st.action = MTHP_ACTION_STOP;
+	if (e->flagged & bit)
+		e->res->invalid_none = true;
+	if (e->stop & bit) {
+		kind = MTHP_STEP_INVALID_NONE;
+		action = MTHP_ACTION_STOP;
 		goto out;
 	}
-	unsigned int size = 1u << order;
-
-	st.threshold = allow >= size ? 0 : size - allow;
-	st.threshold -= st.threshold < e->m->threshold_slack ? st.threshold
-							      : e->m->threshold_slack;
-	st.occupied = mthp_pte_count_present(e->bitmap, offset, order);
-	if (order == g->pmd_order && e->m->unmapped_occupied_at_pmd &&
-	    e->o->mode == MTHP_MODE_KHUGEPAGED)
-		st.occupied += e->o->unmapped;
-	if (st.occupied < st.threshold) {
-		st.kind = MTHP_STEP_BELOW_THRESHOLD;
+	occ = occupied(e, offset, order) + e->bonus[order];
+	if (occ < e->threshold[order]) {
+		kind = MTHP_STEP_BELOW_THRESHOLD;
 		goto out;
 	}
 	struct mthp_range range = { .offset = offset, .order = order };
-	int r = e->o->collapse(&range, e->o->data);
 
+	r = e->o->collapse(&range, e->o->data);
 	e->res->attempts++;
 	e->attempted = true;
-	st.result = r;
-	if (!mthp_scan_result_name(r)) {
-		st.kind = MTHP_STEP_BAD_RESULT;
-		st.action = MTHP_ACTION_STOP;
+	if ((unsigned int)r >= MTHP_SCAN_RESULT_COUNT) {
+		kind = MTHP_STEP_BAD_RESULT;
+		action = MTHP_ACTION_STOP;
 		e->bad_result = true;
 		goto out;
 	}
-	st.kind = MTHP_STEP_ATTEMPTED;
-	st.action = triage(e, order, r);
+	kind = MTHP_STEP_ATTEMPTED;
+	action = triage(e, order, r);
 out:
-	if (st.action == MTHP_ACTION_LOWER && !lower_possible(e, order))
-		st.action = MTHP_ACTION_NEXT;
-	record(e, &st);
-	return st.action;
+	if (action == MTHP_ACTION_LOWER && !(e->lower & bit))
+		action = MTHP_ACTION_NEXT;
+	if (e->o->steps && e->res->nsteps < e->o->steps_cap)
+		e->o->steps[e->res->nsteps] = (struct mthp_step){
+			.offset = offset,
+			.order = order,
+			.occupied = occ,
+			.threshold = kind == MTHP_STEP_DISABLED ||
+					     kind == MTHP_STEP_INVALID_NONE
+					     ? 0 : e->threshold[order],
+			.kind = kind,
+			.action = action,
+			.result = r,
+			.stack_depth = depth,
+		};
+	e->res->nsteps++;
+	return action;
 }
 
-static void search_stack(struct engine *e)
+HOT void search_stack(struct engine *e)
 {
 	struct mthp_stack stack;
 	unsigned int offset, order;
@@ -229,7 +290,7 @@ static void search_stack(struct engine *e)
 	e->res->max_stack_depth = stack.max;
 }
 
-static void search_walk(struct engine *e)
+HOT void search_walk(struct engine *e)
 {
 	const struct mthp_geometry *g = e->g;
 	unsigned int offset = 0, order = g->pmd_order;
@@ -247,6 +308,279 @@ static void search_walk(struct engine *e)
 		order = offset ? (unsigned int)__builtin_ctz(offset) : 0;
 		if (order > g->pmd_order)
 			order = g->pmd_order;
+	}
+}
+
+/*
+ * Bit o of any[] is set when some order's range starting at PTE o (an
+ * enabled order, o aligned to it) has enough occupied PTEs to be
+ * attempted; of high[], when one of an order above low has. Below a word, every range of a word is counted at once: the
+ * steps of a SWAR popcount are exactly the counts of the ranges of order
+ * 1, 2, 3 ... (fields of 2, 4, 8 ... bits), and adding 2^(W-1) - need to
+ * each W-bit field sets its top bit exactly when the count reaches need.
+ */
+HOT void prepare_any(const struct engine *e, const unsigned int *need,
+		     unsigned int low, unsigned long *any, unsigned long *high,
+		     unsigned int nwords)
+{
+	const struct mthp_geometry *g = e->g;
+	unsigned long keep = g->pmd_nr < BPL ? (1UL << g->pmd_nr) - 1 : ~0UL;
+	/* per order below a word: the value that lifts a field to its top
+	 * bit at need, in every field; 0 when no range of it can pass */
+	unsigned long lift[LOG_BPL];
+
+#define ONES(width) (~0UL / ((1UL << (width)) - 1)) /* 1 in every field */
+#define LIFT(k)                                                           \
+	((k) <= g->pmd_order && need[(k)] <= (1u << (k))                  \
+		 ? ((1UL << ((1u << (k)) - 1)) - need[(k)]) * ONES(1u << (k)) \
+		 : 0)
+	lift[2] = LIFT(2);
+	lift[3] = LIFT(3);
+	lift[4] = LIFT(4);
+	if (LOG_BPL > 5)
+		lift[LOG_BPL - 1] = LIFT(LOG_BPL - 1);
+	for (unsigned int w = 0; w < nwords; w++) {
+		unsigned long x = e->bitmap[w] & keep, a = 0, h = 0;
+		/* counts of 2-bit fields, then 4-bit, 8-bit ... */
+		unsigned long c = x - ((x >> 1) & ONES(2));
+
+#define STAGE(k)                                                          \
+		c = (c & (ONES(1u << (k)) * ((1UL << (1u << ((k) - 1))) - 1))) + \
+		    ((c >> (1u << ((k) - 1))) &                            \
+		     (ONES(1u << (k)) * ((1UL << (1u << ((k) - 1))) - 1)));  \
+		if (lift[k]) {                                             \
+			unsigned long pass_ = ((c + lift[k]) &             \
+				(ONES(1u << (k)) << ((1u << (k)) - 1))) >> ((1u << (k)) - 1); \
+			if ((k) == low)                                    \
+				a |= pass_;                                \
+			else                                               \
+				h |= pass_;                                \
+		}
+		STAGE(2)
+		STAGE(3)
+		STAGE(4)
+#if ULONG_MAX > 0xffffffffUL
+		STAGE(5)
+#endif
+#undef STAGE
+		high[w] = h & keep;
+		any[w] = (a | h) & keep;
+	}
+#undef LIFT
+#undef ONES
+	for (unsigned int k = LOG_BPL; k <= g->pmd_order; k++) {
+		unsigned int span = 1u << (k - LOG_BPL);
+
+		if (need[k] > 1u << k)
+			continue;
+		for (unsigned int w = 0; w < nwords; w += span)
+			if ((unsigned int)e->prefix[w + span] - e->prefix[w] >= need[k]) {
+				any[w] |= 1;
+				if (k != low)
+					high[w] |= 1;
+			}
+	}
+}
+
+/* The first set bit of any[] at or after offset; nr when there is none. */
+HOT unsigned int next_any(const unsigned long *any, unsigned int nr,
+			  unsigned int offset)
+{
+	if (offset >= nr)
+		return nr;
+	unsigned int w = offset / BPL;
+	unsigned long v = any[w] & (~0UL << (offset % BPL));
+
+	while (!v) {
+		if (++w * BPL >= nr)
+			return nr;
+		v = any[w];
+	}
+	unsigned int bit = w * BPL + (unsigned int)__builtin_ctzl(v);
+
+	return bit < nr ? bit : nr;
+}
+
+/*
+ * The ranges the whole walk examines when it attempts nothing: at each
+ * offset that is a multiple of 2^low, every order from the largest the
+ * offset is aligned to (at most the PMD order) down to low.
+ */
+HOT size_t walk_nodes(unsigned int nr, unsigned int low, unsigned int pmd)
+{
+	size_t n = 0;
+
+	for (unsigned int j = low; j <= pmd; j++)
+		n += nr >> j;
+	return n;
+}
+
+/* The same, only at the offsets below o (a multiple of 2^low). */
+HOT size_t walk_nodes_before(unsigned int o, unsigned int low,
+			     unsigned int pmd)
+{
+	size_t n = 0;
+
+	for (unsigned int j = low; j <= pmd; j++)
+		n += (o + (1u << j) - 1) >> j;
+	return n;
+}
+
+/* The largest order a range starting at PTE o can have. */
+HOT unsigned int top_order_at(unsigned int o, unsigned int pmd)
+{
+	unsigned int k = o ? (unsigned int)__builtin_ctz(o) : pmd;
+
+	return k < pmd ? k : pmd;
+}
+
+struct untraced {
+	unsigned int low;        /* the lowest enabled order */
+	unsigned int attempts, collapsed;
+	size_t skipped;          /* steps of the full walk not taken */
+	int last_result;
+	bool alloc_failed, stopped;
+	unsigned int stop_offset, stop_order; /* where it stopped */
+	unsigned int need[MTHP_MAX_PMD_ORDER + 1];
+};
+
+/*
+ * The orders kmax down to low at offset o, as the walk examines them (the
+ * counterpart of examine() and triage() for a walk model); only_low: o is
+ * known to pass at order low and at no order above. Returns where
+ * the walk goes on: past the range that ended the offset; 0 when it
+ * stopped.
+ */
+HOT unsigned int walk_offset(const struct engine *e, struct untraced *u,
+			     unsigned int o, unsigned int kmax, bool only_low)
+{
+	mthp_collapse_fn fn = e->o->collapse;
+	void *data = e->o->data;
+	uint64_t try_lower = e->m->try_lower;
+
+	/* the orders above low are examined in vain: no need to count */
+	for (unsigned int k = only_low ? u->low : kmax;; k--) {
+		if ((only_low && k == u->low) || occupied(e, o, k) >= u->need[k]) {
+			struct mthp_range range = { o, k };
+			int r = fn(&range, data);
+
+			u->attempts++;
+			if (r == MTHP_SCAN_SUCCEED) {
+				u->collapsed += 1u << k;
+				goto next;
+			}
+			if (r == MTHP_SCAN_PTE_MAPPED_HUGEPAGE)
+				goto next;
+			u->last_result = r;
+			if ((unsigned int)r >= MTHP_SCAN_RESULT_COUNT ||
+			    !(try_lower & (1ull << r))) {
+				u->stopped = true;
+				u->stop_offset = o;
+				u->stop_order = k;
+				return 0;
+			}
+			if (r == MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL)
+				u->alloc_failed = true;
+		}
+		if (k == u->low)
+			return o + (1u << k);
+		continue;
+next:
+		/* the ranges inside it are not examined */
+		u->skipped += ((size_t)2 << (k - u->low)) - 2;
+		return o + (1u << k);
+	}
+}
+
+/*
+ * The walk when nobody asked for a record of the steps: the same attempts
+ * in the same order and the same counters, but only the offsets where
+ * some range can be attempted are visited (any[]); the steps of the rest
+ * are counted, not taken. A disabled order acts as one no range reaches
+ * (its need is above any count), and the lowest enabled order is the last
+ * the walk lowers to (MTHP_SPLIT_LOWER_ENABLED); not for a model that
+ * refuses max_ptes_none outright.
+ */
+HOT void walk_untraced(struct engine *e)
+{
+	const struct mthp_geometry *g = e->g;
+	const unsigned int nr = g->pmd_nr, pmd = g->pmd_order;
+	const unsigned int nwords = nr / BPL ? nr / BPL : 1;
+	struct untraced u = {
+		.low = (unsigned int)__builtin_ctz(e->orders),
+		.last_result = e->last_result,
+	};
+	unsigned long any[nwords], high[nwords];
+	size_t steps;
+
+	for (unsigned int j = 0; j <= pmd; j++) {
+		unsigned int t = e->threshold[j], b = e->bonus[j];
+
+		u.need[j] = !(e->orders & (1u << j)) ? ~0u : t > b ? t - b : 0;
+	}
+	/* offset 0 first, without any[]: often the PMD range is all */
+	unsigned int pos = walk_offset(e, &u, 0, pmd, false);
+
+	if (pos && pos < nr) {
+		prepare_any(e, u.need, u.low, any, high, nwords);
+		for (unsigned int w = pos / BPL; pos && w < nwords; w++) {
+			unsigned long v = any[w];
+
+			if (pos > w * BPL) /* only bits at pos and past it */
+				v &= pos - w * BPL < BPL ? ~0UL << (pos - w * BPL) : 0;
+			while (v) {
+				unsigned int o = w * BPL + (unsigned int)__builtin_ctzl(v);
+
+				pos = walk_offset(e, &u, o, top_order_at(o, pmd),
+						  !((high[w] >> (o % BPL)) & 1));
+				if (!pos || pos >= (w + 1) * BPL)
+					break;
+				v &= ~0UL << (pos - w * BPL);
+			}
+			if (pos > (w + 1) * BPL)
+				w = pos / BPL - 1; /* a range past this word */
+		}
+	}
+	if (u.stopped)
+		steps = walk_nodes_before(u.stop_offset, u.low, pmd) +
+			top_order_at(u.stop_offset, pmd) - u.stop_order + 1 -
+			u.skipped;
+	else
+		steps = walk_nodes(nr, u.low, pmd) - u.skipped;
+	e->res->nsteps = steps;
+	e->res->attempts = u.attempts;
+	e->res->collapsed = u.collapsed;
+	e->attempted = u.attempts != 0;
+	e->last_result = u.last_result;
+	e->alloc_failed = u.alloc_failed;
+	if (u.stopped && (unsigned int)u.last_result >= MTHP_SCAN_RESULT_COUNT)
+		e->bad_result = true;
+	if (e->flagged && steps > 1)
+		e->res->invalid_none = true; /* a sub-PMD order was examined */
+}
+
+/* The search itself, built for each CPU variant where that helps. */
+#ifdef MTHP_POPCOUNT_CLONES
+__attribute__((target_clones("popcnt", "default")))
+#endif
+static void search(struct engine *e)
+{
+	if (e->orders >> LOG_BPL)
+		prepare_prefix(e);
+	switch (e->m->search) {
+	case MTHP_SEARCH_ONE_PMD:
+		examine(e, 0, e->g->pmd_order, 0);
+		break;
+	case MTHP_SEARCH_STACK:
+		search_stack(e);
+		break;
+	case MTHP_SEARCH_WALK:
+		if (!e->o->steps && !e->stop &&
+		    e->m->split == MTHP_SPLIT_LOWER_ENABLED)
+			walk_untraced(e);
+		else
+			search_walk(e);
+		break;
 	}
 }
 
@@ -315,32 +649,24 @@ static int collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
 	/* MADV_COLLAPSE, and mainline before the series, build PMDs only */
 	uint32_t considered = m->sub_pmd && opts->mode == MTHP_MODE_KHUGEPAGED
 		? valid : 1u << g->pmd_order;
-	struct engine e = {
-		.g = g,
-		.o = opts,
-		.m = m,
-		.bitmap = bitmap,
-		.res = res,
-		.orders = opts->orders & considered,
-		.last_result = MTHP_SCAN_FAIL,
-	};
+	struct engine e;
 
+	/* the prefix is filled as far as the bitmap goes */
+	memset(&e, 0, offsetof(struct engine, prefix));
+	e.g = g;
+	e.o = opts;
+	e.m = m;
+	e.bitmap = bitmap;
+	e.res = res;
+	e.orders = opts->orders & considered;
+	e.last_result = MTHP_SCAN_FAIL;
 	if (!e.orders) {
 		/* khugepaged would not have scanned this range at all */
 		res->result = MTHP_SCAN_VMA_CHECK;
 		return 0;
 	}
-	switch (m->search) {
-	case MTHP_SEARCH_ONE_PMD:
-		examine(&e, 0, g->pmd_order, 0);
-		break;
-	case MTHP_SEARCH_STACK:
-		search_stack(&e);
-		break;
-	case MTHP_SEARCH_WALK:
-		search_walk(&e);
-		break;
-	}
+	prepare_orders(&e);
+	search(&e);
 	if (e.bad_result) {
 		res->result = MTHP_SCAN_FAIL;
 		return -EPROTO;

@@ -60,9 +60,80 @@ static void map(struct run *r, const char *s)
 	assert_int_equal(map_from(r->map, r->g.pmd_nr, s), r->g.pmd_nr);
 }
 
+/*
+ * Every run is made twice: with the step record (the engine examines each
+ * range) and without it (it may jump over ranges it cannot attempt). The
+ * second run replays the first one's results and must make the same
+ * attempts and report the same counters.
+ */
+struct replay {
+	unsigned int n, i;
+	bool mismatch;
+	mthp_collapse_fn inner; /* the test's own callback */
+	void *inner_data;
+	struct mthp_range r[1 << 14];
+	int result[1 << 14];
+};
+
+static int recording(const struct mthp_range *r, void *data)
+{
+	struct replay *p = data;
+	int v = p->inner(r, p->inner_data);
+
+	assert_true(p->n < sizeof(p->r) / sizeof(p->r[0]));
+	p->r[p->n] = *r;
+	p->result[p->n++] = v;
+	return v;
+}
+
+static int replaying(const struct mthp_range *r, void *data)
+{
+	struct replay *p = data;
+
+	if (p->i >= p->n || p->r[p->i].offset != r->offset ||
+	    p->r[p->i].order != r->order) {
+		p->mismatch = true;
+		return MTHP_SCAN_FAIL;
+	}
+	return p->result[p->i++];
+}
+
+static struct replay replay;
+
 static int go(struct run *r)
 {
-	return mthp_collapse(&r->g, r->map, &r->o, &r->res);
+	struct mthp_collapse_opts o = r->o;
+	MTHP_RESULT(untraced);
+
+	replay.n = replay.i = 0;
+	replay.mismatch = false;
+	replay.inner = r->o.collapse;
+	replay.inner_data = r->o.data;
+	if (r->o.collapse) { /* NULL stays NULL: it is refused */
+		r->o.collapse = recording;
+		r->o.data = &replay;
+	}
+	int e = mthp_collapse(&r->g, r->map, &r->o, &r->res);
+
+	o.steps = NULL;
+	o.steps_cap = 0;
+	if (o.collapse) {
+		o.collapse = replaying;
+		o.data = &replay;
+	}
+	assert_int_equal(mthp_collapse(&r->g, r->map, &o, &untraced), e);
+	assert_false(replay.mismatch);
+	assert_int_equal(replay.i, replay.n);
+	assert_int_equal(untraced.result, r->res.result);
+	assert_int_equal(untraced.collapsed, r->res.collapsed);
+	assert_int_equal(untraced.attempts, r->res.attempts);
+	assert_int_equal(untraced.nsteps, r->res.nsteps);
+	assert_int_equal(untraced.invalid_none, r->res.invalid_none);
+	assert_int_equal(untraced.max_stack_depth, r->res.max_stack_depth);
+	assert_int_equal(untraced.stack_capacity, r->res.stack_capacity);
+	r->o.collapse = replay.inner;
+	r->o.data = replay.inner_data;
+	return e;
 }
 
 #define ALL9 orders_range(2, 9)
@@ -768,6 +839,84 @@ static void step_record_truncates(void **state)
 	assert_int_equal(two[2].order, 0x5a5a5a5a); /* untouched */
 }
 
+/* A result per (offset, order), fixed by the salt: mostly the ones that
+ * steer the search (collapse, try lower, skip, stop), now and then a value
+ * that is no result at all. */
+static int hashed_result(const struct mthp_range *r, void *data)
+{
+	static const int pool[] = {
+		MTHP_SCAN_SUCCEED, MTHP_SCAN_SUCCEED, MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL,
+		MTHP_SCAN_EXCEED_NONE_PTE, MTHP_SCAN_PTE_MAPPED_HUGEPAGE,
+		MTHP_SCAN_LACK_REFERENCED_PAGE, MTHP_SCAN_PAGE_LOCK,
+		MTHP_SCAN_CGROUP_CHARGE_FAIL, MTHP_SCAN_PMD_MAPPED,
+	};
+	uint32_t salt = *(uint32_t *)data;
+	uint32_t h = (r->offset * 2654435761u) ^ (r->order * 40503u) ^ salt;
+
+	if (salt & 1) /* half the runs never stop: every range is reached */
+		return (h >> 9) % 2 ? MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL
+				    : MTHP_SCAN_SUCCEED;
+	if ((h >> 3) % 997 == 0)
+		return 999;
+	return pool[(h >> 11) % (sizeof(pool) / sizeof(pool[0]))];
+}
+
+/*
+ * Without a step record the engine may jump over whole stretches of
+ * ranges; on random tables, settings and callback results it must still
+ * make the same attempts and count the same steps as the examining walk
+ * (go() compares the two runs).
+ */
+static void untraced_matches_traced(void **state)
+{
+	static struct run r;
+	const char *geos[] = { "x86_64", "arm64-64k", "ppc64-radix-64k",
+			       "s390x", "arm64-16k", "x86-32",
+			       "custom:12:16:16", "custom:12:64:64",
+			       "custom:12:32768:32768" };
+	struct rng rng = { 2026 };
+
+	for (size_t gi = 0; gi < sizeof(geos) / sizeof(geos[0]); gi++) {
+		for (int it = 0; it < 400; it++) {
+			enum mthp_model m = (enum mthp_model)rng_below(&rng, MTHP_MODEL_COUNT);
+			struct mthp_geometry g = geo(geos[gi]);
+			uint32_t orders = (uint32_t)rng_next(&rng) & mthp_orders_all(&g);
+			unsigned int nr = g.pmd_nr, density = rng_below(&rng, 5);
+			uint32_t salt = (uint32_t)rng_next(&rng);
+
+			if (rng_below(&rng, 4) == 0)
+				orders = mthp_orders_all(&g);
+			if (!orders)
+				orders = 1u << g.pmd_order;
+			setup_run(&r, geos[gi], m, orders, 0);
+			switch (rng_below(&rng, 4)) {
+			case 0: r.o.max_ptes_none = 0; break;
+			case 1: r.o.max_ptes_none = nr - 1; break;
+			default: r.o.max_ptes_none = rng_below(&rng, nr); break;
+			}
+			r.o.mode = rng_below(&rng, 8) ? MTHP_MODE_KHUGEPAGED
+						       : MTHP_MODE_MADVISE;
+			r.o.uffd = rng_below(&rng, 6) == 0;
+			r.o.unmapped = rng_below(&rng, 3) ? 0 : rng_below(&rng, nr + 1);
+			/* runs of occupied and empty PTEs, density 0 (empty) to 4 (full) */
+			for (unsigned int pos = 0; pos < nr;) {
+				unsigned int len = 1 + rng_below(&rng, 24);
+
+				if (len > nr - pos)
+					len = nr - pos;
+				if (rng_below(&rng, 4) < density)
+					mthp_bitmap_set(r.map, pos, len);
+				pos += len;
+			}
+			r.o.collapse = hashed_result;
+			r.o.data = &salt;
+			int e = go(&r);
+
+			assert_true(e == 0 || e == -EPROTO);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -796,6 +945,7 @@ int main(void)
 		cmocka_unit_test(bad_callback_result),
 		cmocka_unit_test(bad_arguments),
 		cmocka_unit_test(step_record_truncates),
+		cmocka_unit_test(untraced_matches_traced),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

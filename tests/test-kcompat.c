@@ -2,8 +2,9 @@
 /*
  * kcompat.h: a search written in the kernel's style, using only the
  * kernel's spellings, must make the same attempts as the library's engine.
- * The two kernel-style functions below are this project's own code,
- * written from docs/MODELS.md sections 6.1 and 6.2 in the shape a kernel patch would have.
+ * The kernel-style stack below and the walk in kstyle-walk.h are this
+ * project's own code, written from docs/MODELS.md sections 6.1 and 6.2 in
+ * the shape a kernel patch would have.
  */
 #include "testlib.h"
 #include "cli/rng.h"
@@ -18,6 +19,8 @@ static struct mthp_geometry kgeo;
 #define HPAGE_PMD_ORDER (kgeo.pmd_order)
 #define MAX_PTRS_PER_PTE 8192 /* the largest named profile */
 #define MTHP_STACK_SIZE (1u << (13 - 2))
+
+#include "kstyle-walk.h"
 
 struct mthp_range_k {
 	u16 offset;
@@ -140,57 +143,6 @@ next:
 	return collapsed;
 }
 
-/* v19's shape: walk forward; realign the order after each range. */
-static int kstyle_walk_collapse(struct collapse_control *cc,
-				unsigned long enabled_orders,
-				unsigned int max_ptes_none,
-				struct attempt_log *log)
-{
-	unsigned int offset = 0, order = HPAGE_PMD_ORDER;
-	int collapsed = 0;
-
-	while (offset < HPAGE_PMD_NR) {
-		unsigned int nr_pte = BIT(order);
-		bool stop;
-
-		if (!test_bit(order, &enabled_orders))
-			goto lower;
-		unsigned int none = kstyle_none_allowed(order, max_ptes_none,
-							&stop);
-		if (stop)
-			none = 0; /* v18 on: behave as 0 */
-		if (pte_count_present(cc->mthp_bitmap, offset, order) >=
-		    nr_pte - none) {
-			struct mthp_range r = { offset, order };
-
-			switch (logged_collapse(&r, log)) {
-			case SCAN_SUCCEED:
-				collapsed += (int)nr_pte;
-				goto next;
-			case SCAN_PTE_MAPPED_HUGEPAGE:
-				goto next;
-			case SCAN_ALLOC_HUGE_PAGE_FAIL:
-			case SCAN_EXCEED_NONE_PTE:
-				goto lower;
-			default:
-				return collapsed;
-			}
-		}
-lower:
-		if (order > KHUGEPAGED_MIN_MTHP_ORDER &&
-		    (enabled_orders & GENMASK(order - 1, KHUGEPAGED_MIN_MTHP_ORDER))) {
-			order--;
-			continue;
-		}
-next:
-		offset += BIT(order);
-		order = offset ? (unsigned int)__ffs(offset) : 0;
-		if (order > HPAGE_PMD_ORDER)
-			order = HPAGE_PMD_ORDER;
-	}
-	return collapsed;
-}
-
 static struct collapse_control cc;
 static struct attempt_log klog, llog;
 
@@ -240,8 +192,9 @@ static void compare(enum mthp_model model, bool walk)
 
 			klog.n = llog.n = 0;
 			klog.salt = llog.salt = seed;
-			int kc = walk ? kstyle_walk_collapse(&cc, orders, none,
-							     &klog)
+			int kc = walk ? kstyle_walk(cc.mthp_bitmap,
+						    cc.mthp_bitmap_mask, orders,
+						    none, logged_collapse, &klog)
 				      : kstyle_stack_collapse(&cc, orders, none,
 							      &klog);
 			assert_int_equal(mthp_collapse(&kgeo, cc.mthp_bitmap,
