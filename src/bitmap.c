@@ -11,7 +11,8 @@
 #define BPL ((unsigned int)MTHP_BITS_PER_LONG)
 
 /* The counting functions are built once per CPU variant where that helps
- * (a hardware popcount; the loader picks one, see meson.build). */
+ * (a hardware popcount; the loader picks one, see meson.build). They are
+ * static: clang 14 cannot clone an exported function under its own name. */
 #ifdef MTHP_POPCOUNT_CLONES
 #define COUNTING __attribute__((target_clones("popcnt", "default")))
 #else
@@ -83,9 +84,8 @@ MTHP_EXPORT void mthp_bitmap_clear(unsigned long *map, unsigned int start,
 	update_range(map, start, len, false);
 }
 
-COUNTING MTHP_EXPORT unsigned int mthp_bitmap_weight_range(const unsigned long *map,
-						  unsigned int start,
-						  unsigned int len)
+COUNTING static unsigned int weight_range(const unsigned long *map,
+					  unsigned int start, unsigned int len)
 {
 	if (!len)
 		return 0;
@@ -103,15 +103,21 @@ COUNTING MTHP_EXPORT unsigned int mthp_bitmap_weight_range(const unsigned long *
 	return n;
 }
 
+MTHP_EXPORT unsigned int mthp_bitmap_weight_range(const unsigned long *map,
+						  unsigned int start,
+						  unsigned int len)
+{
+	return weight_range(map, start, len);
+}
+
 MTHP_EXPORT unsigned int mthp_bitmap_weight(const unsigned long *map,
 					    unsigned int nbits)
 {
 	return mthp_bitmap_weight_range(map, 0, nbits);
 }
 
-COUNTING MTHP_EXPORT unsigned int mthp_bitmap_weight_and(const unsigned long *a,
-						const unsigned long *b,
-						unsigned int nbits)
+COUNTING static unsigned int weight_and(const unsigned long *a,
+					const unsigned long *b, unsigned int nbits)
 {
 	unsigned int n = 0;
 	size_t words = mthp_bitmap_longs(nbits);
@@ -124,6 +130,13 @@ COUNTING MTHP_EXPORT unsigned int mthp_bitmap_weight_and(const unsigned long *a,
 		n += (unsigned int)__builtin_popcountl(v);
 	}
 	return n;
+}
+
+MTHP_EXPORT unsigned int mthp_bitmap_weight_and(const unsigned long *a,
+						const unsigned long *b,
+						unsigned int nbits)
+{
+	return weight_and(a, b, nbits);
 }
 
 MTHP_EXPORT bool mthp_test_bit(unsigned int nr, const unsigned long *map)

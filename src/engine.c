@@ -84,10 +84,14 @@ struct engine {
 	bool attempted;
 	bool alloc_failed;
 	bool bad_result;
-	/* per order: occupied PTEs needed, and the swap PTEs counted as
-	 * occupied (docs/MODELS.md sections 4 to 6); worked out once */
+	bool have_prefix;
+	/* per order up to the PMD order, worked out once (docs/MODELS.md
+	 * sections 4 to 6): the occupied PTEs needed, the swap PTEs counted
+	 * as occupied, and what the bitmap alone must hold (need; above any
+	 * count for a disabled order) */
 	unsigned int threshold[MTHP_MAX_PMD_ORDER + 1];
 	unsigned int bonus[MTHP_MAX_PMD_ORDER + 1];
+	unsigned int need[MTHP_MAX_PMD_ORDER + 1];
 	/* occupied PTEs before each word of the bitmap: a range of a word or
 	 * more is counted in O(1) (below a word: one popcount) */
 	uint16_t prefix[MAX_WORDS + 1];
@@ -123,19 +127,18 @@ static bool allowance(const struct engine *e, unsigned int order,
 				   invalid);
 }
 
-/* Everything about an order that does not depend on the offset. */
-static void prepare_orders(struct engine *e)
+/* Everything about the orders lo..hi that does not depend on the offset. */
+static void prepare_orders(struct engine *e, unsigned int lo, unsigned int hi)
 {
 	const struct mthp_geometry *g = e->g;
 
-	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++) {
+	for (unsigned int k = lo; k <= hi; k++) {
 		uint32_t bit = 1u << k;
-		unsigned int allow = 0, size = 1u << k, t;
+		unsigned int allow = 0, size = 1u << k, t, b = 0;
 		bool invalid = false;
 
-		if (k > MTHP_MIN_ORDER &&
-		    (e->m->split == MTHP_SPLIT_ABOVE_MIN || (e->orders & (bit - 1))))
-			e->lower |= bit;
+		e->threshold[k] = e->bonus[k] = 0;
+		e->need[k] = ~0u;
 		if (!(e->orders & bit))
 			continue;
 		if (!allowance(e, k, &allow, &invalid))
@@ -144,10 +147,12 @@ static void prepare_orders(struct engine *e)
 			e->flagged |= bit;
 		t = allow >= size ? 0 : size - allow;
 		t -= t < e->m->threshold_slack ? t : e->m->threshold_slack;
-		e->threshold[k] = t;
 		if (k == g->pmd_order && e->m->unmapped_occupied_at_pmd &&
 		    e->o->mode == MTHP_MODE_KHUGEPAGED)
-			e->bonus[k] = e->o->unmapped;
+			b = e->o->unmapped;
+		e->threshold[k] = t;
+		e->bonus[k] = b;
+		e->need[k] = t > b ? t - b : 0;
 	}
 }
 
@@ -168,12 +173,27 @@ HOT void prepare_prefix(struct engine *e)
 	}
 }
 
-/* Occupied PTEs of (offset, order), without the swap bonus. */
-HOT unsigned int occupied(const struct engine *e, unsigned int offset,
+/*
+ * Occupied PTEs of (offset, order), without the swap bonus. The prefix is
+ * made the first time a range below the PMD order needs it: often the
+ * PMD range is the only one examined, and its count is one sum.
+ */
+HOT unsigned int occupied(struct engine *e, unsigned int offset,
 			  unsigned int order)
 {
 	unsigned int w = offset / BPL;
 
+	if (order >= LOG_BPL && !e->have_prefix) {
+		if (order == e->g->pmd_order) {
+			unsigned int sum = 0;
+
+			for (unsigned int i = 0; i < e->g->pmd_nr / BPL; i++)
+				sum += popcount_word(e->bitmap[i]);
+			return sum;
+		}
+		prepare_prefix(e);
+		e->have_prefix = true;
+	}
 	if (order >= LOG_BPL)
 		return (unsigned int)e->prefix[w + (1u << (order - LOG_BPL))] -
 		       e->prefix[w];
@@ -382,25 +402,6 @@ HOT void prepare_any(const struct engine *e, const unsigned int *need,
 	}
 }
 
-/* The first set bit of any[] at or after offset; nr when there is none. */
-HOT unsigned int next_any(const unsigned long *any, unsigned int nr,
-			  unsigned int offset)
-{
-	if (offset >= nr)
-		return nr;
-	unsigned int w = offset / BPL;
-	unsigned long v = any[w] & (~0UL << (offset % BPL));
-
-	while (!v) {
-		if (++w * BPL >= nr)
-			return nr;
-		v = any[w];
-	}
-	unsigned int bit = w * BPL + (unsigned int)__builtin_ctzl(v);
-
-	return bit < nr ? bit : nr;
-}
-
 /*
  * The ranges the whole walk examines when it attempts nothing: at each
  * offset that is a multiple of 2^low, every order from the largest the
@@ -441,18 +442,19 @@ struct untraced {
 	int last_result;
 	bool alloc_failed, stopped;
 	unsigned int stop_offset, stop_order; /* where it stopped */
-	unsigned int need[MTHP_MAX_PMD_ORDER + 1];
+	const unsigned int *need;
 };
 
 /*
  * The orders kmax down to low at offset o, as the walk examines them (the
- * counterpart of examine() and triage() for a walk model); only_low: o is
- * known to pass at order low and at no order above. Returns where
- * the walk goes on: past the range that ended the offset; 0 when it
- * stopped.
+ * counterpart of examine() and triage() for a walk model), but not below
+ * kmin; only_low: o is known to pass at order low and at no order above.
+ * Returns where the walk goes on: past the range that ended the offset;
+ * 0 when it stopped; ~0u when it is to go on below kmin.
  */
-HOT unsigned int walk_offset(const struct engine *e, struct untraced *u,
-			     unsigned int o, unsigned int kmax, bool only_low)
+HOT unsigned int walk_offset(struct engine *e, struct untraced *u,
+			     unsigned int o, unsigned int kmax, unsigned int kmin,
+			     bool only_low)
 {
 	mthp_collapse_fn fn = e->o->collapse;
 	void *data = e->o->data;
@@ -484,6 +486,8 @@ HOT unsigned int walk_offset(const struct engine *e, struct untraced *u,
 		}
 		if (k == u->low)
 			return o + (1u << k);
+		if (k == kmin)
+			return ~0u; /* the caller goes on below kmin */
 		continue;
 next:
 		/* the ranges inside it are not examined */
@@ -509,19 +513,25 @@ HOT void walk_untraced(struct engine *e)
 	struct untraced u = {
 		.low = (unsigned int)__builtin_ctz(e->orders),
 		.last_result = e->last_result,
+		.need = e->need,
 	};
 	unsigned long any[nwords], high[nwords];
 	size_t steps;
 
-	for (unsigned int j = 0; j <= pmd; j++) {
-		unsigned int t = e->threshold[j], b = e->bonus[j];
+	/* the PMD range first, before anything below it is worked out:
+	 * often it is all there is */
+	prepare_orders(e, pmd, pmd);
+	unsigned int pos = walk_offset(e, &u, 0, pmd, pmd, false);
 
-		u.need[j] = !(e->orders & (1u << j)) ? ~0u : t > b ? t - b : 0;
-	}
-	/* offset 0 first, without any[]: often the PMD range is all */
-	unsigned int pos = walk_offset(e, &u, 0, pmd, false);
-
+	if (pos == ~0u || (pos && pos < nr))
+		prepare_orders(e, MTHP_MIN_ORDER, pmd - 1);
+	if (pos == ~0u)
+		pos = walk_offset(e, &u, 0, pmd - 1, u.low, false);
 	if (pos && pos < nr) {
+		if (!e->have_prefix && pmd >= LOG_BPL) {
+			prepare_prefix(e);
+			e->have_prefix = true;
+		}
 		prepare_any(e, u.need, u.low, any, high, nwords);
 		for (unsigned int w = pos / BPL; pos && w < nwords; w++) {
 			unsigned long v = any[w];
@@ -531,7 +541,7 @@ HOT void walk_untraced(struct engine *e)
 			while (v) {
 				unsigned int o = w * BPL + (unsigned int)__builtin_ctzl(v);
 
-				pos = walk_offset(e, &u, o, top_order_at(o, pmd),
+				pos = walk_offset(e, &u, o, top_order_at(o, pmd), u.low,
 						  !((high[w] >> (o % BPL)) & 1));
 				if (!pos || pos >= (w + 1) * BPL)
 					break;
@@ -565,21 +575,23 @@ __attribute__((target_clones("popcnt", "default")))
 #endif
 static void search(struct engine *e)
 {
-	if (e->orders >> LOG_BPL)
-		prepare_prefix(e);
 	switch (e->m->search) {
 	case MTHP_SEARCH_ONE_PMD:
+		prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
 		examine(e, 0, e->g->pmd_order, 0);
 		break;
 	case MTHP_SEARCH_STACK:
+		prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
 		search_stack(e);
 		break;
 	case MTHP_SEARCH_WALK:
-		if (!e->o->steps && !e->stop &&
-		    e->m->split == MTHP_SPLIT_LOWER_ENABLED)
+		if (!e->o->steps && e->m->invalid_none != MTHP_INVALID_NONE_STOP &&
+		    e->m->split == MTHP_SPLIT_LOWER_ENABLED) {
 			walk_untraced(e);
-		else
-			search_walk(e);
+			break;
+		}
+		prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
+		search_walk(e);
 		break;
 	}
 }
@@ -651,21 +663,26 @@ static int collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
 		? valid : 1u << g->pmd_order;
 	struct engine e;
 
-	/* the prefix is filled as far as the bitmap goes */
-	memset(&e, 0, offsetof(struct engine, prefix));
+	/* the per-order arrays are filled up to the PMD order (by
+	 * prepare_orders()), the prefix as far as the bitmap goes */
 	e.g = g;
 	e.o = opts;
 	e.m = m;
 	e.bitmap = bitmap;
 	e.res = res;
 	e.orders = opts->orders & considered;
+	e.lower = e.stop = e.flagged = 0;
 	e.last_result = MTHP_SCAN_FAIL;
+	e.attempted = e.alloc_failed = e.bad_result = e.have_prefix = false;
 	if (!e.orders) {
 		/* khugepaged would not have scanned this range at all */
 		res->result = MTHP_SCAN_VMA_CHECK;
 		return 0;
 	}
-	prepare_orders(&e);
+	/* bit k: a range of order k may try the lower orders */
+	e.lower = (m->split == MTHP_SPLIT_ABOVE_MIN
+			   ? ~0u : ~0u << (__builtin_ctz(e.orders) + 1)) &
+		  (~0u << (MTHP_MIN_ORDER + 1));
 	search(&e);
 	if (e.bad_result) {
 		res->result = MTHP_SCAN_FAIL;

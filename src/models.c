@@ -216,23 +216,6 @@ MTHP_EXPORT int mthp_model_from_name(const char *name, enum mthp_model *out)
 	return -EINVAL;
 }
 
-bool mthp_none_allowance(const struct mthp_model_desc *m,
-			 const struct mthp_geometry *g, unsigned int order,
-			 unsigned int v, unsigned int *allow, bool *invalid)
-{
-	if (order == g->pmd_order || m->invalid_none == MTHP_INVALID_NONE_SCALE) {
-		*allow = v >> (g->pmd_order - order);
-		return true;
-	}
-	if (v == 0 || v == g->pmd_nr - 1) {
-		*allow = v ? (1u << order) - 1 : 0;
-		return true;
-	}
-	*invalid = true;
-	*allow = 0;
-	return m->invalid_none != MTHP_INVALID_NONE_STOP;
-}
-
 MTHP_EXPORT unsigned int mthp_stack_depth_bound(const struct mthp_geometry *g)
 {
 	if (!mthp_geometry_valid(g))

@@ -104,8 +104,22 @@ const struct mthp_model_desc *mthp_model_desc(enum mthp_model m);
  * scaled, acts as 0, or returns false ("stop"), as the model says.
  * *invalid is set when v is neither 0 nor HPAGE_PMD_NR-1 below PMD order.
  */
-bool mthp_none_allowance(const struct mthp_model_desc *m,
-			 const struct mthp_geometry *g, unsigned int order,
-			 unsigned int v, unsigned int *allow, bool *invalid);
+static inline bool mthp_none_allowance(const struct mthp_model_desc *m,
+				       const struct mthp_geometry *g,
+				       unsigned int order, unsigned int v,
+				       unsigned int *allow, bool *invalid)
+{
+	if (order == g->pmd_order || m->invalid_none == MTHP_INVALID_NONE_SCALE) {
+		*allow = v >> (g->pmd_order - order);
+		return true;
+	}
+	if (v == 0 || v == g->pmd_nr - 1) {
+		*allow = v ? (1u << order) - 1 : 0;
+		return true;
+	}
+	*invalid = true;
+	*allow = 0;
+	return m->invalid_none != MTHP_INVALID_NONE_STOP;
+}
 
 #endif

@@ -39,6 +39,7 @@ struct cb {
 	unsigned int calls;
 	bool non_result;     /* it answered something that is not a result */
 	int depth;
+	uint64_t trail;      /* the ranges asked about, in order, hashed */
 	const struct mthp_geometry *g;
 	const unsigned long *map;
 	const struct mthp_collapse_opts *o;
@@ -50,8 +51,8 @@ static int callback(const struct mthp_range *r, void *data)
 	unsigned int b = take(&c->results, 1);
 	int res;
 
-	(void)r;
 	c->calls++;
+	c->trail = c->trail * 1000003u + r->offset * 32u + r->order;
 	/* now and then, the callback runs the engine itself */
 	if (b == 0xfe && c->depth < 3) {
 		struct mthp_collapse_opts io = *c->o;
@@ -190,6 +191,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ret == 0 && collapsed != ra.collapsed)
 		abort();
+	/* without a record the engine may jump over ranges it cannot
+	 * attempt: it must ask about the same ranges in the same order (the
+	 * answers then come the same) and report the same */
+	struct cb c3 = { .results = { c.results.p, c.results.n, 0 }, .g = &g,
+			 .map = map_a, .o = &big.o };
+	MTHP_RESULT(ru);
+
+	big.o.data = &c3;
+	big.o.steps = NULL;
+	big.o.steps_cap = 0;
+	if (mthp_collapse(&g, map_a, &big.o, &ru) != ret || c3.calls != c.calls ||
+	    c3.trail != c.trail || ru.result != ra.result ||
+	    ru.collapsed != ra.collapsed || ru.attempts != ra.attempts ||
+	    ru.nsteps != ra.nsteps || ru.invalid_none != ra.invalid_none)
+		abort();
+	big.o.steps_cap = sizeof(steps_b) / sizeof(steps_b[0]);
 	/* the same run on the poisoned bitmap decides the same */
 	if (max > nr && ret == 0 && c.depth == 0) {
 		struct cb c2 = { .results = { c.results.p, c.results.n, 0 },
