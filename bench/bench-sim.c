@@ -37,7 +37,7 @@ static void fill(struct mthp_scenario *s, struct rng *r)
 		unsigned int len = 1 + rng_below(r, 48), kind = rng_below(r, 8);
 
 		for (unsigned int i = 0; i < len && pos < nr; i++, pos++) {
-			s->ptes[pos] = (struct mthp_pte){ .folio_start = pos };
+			s->ptes[pos] = (struct mthp_pte){ 0 };
 			if (kind < 4)
 				s->ptes[pos].kind = MTHP_PTE_PRESENT,
 				s->ptes[pos].flags = MTHP_PTE_YOUNG;

@@ -95,8 +95,7 @@ static int swapin(struct sim *x, const struct mthp_range *rg)
 			continue;
 		/* stays swapped in even if a later step fails */
 		*p = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT,
-					.flags = MTHP_PTE_YOUNG,
-					.folio_start = i };
+					.flags = MTHP_PTE_YOUNG };
 		swapped++;
 	}
 	ev.swapped_in = swapped;
@@ -185,8 +184,7 @@ static void install(struct sim *x, const struct mthp_range *rg)
 	for (unsigned int i = rg->offset; i < rg->offset + (1u << rg->order); i++)
 		s->ptes[i] = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT,
 						.flags = MTHP_PTE_YOUNG,
-						.folio_order = (uint8_t)rg->order,
-						.folio_start = rg->offset };
+						.folio_order = rg->order & 15u };
 	if (rg->order == s->geometry.pmd_order)
 		s->pmd = MTHP_PMD_MAPPED;
 }

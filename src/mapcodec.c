@@ -159,10 +159,8 @@ int mthp_place_map(const struct mthp_place *pl, const char *text, size_t len,
 				return mthp_place_error(pl, t,
 					"the map runs past the %u PTEs of %s",
 					g->pmd_nr, g->name);
-			for (unsigned long k = 0; k < count; k++, pos++) {
-				pte.folio_start = pos;
+			for (unsigned long k = 0; k < count; k++, pos++)
 				ptes[pos] = pte;
-			}
 		}
 	}
 	if (pos != g->pmd_nr)

@@ -24,11 +24,7 @@ MTHP_EXPORT int mthp_scenario_init(struct mthp_scenario *s,
 	mthp_thp_settings_default(&s->thp, g);
 	s->pmd = MTHP_PMD_TABLE;
 	s->ptes = calloc(g->pmd_nr, sizeof(*s->ptes));
-	if (!s->ptes)
-		return -ENOMEM;
-	for (unsigned int i = 0; i < g->pmd_nr; i++)
-		s->ptes[i].folio_start = i;
-	return 0;
+	return s->ptes ? 0 : -ENOMEM;
 }
 
 MTHP_EXPORT int mthp_scenario_copy(struct mthp_scenario *dst,
@@ -37,10 +33,19 @@ MTHP_EXPORT int mthp_scenario_copy(struct mthp_scenario *dst,
 	if (!dst || !src || !src->ptes || !mthp_geometry_valid(&src->geometry))
 		return -EINVAL;
 	*dst = *src;
+	dst->fails = NULL;
 	dst->ptes = malloc(src->geometry.pmd_nr * sizeof(*src->ptes));
 	if (!dst->ptes)
 		return -ENOMEM;
 	memcpy(dst->ptes, src->ptes, src->geometry.pmd_nr * sizeof(*src->ptes));
+	if (src->nfails) {
+		dst->fails = malloc(src->nfails * sizeof(*src->fails));
+		if (!dst->fails) {
+			mthp_scenario_free(dst);
+			return -ENOMEM;
+		}
+		memcpy(dst->fails, src->fails, src->nfails * sizeof(*src->fails));
+	}
 	return 0;
 }
 
@@ -49,7 +54,10 @@ MTHP_EXPORT void mthp_scenario_free(struct mthp_scenario *s)
 	if (!s)
 		return;
 	free(s->ptes);
+	free(s->fails);
 	s->ptes = NULL;
+	s->fails = NULL;
+	s->nfails = 0;
 }
 
 MTHP_EXPORT int mthp_scenario_set_folio(struct mthp_scenario *s,
@@ -67,8 +75,7 @@ MTHP_EXPORT int mthp_scenario_set_folio(struct mthp_scenario *s,
 
 		if (p->kind != MTHP_PTE_PRESENT)
 			continue; /* a none or swap PTE does not map it */
-		p->folio_start = start;
-		p->folio_order = (uint8_t)order;
+		p->folio_order = order & 15u;
 	}
 	return 0;
 }
@@ -87,7 +94,8 @@ int mthp_folio_conflict(const struct mthp_scenario *s, unsigned int start,
 
 		if (p->kind != MTHP_PTE_PRESENT)
 			continue;
-		if (p->folio_order && p->folio_start != start) {
+		if (p->folio_order &&
+		    (i & ~((1u << p->folio_order) - 1)) != start) {
 			*bad = i;
 			return MTHP_FOLIO_OVERLAPS;
 		}
@@ -169,7 +177,7 @@ bool mthp_scenario_valid(const struct mthp_scenario *s)
 	    ((s->vma_flags & MTHP_VMA_HUGEPAGE) &&
 	     (s->vma_flags & MTHP_VMA_NOHUGEPAGE)) ||
 	    s->max_ptes_none >= g->pmd_nr || s->max_ptes_swap >= g->pmd_nr ||
-	    s->max_ptes_shared >= g->pmd_nr || s->nfails > MTHP_MAX_FAIL_RULES ||
+	    s->max_ptes_shared >= g->pmd_nr || s->nfails > MTHP_MAX_FAIL_RULES || (s->nfails && !s->fails) ||
 	    (unsigned int)s->thp.enabled > MTHP_THP_MADVISE)
 		return false;
 	for (unsigned int k = 0; k <= MTHP_MAX_PMD_ORDER; k++)

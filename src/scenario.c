@@ -427,6 +427,15 @@ static int set_fail(const struct mthp_place *pl, struct mthp_scenario *s,
 	if (s->nfails == MTHP_MAX_FAIL_RULES)
 		return mthp_place_error(pl, 0, "fail: more than %d rules",
 					MTHP_MAX_FAIL_RULES);
+	/* room by doubling: 8, 16, 32 ... as the count reaches each */
+	if (s->nfails == 0 || (s->nfails >= 8 && !(s->nfails & (s->nfails - 1)))) {
+		size_t cap = s->nfails < 8 ? 8 : 2 * s->nfails;
+		struct mthp_fail_rule *f = realloc(s->fails, cap * sizeof(*f));
+
+		if (!f)
+			return mthp_place_error(pl, 0, "fail: out of memory");
+		s->fails = f;
+	}
 	s->fails[s->nfails++] = (struct mthp_fail_rule){
 		{ (unsigned int)off, (unsigned int)order }, res };
 	return 0;

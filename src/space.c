@@ -123,8 +123,6 @@ static struct mthp_space_pmd *add_pmd(struct mthp_space *sp, unsigned long addr,
 		p->ptes = calloc(nr, sizeof(*p->ptes));
 		if (!p->ptes)
 			return NULL;
-		for (unsigned int i = 0; i < nr; i++)
-			p->ptes[i].folio_start = i;
 	}
 	sp->npmds++;
 	sp->vmas[sp->nvmas - 1].count++;
@@ -191,10 +189,16 @@ MTHP_EXPORT int mthp_space_write(const struct mthp_space *sp, FILE *f)
 				continue;
 			mthp_map_format(p->ptes, g->pmd_nr, map, (size_t)g->pmd_nr * 8 + 1);
 			fprintf(f, "ptes = %s\n", map);
-			for (unsigned int k = 0; k < g->pmd_nr; k++)
-				if (p->ptes[k].folio_order && p->ptes[k].folio_start == k &&
-				    p->ptes[k].kind == MTHP_PTE_PRESENT)
-					fprintf(f, "folio = %u %u\n", k, p->ptes[k].folio_order);
+			/* each folio once, at its first present PTE */
+			for (unsigned int k = 0, done = 0; k < g->pmd_nr; k++) {
+				unsigned int o = p->ptes[k].folio_order;
+				unsigned int start = k & ~((1u << o) - 1);
+
+				if (o && k >= done && p->ptes[k].kind == MTHP_PTE_PRESENT) {
+					fprintf(f, "folio = %u %u\n", start, o);
+					done = start + (1u << o);
+				}
+			}
 		}
 	}
 	free(map);
@@ -480,7 +484,7 @@ static int read_range(struct mthp_space *sp, int pfd, int kfd,
 		struct mthp_pte *t = &p->ptes[i];
 		uint64_t e = pm[i];
 
-		*t = (struct mthp_pte){ .folio_start = i };
+		*t = (struct mthp_pte){ 0 };
 		if (e & PM_PRESENT) {
 			*empty = false;
 			t->kind = MTHP_PTE_PRESENT;
@@ -496,8 +500,7 @@ static int read_range(struct mthp_space *sp, int pfd, int kfd,
 			*pfn_seen |= pfn != 0;
 			if (kfd >= 0 && pfn &&
 			    kflags(kfd, pfn, &ok) & (1ull << KPF_ZERO_PAGE) && ok)
-				*t = (struct mthp_pte){ .kind = MTHP_PTE_ZERO,
-							.folio_start = i };
+				*t = (struct mthp_pte){ .kind = MTHP_PTE_ZERO };
 		} else if (e & PM_SWAP) {
 			*empty = false;
 			t->kind = MTHP_PTE_SWAP;

@@ -168,6 +168,7 @@ static void no_undefined_behaviour(void **state)
  */
 struct nest {
 	struct mthp_geometry g;
+	enum mthp_model model;
 	unsigned int depth, deepest;
 	bool entered[32]; /* each level re-enters once, on its first call */
 	unsigned long *map;
@@ -180,7 +181,7 @@ static int nest_cb(const struct mthp_range *r, void *data)
 	(void)r;
 	if (n->depth < 24 && !n->entered[n->depth]) {
 		n->entered[n->depth] = true;
-		MTHP_OPTS(o, .model = MTHP_MODEL_V15, .orders = mthp_orders_all(&n->g),
+		MTHP_OPTS(o, .model = n->model, .orders = mthp_orders_all(&n->g),
 			  .max_ptes_none = 0, .collapse = nest_cb, .data = n);
 		MTHP_RESULT(res);
 
@@ -196,33 +197,57 @@ static int nest_cb(const struct mthp_range *r, void *data)
 static void *nest_thread(void *arg)
 {
 	struct nest *n = arg;
-	MTHP_OPTS(o, .model = MTHP_MODEL_V15, .orders = mthp_orders_all(&n->g),
+	MTHP_OPTS(o, .model = n->model, .orders = mthp_orders_all(&n->g),
 		  .max_ptes_none = 0, .collapse = nest_cb, .data = n);
 	MTHP_RESULT(res);
 
 	return (void *)(intptr_t)mthp_collapse(&n->g, n->map, &o, &res);
 }
 
+/*
+ * A callback that re-enters the engine, 24 levels deep, on a 256 KiB
+ * thread stack, with the stack search (v15) and with the walk (latest,
+ * without a step record: its per-word pass maps live on the stack).
+ */
 static void reentry_small_stack(void **state)
 {
 	static struct nest n;
-	pthread_attr_t attr;
-	pthread_t t;
-	void *ret;
+	const enum mthp_model models[] = { MTHP_MODEL_V15, MTHP_MODEL_LATEST };
 
-	n.g = geo("arm64-64k");
-	n.map = calloc(mthp_bitmap_longs(n.g.max_ptrs), sizeof(unsigned long));
-	assert_non_null(n.map);
-	/* a few full order-2 blocks so the walk attempts something */
-	mthp_bitmap_set(n.map, 0, 64);
-	assert_int_equal(pthread_attr_init(&attr), 0);
-	assert_int_equal(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
-	assert_int_equal(pthread_create(&t, &attr, nest_thread, &n), 0);
-	assert_int_equal(pthread_join(t, &ret), 0);
-	assert_int_equal((intptr_t)ret, 0);
-	assert_int_equal(n.deepest, 24);
-	pthread_attr_destroy(&attr);
-	free(n.map);
+	for (size_t i = 0; i < 2; i++) {
+		pthread_attr_t attr;
+		pthread_t t;
+		void *ret;
+
+		memset(&n, 0, sizeof(n));
+		n.model = models[i];
+		n.g = geo("arm64-64k");
+		n.map = calloc(mthp_bitmap_longs(n.g.max_ptrs), sizeof(unsigned long));
+		assert_non_null(n.map);
+		/* a few full order-2 blocks so the search attempts something */
+		mthp_bitmap_set(n.map, 0, 64);
+		assert_int_equal(pthread_attr_init(&attr), 0);
+		assert_int_equal(pthread_attr_setstacksize(&attr, 256 * 1024), 0);
+		assert_int_equal(pthread_create(&t, &attr, nest_thread, &n), 0);
+		assert_int_equal(pthread_join(t, &ret), 0);
+		assert_int_equal((intptr_t)ret, 0);
+		assert_int_equal(n.deepest, 24);
+		pthread_attr_destroy(&attr);
+		free(n.map);
+	}
+}
+
+/* What a caller holding a whole address space pays per PTE. */
+static void pte_is_two_bytes(void **state)
+{
+	struct mthp_pte p = { .kind = MTHP_PTE_NON_SWAP, .flags = 0x1ff,
+			      .folio_order = 15 };
+
+	assert_int_equal(sizeof(struct mthp_pte), 2);
+	/* every field holds its largest value */
+	assert_int_equal(p.kind, MTHP_PTE_NON_SWAP);
+	assert_int_equal(p.flags, MTHP_PTE_NOT_ANON | (MTHP_PTE_NOT_ANON - 1));
+	assert_int_equal(p.folio_order, MTHP_MAX_PMD_ORDER);
 }
 
 static void version(void **state)
@@ -245,6 +270,7 @@ int main(void)
 		cmocka_unit_test_setup(no_undefined_behaviour, setup),
 		cmocka_unit_test_setup(reentry_small_stack, setup),
 		cmocka_unit_test_setup(version, setup),
+		cmocka_unit_test_setup(pte_is_two_bytes, setup),
 	};
 
 	return cmocka_run_group_tests_name("abi", tests, NULL, NULL);

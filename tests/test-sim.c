@@ -740,14 +740,20 @@ static void refused_before_anything(void **state)
 	assert_int_equal(R.nevents, 0);
 	/* a fail rule naming a non-result used to give -EPROTO after the
 	 * stats and events were recorded; SCAN_SUCCEED claimed a collapse */
+	struct mthp_fail_rule rule = { { 0, 9 }, MTHP_SCAN_RESULT_COUNT + 3 };
+	struct mthp_fail_rule *own = S.fails;
+
 	S.nfails = 1;
-	S.fails[0] = (struct mthp_fail_rule){ { 0, 9 }, MTHP_SCAN_RESULT_COUNT + 3 };
+	S.fails = NULL;
+	assert_int_equal(mthp_simulate(&S, &R), -EINVAL); /* rules, no array */
+	S.fails = &rule;
 	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
 	S.fails[0].result = MTHP_SCAN_SUCCEED;
 	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
 	S.fails[0] = (struct mthp_fail_rule){ { 4, 3 }, MTHP_SCAN_PAGE_LOCK };
 	assert_int_equal(mthp_simulate(&S, &R), -EINVAL); /* misaligned */
 	S.nfails = 0;
+	S.fails = own;
 	assert_int_equal(R.nevents, 0);
 	/* contradictory or unknown VMA flags, out-of-range sysfs values */
 	S.vma_flags = MTHP_VMA_HUGEPAGE | MTHP_VMA_NOHUGEPAGE;

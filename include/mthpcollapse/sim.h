@@ -35,11 +35,15 @@ enum mthp_pte_kind {
 #define MTHP_PTE_LAZYFREE (1u << 7) /* clean lazyfree (MADV_FREE) folio */
 #define MTHP_PTE_NOT_ANON (1u << 8) /* not an anonymous page */
 
+/*
+ * One PTE in two bytes. A folio is naturally aligned, so its order alone
+ * says where it starts: PTE i of an order-k folio belongs to the folio at
+ * i & ~(2^k - 1).
+ */
 struct mthp_pte {
-	uint8_t kind;        /* enum mthp_pte_kind */
-	uint8_t folio_order; /* order of the folio a present PTE maps */
-	uint16_t flags;
-	uint32_t folio_start; /* first PTE of that folio's naturally aligned range */
+	uint16_t kind : 3;        /* enum mthp_pte_kind */
+	uint16_t flags : 9;       /* MTHP_PTE_* */
+	uint16_t folio_order : 4; /* order of the folio a present PTE maps */
 };
 
 enum mthp_pmd_state {
@@ -65,7 +69,10 @@ struct mthp_scenario {
 	unsigned int vma_flags; /* MTHP_VMA_* */
 	enum mthp_pmd_state pmd;
 	struct mthp_pte *ptes;  /* geometry.pmd_nr entries */
-	struct mthp_fail_rule fails[MTHP_MAX_FAIL_RULES];
+	/* nfails rules (at most MTHP_MAX_FAIL_RULES), owned like ptes:
+	 * mthp_scenario_set() grows the array, mthp_scenario_copy() copies it,
+	 * mthp_scenario_free() frees it */
+	struct mthp_fail_rule *fails;
 	size_t nfails;
 };
 

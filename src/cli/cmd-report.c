@@ -131,7 +131,7 @@ static void creep_scenario(struct mthp_scenario *s, const struct mthp_geometry *
 	for (unsigned int k = MTHP_MIN_ORDER; k < g->pmd_order; k++)
 		s->thp.order[k] = MTHP_THP_ALWAYS;
 	for (unsigned int i = 0; i < touched; i++)
-		pte_set_young_present(&s->ptes[i], i);
+		pte_set_young_present(&s->ptes[i]);
 }
 
 struct created {
@@ -247,7 +247,7 @@ static void section_swap(void)
 			s.model = (enum mthp_model)m;
 			s.max_ptes_none = 0;
 			for (unsigned int i = 0; i + 1 < g.pmd_nr; i++)
-				pte_set_young_present(&s.ptes[i], i);
+				pte_set_young_present(&s.ptes[i]);
 			s.ptes[g.pmd_nr - 1].kind = MTHP_PTE_SWAP;
 			if (mthp_simulate(&s, &r))
 				errx(1, "internal error: swap scenario refused");

@@ -401,8 +401,7 @@ static void print_map(const struct input *in)
 		ptes[i] = (struct mthp_pte){
 			.kind = mthp_test_bit(i, in->map) ? MTHP_PTE_PRESENT
 							  : MTHP_PTE_NONE,
-			.flags = mthp_test_bit(i, in->map) ? MTHP_PTE_YOUNG : 0,
-			.folio_start = i };
+			.flags = mthp_test_bit(i, in->map) ? MTHP_PTE_YOUNG : 0 };
 	mthp_map_format(ptes, in->g.pmd_nr, text, sizeof(text));
 	printf("'%s'", text);
 }

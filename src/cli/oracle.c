@@ -286,10 +286,9 @@ unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
 	return n;
 }
 
-void pte_set_young_present(struct mthp_pte *p, unsigned int index)
+void pte_set_young_present(struct mthp_pte *p)
 {
-	*p = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT, .flags = MTHP_PTE_YOUNG,
-				.folio_start = index };
+	*p = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT, .flags = MTHP_PTE_YOUNG };
 }
 
 static int succeed(const struct mthp_range *r, void *data)

@@ -54,7 +54,7 @@ unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
 			round_fn each, void *ctx, bool *converged);
 
 /* A present, exclusive, young PTE mapping its own order-0 folio. */
-void pte_set_young_present(struct mthp_pte *p, unsigned int index);
+void pte_set_young_present(struct mthp_pte *p);
 
 /*
  * The deepest stack model m reaches on g: with every order enabled and an
