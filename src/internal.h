@@ -4,6 +4,11 @@
 #define MTHP_INTERNAL_H
 
 #include "mthpcollapse/mthpcollapse.h"
+#include "mthpcollapse/sim.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* The library is built with hidden visibility; this marks the API. */
 #define MTHP_EXPORT __attribute__((visibility("default")))
@@ -64,6 +69,9 @@ int mthp_place_vma(const struct mthp_place *pl, const char *v, size_t vlen,
 /* Everything mthp_simulate() and mthp_scan() check before they start. */
 bool mthp_scenario_valid(const struct mthp_scenario *s);
 struct mthp_scan_info;
+/* mthp_simulate() on a scenario already checked (mthp_scenario_valid()). */
+struct mthp_sim_result;
+int mthp_simulate_checked(struct mthp_scenario *s, struct mthp_sim_result *r);
 /* mthp_scan() on a scenario already checked, and orders it has. */
 void mthp_scan_checked(const struct mthp_scenario *s, uint32_t enabled_orders,
 		       unsigned long *bitmap, struct mthp_scan_info *info);
@@ -78,5 +86,113 @@ enum { MTHP_FOLIO_OVERLAPS = 1, MTHP_FOLIO_SHARED_DISAGREES };
 int mthp_folio_conflict(const struct mthp_scenario *s, unsigned int start,
 			unsigned int order, unsigned int *first,
 			unsigned int *bad);
+
+/*
+ * A PTE as its two raw bytes, for loops that test many at once. The
+ * masks come from the bit-fields themselves (PTE_RAW(.kind = 7) is the
+ * kind's bits), so nothing depends on how the compiler lays them out.
+ */
+static inline uint16_t mthp_pte_raw(struct mthp_pte p)
+{
+	uint16_t w;
+
+	__builtin_memcpy(&w, &p, sizeof(w));
+	return w;
+}
+#define PTE_RAW(...) mthp_pte_raw((struct mthp_pte){ __VA_ARGS__ })
+
+/* Bit j set when the raw word of PTE j of p[0..63] & mask is value. */
+static inline uint64_t mthp_pte_match64(const struct mthp_pte *p, uint16_t mask,
+					uint16_t value)
+{
+	uint64_t bits = 0;
+#ifdef __SSE2__
+	const __m128i m = _mm_set1_epi16((short)mask);
+	const __m128i v = _mm_set1_epi16((short)value);
+
+	for (int k = 0; k < 4; k++) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k + 8));
+
+		a = _mm_cmpeq_epi16(_mm_and_si128(a, m), v);
+		b = _mm_cmpeq_epi16(_mm_and_si128(b, m), v);
+		bits |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_packs_epi16(a, b))
+			<< (16 * k);
+	}
+#else
+	uint16_t w[64];
+
+	__builtin_memcpy(w, p, sizeof(w));
+	for (unsigned int j = 0; j < 64; j++)
+		bits |= (uint64_t)((w[j] & mask) == value) << j;
+#endif
+	return bits;
+}
+
+/* PTEs p[0..n) all set to the raw word w. */
+static inline void mthp_pte_fill(struct mthp_pte *p, unsigned int n, uint16_t w)
+{
+	unsigned int i = 0;
+#ifdef __SSE2__
+	const __m128i v = _mm_set1_epi16((short)w);
+
+	for (; i + 8 <= n; i += 8)
+		_mm_storeu_si128((__m128i *)(void *)(p + i), v);
+#endif
+	for (; i < n; i++)
+		__builtin_memcpy(p + i, &w, sizeof(w));
+}
+
+/* In p[0..63], the PTEs whose raw word & mask is value get (w | set). */
+static inline void mthp_pte_set64(struct mthp_pte *p, uint16_t mask,
+				  uint16_t value, uint16_t set)
+{
+#ifdef __SSE2__
+	const __m128i m = _mm_set1_epi16((short)mask);
+	const __m128i v = _mm_set1_epi16((short)value);
+	const __m128i b = _mm_set1_epi16((short)set);
+
+	for (int k = 0; k < 8; k++) {
+		__m128i *q = (__m128i *)(void *)(p + 8 * k);
+		__m128i a = _mm_loadu_si128(q);
+		__m128i hit = _mm_cmpeq_epi16(_mm_and_si128(a, m), v);
+
+		_mm_storeu_si128(q, _mm_or_si128(a, _mm_and_si128(hit, b)));
+	}
+#else
+	for (unsigned int j = 0; j < 64; j++) {
+		uint16_t w;
+
+		__builtin_memcpy(&w, p + j, sizeof(w));
+		if ((w & mask) == value)
+			w |= set;
+		__builtin_memcpy(p + j, &w, sizeof(w));
+	}
+#endif
+}
+
+/* Set bits, without a call into the compiler's runtime. */
+static inline unsigned int mthp_popcount64(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (unsigned int)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* Building an address space (space.c). The VMA's first PMD record is
+ * first; add_pmd appends to the last VMA, with all-none PTEs for a table. */
+struct mthp_space;
+struct mthp_space_pmd;
+int mthp_space_add_vma(struct mthp_space *sp, unsigned long start,
+		       unsigned long end, unsigned int flags, bool disabled,
+		       size_t first);
+struct mthp_space_pmd *mthp_space_add_pmd(struct mthp_space *sp,
+					  unsigned long addr,
+					  enum mthp_pmd_state st);
+/* The record's PTEs are not needed after all (it is mapped by a PMD). */
+void mthp_space_drop_ptes(struct mthp_space *sp, struct mthp_space_pmd *p);
+/* Takes back the record added last. */
+void mthp_space_drop_last_pmd(struct mthp_space *sp);
 
 #endif

@@ -199,14 +199,32 @@ MTHP_EXPORT size_t mthp_map_format(const struct mthp_pte *ptes, unsigned int n,
 		unsigned int run = 1;
 		char tok[24];
 
-		while (i + run < n && mthp_pte_state_char(&ptes[i + run]) == c)
+		/* the same kind and flags draw the same; others may too ('?') */
+		while (i + run < n &&
+		       ((ptes[i + run].kind == ptes[i].kind &&
+			 ptes[i + run].flags == ptes[i].flags) ||
+			mthp_pte_state_char(&ptes[i + run]) == c))
 			run++;
-		int l = run == 1 ? snprintf(tok, sizeof(tok), "%s%c", i ? " " : "", c)
-				 : snprintf(tok, sizeof(tok), "%s%c*%u", i ? " " : "", c, run);
+		size_t l = 0;
 
-		if (buf && need + (size_t)l < size)
-			memcpy(buf + need, tok, (size_t)l + 1);
-		need += (size_t)l;
+		/* " C" or " C*RUN" (no space first) */
+		if (i)
+			tok[l++] = ' ';
+		tok[l++] = c;
+		if (run > 1) {
+			char digits[12];
+			size_t nd = 0;
+
+			tok[l++] = '*';
+			for (unsigned int v = run; v; v /= 10)
+				digits[nd++] = (char)('0' + v % 10);
+			while (nd)
+				tok[l++] = digits[--nd];
+		}
+		tok[l] = 0;
+		if (buf && need + l < size)
+			memcpy(buf + need, tok, l + 1);
+		need += l;
 		i += run;
 	}
 	return need;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "internal.h"
 #include "models.h"
 #include "mthpcollapse/sim.h"
 
@@ -34,39 +35,58 @@ static unsigned int scan_none_limit(const struct mthp_model_desc *m,
 	return khugepaged ? s->max_ptes_none : g->pmd_nr;
 }
 
-/* One present PTE; returns SCAN_SUCCEED to go on. */
-static int scan_present(const struct mthp_scenario *s, unsigned int i,
-			unsigned long *bitmap, struct mthp_scan_info *info)
+/* The scan's counters, kept in registers while it runs. */
+struct tally {
+	unsigned int none_or_zero, unmapped, shared, occupied, referenced;
+};
+
+/*
+ * A present PTE other than a plain one (young or not): the checks in the
+ * kernel's order. Returns SCAN_SUCCEED to go on; *occupied says whether
+ * it goes into the bitmap.
+ */
+static int scan_present(const struct mthp_scenario *s, struct mthp_pte p,
+			struct tally *t, bool *occupied)
 {
-	const struct mthp_pte *p = &s->ptes[i];
 	bool khugepaged = s->mode == MTHP_MODE_KHUGEPAGED;
 
-	if (p->flags & MTHP_PTE_UFFD_WP)
+	*occupied = false;
+	if (p.flags & MTHP_PTE_UFFD_WP)
 		return MTHP_SCAN_PTE_UFFD_WP;
-	if (p->flags & MTHP_PTE_NO_PAGE)
+	if (p.flags & MTHP_PTE_NO_PAGE)
 		return MTHP_SCAN_PAGE_NULL;
-	if (khugepaged && (p->flags & MTHP_PTE_LAZYFREE))
+	if (khugepaged && (p.flags & MTHP_PTE_LAZYFREE))
 		return MTHP_SCAN_PAGE_LAZYFREE;
-	if (p->flags & MTHP_PTE_NOT_ANON)
+	if (p.flags & MTHP_PTE_NOT_ANON)
 		return MTHP_SCAN_PAGE_ANON;
-	if (p->flags & MTHP_PTE_SHARED) {
-		info->shared++;
-		if (khugepaged && info->shared > s->max_ptes_shared)
+	if (p.flags & MTHP_PTE_SHARED) {
+		t->shared++;
+		if (khugepaged && t->shared > s->max_ptes_shared)
 			return MTHP_SCAN_EXCEED_SHARED_PTE;
 	}
-	mthp_set_bit(i, bitmap);
-	info->occupied++;
-	if (p->flags & MTHP_PTE_NOT_LRU)
+	*occupied = true;
+	t->occupied++;
+	if (p.flags & MTHP_PTE_NOT_LRU)
 		return MTHP_SCAN_PAGE_LRU;
-	if (p->flags & MTHP_PTE_LOCKED)
+	if (p.flags & MTHP_PTE_LOCKED)
 		return MTHP_SCAN_PAGE_LOCK;
-	if (p->flags & MTHP_PTE_PINNED)
+	if (p.flags & MTHP_PTE_PINNED)
 		return MTHP_SCAN_PAGE_COUNT;
-	if (khugepaged && (p->flags & MTHP_PTE_YOUNG))
-		info->referenced++;
+	if (khugepaged && (p.flags & MTHP_PTE_YOUNG))
+		t->referenced++;
 	return MTHP_SCAN_SUCCEED;
 }
 
+#define BPL ((unsigned int)MTHP_BITS_PER_LONG)
+
+/*
+ * The PTEs in order until one ends the scan. The bitmap is built a word
+ * at a time (it was zeroed) and the counters stay local. 64 PTEs that
+ * are all plain present (young or not), none or zero, with the none ones
+ * within the limit, are taken at once, compared as raw words; any others
+ * go PTE by PTE. (A word of the bitmap is 64 bits here: 32-bit builds
+ * take every PTE singly.)
+ */
 static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 		      unsigned long *bitmap, struct mthp_scan_info *info)
 {
@@ -76,36 +96,82 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 	bool uffd_stops = m->scan_uffd_fails_at_none &&
 			  (s->vma_flags & MTHP_VMA_UFFD);
 	unsigned int none_limit = scan_none_limit(m, s, orders);
+	unsigned int swap_limit = khugepaged ? s->max_ptes_swap : ~0u;
+	const uint16_t kind = PTE_RAW(.kind = 7);
+	const uint16_t plain = kind | PTE_RAW(.flags = 0x1ff & ~MTHP_PTE_YOUNG);
+	const uint16_t present = PTE_RAW(.kind = MTHP_PTE_PRESENT);
+	const uint16_t zero = PTE_RAW(.kind = MTHP_PTE_ZERO);
+	const uint16_t young = PTE_RAW(.flags = MTHP_PTE_YOUNG);
+	struct tally t = { 0 };
+	int r = MTHP_SCAN_SUCCEED;
+	unsigned int i;
 
-	for (unsigned int i = 0; i < g->pmd_nr; i++) {
-		const struct mthp_pte *p = &s->ptes[i];
-		int r;
+	for (unsigned int base = 0; base < g->pmd_nr; base += BPL) {
+		unsigned int end = base + BPL < g->pmd_nr ? base + BPL : g->pmd_nr;
+		unsigned long word = 0;
 
-		switch (p->kind) {
-		case MTHP_PTE_NONE:
-		case MTHP_PTE_ZERO:
-			info->none_or_zero++;
-			if (uffd_stops || info->none_or_zero > none_limit)
-				return MTHP_SCAN_EXCEED_NONE_PTE;
-			continue;
-		case MTHP_PTE_SWAP:
-		case MTHP_PTE_NON_SWAP:
-			info->unmapped++;
-			if (khugepaged && info->unmapped > s->max_ptes_swap)
-				return MTHP_SCAN_EXCEED_SWAP_PTE;
-			if (p->flags & MTHP_PTE_UFFD_WP)
-				return MTHP_SCAN_PTE_UFFD_WP;
-			continue;
-		default:
-			r = scan_present(s, i, bitmap, info);
-			if (r != MTHP_SCAN_SUCCEED)
-				return r;
+		if (end - base == 64) {
+			const struct mthp_pte *w = s->ptes + base;
+			uint64_t pl = mthp_pte_match64(w, plain, present);
+			uint64_t yg = mthp_pte_match64(w, plain | young, present | young);
+			uint64_t nz = mthp_pte_match64(w, kind, 0) |
+				      mthp_pte_match64(w, kind, zero);
+			unsigned int nnz = mthp_popcount64(nz);
+
+			if (!~(pl | nz) && t.none_or_zero + nnz <= none_limit &&
+			    !(uffd_stops && nnz)) {
+				bitmap[base / BPL] = (unsigned long)pl;
+				t.occupied += mthp_popcount64(pl);
+				t.none_or_zero += nnz;
+				t.referenced += khugepaged ? mthp_popcount64(yg) : 0;
+				continue;
+			}
 		}
+		for (i = base; i < end; i++) {
+			const struct mthp_pte p = s->ptes[i];
+
+			if (p.kind == MTHP_PTE_PRESENT && !(p.flags & ~MTHP_PTE_YOUNG)) {
+				word |= 1UL << (i % BPL);
+				t.occupied++;
+				t.referenced += khugepaged && p.flags;
+			} else if (p.kind == MTHP_PTE_NONE || p.kind == MTHP_PTE_ZERO) {
+				if (++t.none_or_zero > none_limit || uffd_stops) {
+					r = MTHP_SCAN_EXCEED_NONE_PTE;
+					break;
+				}
+			} else if (p.kind != MTHP_PTE_PRESENT) {
+				/* swap entry, migration entry or marker */
+				if (++t.unmapped > swap_limit) {
+					r = MTHP_SCAN_EXCEED_SWAP_PTE;
+					break;
+				}
+				if (p.flags & MTHP_PTE_UFFD_WP) {
+					r = MTHP_SCAN_PTE_UFFD_WP;
+					break;
+				}
+			} else {
+				bool occ;
+
+				r = scan_present(s, p, &t, &occ);
+				if (occ)
+					word |= 1UL << (i % BPL);
+				if (r != MTHP_SCAN_SUCCEED)
+					break;
+			}
+		}
+		bitmap[base / BPL] |= word;
+		if (r != MTHP_SCAN_SUCCEED)
+			break;
 	}
-	if (!khugepaged)
-		return MTHP_SCAN_SUCCEED;
-	if (!info->referenced ||
-	    (info->unmapped && info->referenced < g->pmd_nr / 2))
+	info->none_or_zero = t.none_or_zero;
+	info->unmapped = t.unmapped;
+	info->shared = t.shared;
+	info->occupied = t.occupied;
+	info->referenced = t.referenced;
+	if (r != MTHP_SCAN_SUCCEED || !khugepaged)
+		return r;
+	if (!t.referenced ||
+	    (t.unmapped && t.referenced < g->pmd_nr / 2))
 		return MTHP_SCAN_LACK_REFERENCED_PAGE;
 	return MTHP_SCAN_SUCCEED;
 }

@@ -46,6 +46,10 @@ struct mthp_space {
 	size_t nvmas;
 	struct mthp_space_pmd *pmds;
 	size_t npmds;
+	/* the library's: where the PMD records' PTEs live (in blocks of many
+	 * ranges, so a held x86_64 range costs its 1 KiB of PTEs and its
+	 * record, nothing more) */
+	void *store;
 };
 
 /*
@@ -69,6 +73,35 @@ int mthp_space_write(const struct mthp_space *sp, FILE *f);
  */
 int mthp_space_snapshot(pid_t pid, const char *root, struct mthp_space *sp,
 			struct mthp_parse_error *err);
+/*
+ * Called for each PMD range of a streamed snapshot as soon as its record
+ * is complete: vma is its VMA's number (sp->vmas[vma]), index its number
+ * among all the ranges. The record and its PTEs are the reader's, valid
+ * only during the call (the next record reuses them); the call may
+ * change them. A non-zero return stops the read, which returns it.
+ */
+typedef int (*mthp_space_pmd_fn)(void *ctx, struct mthp_space *sp,
+				 size_t vma, size_t index,
+				 struct mthp_space_pmd *pmd);
+/*
+ * Reads a snapshot from f like mthp_space_read(), without holding it:
+ * each PMD record goes to each() and is forgotten, so memory stays the
+ * same whatever the size (and there is no 64 MiB limit). sp gets the
+ * settings and every VMA (first and count number the ranges as they
+ * came) but keeps no PMD records - except a scenario file's one range,
+ * which is kept. Returns 0, each()'s non-zero return, -EINVAL with *err
+ * located, -EIO or -ENOMEM. Free sp with mthp_space_free(), even on
+ * failure.
+ */
+int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
+			   mthp_space_pmd_fn each, void *ctx,
+			   struct mthp_parse_error *err);
+/* mthp_space_write() in parts, for writing as one reads: the settings,
+ * then each VMA's line followed by its PMD records. 0, -EINVAL or -EIO. */
+int mthp_space_write_head(const struct mthp_space *sp, FILE *f);
+int mthp_space_write_vma(const struct mthp_space_vma *vm, FILE *f);
+int mthp_space_write_pmd(const struct mthp_space *sp,
+			 const struct mthp_space_pmd *pmd, FILE *f);
 /* A deep copy of src into dst (which it overwrites), for visiting one
  * space under several settings; 0, -EINVAL, -ENOMEM. Free dst with
  * mthp_space_free(), even on failure. */
@@ -130,6 +163,28 @@ int mthp_space_visit(struct mthp_space *sp,
 		     const struct mthp_space_visit_opts *opts,
 		     struct mthp_space_totals *per_vma,
 		     struct mthp_space_totals *total);
+
+/*
+ * The same visit a range at a time, for a space that is streamed rather
+ * than held: a visitor takes sp's settings (sp->settings and
+ * sp->unknown; sp may then go) and opts, then the ranges in address
+ * order, VMA by VMA (vm: the range's VMA, vma: its number), changing each
+ * as its collapses do; _end() gives the totals per VMA (nvmas entries, at
+ * least as many as the VMA numbers seen; NULL for none) and in all.
+ * mthp_space_visit() is exactly this over a held space. 0, -EINVAL (an
+ * invalid record or VMA flags) or -ENOMEM.
+ */
+struct mthp_space_visitor;
+int mthp_space_visitor_new(struct mthp_space_visitor **v,
+			   const struct mthp_space *sp,
+			   const struct mthp_space_visit_opts *opts);
+int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
+			   const struct mthp_space_vma *vm, size_t vma,
+			   size_t index, struct mthp_space_pmd *pmd);
+int mthp_space_visitor_end(struct mthp_space_visitor *v,
+			   struct mthp_space_totals *per_vma, size_t nvmas,
+			   struct mthp_space_totals *total);
+void mthp_space_visitor_free(struct mthp_space_visitor *v);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The snapshot text format (mthpsim-scenario(5)): the writer, and one
+ * line-at-a-time reader behind both the read of a text in memory and the
+ * streamed read of a file, which hands each PMD record on as soon as it
+ * is complete and holds only that one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models.h"
+#include "mthpcollapse/space.h"
+
+#define MAX_LINE 65536u /* bytes, with the newline */
+
+static const char *const unknown_words[] = { "young", "folio", "zero" };
+static const char *const pmd_states[] = { "table", "none", "mapped" };
+
+/* ---- the writer ---- */
+
+static void vma_words(FILE *f, const struct mthp_space_vma *v)
+{
+	bool any = false;
+
+	if (v->flags & MTHP_VMA_HUGEPAGE)
+		any = fputs(" hugepage", f) >= 0;
+	if (v->flags & MTHP_VMA_NOHUGEPAGE)
+		any = fputs(" nohugepage", f) >= 0;
+	if (v->flags & MTHP_VMA_UFFD)
+		any = fputs(" uffd", f) >= 0;
+	if (v->thp_disabled)
+		any = fputs(" thp_disabled", f) >= 0;
+	if (!any)
+		fputs(" none", f);
+}
+
+MTHP_EXPORT int mthp_space_write_head(const struct mthp_space *sp, FILE *f)
+{
+	const struct mthp_scenario *s;
+	const struct mthp_geometry *g;
+
+	if (!sp || !f || !mthp_geometry_valid(&sp->settings.geometry))
+		return -EINVAL;
+	s = &sp->settings;
+	g = &s->geometry;
+	unsigned long page_kb = (1ul << g->page_shift) >> 10;
+
+	fprintf(f, "# mthpsim snapshot");
+	if (sp->pid)
+		fprintf(f, " of process %ld (%s); the process was not stopped, so pages may have changed while it was read",
+			sp->pid, sp->comm);
+	fprintf(f, "\ngeometry = %s\nmodel = %s\nenabled = %s\n", g->name,
+		mthp_model_name(s->model), mthp_thp_setting_name(s->thp.enabled));
+	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++)
+		fprintf(f, "hugepages-%lukB/enabled = %s\n", page_kb << k,
+			mthp_thp_setting_name(s->thp.order[k]));
+	fprintf(f, "max_ptes_none = %u\nmax_ptes_swap = %u\nmax_ptes_shared = %u\n",
+		s->max_ptes_none, s->max_ptes_swap, s->max_ptes_shared);
+	fprintf(f, "unknown =");
+	for (unsigned int u = 0; u < 3; u++)
+		if (sp->unknown & (1u << u))
+			fprintf(f, " %s", unknown_words[u]);
+	fprintf(f, "%s\n", sp->unknown ? "" : " none");
+	return ferror(f) ? -EIO : 0;
+}
+
+MTHP_EXPORT int mthp_space_write_vma(const struct mthp_space_vma *vm, FILE *f)
+{
+	if (!vm || !f)
+		return -EINVAL;
+	fprintf(f, "\nvma 0x%lx-0x%lx", vm->start, vm->end);
+	vma_words(f, vm);
+	fputc('\n', f);
+	return ferror(f) ? -EIO : 0;
+}
+
+MTHP_EXPORT int mthp_space_write_pmd(const struct mthp_space *sp,
+				     const struct mthp_space_pmd *p, FILE *f)
+{
+	const struct mthp_geometry *g;
+
+	if (!sp || !p || !f || !mthp_geometry_valid(&sp->settings.geometry) ||
+	    (unsigned int)p->pmd > MTHP_PMD_MAPPED ||
+	    (p->pmd == MTHP_PMD_TABLE && !p->ptes))
+		return -EINVAL;
+	g = &sp->settings.geometry;
+	fprintf(f, "pmd 0x%lx %s\n", p->addr, pmd_states[p->pmd]);
+	if (p->pmd != MTHP_PMD_TABLE)
+		return ferror(f) ? -EIO : 0;
+	/* a state and a count per run: at most 8 bytes a PTE */
+	char map[8 * MTHP_MAX_PTRS + 1];
+
+	mthp_map_format(p->ptes, g->pmd_nr, map, sizeof(map));
+	fputs("ptes = ", f);
+	fputs(map, f);
+	fputc('\n', f);
+	/* each folio once, at its first present PTE */
+	for (unsigned int k = 0, done = 0; k < g->pmd_nr; k++) {
+		unsigned int o = p->ptes[k].folio_order;
+		unsigned int start = k & ~((1u << o) - 1);
+
+		if (o && k >= done && p->ptes[k].kind == MTHP_PTE_PRESENT) {
+			fprintf(f, "folio = %u %u\n", start, o);
+			done = start + (1u << o);
+		}
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+MTHP_EXPORT int mthp_space_write(const struct mthp_space *sp, FILE *f)
+{
+	int r = mthp_space_write_head(sp, f);
+
+	for (size_t v = 0; !r && v < sp->nvmas; v++) {
+		const struct mthp_space_vma *vm = &sp->vmas[v];
+
+		r = mthp_space_write_vma(vm, f);
+		for (size_t i = vm->first; !r && i < vm->first + vm->count; i++)
+			r = mthp_space_write_pmd(sp, &sp->pmds[i], f);
+	}
+	return r;
+}
+
+/* ---- the reader ---- */
+
+#define perr(e, line, col, ...) mthp_error((e), -EINVAL, (line), (col), __VA_ARGS__)
+
+/* A hex address "0x..." at s (len bytes); 0 or -1. */
+static int hex(const char *s, size_t len, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (len < 3 || s[0] != '0' || s[1] != 'x' || len > 18)
+		return -1;
+	for (size_t i = 2; i < len; i++) {
+		char c = s[i];
+		unsigned int d = c >= '0' && c <= '9' ? (unsigned int)(c - '0')
+			       : c >= 'a' && c <= 'f' ? (unsigned int)(c - 'a' + 10)
+							: 16;
+		if (d == 16)
+			return -1;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A scenario without vma lines: one VMA, one PMD range at address 0. */
+static int read_scenario(const char *text, size_t len, struct mthp_space *sp,
+			 struct mthp_parse_error *err)
+{
+	struct mthp_scenario s;
+	int r = mthp_scenario_parse(text, len, NULL, &s, err);
+
+	if (r) {
+		mthp_scenario_free(&s);
+		return r;
+	}
+	sp->settings = s;
+	unsigned long size = (unsigned long)s.geometry.pmd_nr << s.geometry.page_shift;
+
+	if (mthp_space_add_vma(sp, 0, size, s.vma_flags, false, 0))
+		return -ENOMEM;
+	struct mthp_space_pmd *p = mthp_space_add_pmd(sp, 0, s.pmd);
+
+	if (!p)
+		return -ENOMEM;
+	if (p->ptes)
+		memcpy(p->ptes, s.ptes, s.geometry.pmd_nr * sizeof(*s.ptes));
+	return 0;
+}
+
+/* Where a read is, line by line. */
+struct reader {
+	struct mthp_space *sp;
+	struct mthp_parse_error *err;
+	struct mthp_geometry g;        /* until the settings are made */
+	unsigned int line;
+	bool settings_open;            /* no vma line yet */
+	struct mthp_space_pmd *cur;    /* the record the ptes/folio lines fill */
+	/* streamed: the one record, handed on when the next line starts
+	 * another or the input ends */
+	mthp_space_pmd_fn each;
+	void *ctx;
+	bool pending;
+	size_t index;                  /* PMD records so far */
+	struct mthp_space_pmd one;
+	struct mthp_pte *ptes;
+};
+
+/* Streamed: hands the record just completed on; its result, or 0. */
+static int hand_on(struct reader *r)
+{
+	if (!r->each || !r->pending)
+		return 0;
+	r->pending = false;
+	return r->each(r->ctx, r->sp, r->sp->nvmas - 1, r->index - 1, &r->one);
+}
+
+/* A new PMD record of the last VMA: kept (read) or the one (streamed). */
+static struct mthp_space_pmd *new_pmd(struct reader *r, unsigned long addr,
+				      enum mthp_pmd_state st)
+{
+	struct mthp_space *sp = r->sp;
+	unsigned int nr = sp->settings.geometry.pmd_nr;
+
+	if (!r->each) {
+		r->index++;
+		return mthp_space_add_pmd(sp, addr, st);
+	}
+	if (!r->ptes && !(r->ptes = malloc(nr * sizeof(*r->ptes))))
+		return NULL;
+	r->one = (struct mthp_space_pmd){ addr, st, NULL };
+	if (st == MTHP_PMD_TABLE) {
+		memset(r->ptes, 0, nr * sizeof(*r->ptes));
+		r->one.ptes = r->ptes;
+	}
+	sp->vmas[sp->nvmas - 1].count++;
+	r->index++;
+	r->pending = true;
+	return &r->one;
+}
+
+static int settings_made(struct reader *r)
+{
+	if (!r->sp->settings.ptes &&
+	    mthp_scenario_init(&r->sp->settings, &r->g))
+		return -ENOMEM;
+	return 0;
+}
+
+/* vma START-END FLAGS... (w: after "vma "). */
+static int vma_line(struct reader *r, char *buf, char *w)
+{
+	struct mthp_space *sp = r->sp;
+	char *range = w + strspn(w, " \t");
+	size_t rl = strcspn(range, " \t");
+	char *dash = memchr(range, '-', rl);
+	unsigned long start, end;
+	unsigned int flags = 0;
+	bool disabled = false;
+	int e = hand_on(r);
+
+	if (e)
+		return e;
+	if (r->settings_open) {
+		if (settings_made(r))
+			return -ENOMEM;
+		r->settings_open = false;
+	}
+	if (!dash || hex(range, (size_t)(dash - range), &start) ||
+	    hex(dash + 1, rl - (size_t)(dash + 1 - range), &end) || end <= start)
+		return perr(r->err, r->line, (unsigned int)(range - buf) + 1,
+			    "vma: want 0xSTART-0xEND, START below END");
+	char *words = range + rl;
+	struct mthp_place pl = { r->err, r->line, (unsigned int)(words - buf) + 1 };
+
+	if (mthp_place_vma(&pl, words, strlen(words), &flags, &disabled))
+		return -EINVAL;
+	if (sp->nvmas && start < sp->vmas[sp->nvmas - 1].end)
+		return perr(r->err, r->line, (unsigned int)(range - buf) + 1,
+			    "vma: overlaps or comes before the previous one");
+	if (mthp_space_add_vma(sp, start, end, flags, disabled, r->index))
+		return -ENOMEM;
+	r->cur = NULL;
+	return 0;
+}
+
+/* pmd ADDR STATE (w: after "pmd "; b: where the line's word starts). */
+static int pmd_line(struct reader *r, char *buf, char *w, size_t b)
+{
+	struct mthp_space *sp = r->sp;
+
+	if (!sp->nvmas)
+		return perr(r->err, r->line, (unsigned int)b + 1, "pmd: before any vma line");
+	char *a = w + strspn(w, " \t");
+	size_t al = strcspn(a, " \t");
+	char *st = a + al + strspn(a + al, " \t");
+	unsigned long addr;
+	const struct mthp_geometry *sg = &sp->settings.geometry;
+	unsigned long size = (unsigned long)sg->pmd_nr << sg->page_shift;
+	const struct mthp_space_vma *vm = &sp->vmas[sp->nvmas - 1];
+	enum mthp_pmd_state state;
+	int e;
+
+	if (hex(a, al, &addr) || addr & (size - 1))
+		return perr(r->err, r->line, (unsigned int)(a - buf) + 1,
+			    "pmd: want a 0x address aligned to %lu bytes", size);
+	if (addr < vm->start || addr + size > vm->end)
+		return perr(r->err, r->line, (unsigned int)(a - buf) + 1,
+			    "pmd: 0x%lx..0x%lx is not inside the vma", addr, addr + size);
+	if (vm->count && r->cur && addr <= r->cur->addr)
+		return perr(r->err, r->line, (unsigned int)(a - buf) + 1,
+			    "pmd: addresses go up within a vma");
+	st[strcspn(st, " \t\r")] = 0;
+	long k = MTHP_NAME_FIND(pmd_states, st);
+
+	if (k < 0)
+		return perr(r->err, r->line, (unsigned int)(st - buf) + 1,
+			    "pmd: unknown state '%.20s' (table, none, mapped)", st);
+	state = (enum mthp_pmd_state)k;
+	e = hand_on(r);
+	if (e)
+		return e;
+	r->cur = new_pmd(r, addr, state);
+	return r->cur ? 0 : -ENOMEM;
+}
+
+/* unknown = young folio zero | none */
+static int unknown_line(struct reader *r, char *buf, char *v)
+{
+	for (char *u = v; *u;) {
+		u += strspn(u, " \t\r");
+		size_t ul = strcspn(u, " \t\r");
+		unsigned int k = 0;
+
+		if (!ul)
+			break;
+		while (k < 3 && (strlen(unknown_words[k]) != ul ||
+				 strncmp(u, unknown_words[k], ul)))
+			k++;
+		if (k < 3)
+			r->sp->unknown |= 1u << k;
+		else if (!(ul == 4 && !strncmp(u, "none", 4)))
+			return perr(r->err, r->line, (unsigned int)(u - buf) + 1,
+				    "unknown: '%.*s' is not young, folio, zero or none",
+				    (int)(ul < 20 ? ul : 20), u);
+		u += ul;
+	}
+	return 0;
+}
+
+/* One line of a snapshot, NUL-terminated and writable; no newline. */
+static int read_line(struct reader *r, char *buf)
+{
+	struct mthp_space *sp = r->sp;
+	char *hash = strchr(buf, '#');
+
+	r->line++;
+	if (hash)
+		*hash = 0;
+	size_t b = strspn(buf, " \t\r");
+
+	if (!buf[b])
+		return 0;
+	char *w = buf + b;
+
+	if (!strncmp(w, "vma ", 4) && w[4 + strspn(w + 4, " \t")] != '=')
+		return vma_line(r, buf, w + 4);
+	if (!strncmp(w, "pmd ", 4) && w[4 + strspn(w + 4, " \t")] != '=')
+		return pmd_line(r, buf, w + 4, b);
+	char *v = strchr(w, '=');
+
+	if (!v)
+		return perr(r->err, r->line, (unsigned int)b + 1,
+			    "expected 'key = value', 'vma ...' or 'pmd ...'");
+	char *kend = v;
+
+	while (kend > w && (kend[-1] == ' ' || kend[-1] == '\t'))
+		kend--;
+	*kend = 0;
+	v++;
+	v += strspn(v, " \t");
+	unsigned int vcol = (unsigned int)(v - buf) + 1;
+	struct mthp_parse_error e;
+
+	if (r->settings_open) {
+		if (!strcmp(w, "geometry")) {
+			char m[200];
+
+			if (sp->settings.ptes)
+				return perr(r->err, r->line, (unsigned int)b + 1,
+					    "geometry: must come first");
+			v[strcspn(v, " \t\r")] = 0;
+			if (mthp_geometry_lookup(v, &r->g, m, sizeof(m)))
+				return perr(r->err, r->line, vcol, "%s", m);
+			return 0;
+		}
+		if (settings_made(r))
+			return -ENOMEM;
+		if (!strcmp(w, "unknown"))
+			return unknown_line(r, buf, v);
+		if (mthp_scenario_set(&sp->settings, w, v, &e))
+			return perr(r->err, r->line,
+				    e.col ? vcol + e.col - 1 : (unsigned int)b + 1, "%s", e.msg);
+		return 0;
+	}
+	/* the PTEs and folios of the last pmd line */
+	if (!r->cur || r->cur->pmd != MTHP_PMD_TABLE)
+		return perr(r->err, r->line, (unsigned int)b + 1,
+			    "%s: belongs after a 'pmd ADDR table' line", w);
+	if (strcmp(w, "ptes") && strcmp(w, "folio"))
+		return perr(r->err, r->line, (unsigned int)b + 1,
+			    "unknown key '%.32s' in a pmd record (ptes, folio)", w);
+	struct mthp_scenario one = sp->settings;
+
+	one.ptes = r->cur->ptes;
+	one.fails = NULL;
+	one.nfails = 0;
+	if (mthp_scenario_set(&one, w, v, &e))
+		return perr(r->err, r->line,
+			    e.col ? vcol + e.col - 1 : (unsigned int)b + 1, "%s", e.msg);
+	return 0;
+}
+
+/* The end of the input. */
+static int read_end(struct reader *r)
+{
+	int e = hand_on(r);
+
+	if (!e && settings_made(r))
+		return -ENOMEM;
+	return e;
+}
+
+static void reader_init(struct reader *r, struct mthp_space *sp,
+			struct mthp_parse_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->sp = sp;
+	r->err = err;
+	r->settings_open = true;
+	mthp_geometry_lookup("x86_64", &r->g, NULL, 0);
+}
+
+/* Whether the text has a "vma 0x..." record line: a snapshot, not a
+ * scenario (whose "vma = ..." is a key). */
+static bool has_vma_record(const char *text, size_t len)
+{
+	for (size_t i = 0; i + 6 <= len; i++)
+		if (!memcmp(text + i, "vma 0x", 6) && (i == 0 || text[i - 1] == '\n'))
+			return true;
+	return false;
+}
+
+/* Every line of text through the reader. */
+static int read_lines(struct reader *r, const char *text, size_t len)
+{
+	char *buf = malloc(MAX_LINE);
+	int e = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t pos = 0; !e && pos < len;) {
+		const char *l = text + pos;
+		const char *nl = memchr(l, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - l) : len - pos;
+
+		pos += ll + 1;
+		if (ll >= MAX_LINE)
+			e = perr(r->err, r->line + 1, 1, "line is longer than %u bytes",
+				 MAX_LINE - 1);
+		else if (memchr(l, 0, ll))
+			e = perr(r->err, r->line + 1, 1, "NUL byte");
+		else {
+			memcpy(buf, l, ll);
+			buf[ll] = 0;
+			e = read_line(r, buf);
+		}
+	}
+	free(buf);
+	return e;
+}
+
+MTHP_EXPORT int mthp_space_read(const char *text, size_t len,
+				struct mthp_space *sp,
+				struct mthp_parse_error *err)
+{
+	struct mthp_parse_error dummy;
+	struct reader r;
+
+	if (!err)
+		err = &dummy;
+	memset(err, 0, sizeof(*err));
+	if (!sp)
+		return -EINVAL;
+	memset(sp, 0, sizeof(*sp));
+	if (!text || len > (64u << 20))
+		return perr(err, 0, 0, "no text, or more than 64 MiB");
+	if (!has_vma_record(text, len))
+		return read_scenario(text, len, sp, err);
+	reader_init(&r, sp, err);
+	int e = read_lines(&r, text, len);
+
+	return e ? e : read_end(&r);
+}
+
+MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
+				       mthp_space_pmd_fn each, void *ctx,
+				       struct mthp_parse_error *err)
+{
+	struct mthp_parse_error dummy;
+	struct reader r;
+	char *line = NULL, *head = NULL;
+	size_t cap = 0, headlen = 0;
+	bool streaming = false;
+	int e = 0;
+
+	if (!err)
+		err = &dummy;
+	memset(err, 0, sizeof(*err));
+	if (!sp)
+		return -EINVAL;
+	memset(sp, 0, sizeof(*sp));
+	if (!f || !each)
+		return perr(err, 0, 0, "no input, or nothing to hand the records to");
+	reader_init(&r, sp, err);
+	r.each = each;
+	r.ctx = ctx;
+	/*
+	 * Until the first vma record the lines are kept: a text without one
+	 * is a scenario, read whole (scenarios are at most 1 MiB); with one,
+	 * they are the snapshot's settings, read before it.
+	 */
+	for (;;) {
+		errno = 0;
+		ssize_t n = getline(&line, &cap, f);
+
+		if (n < 0) {
+			if (ferror(f))
+				e = mthp_error(err, -EIO, 0, 0, "read error: %s",
+					       strerror(errno ? errno : EIO));
+			break;
+		}
+		size_t ll = (size_t)n - (n && line[n - 1] == '\n');
+
+		if (!streaming) {
+			if (headlen + (size_t)n > MTHP_SCENARIO_MAX_BYTES) {
+				e = perr(err, 0, 0, "no vma record in the first %u bytes: neither a snapshot nor a scenario",
+					 MTHP_SCENARIO_MAX_BYTES);
+				break;
+			}
+			char *h = realloc(head, headlen + (size_t)n);
+
+			if (!h) {
+				e = -ENOMEM;
+				break;
+			}
+			head = h;
+			memcpy(head + headlen, line, (size_t)n);
+			headlen += (size_t)n;
+			if (!(ll >= 6 && !memcmp(line, "vma 0x", 6)))
+				continue;
+			streaming = true;
+			e = read_lines(&r, head, headlen);
+			if (e)
+				break;
+			continue;
+		}
+		if (ll >= MAX_LINE)
+			e = perr(err, r.line + 1, 1, "line is longer than %u bytes",
+				 MAX_LINE - 1);
+		else if (memchr(line, 0, ll))
+			e = perr(err, r.line + 1, 1, "NUL byte");
+		else {
+			line[ll] = 0;
+			e = read_line(&r, line);
+		}
+		if (e)
+			break;
+	}
+	if (!e && streaming)
+		e = read_end(&r);
+	else if (!e) {
+		/* a scenario: one PMD record, handed on like the others */
+		e = read_scenario(head ? head : "", headlen, sp, err);
+		if (!e) {
+			struct mthp_space_pmd one = sp->pmds[0];
+
+			e = each(ctx, sp, 0, 0, &one);
+			sp->pmds[0] = one;
+		}
+	}
+	free(line);
+	free(head);
+	free(r.ptes);
+	return e;
+}

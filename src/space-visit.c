@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: MIT
+/*
+ * khugepaged's visit of an address space, one PMD range at a time: a
+ * visitor takes the ranges in address order, VMA by VMA, from a space in
+ * memory (mthp_space_visit()) or from a streamed read, and keeps only
+ * the totals.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "models.h"
+#include "mthpcollapse/space.h"
+
+/* What a visitor keeps of one VMA. */
+struct vma_totals {
+	struct mthp_space_totals t;
+	/* PTEs present, and in huge folios, after a range's last visit,
+	 * by the number of visits it had: carried on to later rounds */
+	unsigned long tail_present[MTHP_SPACE_MAX_ROUNDS + 2];
+	unsigned long tail_huge[MTHP_SPACE_MAX_ROUNDS + 2];
+	bool seen;
+};
+
+struct mthp_space_visitor {
+	struct mthp_space_visit_opts o;
+	struct mthp_scenario s;   /* the settings; ptes: each range's own */
+	struct mthp_sim_result r;
+	unsigned int max_rounds;
+	int young;
+	struct vma_totals *vmas;
+	size_t nvmas, cap;
+	struct mthp_pte *none;    /* all none: the table of a range without one */
+};
+
+/*
+ * PTEs mapping an anonymous page (as mthp_scenario_present() counts
+ * them), and PTEs in folios of each order >= 2 (added to huge); returns
+ * the PTEs in huge folios. A PMD mapping is HPAGE_PMD_NR of them, no PTE
+ * table none. One pass.
+ */
+static unsigned long measure(const struct mthp_scenario *s, unsigned long *huge,
+			     unsigned long *present)
+{
+	const struct mthp_geometry *g = &s->geometry;
+	unsigned long in_huge = 0, n = 0;
+
+	if (s->pmd == MTHP_PMD_MAPPED) {
+		*present = g->pmd_nr;
+		huge[g->pmd_order] += g->pmd_nr;
+		return g->pmd_nr;
+	}
+	*present = 0;
+	if (s->pmd != MTHP_PMD_TABLE)
+		return 0;
+	for (unsigned int i = 0; i < g->pmd_nr; i++) {
+		struct mthp_pte p = s->ptes[i];
+
+		if (p.kind != MTHP_PTE_PRESENT)
+			continue;
+		n += !(p.flags & MTHP_PTE_NOT_ANON); /* mthp_scenario_present() */
+		if (p.folio_order >= MTHP_MIN_ORDER) {
+			huge[p.folio_order]++;
+			in_huge++;
+		}
+	}
+	*present = n;
+	return in_huge;
+}
+
+/*
+ * Before a range is visited, in one pass: every PTE's kind is one the
+ * format knows (the only thing about a record the settings do not
+ * already answer for), the young bit nobody could read is set as the
+ * caller decides, and the range is measured (as measure()). Returns
+ * false for an invalid PTE.
+ */
+static bool prepare_table(struct mthp_pte *ptes, unsigned int nr, int young,
+			  unsigned long *huge, unsigned long *present,
+			  unsigned long *in_huge)
+{
+	const uint16_t kind = PTE_RAW(.kind = 7);
+	const uint16_t is_present = PTE_RAW(.kind = MTHP_PTE_PRESENT);
+	const uint16_t not_anon = PTE_RAW(.flags = MTHP_PTE_NOT_ANON);
+	const uint16_t order_2_up = PTE_RAW(.folio_order = 14); /* >= 2 */
+	const uint16_t youngbit = PTE_RAW(.flags = MTHP_PTE_YOUNG);
+	unsigned long n = 0, h = 0;
+	bool ok = true;
+	unsigned int k = 0;
+
+	/* 64 at a time, as raw words (the kinds past NON_SWAP are 5, 6, 7) */
+	for (; k + 64 <= nr; k += 64) {
+		struct mthp_pte *w = ptes + k;
+		const uint16_t k5 = PTE_RAW(.kind = 5), k6 = PTE_RAW(.kind = 6);
+
+		if (mthp_pte_match64(w, k5, k5) | mthp_pte_match64(w, k6, k6))
+			return false;
+		uint64_t pres = mthp_pte_match64(w, kind, is_present);
+		uint64_t big = pres & ~mthp_pte_match64(w, kind | order_2_up, is_present);
+
+		n += mthp_popcount64(pres & ~mthp_pte_match64(w, kind | not_anon,
+							       is_present | not_anon));
+		for (uint64_t b = big; b; b &= b - 1) {
+			huge[w[__builtin_ctzll(b)].folio_order]++;
+			h++;
+		}
+		if (young > 0)
+			mthp_pte_set64(w, kind, is_present, youngbit);
+		else if (young < 0) /* the present ones that are young */
+			for (uint64_t b = pres & mthp_pte_match64(w, kind | youngbit,
+								  is_present | youngbit);
+			     b; b &= b - 1)
+				w[__builtin_ctzll(b)].flags &= ~MTHP_PTE_YOUNG & 0x1ffu;
+	}
+	for (; k < nr; k++) {
+		struct mthp_pte p = ptes[k];
+
+		ok &= p.kind <= MTHP_PTE_NON_SWAP;
+		if (p.kind != MTHP_PTE_PRESENT)
+			continue;
+		if (young > 0)
+			ptes[k].flags = p.flags | MTHP_PTE_YOUNG;
+		else if (young < 0)
+			ptes[k].flags = p.flags & ~MTHP_PTE_YOUNG & 0x1ffu;
+		n += !(p.flags & MTHP_PTE_NOT_ANON);
+		if (p.folio_order >= MTHP_MIN_ORDER) {
+			huge[p.folio_order]++;
+			h++;
+		}
+	}
+	*present = n;
+	*in_huge = h;
+	return ok;
+}
+
+/*
+ * The visits of one scanned range, until one collapses nothing or
+ * max_rounds. Counts into t; *last is how many visits it had, and huge,
+ * *present and *in_huge what the last one left (measure()). Returns the
+ * largest order collapsed (0: none), or -errno.
+ */
+static int visit_range(struct mthp_space_visitor *v, struct mthp_space_totals *t,
+		       unsigned int *last, unsigned long *huge,
+		       unsigned long *present, unsigned long *in_huge)
+{
+	struct mthp_scenario *s = &v->s;
+	struct mthp_sim_result *r = &v->r;
+	int top = 0;
+
+	*last = 0;
+	for (unsigned int n = 1; n <= v->max_rounds; n++) {
+		int e = mthp_simulate_checked(s, r);
+
+		if (e)
+			return e;
+		*last = n;
+		memset(huge, 0, (MTHP_MAX_PMD_ORDER + 1) * sizeof(*huge));
+		*in_huge = measure(s, huge, present);
+		t->huge_round[n] += *in_huge;
+		t->present_round[n] += *present;
+		if (n > t->rounds)
+			t->rounds = n;
+		if (n == 1 && !r->ncollapses)
+			t->results[r->result]++;
+		for (size_t c = 0; c < r->ncollapses; c++) {
+			t->collapses[r->collapses[c].order]++;
+			if ((int)r->collapses[c].order > top)
+				top = (int)r->collapses[c].order;
+		}
+		if (!r->ncollapses)
+			break;
+	}
+	return top;
+}
+
+MTHP_EXPORT int mthp_space_visitor_new(struct mthp_space_visitor **out,
+				       const struct mthp_space *sp,
+				       const struct mthp_space_visit_opts *opts)
+{
+	struct mthp_space_visitor *v;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!sp || !opts || opts->sz < offsetof(struct mthp_space_visit_opts, each) ||
+	    !mthp_geometry_valid(&sp->settings.geometry) || !sp->settings.ptes ||
+	    !mthp_model_desc(opts->model))
+		return -EINVAL;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(&v->o, opts, opts->sz < sizeof(v->o) ? opts->sz : sizeof(v->o));
+	v->s = sp->settings;
+	v->s.model = v->o.model;
+	v->s.mode = MTHP_MODE_KHUGEPAGED;
+	v->s.fails = NULL; /* the settings' rules are for one-range runs */
+	v->s.nfails = 0;
+	v->none = calloc(v->s.geometry.pmd_nr, sizeof(*v->none));
+	v->s.ptes = v->none;
+	if (!v->none || mthp_sim_result_init(&v->r, &v->s.geometry)) {
+		free(v->none);
+		free(v);
+		return -ENOMEM;
+	}
+	if (!mthp_scenario_valid(&v->s)) {
+		mthp_space_visitor_free(v);
+		return -EINVAL;
+	}
+	v->max_rounds = v->o.rounds > MTHP_SPACE_MAX_ROUNDS ? MTHP_SPACE_MAX_ROUNDS
+			: v->o.rounds > 1 ? v->o.rounds : 1;
+	v->young = sp->unknown & MTHP_UNKNOWN_YOUNG ? v->o.young : 0;
+	*out = v;
+	return 0;
+}
+
+MTHP_EXPORT void mthp_space_visitor_free(struct mthp_space_visitor *v)
+{
+	if (!v)
+		return;
+	mthp_sim_result_free(&v->r);
+	free(v->none);
+	free(v->vmas);
+	free(v);
+}
+
+/* Room for the totals of VMA number vma. */
+static int vma_room(struct mthp_space_visitor *v, size_t vma)
+{
+	if (vma >= v->cap) {
+		size_t cap = v->cap ? 2 * v->cap : 16;
+
+		while (cap <= vma)
+			cap *= 2;
+		struct vma_totals *n = realloc(v->vmas, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		memset(n + v->cap, 0, (cap - v->cap) * sizeof(*n));
+		v->vmas = n;
+		v->cap = cap;
+	}
+	if (vma >= v->nvmas)
+		v->nvmas = vma + 1;
+	return 0;
+}
+
+MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
+				       const struct mthp_space_vma *vm,
+				       size_t vma, size_t index,
+				       struct mthp_space_pmd *p)
+{
+	if (!v || !vm || !p || (unsigned int)p->pmd > MTHP_PMD_MAPPED ||
+	    (p->pmd == MTHP_PMD_TABLE && !p->ptes) || vma >= ((size_t)1 << 32))
+		return -EINVAL;
+	/* khugepaged would refuse the VMA; the space reader does too */
+	if (vm->flags & ~(MTHP_VMA_HUGEPAGE | MTHP_VMA_NOHUGEPAGE | MTHP_VMA_UFFD) ||
+	    (vm->flags & MTHP_VMA_HUGEPAGE && vm->flags & MTHP_VMA_NOHUGEPAGE))
+		return -EINVAL;
+	if (vma_room(v, vma))
+		return -ENOMEM;
+
+	struct mthp_scenario *s = &v->s;
+	const struct mthp_geometry *g = &s->geometry;
+	struct vma_totals *vt = &v->vmas[vma];
+	struct mthp_space_totals *t = &vt->t;
+	enum mthp_space_outcome out = MTHP_OUTCOME_LEFT;
+	unsigned long present, in_huge, huge[MTHP_MAX_PMD_ORDER + 1];
+	unsigned int last = 0;
+	int top = 0;
+
+	s->vma_flags = vm->flags;
+	s->pmd = p->pmd;
+	s->ptes = p->ptes ? p->ptes : v->none;
+	/* the settings were checked by _new(), the flags above, the PTEs
+	 * here: the visits below take the range as valid */
+	if (p->pmd == MTHP_PMD_TABLE) {
+		if (!prepare_table(p->ptes, g->pmd_nr, v->young, t->huge_before,
+				   &present, &in_huge))
+			return -EINVAL;
+	} else {
+		in_huge = measure(s, t->huge_before, &present);
+	}
+	uint32_t enabled = vm->thp_disabled ? 0
+		: mthp_enabled_orders(g, s->model, s->mode, &s->thp, s->vma_flags);
+
+	vt->seen = true;
+	t->pmd_ranges++;
+	t->present_before += present;
+	t->present_round[0] += present;
+	t->huge_round[0] += in_huge;
+	memset(huge, 0, sizeof(huge));
+	/* khugepaged asks whether the VMA may have THPs before it looks at
+	 * any of its page tables */
+	if (!enabled) {
+		t->not_eligible++;
+		out = MTHP_OUTCOME_NOT_ELIGIBLE;
+	} else if (p->pmd == MTHP_PMD_MAPPED) {
+		t->already_huge++;
+		out = MTHP_OUTCOME_ALREADY_HUGE;
+	} else if (p->pmd == MTHP_PMD_NONE) {
+		t->no_table++;
+		out = MTHP_OUTCOME_NO_TABLE;
+	} else {
+		t->scanned++;
+		top = visit_range(v, t, &last, huge, &present, &in_huge);
+		if (top < 0)
+			return top;
+		if (top)
+			out = (unsigned int)top == g->pmd_order
+				      ? MTHP_OUTCOME_PMD : MTHP_OUTCOME_MTHP;
+		p->pmd = s->pmd; /* a PMD collapse maps the range */
+	}
+	if (!last) /* not visited: as it was */
+		in_huge = measure(s, huge, &present);
+	for (unsigned int k = 0; k <= MTHP_MAX_PMD_ORDER; k++)
+		t->huge_after[k] += huge[k];
+	t->present_after += present;
+	vt->tail_present[last + 1] += present;
+	vt->tail_huge[last + 1] += in_huge;
+	if (v->o.each)
+		v->o.each(v->o.ctx, vma, index, out, (unsigned int)top);
+	return 0;
+}
+
+static void add_totals(struct mthp_space_totals *t,
+		       const struct mthp_space_totals *a)
+{
+	t->pmd_ranges += a->pmd_ranges;
+	t->scanned += a->scanned;
+	t->not_eligible += a->not_eligible;
+	t->already_huge += a->already_huge;
+	t->no_table += a->no_table;
+	t->present_before += a->present_before;
+	t->present_after += a->present_after;
+	for (unsigned int k = 0; k <= MTHP_MAX_PMD_ORDER; k++) {
+		t->collapses[k] += a->collapses[k];
+		t->huge_before[k] += a->huge_before[k];
+		t->huge_after[k] += a->huge_after[k];
+	}
+	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
+		t->results[r] += a->results[r];
+	for (unsigned int n = 0; n <= MTHP_SPACE_MAX_ROUNDS; n++) {
+		t->present_round[n] += a->present_round[n];
+		t->huge_round[n] += a->huge_round[n];
+	}
+	if (a->rounds > t->rounds)
+		t->rounds = a->rounds;
+}
+
+MTHP_EXPORT int mthp_space_visitor_end(struct mthp_space_visitor *v,
+				       struct mthp_space_totals *per_vma,
+				       size_t nvmas,
+				       struct mthp_space_totals *total)
+{
+	if (!v || !total || (per_vma && nvmas < v->nvmas))
+		return -EINVAL;
+	memset(total, 0, sizeof(*total));
+	if (per_vma)
+		memset(per_vma, 0, nvmas * sizeof(*per_vma));
+	for (size_t i = 0; i < v->nvmas; i++) {
+		struct vma_totals *vt = &v->vmas[i];
+		unsigned long carry_present = 0, carry_huge = 0;
+
+		/* after its last visit a range keeps its value: carried on */
+		for (unsigned int n = 1; n <= MTHP_SPACE_MAX_ROUNDS; n++) {
+			carry_present += vt->tail_present[n];
+			carry_huge += vt->tail_huge[n];
+			vt->t.present_round[n] += carry_present;
+			vt->t.huge_round[n] += carry_huge;
+		}
+		memset(vt->tail_present, 0, sizeof(vt->tail_present));
+		memset(vt->tail_huge, 0, sizeof(vt->tail_huge));
+		if (per_vma)
+			per_vma[i] = vt->t;
+		add_totals(total, &vt->t);
+	}
+	return 0;
+}
+
+MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
+				 const struct mthp_space_visit_opts *opts,
+				 struct mthp_space_totals *per_vma,
+				 struct mthp_space_totals *total)
+{
+	struct mthp_space_visitor *v;
+	int e;
+
+	if (!total)
+		return -EINVAL;
+	e = mthp_space_visitor_new(&v, sp, opts);
+	if (e)
+		return e;
+	for (size_t i = 0; !e && i < sp->nvmas; i++) {
+		const struct mthp_space_vma *vm = &sp->vmas[i];
+
+		e = vma_room(v, i); /* a VMA without ranges still has a row */
+		for (size_t k = vm->first; !e && k < vm->first + vm->count; k++)
+			e = mthp_space_visitor_pmd(v, vm, i, k, &sp->pmds[k]);
+	}
+	if (!e)
+		e = mthp_space_visitor_end(v, per_vma, sp->nvmas, total);
+	mthp_space_visitor_free(v);
+	return e;
+}
