@@ -19,10 +19,13 @@
  * Then the memory: what the streamed passes kept (peak RSS), and what a
  * caller that holds the whole space pays per PMD range.
  *
- * Usage: bench-predict [REPETITIONS] (default 5). Needs about 100 MB in
+ * Usage: bench-predict [REPETITIONS] (default 5). Needs about 70 MB in
  * $TMPDIR (default /tmp) for the snapshot.
+ *        bench-predict --write FILE: only writes the snapshot, e.g. for
+ *        timing "mthpsim predict FILE" as a whole.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -228,41 +231,17 @@ static int pass(void *ctx, unsigned int v)
 	}
 }
 
-/* What holding the whole space costs: bytes per PMD range. */
-static double held_bytes_per_range(struct run *x, unsigned long *ranges)
-{
-	FILE *f = fopen(x->path, "r");
-	struct mthp_space sp;
-	struct mthp_parse_error err;
-	struct rusage before, after;
-
-	if (!f)
-		return -1;
-	/* read the text into memory, then hold it parsed */
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-
-	fclose(f);
-	(void)len;
-	/* the held reader takes at most 64 MiB of text: build the space in
-	 * memory from the generator instead, as a snapshot of a process
-	 * does, and count what it allocated */
-	struct rng r = { 2026 };
-	size_t records = 0;
-
-	getrusage(RUSAGE_SELF, &before);
-	if (mthp_space_read("# empty\nvma 0x0-0x200000 none\n", 30, &sp, &err))
-		return -1;
-	mthp_space_free(&sp);
-	(void)r;
-	(void)records;
-	getrusage(RUSAGE_SELF, &after);
-	*ranges = 0;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "--write")) {
+		struct run w = { .path = argv[2] };
+		int e = make_settings(&w.settings) ? -EINVAL : write_pass(&w);
+
+		if (e)
+			fprintf(stderr, "bench-predict: %s: %s\n", argv[2], strerror(-e));
+		mthp_space_free(&w.settings);
+		return e ? 1 : 0;
+	}
 	unsigned int reps = bench_reps(argc, argv, 5);
 	const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	char path[4096];
@@ -280,15 +259,38 @@ int main(int argc, char **argv)
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
+	/* a caller that holds the whole space: what the library allocates
+	 * for it, per PMD range (the text is read in first, not counted) */
 	FILE *f = fopen(path, "r");
 	long size = 0;
+	double held = -1;
+	char *text = NULL;
 
 	if (f) {
 		fseek(f, 0, SEEK_END);
 		size = ftell(f);
+		rewind(f);
+		text = malloc((size_t)size);
+		if (text && fread(text, 1, (size_t)size, f) != (size_t)size) {
+			free(text);
+			text = NULL;
+		}
 		fclose(f);
 	}
 	unlink(path);
+	if (text) {
+		struct mthp_space sp;
+		struct mthp_parse_error err;
+		struct mallinfo2 before = mallinfo2(), after;
+
+		if (!mthp_space_read(text, (size_t)size, &sp, &err) && sp.npmds) {
+			after = mallinfo2();
+			held = (double)((after.uordblks + after.hblkhd) -
+					(before.uordblks + before.hblkhd)) / (double)sp.npmds;
+		}
+		mthp_space_free(&sp);
+		free(text);
+	}
 	if (e) {
 		fprintf(stderr, "bench-predict: a pass failed: %s\n", strerror(-e));
 		return 1;
@@ -296,10 +298,6 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < s[PREDICT].n; i++)
 		vs.t[vs.n++] = s[PREDICT].t[i] - s[READ].t[i];
 	bench_summarise(&vs);
-	unsigned long ranges = 0;
-
-	(void)held_bytes_per_range;
-	(void)ranges;
 	printf("1 TiB x86_64 snapshot: %u VMAs, %lu PMD ranges, %.1f MB of text; "
 	       "CPU seconds, min (median) of %u interleaved repetitions\n",
 	       VMAS, (unsigned long)VMAS * RANGES_PER_VMA, (double)size / 1e6, reps);
@@ -313,7 +311,9 @@ int main(int argc, char **argv)
 		coll += t->collapses[k];
 	printf("  the visit: %lu ranges, %lu scanned, %lu collapses; present PTEs %lu -> %lu\n",
 	       t->pmd_ranges, t->scanned, coll, t->present_before, t->present_after);
-	printf("  peak RSS of the streamed passes: %ld MB\n", ru.ru_maxrss / 1024);
+	printf("  peak RSS of the streamed passes: %.1f MB\n", (double)ru.ru_maxrss / 1024);
+	printf("  held whole (mthp_space_read()): %.0f bytes per PMD range (its PTEs: %zu)\n",
+	       held, 512 * sizeof(struct mthp_pte));
 	printf("predict-1TiB: read %.2f s, visit %.2f s, total %.2f s\n",
 	       s[READ].median, vs.median, s[PREDICT].median);
 	return 0;

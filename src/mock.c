@@ -153,14 +153,24 @@ static const struct {
 
 int mthp_pte_from_char(char c, struct mthp_pte *pte)
 {
-	for (size_t i = 0; i < MTHP_ARRAY_SIZE(states); i++) {
-		if (states[i].c == c) {
-			pte->kind = states[i].kind;
-			pte->flags = states[i].flags;
-			return 0;
-		}
+	/* the table's row for each character, plus one (0: none); a race
+	 * to fill it writes the same values */
+	static unsigned char row[256];
+	static bool filled;
+
+	if (!__atomic_load_n(&filled, __ATOMIC_ACQUIRE)) {
+		for (size_t i = MTHP_ARRAY_SIZE(states); i-- > 0;)
+			__atomic_store_n(&row[(unsigned char)states[i].c],
+					 (unsigned char)(i + 1), __ATOMIC_RELAXED);
+		__atomic_store_n(&filled, true, __ATOMIC_RELEASE);
 	}
-	return -EINVAL;
+	unsigned int i = __atomic_load_n(&row[(unsigned char)c], __ATOMIC_RELAXED);
+
+	if (!i)
+		return -EINVAL;
+	pte->kind = states[i - 1].kind & 7u;
+	pte->flags = states[i - 1].flags & 0x1ffu;
+	return 0;
 }
 
 bool mthp_scenario_valid(const struct mthp_scenario *s)

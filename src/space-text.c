@@ -394,6 +394,19 @@ static int read_line(struct reader *r, char *buf)
 	if (strcmp(w, "ptes") && strcmp(w, "folio"))
 		return perr(r->err, r->line, (unsigned int)b + 1,
 			    "unknown key '%.32s' in a pmd record (ptes, folio)", w);
+	if (!strcmp(w, "ptes")) {
+		/* the common line, straight to the map parser */
+		size_t vlen = strlen(v);
+		struct mthp_place pl = { r->err, r->line, vcol };
+
+		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t' ||
+				v[vlen - 1] == '\r'))
+			vlen--;
+		if (!vlen)
+			return perr(r->err, r->line, vcol, "ptes: the value is empty");
+		return mthp_place_map(&pl, v, vlen, &sp->settings.geometry,
+				      r->cur->ptes);
+	}
 	struct mthp_scenario one = sp->settings;
 
 	one.ptes = r->cur->ptes;

@@ -36,10 +36,13 @@ static void usage_predict(FILE *f)
 	sim_options_help(f);
 }
 
+/* What became of each PMD range under the first column's settings. */
 struct cells {
 	unsigned char *out;    /* per PMD range: enum mthp_space_outcome */
 	unsigned char *order;  /* the largest order collapsed there */
-	size_t n;              /* PMD ranges in all, for the progress line */
+	unsigned long *addr;
+	size_t n, cap;         /* ranges so far; room */
+	size_t total;          /* ranges in all when known (0: streamed) */
 };
 
 static void each(void *ctx, size_t vma, size_t pmd,
@@ -50,8 +53,8 @@ static void each(void *ctx, size_t vma, size_t pmd,
 	(void)vma;
 	c->out[pmd] = (unsigned char)outcome;
 	c->order[pmd] = (unsigned char)order;
-	if (!(pmd & 255))
-		progress("predict", pmd, c->n);
+	if (!(pmd & 1023))
+		progress("predict", pmd, c->total ? c->total : pmd);
 }
 
 static void json_totals(struct json *j, const struct mthp_space *sp,
@@ -266,7 +269,7 @@ static int write_svg(const char *path, const struct mthp_space *sp,
 				   "<title>0x%lx: %s</title></rect>\n",
 				c->out[k], c->order[k], left + (int)(i % per_row) * cell,
 				y + (int)(i / per_row) * cell, cell - 1, cell - 1, fill,
-				sp->pmds[k].addr, outcome_words[c->out[k]]);
+				c->addr[k], outcome_words[c->out[k]]);
 		}
 		fprintf(f, "</g>\n");
 		y += (int)((vm->count + per_row - 1) / per_row) * cell + 8;
@@ -319,35 +322,26 @@ static int write_svg(const char *path, const struct mthp_space *sp,
 	return fclose(f) ? -errno : 0;
 }
 
-/* Loads the space: a snapshot file, or a process snapshotted now. */
-static void load_space(const char *arg, struct mthp_space *sp)
+/* A process, snapshotted now; false when arg does not name one. */
+static bool load_process(const char *arg, struct mthp_space *sp)
 {
 	struct mthp_parse_error e;
 	unsigned long pid = 0;
 	bool is_pid = !strcmp(arg, "self") ||
 		      (strspn(arg, "0123456789") == strlen(arg) && *arg);
 
-	if (is_pid) {
-		if (strcmp(arg, "self") &&
-		    mthp_parse_number(arg, strlen(arg), "PID", 1, 4194304, &pid, &e))
-			errx(EXIT_INPUT, "predict: %s", e.msg);
-		int r = mthp_space_snapshot((pid_t)pid, NULL, sp, &e);
+	if (!is_pid)
+		return false;
+	if (strcmp(arg, "self") &&
+	    mthp_parse_number(arg, strlen(arg), "PID", 1, 4194304, &pid, &e))
+		errx(EXIT_INPUT, "predict: %s", e.msg);
+	int r = mthp_space_snapshot((pid_t)pid, NULL, sp, &e);
 
-		if (r == -ESRCH)
-			errx(EXIT_INPUT, "predict: no process %s (%s)", arg, e.msg);
-		if (r)
-			errx(EXIT_INPUT, "predict: %s", e.msg);
-		return;
-	}
-	size_t len;
-	char *text = read_input(arg, &len);
-
-	if (mthp_space_read(text, len, sp, &e)) {
-		if (e.line)
-			errx(EXIT_INPUT, "%s:%u:%u: %s", input_name(arg), e.line, e.col, e.msg);
-		errx(EXIT_INPUT, "%s: %s", input_name(arg), e.msg);
-	}
-	free(text);
+	if (r == -ESRCH)
+		errx(EXIT_INPUT, "predict: no process %s (%s)", arg, e.msg);
+	if (r)
+		errx(EXIT_INPUT, "predict: %s", e.msg);
+	return true;
 }
 
 /* --compare "k=v,k=v": each a settings key through the one setter. */
@@ -370,6 +364,84 @@ static void apply_compare(const char *spec, struct mthp_scenario *s)
 		if (mthp_scenario_set(s, kv, eq + 1, &e))
 			errx(EXIT_INPUT, "--compare %s: %s", spec, e.msg);
 	}
+}
+
+/*
+ * The visit, one range at a time, in every column: the space is a stream
+ * (a file) or held (a process), and the same function takes its ranges.
+ */
+struct predict {
+	const struct sim_opts *so;
+	const char *const *compare;
+	size_t ncols;
+	int young;
+	unsigned int rounds;
+	struct mthp_space_visitor **v; /* a visitor per column, once set up */
+	struct mthp_scenario *settings; /* per column */
+	struct cells cells;
+	struct mthp_pte *scratch;
+};
+
+/* The columns' settings and visitors, once the space's settings are known. */
+static void start_columns(struct predict *p, struct mthp_space *sp)
+{
+	p->v = calloc(p->ncols, sizeof(*p->v));
+	p->settings = calloc(p->ncols, sizeof(*p->settings));
+	p->scratch = calloc(sp->settings.geometry.pmd_nr, sizeof(*p->scratch));
+	if (!p->v || !p->settings || !p->scratch)
+		err(1, "out of memory");
+	sim_apply(p->so, &sp->settings);
+	for (size_t col = 0; col < p->ncols; col++) {
+		struct mthp_space one = *sp;
+
+		if (mthp_scenario_copy(&p->settings[col], &sp->settings))
+			err(1, "out of memory");
+		if (col)
+			apply_compare(p->compare[col - 1], &p->settings[col]);
+		one.settings = p->settings[col];
+		struct mthp_space_visit_opts o = {
+			.sz = sizeof(o), .model = one.settings.model, .young = p->young,
+			.rounds = p->rounds, .each = col ? NULL : each, .ctx = &p->cells,
+		};
+
+		if (mthp_space_visitor_new(&p->v[col], &one, &o))
+			errx(1, "internal error: the visit refused the settings");
+	}
+}
+
+static int predict_range(void *ctx, struct mthp_space *sp, size_t vma,
+			 size_t index, struct mthp_space_pmd *pmd)
+{
+	struct predict *p = ctx;
+	struct cells *c = &p->cells;
+	unsigned int nr = sp->settings.geometry.pmd_nr;
+
+	if (!p->v)
+		start_columns(p, sp);
+	if (index >= c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 4096;
+		c->out = realloc(c->out, c->cap);
+		c->order = realloc(c->order, c->cap);
+		c->addr = realloc(c->addr, c->cap * sizeof(*c->addr));
+		if (!c->out || !c->order || !c->addr)
+			err(1, "out of memory");
+	}
+	c->addr[index] = pmd->addr;
+	c->n = index + 1;
+	/* a visit changes the PTEs it collapses: the other columns each get
+	 * a copy, the first the record itself, last */
+	for (size_t col = p->ncols; col-- > 0;) {
+		struct mthp_space_pmd one = *pmd;
+
+		if (col && pmd->ptes) {
+			memcpy(p->scratch, pmd->ptes, nr * sizeof(*p->scratch));
+			one.ptes = p->scratch;
+		}
+		if (mthp_space_visitor_pmd(p->v[col], &sp->vmas[vma], vma, index,
+					   col ? &one : pmd))
+			return -EINVAL;
+	}
+	return 0;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -422,50 +494,64 @@ int cmd_predict(int argc, char **argv)
 	}
 	const char *arg = argv[optind];
 	struct mthp_space base;
-
-	load_space(arg, &base);
-	sim_apply(&so, &base.settings);
-	/* the columns: the settings given, then each --compare on top */
 	size_t ncols = 1 + ncompare;
+	struct predict p = { .so = &so, .compare = compare, .ncols = ncols,
+			     .young = young, .rounds = rounds };
 	struct mthp_space_totals *totals = calloc(ncols, sizeof(*totals));
-	struct mthp_space_totals *per = calloc(base.nvmas ? base.nvmas : 1, sizeof(*per));
-	struct cells cells = { calloc(base.npmds + 1, 1), calloc(base.npmds + 1, 1),
-			       base.npmds };
 
-	if (!totals || !per || !cells.out || !cells.order)
+	if (!totals)
 		err(1, "out of memory");
+	if (load_process(arg, &base)) {
+		/* held: its ranges one after the other */
+		p.cells.total = base.npmds;
+		for (size_t v = 0; v < base.nvmas; v++)
+			for (size_t i = base.vmas[v].first;
+			     i < base.vmas[v].first + base.vmas[v].count; i++)
+				if (predict_range(&p, &base, v, i, &base.pmds[i]))
+					errx(1, "internal error: the visit refused the snapshot");
+	} else {
+		/* a file, or standard input: streamed, a range at a time */
+		FILE *f = !strcmp(arg, "-") ? stdin : fopen(arg, "r");
+		struct mthp_parse_error e;
+
+		if (!f)
+			err(EXIT_INPUT, "%s", arg);
+		int r = mthp_space_read_stream(f, &base, predict_range, &p, &e);
+
+		if (f != stdin)
+			fclose(f);
+		if (r == -EINVAL && e.line)
+			errx(EXIT_INPUT, "%s:%u:%u: %s", input_name(arg), e.line, e.col, e.msg);
+		if (r == -EINVAL && e.msg[0])
+			errx(EXIT_INPUT, "%s: %s", input_name(arg), e.msg);
+		if (r)
+			errx(r == -ENOMEM ? 1 : EXIT_INPUT, "%s: %s", input_name(arg),
+			     e.msg[0] ? e.msg : strerror(-r));
+	}
+	if (!p.v) /* no PMD record at all */
+		start_columns(&p, &base);
+	struct mthp_space_totals *per = calloc(base.nvmas ? base.nvmas : 1, sizeof(*per));
+
+	if (!per)
+		err(1, "out of memory");
+	for (size_t col = 0; col < ncols; col++)
+		if (mthp_space_visitor_end(p.v[col], col ? NULL : per, base.nvmas,
+					   &totals[col]))
+			errx(1, "internal error: the visit's totals");
 	char title[200];
 
 	if (base.pid)
 		snprintf(title, sizeof(title), "process %ld (%s)", base.pid, base.comm);
 	else
 		snprintf(title, sizeof(title), "%s", input_name(arg));
-	for (size_t col = 0; col < ncols; col++) {
-		struct mthp_space sp;
+	if (svg) {
+		int r = write_svg(svg, &base, &p.cells, &totals[0], title);
 
-		/* a visit changes the PTEs it collapses: each column its own */
-		if (mthp_space_copy(&sp, &base))
-			err(1, "out of memory");
-		if (col)
-			apply_compare(compare[col - 1], &sp.settings);
-		struct mthp_space_visit_opts o = {
-			.sz = sizeof(o), .model = sp.settings.model, .young = young,
-			.rounds = rounds, .each = col ? NULL : each, .ctx = &cells,
-		};
-
-		progress("predict", col, ncols);
-		if (mthp_space_visit(&sp, &o, col ? NULL : per, &totals[col]))
-			errx(1, "internal error: the visit refused the snapshot");
-		if (!col && svg) {
-			int r = write_svg(svg, &sp, &cells, &totals[0], title);
-
-			if (r)
-				errx(EXIT_INPUT, "--svg %s: %s", svg, strerror(-r));
-		}
-		if (!col && !so.json)
-			print_report(&sp, title, per, &totals[0], young);
-		mthp_space_free(&sp);
+		if (r)
+			errx(EXIT_INPUT, "--svg %s: %s", svg, strerror(-r));
 	}
+	if (!so.json)
+		print_report(&base, title, per, &totals[0], young);
 	progress_done();
 	if (so.json) {
 		struct json j;
@@ -547,10 +633,18 @@ int cmd_predict(int argc, char **argv)
 			printf("\n");
 		}
 	}
+	for (size_t col = 0; col < ncols; col++) {
+		mthp_space_visitor_free(p.v[col]);
+		mthp_scenario_free(&p.settings[col]);
+	}
+	free(p.v);
+	free(p.settings);
+	free(p.scratch);
 	free(totals);
 	free(per);
-	free(cells.out);
-	free(cells.order);
+	free(p.cells.out);
+	free(p.cells.order);
+	free(p.cells.addr);
 	mthp_space_free(&base);
 	return 0;
 }
