@@ -1,25 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * Whole-visit throughput: mthp_simulate() (scan, decide, attempt over the
- * mock) on random tables, against the engine alone on the same tables'
- * bitmaps, in one run; and what that means for replaying an address space.
+ * One whole visit - mthp_simulate(): scan, decide, attempt over the mock
+ * page table - against the decision alone - mthp_collapse() on the
+ * bitmap that visit's scan makes - on the same random tables with the
+ * same settings (model latest, the kernel's default max_ptes_none, every
+ * order enabled), interleaved (bench.h): what the scan and the mock cost
+ * on top of the engine.
+ *
+ * Usage: bench-sim [REPETITIONS] (default 7, at least 5).
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
+#include <string.h>
 
+#include "bench.h"
 #include "rng.h"
 #include "mthpcollapse/sim.h"
 
 #define TABLES 128
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int succeed(const struct mthp_range *r, void *data)
 {
@@ -38,95 +34,120 @@ static void fill(struct mthp_scenario *s, struct rng *r)
 
 		for (unsigned int i = 0; i < len && pos < nr; i++, pos++) {
 			s->ptes[pos] = (struct mthp_pte){ 0 };
-			if (kind < 4)
-				s->ptes[pos].kind = MTHP_PTE_PRESENT,
+			if (kind < 4) {
+				s->ptes[pos].kind = MTHP_PTE_PRESENT;
 				s->ptes[pos].flags = MTHP_PTE_YOUNG;
-			else if (kind == 4 && i == 0)
+			} else if (kind == 4 && i == 0) {
 				s->ptes[pos].kind = MTHP_PTE_SWAP; /* rare */
+			}
 		}
 	}
+}
+
+struct run {
+	struct mthp_geometry g;
+	struct mthp_scenario tables[TABLES], work;
+	struct mthp_sim_result r;
+	unsigned long *maps;
+	size_t words;
+	unsigned int passes;
+	unsigned long visits, collapsed_sim, collapsed_engine;
+};
+
+/* Whole visits, each on a fresh copy: khugepaged's first. */
+static int visits(struct run *x)
+{
+	for (int t = 0; t < TABLES; t++) {
+		struct mthp_pte *keep = x->work.ptes;
+
+		x->work = x->tables[t];
+		x->work.ptes = keep;
+		memcpy(keep, x->tables[t].ptes, x->g.pmd_nr * sizeof(*keep));
+		if (mthp_simulate(&x->work, &x->r))
+			return 1;
+		x->visits++;
+		x->collapsed_sim += x->r.engine.collapsed;
+	}
+	return 0;
+}
+
+/* The engine alone, on each table's scan bitmap, the same settings. */
+static int decisions(struct run *x)
+{
+	for (int t = 0; t < TABLES; t++) {
+		const struct mthp_scenario *s = &x->tables[t];
+		struct mthp_collapse_opts o = {
+			.sz = sizeof(o),
+			.model = s->model,
+			.orders = mthp_enabled_orders(&x->g, s->model, s->mode,
+						      &s->thp, s->vma_flags),
+			.max_ptes_none = s->max_ptes_none,
+			.collapse = succeed,
+		};
+		MTHP_RESULT(res);
+
+		if (mthp_collapse(&x->g, x->maps + t * x->words, &o, &res))
+			return 1;
+		x->collapsed_engine += res.collapsed;
+	}
+	return 0;
+}
+
+static int batch(void *ctx, unsigned int v)
+{
+	struct run *x = ctx;
+
+	for (unsigned int p = 0; p < x->passes; p++)
+		if (v == 0 ? visits(x) : decisions(x))
+			return 1;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	const char *geos[] = { "x86_64", "arm64-64k" };
-	long iters = argc > 1 ? atol(argv[1]) : 20;
+	unsigned int reps = bench_reps(argc, argv, 7);
 
+	printf("CPU time per PMD range (us), min (median) of %u interleaved repetitions\n", reps);
 	for (int gi = 0; gi < 2; gi++) {
-		struct mthp_geometry g;
-		struct mthp_scenario *tables = calloc(TABLES, sizeof(*tables));
-		struct mthp_scenario work;
-		struct mthp_sim_result r;
-		unsigned long *maps;
+		static struct run x;
 		struct rng seed = { 1 };
+		struct bench_series s[2] = { { .name = "visit" }, { .name = "engine" } };
 
-		if (!tables || mthp_geometry_lookup(geos[gi], &g, NULL, 0) ||
-		    mthp_sim_result_init(&r, &g) || mthp_scenario_init(&work, &g))
+		memset(&x, 0, sizeof(x));
+		if (mthp_geometry_lookup(geos[gi], &x.g, NULL, 0) ||
+		    mthp_sim_result_init(&x.r, &x.g) || mthp_scenario_init(&x.work, &x.g))
 			return 1;
-		size_t words = mthp_bitmap_longs(g.max_ptrs);
-
-		maps = calloc(TABLES * words, sizeof(*maps));
-		if (!maps)
+		x.words = mthp_bitmap_longs(x.g.max_ptrs);
+		x.passes = 16384 / x.g.pmd_nr ? 16384 / x.g.pmd_nr : 1;
+		x.maps = calloc(TABLES * x.words, sizeof(*x.maps));
+		if (!x.maps)
 			return 1;
 		for (int t = 0; t < TABLES; t++) {
+			struct mthp_scenario *sc = &x.tables[t];
 			struct mthp_scan_info info;
 
-			if (mthp_scenario_init(&tables[t], &g))
+			if (mthp_scenario_init(sc, &x.g))
 				return 1;
-			tables[t].model = MTHP_MODEL_V19;
-			for (unsigned int k = 2; k < g.pmd_order; k++)
-				tables[t].thp.order[k] = MTHP_THP_ALWAYS;
-			fill(&tables[t], &seed);
-			mthp_scan(&tables[t], mthp_orders_all(&g),
-				  maps + t * words, &info);
+			for (unsigned int k = 2; k < x.g.pmd_order; k++)
+				sc->thp.order[k] = MTHP_THP_ALWAYS;
+			fill(sc, &seed);
+			mthp_scan(sc, mthp_enabled_orders(&x.g, sc->model, sc->mode,
+							  &sc->thp, sc->vma_flags),
+				  x.maps + t * x.words, &info);
 		}
-		/* whole visits; each on a fresh copy, as khugepaged's first */
-		double t0 = now();
-		long visits = 0, scanned = 0;
+		if (bench_interleave(s, 2, reps, batch, &x))
+			return 1;
+		double per = 1e6 / TABLES / x.passes;
 
-		for (long it = 0; it < iters; it++) {
-			for (int t = 0; t < TABLES; t++) {
-				struct mthp_pte *keep = work.ptes;
-
-				work = tables[t];
-				work.ptes = keep;
-				for (unsigned int i = 0; i < g.pmd_nr; i++)
-					work.ptes[i] = tables[t].ptes[i];
-				if (mthp_simulate(&work, &r))
-					return 1;
-				visits++;
-				scanned += r.scan.result == MTHP_SCAN_SUCCEED;
-			}
-		}
-		double dt_sim = now() - t0;
-
-		/* the engine alone on the same bitmaps */
-		struct mthp_collapse_opts o = {
-			.sz = sizeof(o),
-			.model = MTHP_MODEL_V19,
-			.orders = mthp_orders_all(&g),
-			.collapse = succeed,
-		};
-		MTHP_RESULT(res);
-
-		t0 = now();
-		for (long it = 0; it < iters; it++)
-			for (int t = 0; t < TABLES; t++)
-				if (mthp_collapse(&g, maps + t * words, &o, &res))
-					return 1;
-		double dt_eng = now() - t0;
-		double per_s = (double)visits / dt_sim;
-		double gib = (double)((unsigned long)g.pmd_nr << g.page_shift) / (1 << 30);
-
-		printf("%-10s %9.0f visits/s (scan+decide+attempt; scan passed in %.0f%%), %9.0f decisions/s (engine alone): a visit costs %.1fx a decision; one visit per PMD of a 64 GiB address space: %.2f s\n",
-		       g.name, per_s, 100.0 * (double)scanned / (double)visits,
-		       (double)visits / dt_eng, dt_sim / dt_eng, 64.0 / gib / per_s);
+		printf("%-10s visit %8.2f (%8.2f)  engine alone %8.3f (%8.3f)  a visit is %.0fx the decision\n",
+		       x.g.name, s[0].min * per, s[0].median * per, s[1].min * per,
+		       s[1].median * per, s[0].min / s[1].min);
 		for (int t = 0; t < TABLES; t++)
-			mthp_scenario_free(&tables[t]);
-		mthp_scenario_free(&work);
-		mthp_sim_result_free(&r);
-		free(tables);
-		free(maps);
+			mthp_scenario_free(&x.tables[t]);
+		mthp_scenario_free(&x.work);
+		mthp_sim_result_free(&x.r);
+		free(x.maps);
 	}
 	return 0;
 }

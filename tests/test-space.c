@@ -235,6 +235,177 @@ static void text_format(void **state)
 	mthp_space_free(&sp);
 }
 
+static int count_range(void *ctx, struct mthp_space *sp, size_t vma,
+		       size_t index, struct mthp_space_pmd *p)
+{
+	(void)sp;
+	(void)vma;
+	(void)index;
+	(void)p;
+	(*(unsigned int *)ctx)++;
+	return 0;
+}
+
+/* What a streamed read hands on, kept to compare with a held read. */
+struct kept {
+	struct mthp_space_pmd pmd[8];
+	struct mthp_pte ptes[8][32];
+	size_t vma[8], index[8];
+	unsigned int n;
+	struct mthp_space_visitor *v;
+	struct mthp_space_visit_opts o;
+};
+
+static int keep_range(void *ctx, struct mthp_space *sp, size_t vma,
+		      size_t index, struct mthp_space_pmd *p)
+{
+	struct kept *k = ctx;
+
+	assert_true(k->n < 8);
+	k->pmd[k->n] = *p;
+	if (p->ptes) {
+		memcpy(k->ptes[k->n], p->ptes, sizeof(k->ptes[0]));
+		k->pmd[k->n].ptes = k->ptes[k->n];
+	}
+	k->vma[k->n] = vma;
+	k->index[k->n++] = index;
+	/* the settings are all there once the first range comes */
+	if (!k->v)
+		assert_int_equal(mthp_space_visitor_new(&k->v, sp, &k->o), 0);
+	return mthp_space_visitor_pmd(k->v, &sp->vmas[vma], vma, index, p);
+}
+
+/*
+ * The streamed read hands on exactly the records a held read keeps, in
+ * order, and keeps none itself; a visitor fed by it gives the held
+ * visit's totals; the write in parts is the write whole.
+ */
+static void streamed(void **state)
+{
+	static const char snap[] =
+		"geometry = ppc64-radix-64k\n"
+		"hugepages-256kB/enabled = always\n"
+		"unknown = young\n"
+		"vma 0x10000000-0x10600000 hugepage\n"
+		"pmd 0x10000000 table\n"
+		"ptes = P*16 S*4 w .*11\n"
+		"folio = 0 4\n"
+		"pmd 0x10200000 mapped\n"
+		"pmd 0x10400000 table\n"
+		"ptes = .*28 p*4\n"
+		"vma 0x20000000-0x20200000 nohugepage thp_disabled\n"
+		"pmd 0x20000000 none\n";
+	static struct kept k;
+	struct mthp_space held, sp;
+	struct mthp_parse_error e;
+	FILE *f = fmemopen((void *)snap, strlen(snap), "r");
+
+	k.o = (struct mthp_space_visit_opts){ .sz = sizeof(k.o), .young = 1 };
+	assert_non_null(f);
+	assert_int_equal(mthp_space_read_stream(f, &sp, keep_range, &k, &e), 0);
+	fclose(f);
+	assert_int_equal(mthp_space_read(snap, strlen(snap), &held, &e), 0);
+	assert_int_equal(k.n, 4);
+	assert_int_equal(held.npmds, 4);
+	assert_int_equal(sp.npmds, 0); /* nothing kept */
+	assert_int_equal(sp.nvmas, 2);
+	for (unsigned int i = 0; i < 4; i++) {
+		const struct mthp_space_pmd *h = &held.pmds[i];
+
+		assert_int_equal(k.index[i], i);
+		assert_int_equal(k.vma[i], i < 3 ? 0 : 1);
+		assert_int_equal(k.pmd[i].addr, h->addr);
+		assert_int_equal(k.pmd[i].pmd, h->pmd);
+		assert_int_equal(!k.pmd[i].ptes, !h->ptes);
+		for (unsigned int j = 0; h->ptes && j < 32; j++) {
+			assert_int_equal(k.ptes[i][j].kind, h->ptes[j].kind);
+			assert_int_equal(k.ptes[i][j].flags & ~MTHP_PTE_YOUNG,
+					 h->ptes[j].flags & ~MTHP_PTE_YOUNG);
+			assert_int_equal(k.ptes[i][j].folio_order, h->ptes[j].folio_order);
+		}
+	}
+	assert_int_equal(sp.vmas[0].first, 0);
+	assert_int_equal(sp.vmas[0].count, 3);
+	assert_int_equal(sp.vmas[1].first, 3);
+	assert_int_equal(sp.vmas[1].count, 1);
+
+	/*
+	 * The totals, by hand. Range 1 (16 P, 4 S, a swap, 11 none; ppc64
+	 * 64K defaults: none 31, swap 4, shared 16): the PMD collapse, as in
+	 * text_format. Range 2 is mapped. Range 3: 28 none, 4 old present
+	 * made young (young = all): 28 <= 31, so the PMD collapse too. Range
+	 * 4 is in a thp_disabled VMA: not eligible.
+	 */
+	struct mthp_space_totals streamed_t, held_t, per[2];
+
+	assert_int_equal(mthp_space_visitor_end(k.v, per, 2, &streamed_t), 0);
+	mthp_space_visitor_free(k.v);
+	assert_int_equal(mthp_space_visit(&held, &k.o, NULL, &held_t), 0);
+	assert_int_equal(memcmp(&streamed_t, &held_t, sizeof(held_t)), 0);
+	assert_int_equal(held_t.collapses[5], 2);
+	assert_int_equal(held_t.already_huge, 1);
+	assert_int_equal(held_t.not_eligible, 1);
+	assert_int_equal(per[0].scanned, 2);
+	assert_int_equal(per[1].pmd_ranges, 1);
+	/* present before: 16 + 4 (swap and none are not), then 32 (mapped),
+	 * 4, and none; after: three PMD mappings of 32 */
+	assert_int_equal(held_t.present_before, 20 + 32 + 4);
+	assert_int_equal(held_t.present_after, 3 * 32);
+
+	/* the write in parts is the write whole */
+	char *whole = NULL, *parts = NULL;
+	size_t wl = 0, pl = 0;
+	FILE *a = open_memstream(&whole, &wl), *b = open_memstream(&parts, &pl);
+
+	assert_int_equal(mthp_space_write(&held, a), 0);
+	assert_int_equal(mthp_space_write_head(&held, b), 0);
+	for (size_t v = 0; v < held.nvmas; v++) {
+		assert_int_equal(mthp_space_write_vma(&held.vmas[v], b), 0);
+		for (size_t i = held.vmas[v].first;
+		     i < held.vmas[v].first + held.vmas[v].count; i++)
+			assert_int_equal(mthp_space_write_pmd(&held, &held.pmds[i], b), 0);
+	}
+	fclose(a);
+	fclose(b);
+	assert_int_equal(wl, pl);
+	assert_memory_equal(whole, parts, wl);
+	free(whole);
+	free(parts);
+	mthp_space_free(&held);
+	mthp_space_free(&sp);
+}
+
+/* What a visitor refuses, and a stream with nobody to hand records to. */
+static void visitor_refuses(void **state)
+{
+	static const char snap[] = "vma 0x0-0x200000 none\npmd 0x0 table\nptes = P*512\n";
+	struct mthp_space sp;
+	struct mthp_parse_error e;
+	struct mthp_space_visitor *v;
+	struct mthp_space_visit_opts o = { .sz = sizeof(o) };
+
+	assert_int_equal(mthp_space_read(snap, strlen(snap), &sp, &e), 0);
+	assert_int_equal(mthp_space_visitor_new(&v, &sp, &o), 0);
+	struct mthp_space_vma bad = sp.vmas[0];
+
+	bad.flags = MTHP_VMA_HUGEPAGE | MTHP_VMA_NOHUGEPAGE;
+	assert_int_equal(mthp_space_visitor_pmd(v, &bad, 0, 0, &sp.pmds[0]), -EINVAL);
+	sp.pmds[0].ptes[7].kind = 6; /* no such kind */
+	assert_int_equal(mthp_space_visitor_pmd(v, &sp.vmas[0], 0, 0, &sp.pmds[0]), -EINVAL);
+	sp.pmds[0].ptes[7].kind = MTHP_PTE_PRESENT;
+	struct mthp_space_pmd no_ptes = { 0, MTHP_PMD_TABLE, NULL };
+
+	assert_int_equal(mthp_space_visitor_pmd(v, &sp.vmas[0], 0, 0, &no_ptes), -EINVAL);
+	assert_int_equal(mthp_space_visitor_pmd(v, &sp.vmas[0], 0, 0, &sp.pmds[0]), 0);
+	mthp_space_visitor_free(v);
+	o.model = MTHP_MODEL_COUNT;
+	assert_int_equal(mthp_space_visitor_new(&v, &sp, &o), -EINVAL);
+	assert_null(v);
+	mthp_space_free(&sp);
+	assert_int_equal(mthp_space_read_stream(stdin, &sp, NULL, NULL, &e), -EINVAL);
+	mthp_space_free(&sp);
+}
+
 static void located_errors(void **state)
 {
 	static const struct {
@@ -268,6 +439,20 @@ static void located_errors(void **state)
 				 e.line, e.col, e.msg, bad[i].line, bad[i].col,
 				 bad[i].needle);
 		mthp_space_free(&sp);
+		/* streamed: the same place and words */
+		FILE *f = fmemopen((void *)bad[i].text, strlen(bad[i].text), "r");
+		unsigned int n = 0;
+
+		assert_non_null(f);
+		assert_int_equal(mthp_space_read_stream(f, &sp, count_range, &n, &e),
+				 -EINVAL);
+		fclose(f);
+		if (e.line != bad[i].line || e.col != bad[i].col ||
+		    !strstr(e.msg, bad[i].needle))
+			fail_msg("streamed case %zu: got %u:%u '%s', want %u:%u '%s'", i,
+				 e.line, e.col, e.msg, bad[i].line, bad[i].col,
+				 bad[i].needle);
+		mthp_space_free(&sp);
 	}
 	struct mthp_space sp;
 	struct mthp_parse_error e;
@@ -284,6 +469,8 @@ int main(void)
 		cmocka_unit_test(live_self),
 		cmocka_unit_test(text_format),
 		cmocka_unit_test(located_errors),
+		cmocka_unit_test(streamed),
+		cmocka_unit_test(visitor_refuses),
 	};
 
 	return cmocka_run_group_tests_name("space", tests, NULL, NULL);
