@@ -516,6 +516,9 @@ HOT void walk_untraced(struct engine *e)
 		.need = e->need,
 	};
 	unsigned long any[nwords], high[nwords];
+	mthp_collapse_fn fn = e->o->collapse;
+	void *data = e->o->data;
+	uint64_t try_lower = e->m->try_lower;
 	size_t steps;
 
 	/* the PMD range first, before anything below it is worked out:
@@ -541,8 +544,34 @@ HOT void walk_untraced(struct engine *e)
 			while (v) {
 				unsigned int o = w * BPL + (unsigned int)__builtin_ctzl(v);
 
+				if (!((high[w] >> (o % BPL)) & 1)) {
+					/* only the lowest order can be attempted here,
+					 * and after it the walk moves on: the commonest
+					 * case, taken without the general loop */
+					struct mthp_range range = { o, u.low };
+					int r = fn(&range, data);
+
+					u.attempts++;
+					if (r == MTHP_SCAN_SUCCEED) {
+						u.collapsed += 1u << u.low;
+					} else if (r != MTHP_SCAN_PTE_MAPPED_HUGEPAGE) {
+						u.last_result = r;
+						if ((unsigned int)r >= MTHP_SCAN_RESULT_COUNT ||
+						    !(try_lower & (1ull << r))) {
+							u.stopped = true;
+							u.stop_offset = o;
+							u.stop_order = u.low;
+							pos = 0;
+							break;
+						}
+						u.alloc_failed |= r == MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL;
+					}
+					pos = o + (1u << u.low);
+					v &= v - 1; /* no other bit below pos in it */
+					continue;
+				}
 				pos = walk_offset(e, &u, o, top_order_at(o, pmd), u.low,
-						  !((high[w] >> (o % BPL)) & 1));
+						  false);
 				if (!pos || pos >= (w + 1) * BPL)
 					break;
 				v &= ~0UL << (pos - w * BPL);
