@@ -80,9 +80,19 @@ static int swapin(struct sim *x, const struct mthp_range *rg)
 	struct mthp_event ev = { .type = MTHP_EVENT_SWAPIN, .offset = rg->offset,
 				 .order = rg->order, .status = MTHP_SCAN_SUCCEED };
 
+	const uint16_t kind = PTE_RAW(.kind = 7);
+
 	for (unsigned int i = rg->offset; i < rg->offset + n; i++) {
 		struct mthp_pte *p = &s->ptes[i];
 
+		/* 64 none, zero or present PTEs at once: nothing to do */
+		if (!(i % 64) && i + 64 <= rg->offset + n &&
+		    !~(mthp_pte_match64(p, kind, PTE_RAW(.kind = MTHP_PTE_NONE)) |
+		       mthp_pte_match64(p, kind, PTE_RAW(.kind = MTHP_PTE_ZERO)) |
+		       mthp_pte_match64(p, kind, PTE_RAW(.kind = MTHP_PTE_PRESENT)))) {
+			i += 63;
+			continue;
+		}
 		if (p->kind == MTHP_PTE_NONE || p->kind == MTHP_PTE_ZERO ||
 		    p->kind == MTHP_PTE_PRESENT)
 			continue;
@@ -132,73 +142,88 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 	allow_shared = !khugepaged ? n : pmd ? s->max_ptes_shared : 0;
 
 	const uint16_t kind = PTE_RAW(.kind = 7);
-	const uint16_t plain = kind | PTE_RAW(.flags = 0x1ff & ~MTHP_PTE_YOUNG);
+	const uint16_t shared = PTE_RAW(.flags = MTHP_PTE_SHARED);
+	/* present, and of the flags only young and shared */
+	const uint16_t plain = kind | PTE_RAW(.flags = 0x1ff & ~(MTHP_PTE_YOUNG |
+								 MTHP_PTE_SHARED));
 	const uint16_t present = PTE_RAW(.kind = MTHP_PTE_PRESENT);
 	const uint16_t zero = PTE_RAW(.kind = MTHP_PTE_ZERO);
 	const uint16_t young = PTE_RAW(.flags = MTHP_PTE_YOUNG);
 	/* below PMD order the fast way takes only order-0 folios */
 	const uint16_t mask = pmd ? plain : plain | PTE_RAW(.folio_order = 15);
-	unsigned int i = rg->offset;
+	unsigned int i = rg->offset, end = rg->offset + n;
 
 	/*
-	 * 64 PTEs at a time, compared as raw words, while they are all plain
-	 * present (young or not), none or zero within the allowance: the
-	 * common case. Anything else goes PTE by PTE from there.
+	 * 64 PTEs at a time, compared as raw words, when they are all present
+	 * (young or shared at most) in folios the range may take, none or
+	 * zero, and the none and shared ones stay within their allowances:
+	 * the common case. A block that is not goes PTE by PTE.
 	 */
-	while (i + 64 <= rg->offset + n) {
-		const struct mthp_pte *w = s->ptes + i;
-		uint64_t pl = mthp_pte_match64(w, mask, present);
-		uint64_t nz = mthp_pte_match64(w, kind, 0) |
-			      mthp_pte_match64(w, kind, zero);
-		unsigned int nnz = mthp_popcount64(nz);
+	while (i < end) {
+		if (!(i % 64) && i + 64 <= end) {
+			const struct mthp_pte *w = s->ptes + i;
+			uint64_t pl = mthp_pte_match64(w, mask, present);
+			uint64_t nz = mthp_pte_match64(w, kind, 0) |
+				      mthp_pte_match64(w, kind, zero);
+			uint64_t sh = pl & mthp_pte_match64(w, kind | shared,
+							    present | shared);
+			unsigned int nnz = mthp_popcount64(nz);
+			unsigned int nsh = mthp_popcount64(sh);
 
-		if (~(pl | nz) || ev.none_or_zero + nnz > allow_none)
-			break;
-		ev.none_or_zero += nnz;
-		if (khugepaged)
-			ev.referenced += mthp_popcount64(pl & mthp_pte_match64(
-				w, mask | young, present | young));
-		i += 64;
-	}
-	for (; i < rg->offset + n; i++) {
-		const struct mthp_pte *p = &s->ptes[i];
-		int st = MTHP_SCAN_SUCCEED;
-
-		if (p->kind == MTHP_PTE_NONE || p->kind == MTHP_PTE_ZERO) {
-			if (++ev.none_or_zero > allow_none) {
-				st = MTHP_SCAN_EXCEED_NONE_PTE;
-				stat_inc(x, rg->order,
-					 MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE);
+			if (!~(pl | nz) && ev.none_or_zero + nnz <= allow_none &&
+			    ev.shared + nsh <= allow_shared) {
+				ev.none_or_zero += nnz;
+				ev.shared += nsh;
+				if (khugepaged)
+					ev.referenced += mthp_popcount64(pl & mthp_pte_match64(
+						w, kind | young, present | young));
+				i += 64;
+				continue;
 			}
-		} else if (p->kind != MTHP_PTE_PRESENT) {
-			st = MTHP_SCAN_PTE_NON_PRESENT;
-		} else if (p->flags & MTHP_PTE_UFFD_WP) {
-			st = MTHP_SCAN_PTE_UFFD_WP;
-		} else if (p->flags & MTHP_PTE_NO_PAGE) {
-			st = MTHP_SCAN_PAGE_NULL;
-		} else if (khugepaged && (p->flags & MTHP_PTE_LAZYFREE)) {
-			st = MTHP_SCAN_PAGE_LAZYFREE;
-		} else if ((p->flags & MTHP_PTE_SHARED) &&
-			   ++ev.shared > allow_shared) {
-			st = MTHP_SCAN_EXCEED_SHARED_PTE;
-			stat_inc(x, rg->order,
-				 MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE);
-		} else if (!pmd && p->folio_order >= rg->order) {
-			st = MTHP_SCAN_PTE_MAPPED_HUGEPAGE;
-		} else if (p->flags & MTHP_PTE_LOCKED) {
-			st = MTHP_SCAN_PAGE_LOCK;
-		} else if (p->flags & MTHP_PTE_PINNED) {
-			st = MTHP_SCAN_PAGE_COUNT;
-		} else if (p->flags & MTHP_PTE_NOT_LRU) {
-			st = MTHP_SCAN_DEL_PAGE_LRU;
-		} else if (khugepaged && (p->flags & MTHP_PTE_YOUNG)) {
-			ev.referenced++;
 		}
-		if (st != MTHP_SCAN_SUCCEED) {
-			ev.status = st;
-			break;
+		unsigned int stop = (i | 63) + 1 < end ? (i | 63) + 1 : end;
+
+		for (; i < stop; i++) {
+			const struct mthp_pte *p = &s->ptes[i];
+			int st = MTHP_SCAN_SUCCEED;
+
+			if (p->kind == MTHP_PTE_NONE || p->kind == MTHP_PTE_ZERO) {
+				if (++ev.none_or_zero > allow_none) {
+					st = MTHP_SCAN_EXCEED_NONE_PTE;
+					stat_inc(x, rg->order,
+						 MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE);
+				}
+			} else if (p->kind != MTHP_PTE_PRESENT) {
+				st = MTHP_SCAN_PTE_NON_PRESENT;
+			} else if (p->flags & MTHP_PTE_UFFD_WP) {
+				st = MTHP_SCAN_PTE_UFFD_WP;
+			} else if (p->flags & MTHP_PTE_NO_PAGE) {
+				st = MTHP_SCAN_PAGE_NULL;
+			} else if (khugepaged && (p->flags & MTHP_PTE_LAZYFREE)) {
+				st = MTHP_SCAN_PAGE_LAZYFREE;
+			} else if ((p->flags & MTHP_PTE_SHARED) &&
+				   ++ev.shared > allow_shared) {
+				st = MTHP_SCAN_EXCEED_SHARED_PTE;
+				stat_inc(x, rg->order,
+					 MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE);
+			} else if (!pmd && p->folio_order >= rg->order) {
+				st = MTHP_SCAN_PTE_MAPPED_HUGEPAGE;
+			} else if (p->flags & MTHP_PTE_LOCKED) {
+				st = MTHP_SCAN_PAGE_LOCK;
+			} else if (p->flags & MTHP_PTE_PINNED) {
+				st = MTHP_SCAN_PAGE_COUNT;
+			} else if (p->flags & MTHP_PTE_NOT_LRU) {
+				st = MTHP_SCAN_DEL_PAGE_LRU;
+			} else if (khugepaged && (p->flags & MTHP_PTE_YOUNG)) {
+				ev.referenced++;
+			}
+			if (st != MTHP_SCAN_SUCCEED) {
+				ev.status = st;
+				goto done;
+			}
 		}
 	}
+done:
 	/* each range needs a young PTE of its own */
 	if (ev.status == MTHP_SCAN_SUCCEED && khugepaged && !ev.referenced)
 		ev.status = MTHP_SCAN_LACK_REFERENCED_PAGE;
