@@ -28,7 +28,6 @@
 #include <malloc.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -256,9 +255,18 @@ int main(int argc, char **argv)
 	if (make_settings(&x.settings))
 		return 1;
 	int e = bench_interleave(s, PASSES, reps, pass, &x);
-	struct rusage ru;
 
-	getrusage(RUSAGE_SELF, &ru);
+	/* this program's own high-water mark (VmHWM; getrusage() would
+	 * count the parent's memory from before exec, e.g. meson's) */
+	long hwm_kb = -1;
+	FILE *st = fopen("/proc/self/status", "r");
+	char line[256];
+
+	while (st && fgets(line, sizeof(line), st))
+		if (!strncmp(line, "VmHWM:", 6))
+			hwm_kb = atol(line + 6);
+	if (st)
+		fclose(st);
 	/* a caller that holds the whole space: what the library allocates
 	 * for it, per PMD range (the text is read in first, not counted) */
 	FILE *f = fopen(path, "r");
@@ -311,7 +319,7 @@ int main(int argc, char **argv)
 		coll += t->collapses[k];
 	printf("  the visit: %lu ranges, %lu scanned, %lu collapses; present PTEs %lu -> %lu\n",
 	       t->pmd_ranges, t->scanned, coll, t->present_before, t->present_after);
-	printf("  peak RSS of the streamed passes: %.1f MB\n", (double)ru.ru_maxrss / 1024);
+	printf("  peak RSS of the streamed passes: %.1f MB\n", (double)hwm_kb / 1024);
 	printf("  held whole (mthp_space_read()): %.0f bytes per PMD range (its PTEs: %zu)\n",
 	       held, 512 * sizeof(struct mthp_pte));
 	printf("predict-1TiB: read %.2f s, visit %.2f s, total %.2f s\n",
