@@ -180,6 +180,24 @@ static inline unsigned int mthp_popcount64(uint64_t x)
 	return (unsigned int)((x * 0x0101010101010101ull) >> 56);
 }
 
+/*
+ * How every function that fills an object and reports through a struct
+ * mthp_parse_error starts: *errp becomes the caller's or dummy, zeroed,
+ * and the object is zeroed. False when there is no object.
+ */
+static inline bool mthp_begin(void *obj, size_t size,
+			      struct mthp_parse_error **errp,
+			      struct mthp_parse_error *dummy)
+{
+	if (!*errp)
+		*errp = dummy;
+	__builtin_memset(*errp, 0, sizeof(**errp));
+	if (!obj)
+		return false;
+	__builtin_memset(obj, 0, size);
+	return true;
+}
+
 /* Building an address space (space.c). The VMA's first PMD record is
  * first; add_pmd appends to the last VMA, with all-none PTEs for a table. */
 struct mthp_space;

@@ -818,12 +818,8 @@ MTHP_EXPORT int mthp_scenario_parse(const char *text, size_t len,
 	struct mthp_parse_error dummy;
 	int r;
 
-	if (!err)
-		err = &dummy;
-	memset(err, 0, sizeof(*err));
-	if (!s)
+	if (!mthp_begin(s, sizeof(*s), &err, &dummy))
 		return -EINVAL;
-	memset(s, 0, sizeof(*s));
 	if (!text && len)
 		return err->code = -EINVAL;
 	struct parser *p = calloc(1, sizeof(*p));

@@ -484,12 +484,8 @@ MTHP_EXPORT int mthp_space_read(const char *text, size_t len,
 	struct mthp_parse_error dummy;
 	struct reader r;
 
-	if (!err)
-		err = &dummy;
-	memset(err, 0, sizeof(*err));
-	if (!sp)
+	if (!mthp_begin(sp, sizeof(*sp), &err, &dummy))
 		return -EINVAL;
-	memset(sp, 0, sizeof(*sp));
 	if (!text || len > (64u << 20))
 		return perr(err, 0, 0, "no text, or more than 64 MiB");
 	if (!has_vma_record(text, len))
@@ -511,12 +507,8 @@ MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 	bool streaming = false;
 	int e = 0;
 
-	if (!err)
-		err = &dummy;
-	memset(err, 0, sizeof(*err));
-	if (!sp)
+	if (!mthp_begin(sp, sizeof(*sp), &err, &dummy))
 		return -EINVAL;
-	memset(sp, 0, sizeof(*sp));
 	if (!f || !each)
 		return perr(err, 0, 0, "no input, or nothing to hand the records to");
 	reader_init(&r, sp, err);

@@ -407,12 +407,8 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 	char path[128], line[512];
 	struct mthp_geometry g;
 
-	if (!err)
-		err = &dummy;
-	memset(err, 0, sizeof(*err));
-	if (!sp)
+	if (!mthp_begin(sp, sizeof(*sp), &err, &dummy))
 		return -EINVAL;
-	memset(sp, 0, sizeof(*sp));
 	int r = mthp_live_geometry(root, &g, err);
 
 	if (r)

@@ -166,18 +166,23 @@ static void live_self(void **state)
 	munmap(raw, 4 * pmd_size);
 }
 
+/* The start of the hand-written snapshots below: ppc64 64K, a
+ * hugepage VMA with a PTE table and a PMD-mapped range. */
+#define TWO_VMAS_HEAD \
+	"geometry = ppc64-radix-64k\n" \
+	"hugepages-256kB/enabled = always\n" \
+	"unknown = young\n" \
+	"vma 0x10000000-0x10600000 hugepage\n" \
+	"pmd 0x10000000 table\n" \
+	"ptes = P*16 S*4 w .*11\n" \
+	"folio = 0 4\n" \
+	"pmd 0x10200000 mapped\n"
+
 /* A hand-written snapshot, and a scenario as a one-PMD snapshot. */
 static void text_format(void **state)
 {
 	static const char snap[] =
-		"geometry = ppc64-radix-64k\n"
-		"hugepages-256kB/enabled = always\n"
-		"unknown = young\n"
-		"vma 0x10000000-0x10600000 hugepage\n"
-		"pmd 0x10000000 table\n"
-		"ptes = P*16 S*4 w .*11\n"
-		"folio = 0 4\n"
-		"pmd 0x10200000 mapped\n"
+		TWO_VMAS_HEAD
 		"vma 0x20000000-0x20200000 nohugepage thp_disabled\n"
 		"pmd 0x20000000 none\n";
 	struct mthp_space sp;
@@ -283,14 +288,7 @@ static int keep_range(void *ctx, struct mthp_space *sp, size_t vma,
 static void streamed(void **state)
 {
 	static const char snap[] =
-		"geometry = ppc64-radix-64k\n"
-		"hugepages-256kB/enabled = always\n"
-		"unknown = young\n"
-		"vma 0x10000000-0x10600000 hugepage\n"
-		"pmd 0x10000000 table\n"
-		"ptes = P*16 S*4 w .*11\n"
-		"folio = 0 4\n"
-		"pmd 0x10200000 mapped\n"
+		TWO_VMAS_HEAD
 		"pmd 0x10400000 table\n"
 		"ptes = .*28 p*4\n"
 		"vma 0x20000000-0x20200000 nohugepage thp_disabled\n"
@@ -427,33 +425,27 @@ static void located_errors(void **state)
 		{ "vma 0x0-0x400000\nvma 0x200000-0x600000\n", 2, 5, "overlaps" },
 	};
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct mthp_space sp;
-		struct mthp_parse_error e;
+	/* held, then streamed: the same place and words */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (int streamed = 0; streamed < 2; streamed++) {
+			struct mthp_space sp;
+			struct mthp_parse_error e;
+			size_t len = strlen(bad[i].text);
+			FILE *f = streamed ? fmemopen((void *)bad[i].text, len, "r") : NULL;
+			unsigned int n = 0;
+			int r = streamed ? mthp_space_read_stream(f, &sp, count_range, &n, &e)
+					 : mthp_space_read(bad[i].text, len, &sp, &e);
 
-		assert_int_equal(mthp_space_read(bad[i].text, strlen(bad[i].text), &sp, &e),
-				 -EINVAL);
-		if (e.line != bad[i].line || e.col != bad[i].col ||
-		    !strstr(e.msg, bad[i].needle))
-			fail_msg("case %zu: got %u:%u '%s', want %u:%u '%s'", i,
-				 e.line, e.col, e.msg, bad[i].line, bad[i].col,
-				 bad[i].needle);
-		mthp_space_free(&sp);
-		/* streamed: the same place and words */
-		FILE *f = fmemopen((void *)bad[i].text, strlen(bad[i].text), "r");
-		unsigned int n = 0;
-
-		assert_non_null(f);
-		assert_int_equal(mthp_space_read_stream(f, &sp, count_range, &n, &e),
-				 -EINVAL);
-		fclose(f);
-		if (e.line != bad[i].line || e.col != bad[i].col ||
-		    !strstr(e.msg, bad[i].needle))
-			fail_msg("streamed case %zu: got %u:%u '%s', want %u:%u '%s'", i,
-				 e.line, e.col, e.msg, bad[i].line, bad[i].col,
-				 bad[i].needle);
-		mthp_space_free(&sp);
-	}
+			if (f)
+				fclose(f);
+			assert_int_equal(r, -EINVAL);
+			if (e.line != bad[i].line || e.col != bad[i].col ||
+			    !strstr(e.msg, bad[i].needle))
+				fail_msg("%s case %zu: got %u:%u '%s', want %u:%u '%s'",
+					 streamed ? "streamed" : "held", i, e.line, e.col,
+					 e.msg, bad[i].line, bad[i].col, bad[i].needle);
+			mthp_space_free(&sp);
+		}
 	struct mthp_space sp;
 	struct mthp_parse_error e;
 
