@@ -280,6 +280,33 @@ def predict_errors():
 
 
 @test
+def predict_streams():
+    # a file and standard input are read the same way, a record at a
+    # time: the same report; an error after good records is located and
+    # nothing is printed before it
+    with tempfile.TemporaryDirectory() as d:
+        snap = os.path.join(d, "t.snap")
+        with open(snap, "w") as f:
+            f.write(SNAP)
+        code, from_file, err = run("predict", "--json", "--compare", "orders=9", snap)
+        assert code == 0, err
+        code, from_stdin, err = run("predict", "--json", "--compare", "orders=9", "-",
+                                    stdin=SNAP)
+        assert code == 0, err
+        assert json.loads(from_file) == json.loads(from_stdin)
+        # line 18 (SNAP has 15): the third VMA's first range, after five good ones
+        late = SNAP + "vma 0x30000000-0x30200000 none\npmd 0x30000000 table\nptes = P*3\n"
+        assert late.count("\n") == 18
+        with open(snap, "w") as f:
+            f.write(late)
+        code, out, err = run("predict", snap)
+        assert code == 2 and out == "", (code, out)
+        assert "t.snap:18:8: the map has 3 PTEs" in err, err
+        code, out, err = run("predict", os.path.join(d, "missing.snap"))
+        assert code == 2 and "missing.snap" in err and out == "", err
+
+
+@test
 def predict_this_process():
     if not os.path.exists(os.path.join(SYS, "enabled")):
         print("# no THP sysfs here: skipped")
