@@ -70,6 +70,15 @@ static bool stack_pop(struct mthp_stack *s, unsigned int *offset,
  * (MTHP_POPCOUNT_CLONES): there the popcount is one instruction. */
 #define HOT static inline __attribute__((always_inline))
 
+/* What the attempts so far add up to; the run's result comes from it. */
+struct outcome {
+	unsigned int attempts;
+	unsigned int collapsed; /* PTEs */
+	int last_result;        /* the last failure remembered (v19, baseline) */
+	bool alloc_failed;
+	bool bad_result;        /* the callback returned a non-result: stop */
+};
+
 struct engine {
 	const struct mthp_geometry *g;
 	const struct mthp_collapse_opts *o;
@@ -80,10 +89,7 @@ struct engine {
 	uint32_t lower;       /* bit k: a range of order k may try lower */
 	uint32_t stop;        /* bit k: max_ptes_none invalid, search stops */
 	uint32_t flagged;     /* bit k: max_ptes_none reported invalid */
-	int last_result;      /* the last failure remembered (v19, baseline) */
-	bool attempted;
-	bool alloc_failed;
-	bool bad_result;
+	struct outcome out;
 	bool have_prefix;
 	/* per order up to the PMD order, worked out once (docs/MODELS.md
 	 * sections 4 to 6): the occupied PTEs needed, the swap PTEs counted
@@ -166,6 +172,10 @@ HOT void prepare_prefix(struct engine *e)
 	unsigned int nwords = e->g->pmd_nr / BPL; /* whole words only */
 	unsigned int sum = 0;
 
+	if (e->have_prefix)
+		return;
+	e->have_prefix = true;
+
 	e->prefix[0] = 0;
 	for (unsigned int w = 0; w < nwords; w++) {
 		sum += popcount_word(e->bitmap[w]);
@@ -192,7 +202,6 @@ HOT unsigned int occupied(struct engine *e, unsigned int offset,
 			return sum;
 		}
 		prepare_prefix(e);
-		e->have_prefix = true;
 	}
 	if (order >= LOG_BPL)
 		return (unsigned int)e->prefix[w + (1u << (order - LOG_BPL))] -
@@ -201,25 +210,30 @@ HOT unsigned int occupied(struct engine *e, unsigned int offset,
 			     ((1UL << (1u << order)) - 1));
 }
 
-/* What to do after an attempt returned r. */
-HOT enum mthp_step_action triage(struct engine *e, unsigned int order, int r)
+/*
+ * What to do after an attempt at order returned r, and what it adds to
+ * the outcome; a value that is not a result stops the search.
+ */
+HOT enum mthp_step_action triage(const struct mthp_model_desc *m,
+				 struct outcome *out, unsigned int order, int r)
 {
-	if (r == MTHP_SCAN_SUCCEED)
-		e->res->collapsed += 1u << order;
-	if (e->m->search == MTHP_SEARCH_ONE_PMD) {
-		e->last_result = r; /* its one attempt is the run's result */
-		return MTHP_ACTION_NEXT;
+	out->attempts++;
+	if ((unsigned int)r >= MTHP_SCAN_RESULT_COUNT) {
+		out->bad_result = true;
+		return MTHP_ACTION_STOP;
 	}
 	if (r == MTHP_SCAN_SUCCEED)
+		out->collapsed += 1u << order;
+	if (m->search == MTHP_SEARCH_ONE_PMD) {
+		out->last_result = r; /* its one attempt is the run's result */
 		return MTHP_ACTION_NEXT;
-	if (r == MTHP_SCAN_PTE_MAPPED_HUGEPAGE)
+	}
+	if (r == MTHP_SCAN_SUCCEED || r == MTHP_SCAN_PTE_MAPPED_HUGEPAGE)
 		return MTHP_ACTION_NEXT;
-	e->last_result = r;
+	out->last_result = r;
 	if (r == MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL)
-		e->alloc_failed = true;
-	if (e->m->try_lower & (1ull << r))
-		return MTHP_ACTION_LOWER;
-	return MTHP_ACTION_STOP;
+		out->alloc_failed = true;
+	return m->try_lower & (1ull << r) ? MTHP_ACTION_LOWER : MTHP_ACTION_STOP;
 }
 
 /*
@@ -252,16 +266,8 @@ HOT enum mthp_step_action examine(struct engine *e, unsigned int offset,
 	struct mthp_range range = { .offset = offset, .order = order };
 
 	r = e->o->collapse(&range, e->o->data);
-	e->res->attempts++;
-	e->attempted = true;
-	if ((unsigned int)r >= MTHP_SCAN_RESULT_COUNT) {
-		kind = MTHP_STEP_BAD_RESULT;
-		action = MTHP_ACTION_STOP;
-		e->bad_result = true;
-		goto out;
-	}
-	kind = MTHP_STEP_ATTEMPTED;
-	action = triage(e, order, r);
+	action = triage(e->m, &e->out, order, r);
+	kind = e->out.bad_result ? MTHP_STEP_BAD_RESULT : MTHP_STEP_ATTEMPTED;
 out:
 	if (action == MTHP_ACTION_LOWER && !(e->lower & bit))
 		action = MTHP_ACTION_NEXT;
@@ -310,6 +316,14 @@ HOT void search_stack(struct engine *e)
 	e->res->max_stack_depth = stack.max;
 }
 
+/* The largest order a range starting at PTE o can have. */
+HOT unsigned int top_order_at(unsigned int o, unsigned int pmd)
+{
+	unsigned int k = o ? (unsigned int)__builtin_ctz(o) : pmd;
+
+	return k < pmd ? k : pmd;
+}
+
 HOT void search_walk(struct engine *e)
 {
 	const struct mthp_geometry *g = e->g;
@@ -325,9 +339,7 @@ HOT void search_walk(struct engine *e)
 			continue;
 		}
 		offset += 1u << order;
-		order = offset ? (unsigned int)__builtin_ctz(offset) : 0;
-		if (order > g->pmd_order)
-			order = g->pmd_order;
+		order = top_order_at(offset, g->pmd_order);
 	}
 }
 
@@ -403,20 +415,10 @@ HOT void prepare_any(const struct engine *e, const unsigned int *need,
 }
 
 /*
- * The ranges the whole walk examines when it attempts nothing: at each
- * offset that is a multiple of 2^low, every order from the largest the
+ * The ranges the walk examines, when it attempts nothing, at the offsets
+ * below o: at each multiple of 2^low, every order from the largest the
  * offset is aligned to (at most the PMD order) down to low.
  */
-HOT size_t walk_nodes(unsigned int nr, unsigned int low, unsigned int pmd)
-{
-	size_t n = 0;
-
-	for (unsigned int j = low; j <= pmd; j++)
-		n += nr >> j;
-	return n;
-}
-
-/* The same, only at the offsets below o (a multiple of 2^low). */
 HOT size_t walk_nodes_before(unsigned int o, unsigned int low,
 			     unsigned int pmd)
 {
@@ -427,83 +429,78 @@ HOT size_t walk_nodes_before(unsigned int o, unsigned int low,
 	return n;
 }
 
-/* The largest order a range starting at PTE o can have. */
-HOT unsigned int top_order_at(unsigned int o, unsigned int pmd)
-{
-	unsigned int k = o ? (unsigned int)__builtin_ctz(o) : pmd;
-
-	return k < pmd ? k : pmd;
-}
-
 struct untraced {
 	unsigned int low;        /* the lowest enabled order */
-	unsigned int attempts, collapsed;
 	size_t skipped;          /* steps of the full walk not taken */
-	int last_result;
-	bool alloc_failed, stopped;
+	bool stopped;
 	unsigned int stop_offset, stop_order; /* where it stopped */
-	const unsigned int *need;
+	struct outcome out;      /* the engine's, kept here while it runs */
 };
 
 /*
- * The orders kmax down to low at offset o, as the walk examines them (the
- * counterpart of examine() and triage() for a walk model), but not below
- * kmin; only_low: o is known to pass at order low and at no order above.
+ * One attempt at (o, k). Returns where the walk goes on: past the range
+ * when it is done with it, o when it lowers (u->stopped when it stops).
+ */
+HOT unsigned int walk_attempt(const struct engine *e, struct untraced *u,
+			      unsigned int o, unsigned int k)
+{
+	struct mthp_range range = { o, k };
+
+	switch (triage(e->m, &u->out, k, e->o->collapse(&range, e->o->data))) {
+	case MTHP_ACTION_STOP:
+		u->stopped = true;
+		u->stop_offset = o;
+		u->stop_order = k;
+		return 0;
+	case MTHP_ACTION_NEXT:
+		/* the ranges inside it are not examined */
+		u->skipped += ((size_t)2 << (k - u->low)) - 2;
+		return o + (1u << k);
+	case MTHP_ACTION_LOWER:
+		break;
+	}
+	return k == u->low ? o + (1u << k) : o;
+}
+
+/*
+ * The orders kmax down to kmin at offset o, as the walk examines them.
  * Returns where the walk goes on: past the range that ended the offset;
  * 0 when it stopped; ~0u when it is to go on below kmin.
  */
 HOT unsigned int walk_offset(struct engine *e, struct untraced *u,
-			     unsigned int o, unsigned int kmax, unsigned int kmin,
-			     bool only_low)
+			     unsigned int o, unsigned int kmax, unsigned int kmin)
 {
-	mthp_collapse_fn fn = e->o->collapse;
-	void *data = e->o->data;
-	uint64_t try_lower = e->m->try_lower;
+	for (unsigned int k = kmax;; k--) {
+		if (occupied(e, o, k) >= e->need[k]) {
+			unsigned int pos = walk_attempt(e, u, o, k);
 
-	/* the orders above low are examined in vain: no need to count */
-	for (unsigned int k = only_low ? u->low : kmax;; k--) {
-		if ((only_low && k == u->low) || occupied(e, o, k) >= u->need[k]) {
-			struct mthp_range range = { o, k };
-			int r = fn(&range, data);
-
-			u->attempts++;
-			if (r == MTHP_SCAN_SUCCEED) {
-				u->collapsed += 1u << k;
-				goto next;
-			}
-			if (r == MTHP_SCAN_PTE_MAPPED_HUGEPAGE)
-				goto next;
-			u->last_result = r;
-			if ((unsigned int)r >= MTHP_SCAN_RESULT_COUNT ||
-			    !(try_lower & (1ull << r))) {
-				u->stopped = true;
-				u->stop_offset = o;
-				u->stop_order = k;
+			if (u->stopped)
 				return 0;
-			}
-			if (r == MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL)
-				u->alloc_failed = true;
+			if (pos != o) /* o itself: it lowers */
+				return pos;
 		}
 		if (k == u->low)
 			return o + (1u << k);
 		if (k == kmin)
-			return ~0u; /* the caller goes on below kmin */
-		continue;
-next:
-		/* the ranges inside it are not examined */
-		u->skipped += ((size_t)2 << (k - u->low)) - 2;
-		return o + (1u << k);
+			return ~0u;
 	}
 }
 
+/* Whether the model's walk may jump: it lowers to the lowest enabled
+ * order and no further, and never gives up over max_ptes_none. */
+static bool walk_can_jump(const struct mthp_model_desc *m)
+{
+	return m->search == MTHP_SEARCH_WALK &&
+	       m->split == MTHP_SPLIT_LOWER_ENABLED &&
+	       m->invalid_none != MTHP_INVALID_NONE_STOP;
+}
+
 /*
- * The walk when nobody asked for a record of the steps: the same attempts
- * in the same order and the same counters, but only the offsets where
- * some range can be attempted are visited (any[]); the steps of the rest
- * are counted, not taken. A disabled order acts as one no range reaches
- * (its need is above any count), and the lowest enabled order is the last
- * the walk lowers to (MTHP_SPLIT_LOWER_ENABLED); not for a model that
- * refuses max_ptes_none outright.
+ * The walk when nobody asked for a record of the steps (walk_can_jump()):
+ * the same attempts in the same order and the same counters, but only the
+ * offsets where some range can be attempted are visited (any[]); the
+ * steps of the rest are counted, not taken. A disabled order acts as one
+ * no range reaches (its need is above any count).
  */
 HOT void walk_untraced(struct engine *e)
 {
@@ -512,30 +509,24 @@ HOT void walk_untraced(struct engine *e)
 	const unsigned int nwords = nr / BPL ? nr / BPL : 1;
 	struct untraced u = {
 		.low = (unsigned int)__builtin_ctz(e->orders),
-		.last_result = e->last_result,
-		.need = e->need,
+		.out = e->out,
 	};
 	unsigned long any[nwords], high[nwords];
-	mthp_collapse_fn fn = e->o->collapse;
-	void *data = e->o->data;
-	uint64_t try_lower = e->m->try_lower;
 	size_t steps;
 
 	/* the PMD range first, before anything below it is worked out:
 	 * often it is all there is */
 	prepare_orders(e, pmd, pmd);
-	unsigned int pos = walk_offset(e, &u, 0, pmd, pmd, false);
+	unsigned int pos = walk_offset(e, &u, 0, pmd, pmd);
 
 	if (pos == ~0u || (pos && pos < nr))
 		prepare_orders(e, MTHP_MIN_ORDER, pmd - 1);
 	if (pos == ~0u)
-		pos = walk_offset(e, &u, 0, pmd - 1, u.low, false);
+		pos = walk_offset(e, &u, 0, pmd - 1, u.low);
 	if (pos && pos < nr) {
-		if (!e->have_prefix && pmd >= LOG_BPL) {
+		if (pmd >= LOG_BPL)
 			prepare_prefix(e);
-			e->have_prefix = true;
-		}
-		prepare_any(e, u.need, u.low, any, high, nwords);
+		prepare_any(e, e->need, u.low, any, high, nwords);
 		for (unsigned int w = pos / BPL; pos && w < nwords; w++) {
 			unsigned long v = any[w];
 
@@ -544,34 +535,19 @@ HOT void walk_untraced(struct engine *e)
 			while (v) {
 				unsigned int o = w * BPL + (unsigned int)__builtin_ctzl(v);
 
+				/* where only the lowest order can pass (the
+				 * commonest case) it is attempted straight away,
+				 * and the walk moves on after it */
 				if (!((high[w] >> (o % BPL)) & 1)) {
-					/* only the lowest order can be attempted here,
-					 * and after it the walk moves on: the commonest
-					 * case, taken without the general loop */
-					struct mthp_range range = { o, u.low };
-					int r = fn(&range, data);
-
-					u.attempts++;
-					if (r == MTHP_SCAN_SUCCEED) {
-						u.collapsed += 1u << u.low;
-					} else if (r != MTHP_SCAN_PTE_MAPPED_HUGEPAGE) {
-						u.last_result = r;
-						if ((unsigned int)r >= MTHP_SCAN_RESULT_COUNT ||
-						    !(try_lower & (1ull << r))) {
-							u.stopped = true;
-							u.stop_offset = o;
-							u.stop_order = u.low;
-							pos = 0;
-							break;
-						}
-						u.alloc_failed |= r == MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL;
+					pos = walk_attempt(e, &u, o, u.low);
+					if (u.stopped) {
+						pos = 0;
+						break;
 					}
-					pos = o + (1u << u.low);
 					v &= v - 1; /* no other bit below pos in it */
 					continue;
 				}
-				pos = walk_offset(e, &u, o, top_order_at(o, pmd), u.low,
-						  false);
+				pos = walk_offset(e, &u, o, top_order_at(o, pmd), u.low);
 				if (!pos || pos >= (w + 1) * BPL)
 					break;
 				v &= ~0UL << (pos - w * BPL);
@@ -585,15 +561,9 @@ HOT void walk_untraced(struct engine *e)
 			top_order_at(u.stop_offset, pmd) - u.stop_order + 1 -
 			u.skipped;
 	else
-		steps = walk_nodes(nr, u.low, pmd) - u.skipped;
+		steps = walk_nodes_before(nr, u.low, pmd) - u.skipped;
 	e->res->nsteps = steps;
-	e->res->attempts = u.attempts;
-	e->res->collapsed = u.collapsed;
-	e->attempted = u.attempts != 0;
-	e->last_result = u.last_result;
-	e->alloc_failed = u.alloc_failed;
-	if (u.stopped && (unsigned int)u.last_result >= MTHP_SCAN_RESULT_COUNT)
-		e->bad_result = true;
+	e->out = u.out;
 	if (e->flagged && steps > 1)
 		e->res->invalid_none = true; /* a sub-PMD order was examined */
 }
@@ -604,22 +574,19 @@ __attribute__((target_clones("popcnt", "default")))
 #endif
 static void search(struct engine *e)
 {
+	if (!e->o->steps && walk_can_jump(e->m)) {
+		walk_untraced(e); /* prepares the orders as it needs them */
+		return;
+	}
+	prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
 	switch (e->m->search) {
 	case MTHP_SEARCH_ONE_PMD:
-		prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
 		examine(e, 0, e->g->pmd_order, 0);
 		break;
 	case MTHP_SEARCH_STACK:
-		prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
 		search_stack(e);
 		break;
 	case MTHP_SEARCH_WALK:
-		if (!e->o->steps && e->m->invalid_none != MTHP_INVALID_NONE_STOP &&
-		    e->m->split == MTHP_SPLIT_LOWER_ENABLED) {
-			walk_untraced(e);
-			break;
-		}
-		prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
 		search_walk(e);
 		break;
 	}
@@ -627,21 +594,22 @@ static void search(struct engine *e)
 
 static int run_result(const struct engine *e)
 {
+	const struct outcome *out = &e->out;
+
 	switch (e->m->run) {
 	case MTHP_RUN_ATTEMPT:
 		/* below the limit the mainline scan would have said so */
-		return e->attempted ? e->last_result
-				    : MTHP_SCAN_EXCEED_NONE_PTE;
+		return out->attempts ? out->last_result : MTHP_SCAN_EXCEED_NONE_PTE;
 	case MTHP_RUN_COLLAPSED:
 		break;
 	case MTHP_RUN_WALK:
-		if (e->res->collapsed)
+		if (out->collapsed)
 			return MTHP_SCAN_SUCCEED;
-		if (e->alloc_failed)
+		if (out->alloc_failed)
 			return MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL;
-		return e->last_result; /* SCAN_FAIL when none was remembered */
+		return out->last_result; /* SCAN_FAIL when none was remembered */
 	}
-	return e->res->collapsed ? MTHP_SCAN_SUCCEED : MTHP_SCAN_FAIL;
+	return out->collapsed ? MTHP_SCAN_SUCCEED : MTHP_SCAN_FAIL;
 }
 
 MTHP_EXPORT size_t mthp_collapse_max_steps(const struct mthp_geometry *g)
@@ -701,8 +669,8 @@ static int collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
 	e.res = res;
 	e.orders = opts->orders & considered;
 	e.lower = e.stop = e.flagged = 0;
-	e.last_result = MTHP_SCAN_FAIL;
-	e.attempted = e.alloc_failed = e.bad_result = e.have_prefix = false;
+	e.out = (struct outcome){ .last_result = MTHP_SCAN_FAIL };
+	e.have_prefix = false;
 	if (!e.orders) {
 		/* khugepaged would not have scanned this range at all */
 		res->result = MTHP_SCAN_VMA_CHECK;
@@ -713,7 +681,9 @@ static int collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
 			   ? ~0u : ~0u << (__builtin_ctz(e.orders) + 1)) &
 		  (~0u << (MTHP_MIN_ORDER + 1));
 	search(&e);
-	if (e.bad_result) {
+	res->attempts = e.out.attempts;
+	res->collapsed = e.out.collapsed;
+	if (e.out.bad_result) {
 		res->result = MTHP_SCAN_FAIL;
 		return -EPROTO;
 	}
