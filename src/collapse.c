@@ -80,16 +80,12 @@ static int swapin(struct sim *x, const struct mthp_range *rg)
 	struct mthp_event ev = { .type = MTHP_EVENT_SWAPIN, .offset = rg->offset,
 				 .order = rg->order, .status = MTHP_SCAN_SUCCEED };
 
-	const uint16_t kind = PTE_RAW(.kind = 7);
-
 	for (unsigned int i = rg->offset; i < rg->offset + n; i++) {
 		struct mthp_pte *p = &s->ptes[i];
 
 		/* 64 none, zero or present PTEs at once: nothing to do */
 		if (!(i % 64) && i + 64 <= rg->offset + n &&
-		    !~(mthp_pte_match64(p, kind, PTE_RAW(.kind = MTHP_PTE_NONE)) |
-		       mthp_pte_match64(p, kind, PTE_RAW(.kind = MTHP_PTE_ZERO)) |
-		       mthp_pte_match64(p, kind, PTE_RAW(.kind = MTHP_PTE_PRESENT)))) {
+		    !~(mthp_pte_none64(p) | mthp_pte_kind64(p, MTHP_PTE_PRESENT))) {
 			i += 63;
 			continue;
 		}
@@ -141,16 +137,6 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 	/* mTHP refuses shared pages: copying them would add pages */
 	allow_shared = !khugepaged ? n : pmd ? s->max_ptes_shared : 0;
 
-	const uint16_t kind = PTE_RAW(.kind = 7);
-	const uint16_t shared = PTE_RAW(.flags = MTHP_PTE_SHARED);
-	/* present, and of the flags only young and shared */
-	const uint16_t plain = kind | PTE_RAW(.flags = 0x1ff & ~(MTHP_PTE_YOUNG |
-								 MTHP_PTE_SHARED));
-	const uint16_t present = PTE_RAW(.kind = MTHP_PTE_PRESENT);
-	const uint16_t zero = PTE_RAW(.kind = MTHP_PTE_ZERO);
-	const uint16_t young = PTE_RAW(.flags = MTHP_PTE_YOUNG);
-	/* below PMD order the fast way takes only order-0 folios */
-	const uint16_t mask = pmd ? plain : plain | PTE_RAW(.folio_order = 15);
 	unsigned int i = rg->offset, end = rg->offset + n;
 
 	/*
@@ -162,11 +148,10 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 	while (i < end) {
 		if (!(i % 64) && i + 64 <= end) {
 			const struct mthp_pte *w = s->ptes + i;
-			uint64_t pl = mthp_pte_match64(w, mask, present);
-			uint64_t nz = mthp_pte_match64(w, kind, 0) |
-				      mthp_pte_match64(w, kind, zero);
-			uint64_t sh = pl & mthp_pte_match64(w, kind | shared,
-							    present | shared);
+			/* below PMD order only order-0 folios go this way */
+			uint64_t pl = mthp_pte_plain64(w, MTHP_PTE_YOUNG | MTHP_PTE_SHARED, !pmd);
+			uint64_t nz = mthp_pte_none64(w);
+			uint64_t sh = pl & mthp_pte_flags64(w, MTHP_PTE_SHARED);
 			unsigned int nnz = mthp_popcount64(nz);
 			unsigned int nsh = mthp_popcount64(sh);
 
@@ -175,8 +160,8 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 				ev.none_or_zero += nnz;
 				ev.shared += nsh;
 				if (khugepaged)
-					ev.referenced += mthp_popcount64(pl & mthp_pte_match64(
-						w, kind | young, present | young));
+					ev.referenced += mthp_popcount64(
+						pl & mthp_pte_flags64(w, MTHP_PTE_YOUNG));
 				i += 64;
 				continue;
 			}

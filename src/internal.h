@@ -129,6 +129,40 @@ static inline uint64_t mthp_pte_match64(const struct mthp_pte *p, uint16_t mask,
 	return bits;
 }
 
+/* The raw bits of a PTE's kind, of a kind, and of flags. */
+#define PTE_KIND_BITS PTE_RAW(.kind = 7)
+#define PTE_KIND(k) PTE_RAW(.kind = (k))
+#define PTE_FLAGS(f) PTE_RAW(.flags = (f))
+
+/* Bit j: PTE j of p[0..63] is of kind k. */
+static inline uint64_t mthp_pte_kind64(const struct mthp_pte *p, unsigned int k)
+{
+	return mthp_pte_match64(p, PTE_KIND_BITS, PTE_KIND(k));
+}
+
+/* Bit j: PTE j is none or maps the zero page (which counts as none). */
+static inline uint64_t mthp_pte_none64(const struct mthp_pte *p)
+{
+	return mthp_pte_kind64(p, MTHP_PTE_NONE) | mthp_pte_kind64(p, MTHP_PTE_ZERO);
+}
+
+/* Bit j: PTE j is present and has every flag in f. */
+static inline uint64_t mthp_pte_flags64(const struct mthp_pte *p, unsigned int f)
+{
+	return mthp_pte_match64(p, PTE_KIND_BITS | PTE_FLAGS(f),
+				PTE_KIND(MTHP_PTE_PRESENT) | PTE_FLAGS(f));
+}
+
+/* Bit j: PTE j is present with no flag outside allowed; with order0, in
+ * a folio of order 0 too. The common PTE the fast loops take. */
+static inline uint64_t mthp_pte_plain64(const struct mthp_pte *p,
+					unsigned int allowed, bool order0)
+{
+	return mthp_pte_match64(p, PTE_KIND_BITS | PTE_FLAGS(0x1ffu & ~allowed) |
+				(order0 ? PTE_RAW(.folio_order = 15) : 0),
+				PTE_KIND(MTHP_PTE_PRESENT));
+}
+
 /* PTEs p[0..n) all set to the raw word w. */
 static inline void mthp_pte_fill(struct mthp_pte *p, unsigned int n, uint16_t w)
 {

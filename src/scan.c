@@ -97,11 +97,6 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 			  (s->vma_flags & MTHP_VMA_UFFD);
 	unsigned int none_limit = scan_none_limit(m, s, orders);
 	unsigned int swap_limit = khugepaged ? s->max_ptes_swap : ~0u;
-	const uint16_t kind = PTE_RAW(.kind = 7);
-	const uint16_t plain = kind | PTE_RAW(.flags = 0x1ff & ~MTHP_PTE_YOUNG);
-	const uint16_t present = PTE_RAW(.kind = MTHP_PTE_PRESENT);
-	const uint16_t zero = PTE_RAW(.kind = MTHP_PTE_ZERO);
-	const uint16_t young = PTE_RAW(.flags = MTHP_PTE_YOUNG);
 	struct tally t = { 0 };
 	int r = MTHP_SCAN_SUCCEED;
 	unsigned int i;
@@ -112,10 +107,9 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 
 		if (end - base == 64) {
 			const struct mthp_pte *w = s->ptes + base;
-			uint64_t pl = mthp_pte_match64(w, plain, present);
-			uint64_t yg = mthp_pte_match64(w, plain | young, present | young);
-			uint64_t nz = mthp_pte_match64(w, kind, 0) |
-				      mthp_pte_match64(w, kind, zero);
+			uint64_t pl = mthp_pte_plain64(w, MTHP_PTE_YOUNG, false);
+			uint64_t yg = pl & mthp_pte_flags64(w, MTHP_PTE_YOUNG);
+			uint64_t nz = mthp_pte_none64(w);
 			unsigned int nnz = mthp_popcount64(nz);
 
 			if (!~(pl | nz) && t.none_or_zero + nnz <= none_limit &&

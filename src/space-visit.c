@@ -20,7 +20,6 @@ struct vma_totals {
 	 * by the number of visits it had: carried on to later rounds */
 	unsigned long tail_present[MTHP_SPACE_MAX_ROUNDS + 2];
 	unsigned long tail_huge[MTHP_SPACE_MAX_ROUNDS + 2];
-	bool seen;
 };
 
 struct mthp_space_visitor {
@@ -38,13 +37,15 @@ struct mthp_space_visitor {
  * PTEs mapping an anonymous page (as mthp_scenario_present() counts
  * them), and PTEs in folios of each order >= 2 (added to huge); returns
  * the PTEs in huge folios. A PMD mapping is HPAGE_PMD_NR of them, no PTE
- * table none. One pass.
+ * table none. 64 PTEs at a time where it can.
  */
 static unsigned long measure(const struct mthp_scenario *s, unsigned long *huge,
 			     unsigned long *present)
 {
 	const struct mthp_geometry *g = &s->geometry;
+	const struct mthp_pte *ptes = s->ptes;
 	unsigned long in_huge = 0, n = 0;
+	unsigned int k = 0;
 
 	if (s->pmd == MTHP_PMD_MAPPED) {
 		*present = g->pmd_nr;
@@ -54,12 +55,26 @@ static unsigned long measure(const struct mthp_scenario *s, unsigned long *huge,
 	*present = 0;
 	if (s->pmd != MTHP_PMD_TABLE)
 		return 0;
-	for (unsigned int i = 0; i < g->pmd_nr; i++) {
-		struct mthp_pte p = s->ptes[i];
+	for (; k + 64 <= g->pmd_nr; k += 64) {
+		const struct mthp_pte *w = ptes + k;
+		uint64_t pres = mthp_pte_kind64(w, MTHP_PTE_PRESENT);
+		/* present in a folio of order 2 or more: 14 is its bits above 1 */
+		uint64_t big = pres & ~mthp_pte_match64(w, PTE_KIND_BITS |
+							PTE_RAW(.folio_order = 14),
+							PTE_KIND(MTHP_PTE_PRESENT));
+
+		n += mthp_popcount64(pres & ~mthp_pte_flags64(w, MTHP_PTE_NOT_ANON));
+		for (uint64_t b = big; b; b &= b - 1) {
+			huge[w[__builtin_ctzll(b)].folio_order]++;
+			in_huge++;
+		}
+	}
+	for (; k < g->pmd_nr; k++) {
+		struct mthp_pte p = ptes[k];
 
 		if (p.kind != MTHP_PTE_PRESENT)
 			continue;
-		n += !(p.flags & MTHP_PTE_NOT_ANON); /* mthp_scenario_present() */
+		n += !(p.flags & MTHP_PTE_NOT_ANON);
 		if (p.folio_order >= MTHP_MIN_ORDER) {
 			huge[p.folio_order]++;
 			in_huge++;
@@ -70,68 +85,38 @@ static unsigned long measure(const struct mthp_scenario *s, unsigned long *huge,
 }
 
 /*
- * Before a range is visited, in one pass: every PTE's kind is one the
- * format knows (the only thing about a record the settings do not
- * already answer for), the young bit nobody could read is set as the
- * caller decides, and the range is measured (as measure()). Returns
- * false for an invalid PTE.
+ * Before a range is visited: every PTE's kind is one the format knows
+ * (the only thing about a record the settings do not already answer
+ * for), and the young bit nobody could read is set as the caller decides
+ * (young > 0: every present PTE young, < 0: none). False for an invalid
+ * PTE.
  */
-static bool prepare_table(struct mthp_pte *ptes, unsigned int nr, int young,
-			  unsigned long *huge, unsigned long *present,
-			  unsigned long *in_huge)
+static bool prepare_table(struct mthp_pte *ptes, unsigned int nr, int young)
 {
-	const uint16_t kind = PTE_RAW(.kind = 7);
-	const uint16_t is_present = PTE_RAW(.kind = MTHP_PTE_PRESENT);
-	const uint16_t not_anon = PTE_RAW(.flags = MTHP_PTE_NOT_ANON);
-	const uint16_t order_2_up = PTE_RAW(.folio_order = 14); /* >= 2 */
-	const uint16_t youngbit = PTE_RAW(.flags = MTHP_PTE_YOUNG);
-	unsigned long n = 0, h = 0;
-	bool ok = true;
 	unsigned int k = 0;
 
-	/* 64 at a time, as raw words (the kinds past NON_SWAP are 5, 6, 7) */
 	for (; k + 64 <= nr; k += 64) {
 		struct mthp_pte *w = ptes + k;
-		const uint16_t k5 = PTE_RAW(.kind = 5), k6 = PTE_RAW(.kind = 6);
 
-		if (mthp_pte_match64(w, k5, k5) | mthp_pte_match64(w, k6, k6))
+		if (~(mthp_pte_none64(w) | mthp_pte_kind64(w, MTHP_PTE_PRESENT) |
+		      mthp_pte_kind64(w, MTHP_PTE_SWAP) |
+		      mthp_pte_kind64(w, MTHP_PTE_NON_SWAP)))
 			return false;
-		uint64_t pres = mthp_pte_match64(w, kind, is_present);
-		uint64_t big = pres & ~mthp_pte_match64(w, kind | order_2_up, is_present);
-
-		n += mthp_popcount64(pres & ~mthp_pte_match64(w, kind | not_anon,
-							       is_present | not_anon));
-		for (uint64_t b = big; b; b &= b - 1) {
-			huge[w[__builtin_ctzll(b)].folio_order]++;
-			h++;
-		}
 		if (young > 0)
-			mthp_pte_set64(w, kind, is_present, youngbit);
-		else if (young < 0) /* the present ones that are young */
-			for (uint64_t b = pres & mthp_pte_match64(w, kind | youngbit,
-								  is_present | youngbit);
-			     b; b &= b - 1)
+			mthp_pte_set64(w, PTE_KIND_BITS, PTE_KIND(MTHP_PTE_PRESENT),
+				       PTE_FLAGS(MTHP_PTE_YOUNG));
+		else if (young < 0)
+			for (uint64_t b = mthp_pte_flags64(w, MTHP_PTE_YOUNG); b; b &= b - 1)
 				w[__builtin_ctzll(b)].flags &= ~MTHP_PTE_YOUNG & 0x1ffu;
 	}
 	for (; k < nr; k++) {
-		struct mthp_pte p = ptes[k];
-
-		ok &= p.kind <= MTHP_PTE_NON_SWAP;
-		if (p.kind != MTHP_PTE_PRESENT)
-			continue;
-		if (young > 0)
-			ptes[k].flags = p.flags | MTHP_PTE_YOUNG;
-		else if (young < 0)
-			ptes[k].flags = p.flags & ~MTHP_PTE_YOUNG & 0x1ffu;
-		n += !(p.flags & MTHP_PTE_NOT_ANON);
-		if (p.folio_order >= MTHP_MIN_ORDER) {
-			huge[p.folio_order]++;
-			h++;
-		}
+		if (ptes[k].kind > MTHP_PTE_NON_SWAP)
+			return false;
+		if (ptes[k].kind == MTHP_PTE_PRESENT && young)
+			ptes[k].flags = young > 0 ? ptes[k].flags | MTHP_PTE_YOUNG
+						  : ptes[k].flags & ~MTHP_PTE_YOUNG & 0x1ffu;
 	}
-	*present = n;
-	*in_huge = h;
-	return ok;
+	return true;
 }
 
 /*
@@ -274,17 +259,12 @@ MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 	s->ptes = p->ptes ? p->ptes : v->none;
 	/* the settings were checked by _new(), the flags above, the PTEs
 	 * here: the visits below take the range as valid */
-	if (p->pmd == MTHP_PMD_TABLE) {
-		if (!prepare_table(p->ptes, g->pmd_nr, v->young, t->huge_before,
-				   &present, &in_huge))
-			return -EINVAL;
-	} else {
-		in_huge = measure(s, t->huge_before, &present);
-	}
+	if (p->pmd == MTHP_PMD_TABLE && !prepare_table(p->ptes, g->pmd_nr, v->young))
+		return -EINVAL;
+	in_huge = measure(s, t->huge_before, &present);
 	uint32_t enabled = vm->thp_disabled ? 0
 		: mthp_enabled_orders(g, s->model, s->mode, &s->thp, s->vma_flags);
 
-	vt->seen = true;
 	t->pmd_ranges++;
 	t->present_before += present;
 	t->present_round[0] += present;
