@@ -139,16 +139,46 @@ static int set_sysctl(const struct mthp_place *pl, const char *key,
 	return r;
 }
 
+/* The VMA flag words, read by mthp_place_vma() and written by
+ * mthp_vma_words(); "none" stands for no flag. */
+static const struct {
+	const char *word;
+	unsigned int flag;
+} vma_words[] = { { "hugepage", MTHP_VMA_HUGEPAGE },
+		  { "nohugepage", MTHP_VMA_NOHUGEPAGE },
+		  { "uffd", MTHP_VMA_UFFD },
+		  { "none", 0 } };
+
+MTHP_EXPORT size_t mthp_vma_words(unsigned int flags, bool thp_disabled,
+				  char *buf, size_t len)
+{
+	size_t need = 0;
+
+	if (buf && len)
+		buf[0] = 0;
+	for (size_t k = 0; k <= MTHP_ARRAY_SIZE(vma_words); k++) {
+		const char *w = k < MTHP_ARRAY_SIZE(vma_words) ? vma_words[k].word
+							      : "thp_disabled";
+		bool on = k < MTHP_ARRAY_SIZE(vma_words)
+				  ? vma_words[k].flag && (flags & vma_words[k].flag)
+				  : thp_disabled;
+		size_t wl = strlen(w);
+
+		if (!on)
+			continue;
+		if (buf && need + 1 + wl < len) {
+			buf[need] = ' ';
+			memcpy(buf + need + 1, w, wl + 1);
+		}
+		need += 1 + wl;
+	}
+	return need;
+}
+
 int mthp_place_vma(const struct mthp_place *pl, const char *v, size_t vlen,
 		   unsigned int *out, bool *thp_disabled)
 {
-	static const struct {
-		const char *word;
-		unsigned int flag;
-	} words[] = { { "hugepage", MTHP_VMA_HUGEPAGE },
-		      { "nohugepage", MTHP_VMA_NOHUGEPAGE },
-		      { "uffd", MTHP_VMA_UFFD },
-		      { "none", 0 } };
+	const size_t nwords = MTHP_ARRAY_SIZE(vma_words);
 	unsigned int flags = 0;
 
 	if (thp_disabled)
@@ -166,11 +196,11 @@ int mthp_place_vma(const struct mthp_place *pl, const char *v, size_t vlen,
 
 		if (!wl)
 			break;
-		while (k < MTHP_ARRAY_SIZE(words) &&
-		       (strlen(words[k].word) != wl || memcmp(w, words[k].word, wl)))
+		while (k < nwords && (strlen(vma_words[k].word) != wl ||
+				      memcmp(w, vma_words[k].word, wl)))
 			k++;
-		if (k < MTHP_ARRAY_SIZE(words))
-			flags |= words[k].flag;
+		if (k < nwords)
+			flags |= vma_words[k].flag;
 		else if (thp_disabled && wl == 12 && !memcmp(w, "thp_disabled", 12))
 			*thp_disabled = true;
 		else

@@ -20,22 +20,6 @@ static const char *const pmd_states[] = { "table", "none", "mapped" };
 
 /* ---- the writer ---- */
 
-static void vma_words(FILE *f, const struct mthp_space_vma *v)
-{
-	bool any = false;
-
-	if (v->flags & MTHP_VMA_HUGEPAGE)
-		any = fputs(" hugepage", f) >= 0;
-	if (v->flags & MTHP_VMA_NOHUGEPAGE)
-		any = fputs(" nohugepage", f) >= 0;
-	if (v->flags & MTHP_VMA_UFFD)
-		any = fputs(" uffd", f) >= 0;
-	if (v->thp_disabled)
-		any = fputs(" thp_disabled", f) >= 0;
-	if (!any)
-		fputs(" none", f);
-}
-
 MTHP_EXPORT int mthp_space_write_head(const struct mthp_space *sp, FILE *f)
 {
 	const struct mthp_scenario *s;
@@ -70,9 +54,11 @@ MTHP_EXPORT int mthp_space_write_vma(const struct mthp_space_vma *vm, FILE *f)
 {
 	if (!vm || !f)
 		return -EINVAL;
-	fprintf(f, "\nvma 0x%lx-0x%lx", vm->start, vm->end);
-	vma_words(f, vm);
-	fputc('\n', f);
+	char words[64];
+
+	mthp_vma_words(vm->flags, vm->thp_disabled, words, sizeof(words));
+	fprintf(f, "\nvma 0x%lx-0x%lx%s\n", vm->start, vm->end,
+		words[0] ? words : " none");
 	return ferror(f) ? -EIO : 0;
 }
 

@@ -372,6 +372,38 @@ static void map_codec(void **state)
 	assert_int_equal(mthp_parse_number("51", 2, "n", 0, 50, &v, &e), -EINVAL);
 }
 
+/* The VMA words are written as they are read: every allowed combination
+ * goes through the setter's "vma" key and back to the same flags. */
+static void vma_words_round_trip(void **state)
+{
+	struct mthp_geometry g = geo("x86_64");
+	char buf[64];
+
+	for (unsigned int f = 0; f < 8; f++) {
+		struct mthp_scenario s;
+		struct mthp_parse_error e;
+
+		if ((f & MTHP_VMA_HUGEPAGE) && (f & MTHP_VMA_NOHUGEPAGE))
+			continue;
+		size_t n = mthp_vma_words(f, false, buf, sizeof(buf));
+
+		assert_int_equal(n, strlen(buf));
+		assert_int_equal(mthp_scenario_init(&s, &g), 0);
+		assert_int_equal(mthp_scenario_set(&s, "vma", f ? buf : "none", &e), 0);
+		assert_int_equal(s.vma_flags, f);
+		mthp_scenario_free(&s);
+	}
+	/* by hand: the words in the table's order, each after a space */
+	assert_int_equal(mthp_vma_words(MTHP_VMA_UFFD | MTHP_VMA_HUGEPAGE, true,
+					buf, sizeof(buf)), 27);
+	assert_string_equal(buf, " hugepage uffd thp_disabled");
+	assert_int_equal(mthp_vma_words(0, false, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	/* too small: nothing half-written, the length it needs */
+	assert_int_equal(mthp_vma_words(MTHP_VMA_NOHUGEPAGE, false, buf, 5), 11);
+	assert_string_equal(buf, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +415,7 @@ int main(void)
 		cmocka_unit_test(lenient_where_harmless),
 		cmocka_unit_test(setter),
 		cmocka_unit_test(map_codec),
+		cmocka_unit_test(vma_words_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);

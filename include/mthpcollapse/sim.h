@@ -87,6 +87,14 @@ void mthp_scenario_free(struct mthp_scenario *s);
  */
 int mthp_scenario_set_folio(struct mthp_scenario *s, unsigned int start,
 			    unsigned int order);
+/*
+ * The words a file gives VMA flags (MTHP_VMA_*), and thp_disabled when
+ * set, each after a space (" hugepage uffd"); "" for none. Writes at most
+ * len bytes with the NUL, like snprintf(), and returns the length it
+ * needs.
+ */
+size_t mthp_vma_words(unsigned int flags, bool thp_disabled, char *buf,
+		      size_t len);
 /* PTEs that map an anonymous page: not none, zero page or swapped out. */
 unsigned int mthp_scenario_present(const struct mthp_scenario *s);
 

@@ -112,8 +112,6 @@ void json_run(struct json *j, const struct mthp_scenario *before,
 
 /* ---- emitters (emit.c): one per concept, every key spelled once ---- */
 unsigned long size_kb(const struct mthp_geometry *g, unsigned int order);
-/* " hugepage uffd ..." for the VMA flags (leading blanks; "" for none) */
-void vma_words(char *buf, size_t len, unsigned int flags, bool thp_disabled);
 /* Three lines: model and mode, geometry, sysctls, orders and VMA. */
 void print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
 		    uint32_t enabled);

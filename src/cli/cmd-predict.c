@@ -160,8 +160,8 @@ static void print_report(const struct mthp_space *sp, const char *what,
 	for (size_t v = 0; v < sp->nvmas; v++) {
 		char label[80], flags[64];
 
-		vma_words(flags, sizeof(flags), sp->vmas[v].flags,
-			  sp->vmas[v].thp_disabled);
+		mthp_vma_words(sp->vmas[v].flags, sp->vmas[v].thp_disabled, flags,
+			       sizeof(flags));
 		snprintf(label, sizeof(label), "0x%lx-0x%lx%s", sp->vmas[v].start,
 			 sp->vmas[v].end, flags);
 		print_total_line(label, sp, &per[v]);
@@ -255,7 +255,7 @@ static int write_svg(const char *path, const struct mthp_space *sp,
 		const struct mthp_space_vma *vm = &sp->vmas[v];
 		char flags[64];
 
-		vma_words(flags, sizeof(flags), vm->flags, vm->thp_disabled);
+		mthp_vma_words(vm->flags, vm->thp_disabled, flags, sizeof(flags));
 		y += label_h;
 		fprintf(f, "<text x=\"%d\" y=\"%d\">VMA 0x%lx-0x%lx%s (%zu PMD ranges)</text>\n",
 			left, y - 4, vm->start, vm->end, flags, vm->count);
@@ -574,8 +574,8 @@ int cmd_predict(int argc, char **argv)
 			json_kstring(&j, "start", a);
 			snprintf(a, sizeof(a), "0x%lx", base.vmas[v].end);
 			json_kstring(&j, "end", a);
-			vma_words(flags, sizeof(flags), base.vmas[v].flags,
-				  base.vmas[v].thp_disabled);
+			mthp_vma_words(base.vmas[v].flags, base.vmas[v].thp_disabled,
+				       flags, sizeof(flags));
 			json_key(&j, "flags");
 			json_begin_array(&j);
 			for (char *w = strtok(flags, " "); w; w = strtok(NULL, " "))

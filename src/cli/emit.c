@@ -16,19 +16,6 @@ unsigned long size_kb(const struct mthp_geometry *g, unsigned int order)
 
 static const char *const pmd_state_names[] = { "table", "none", "mapped" };
 
-void vma_words(char *buf, size_t len, unsigned int flags, bool thp_disabled)
-{
-	buf[0] = 0;
-	if (flags & MTHP_VMA_HUGEPAGE)
-		strlcat(buf, " hugepage", len);
-	if (flags & MTHP_VMA_NOHUGEPAGE)
-		strlcat(buf, " nohugepage", len);
-	if (flags & MTHP_VMA_UFFD)
-		strlcat(buf, " uffd", len);
-	if (thp_disabled)
-		strlcat(buf, " thp_disabled", len);
-}
-
 void print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
 		    uint32_t enabled)
 {
@@ -36,7 +23,7 @@ void print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
 	char orders[64], vma[48];
 
 	format_orders(orders, sizeof(orders), enabled);
-	vma_words(vma, sizeof(vma), s->vma_flags, false);
+	mthp_vma_words(s->vma_flags, false, vma, sizeof(vma));
 	fprintf(f, "%s%smodel %s, %s mode\n", what ? what : "", what ? ": " : "",
 		mthp_model_name(s->model), mthp_mode_name(s->mode));
 	fprintf(f, "geometry %s: %u PTEs of %luK, PMD order %u (%luK); MAX_PTRS_PER_PTE %u\n",
@@ -72,7 +59,7 @@ void json_settings(struct json *j, const struct mthp_scenario *s,
 	}
 	json_key(j, "vma");
 	json_begin_array(j);
-	vma_words(vma, sizeof(vma), s->vma_flags, false);
+	mthp_vma_words(s->vma_flags, false, vma, sizeof(vma));
 	for (char *w = strtok(vma, " "); w; w = strtok(NULL, " "))
 		json_string(j, w);
 	json_end_array(j);
