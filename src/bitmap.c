@@ -186,5 +186,5 @@ MTHP_EXPORT unsigned int mthp_pte_count_present(const unsigned long *map,
 
 MTHP_EXPORT unsigned int mthp_ilog2(unsigned long v)
 {
-	return v ? (unsigned int)(BPL - 1 - (unsigned int)__builtin_clzl(v)) : 0;
+	return mthp_log2_floor(v);
 }

@@ -651,7 +651,7 @@ static int collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
 	    opts->max_ptes_none >= g->pmd_nr || opts->unmapped > g->pmd_nr)
 		return -EINVAL;
 
-	uint32_t valid = mthp_orders_all(g);
+	uint32_t valid = mthp_orders_upto(g->pmd_order); /* g is valid */
 
 	if (opts->orders & ~valid)
 		return -EINVAL; /* an order below 2 or above the PMD order */

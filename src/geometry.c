@@ -67,7 +67,7 @@ static bool is_pow2(unsigned int v)
  * naming the bad value. No formatting happens unless there is an error:
  * mthp_collapse() runs this for every PMD range.
  */
-static int check(unsigned int page_shift, unsigned int pmd_nr,
+static inline int check(unsigned int page_shift, unsigned int pmd_nr,
 		 unsigned int max_ptrs, char *err, size_t errlen)
 {
 	if (page_shift < 10 || page_shift > 20)
@@ -85,13 +85,13 @@ static int check(unsigned int page_shift, unsigned int pmd_nr,
 		return fail(-EINVAL, err, errlen,
 			    "HPAGE_PMD_NR %u exceeds MAX_PTRS_PER_PTE %u",
 			    pmd_nr, max_ptrs);
-	unsigned int order = mthp_ilog2(pmd_nr);
+	unsigned int order = mthp_log2_floor(pmd_nr);
 
 	if (order < MTHP_MIN_ORDER || order > MTHP_MAX_PMD_ORDER)
 		return fail(-EINVAL, err, errlen,
 			    "HPAGE_PMD_NR %u gives PMD order %u (must be %u..%u)",
 			    pmd_nr, order, MTHP_MIN_ORDER, MTHP_MAX_PMD_ORDER);
-	if (mthp_ilog2(max_ptrs) > MTHP_MAX_PMD_ORDER)
+	if (mthp_log2_floor(max_ptrs) > MTHP_MAX_PMD_ORDER)
 		return fail(-EINVAL, err, errlen,
 			    "MAX_PTRS_PER_PTE %u exceeds %u", max_ptrs,
 			    MTHP_MAX_PTRS);
@@ -102,7 +102,7 @@ MTHP_EXPORT bool mthp_geometry_valid(const struct mthp_geometry *g)
 {
 	/* the rules of a custom geometry, and a consistent pmd_order */
 	return g && !check(g->page_shift, g->pmd_nr, g->max_ptrs, NULL, 0) &&
-	       g->pmd_order == mthp_ilog2(g->pmd_nr);
+	       g->pmd_order == mthp_log2_floor(g->pmd_nr);
 }
 
 MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
@@ -116,7 +116,7 @@ MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
 
 	if (r)
 		return r;
-	unsigned int order = mthp_ilog2(pmd_nr);
+	unsigned int order = mthp_log2_floor(pmd_nr);
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "custom:%u:%u:%u", page_shift,

@@ -205,6 +205,18 @@ static inline void mthp_pte_set64(struct mthp_pte *p, uint16_t mask,
 #endif
 }
 
+/* mthp_ilog2(), inlined where it runs on every mthp_collapse() call. */
+static inline unsigned int mthp_log2_floor(unsigned long v)
+{
+	return v ? (unsigned int)(sizeof(v) * 8 - 1 - (unsigned int)__builtin_clzl(v)) : 0;
+}
+
+/* mthp_orders_all() of a geometry already known valid: orders 2..pmd. */
+static inline uint32_t mthp_orders_upto(unsigned int pmd_order)
+{
+	return ((2u << pmd_order) - 1) & ~((1u << MTHP_MIN_ORDER) - 1);
+}
+
 /* Set bits, without a call into the compiler's runtime. */
 static inline unsigned int mthp_popcount64(uint64_t x)
 {

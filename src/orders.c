@@ -45,7 +45,7 @@ MTHP_EXPORT uint32_t mthp_orders_all(const struct mthp_geometry *g)
 {
 	if (!mthp_geometry_valid(g))
 		return 0;
-	return ((2u << g->pmd_order) - 1) & ~((1u << MTHP_MIN_ORDER) - 1);
+	return mthp_orders_upto(g->pmd_order);
 }
 
 static bool setting_allows(enum mthp_thp_setting s, bool hugepage_vma)
