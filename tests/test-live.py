@@ -220,6 +220,16 @@ def predict_young_rounds_and_scenarios():
         code, out, err = run("predict", "--json", "--young", "none", snap)
         t = json.loads(out)["total"]
         assert t["collapses"] == {} and t["results"] == {"SCAN_LACK_REFERENCED_PAGE": 2}, t
+        # the same in words: the one mapped PMD stays the only huge folio
+        code, out, err = run("predict", "--young", "none", snap)
+        assert code == 0, err
+        assert ("mapped by huge folios, before -> after: 2048kB 2048 -> 2048 KiB\n"
+                "what kept scanned ranges from collapsing: "
+                "SCAN_LACK_REFERENCED_PAGE 2\n") in out, out
+        # all young (predict_hand_written): six 64K folios and one more PMD
+        code, out, err = run("predict", snap)
+        assert ("mapped by huge folios, before -> after: "
+                "64kB 0 -> 384 KiB; 2048kB 2048 -> 4096 KiB\n") in out, out
     # a scenario is a one-PMD snapshot; the scaled model creeps: 2 touched
     # pages, one order a visit from 2 to 9 (docs/MODELS.md section 9):
     # eight visits collapse, the ninth finds nothing to do

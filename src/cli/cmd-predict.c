@@ -174,23 +174,23 @@ static void print_report(const struct mthp_space *sp, const char *what,
 						  (double)t->present_before : 0.0,
 	       t->present_before * page_kb);
 	printf("mapped by huge folios, before -> after:");
-	bool any = false;
+	const char *sep = " ";
 
 	for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++)
 		if (t->huge_before[o] || t->huge_after[o]) {
-			printf(" %lukB %lu -> %lu KiB;", size_kb(g, o),
+			printf("%s%lukB %lu -> %lu KiB", sep, size_kb(g, o),
 			       t->huge_before[o] * page_kb, t->huge_after[o] * page_kb);
-			any = true;
+			sep = "; ";
 		}
-	printf("%s\n", any ? "" : " none");
+	printf("%s\n", *sep == ' ' ? " none" : "");
 	printf("what kept scanned ranges from collapsing:");
-	any = false;
+	sep = " ";
 	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
 		if (t->results[r]) {
-			printf(" %s %lu;", mthp_scan_result_name(r), t->results[r]);
-			any = true;
+			printf("%s%s %lu", sep, mthp_scan_result_name(r), t->results[r]);
+			sep = "; ";
 		}
-	printf("%s\n", any ? "" : " nothing");
+	printf("%s\n", *sep == ' ' ? " nothing" : "");
 	if (t->rounds > 1)
 		printf("visits until nothing changed: %u\n", t->rounds);
 }
