@@ -218,7 +218,7 @@ static uint64_t kflags(int fd, uint64_t pfn, bool *ok)
 /* The PTEs of one PMD range from pagemap (and kpageflags, kfd >= 0). */
 static int read_range(struct mthp_space *sp, int pfd, int kfd,
 		      struct mthp_space_pmd *p, uint64_t *pm, bool *empty,
-		      bool *pfn_seen)
+		      bool *pfn_hidden)
 {
 	const struct mthp_geometry *g = &sp->settings.geometry;
 	unsigned int nr = g->pmd_nr;
@@ -244,7 +244,7 @@ static int read_range(struct mthp_space *sp, int pfd, int kfd,
 			bool ok = true;
 			uint64_t pfn = e & PM_PFN_MASK;
 
-			*pfn_seen |= pfn != 0;
+			*pfn_hidden |= pfn == 0; /* zeroed without CAP_SYS_ADMIN */
 			if (kfd >= 0 && pfn &&
 			    kflags(kfd, pfn, &ok) & (1ull << KPF_ZERO_PAGE) && ok)
 				*t = (struct mthp_pte){ .kind = MTHP_PTE_ZERO };
@@ -359,7 +359,7 @@ struct snap_ctx {
 	struct mthp_space *sp;
 	int pfd, kfd;
 	uint64_t *pm;
-	bool *pfn_seen;
+	bool *pfn_hidden;
 };
 
 /* Records the PMD range at addr if anything is there. */
@@ -371,7 +371,7 @@ static int snap_range(void *c, unsigned long addr)
 
 	if (!p)
 		return -ENOMEM;
-	if (read_range(x->sp, x->pfd, x->kfd, p, x->pm, &empty, x->pfn_seen) ||
+	if (read_range(x->sp, x->pfd, x->kfd, p, x->pm, &empty, x->pfn_hidden) ||
 	    (empty && p->pmd == MTHP_PMD_TABLE)) {
 		/* gone while we read, or nothing in it: not listed */
 		mthp_space_drop_last_pmd(x->sp);
@@ -456,7 +456,7 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 	}
 	unsigned long size = (unsigned long)g.pmd_nr << g.page_shift;
 	unsigned long start = 0, end = 0;
-	bool anon = false, have = false, pfn_seen = false;
+	bool anon = false, have = false, pfn_hidden = false;
 
 	while (true) {
 		bool more = fgets(line, sizeof(line), f) != NULL;
@@ -491,7 +491,7 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 			if ((r = mthp_space_add_vma(sp, start, end, smaps_flags(line + 8),
 						    disabled, sp->npmds)))
 				goto out;
-			struct snap_ctx x = { sp, pfd, kfd, pm, &pfn_seen };
+			struct snap_ctx x = { sp, pfd, kfd, pm, &pfn_hidden };
 			unsigned long last = end & ~(size - 1);
 
 			r = first < last ? populated_ranges(pfd, first, last, size,
@@ -510,7 +510,7 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 			break;
 	}
 	/* without PFNs (no CAP_SYS_ADMIN) folios and the zero page are unknown */
-	if (kfd < 0 || !pfn_seen)
+	if (kfd < 0 || pfn_hidden)
 		sp->unknown |= MTHP_UNKNOWN_FOLIO | MTHP_UNKNOWN_ZERO;
 	r = 0;
 out:

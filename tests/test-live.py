@@ -335,6 +335,34 @@ def predict_this_process():
 
 
 @test
+def pfns_hidden_without_sys_admin():
+    # pagemap shows PFNs only to CAP_SYS_ADMIN: without it folio sizes and
+    # the zero page cannot be known, and predict says so; with it they can
+    import mmap
+    import shutil
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        print("# not root, or no setpriv: skipped")
+        return
+    if not os.path.exists(os.path.join(SYS, "enabled")):
+        print("# no THP sysfs here: skipped")
+        return
+    # 8 MiB written page by page: at least one whole PMD range of present
+    # PTEs (4K pages here: a PMD-mapped range counts the same)
+    m = mmap.mmap(-1, 8 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    for i in range(0, 8 << 20, mmap.PAGESIZE):
+        m[i] = 1
+    pid = str(os.getpid())
+    code, out, err = run("predict", "--json", pid)
+    assert code == 0, err
+    assert json.loads(out)["total"]["unknown"] == ["young"], out
+    p = run_prog("setpriv", "--inh-caps=-sys_admin", "--bounding-set=-sys_admin",
+                 "--", MTHPSIM, "predict", "--json", pid)
+    assert p[0] == 0, p[2]
+    assert json.loads(p[1])["total"]["unknown"] == ["young", "folio", "zero"], p[1]
+    m.close()
+
+
+@test
 def sysfs_spellings_in_scenarios():
     scn = ("enabled = always [madvise] never\n"
            "hugepages-64kB/enabled = [always] inherit madvise never\n"
