@@ -211,6 +211,26 @@ def predict_hand_written():
 
 
 @test
+def predict_columns_line_up():
+    # a VMA label longer than the first column's usual 36 characters: every
+    # row's numbers end where the header's names end
+    snap = SNAP.replace("vma 0x20000000-0x20200000 nohugepage",
+                        "vma 0x7f0000000000-0x7f0000200000 nohugepage thp_disabled")
+    snap = snap.replace("pmd 0x20000000", "pmd 0x7f0000000000")
+    code, out, err = run("predict", "-", stdin=snap)
+    assert code == 0, err
+    lines = out.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.startswith("VMA "))
+    rows = lines[head + 1:head + 4]
+    assert rows[1].startswith("0x7f0000000000-0x7f0000200000 nohugepage thp_disabled ")
+    assert rows[2].startswith("total "), rows
+    for name in ("PMDs", "scanned", "no-table", "not-elig", "huge"):
+        end = lines[head].index(name) + len(name)
+        for r in rows:
+            assert r[end - 1].isdigit() and r[end] == " ", (name, r)
+
+
+@test
 def predict_young_rounds_and_scenarios():
     with tempfile.TemporaryDirectory() as d:
         snap = os.path.join(d, "t.snap")

@@ -114,7 +114,8 @@ static void json_unknown(struct json *j, unsigned int unknown)
 	json_end_array(j);
 }
 
-static void print_total_line(const char *label, const struct mthp_space *sp,
+static void print_total_line(int width, const char *label,
+			     const struct mthp_space *sp,
 			     const struct mthp_space_totals *t)
 {
 	const struct mthp_geometry *g = &sp->settings.geometry;
@@ -128,10 +129,19 @@ static void print_total_line(const char *label, const struct mthp_space *sp,
 				 t->collapses[o], size_kb(g, o));
 			strlcat(coll, part, sizeof(coll));
 		}
-	printf("%-36s %6lu %7lu %7lu %8lu %6lu  %-24s %lu -> %lu\n", label,
+	printf("%-*s %6lu %7lu %8lu %8lu %6lu  %-24s %lu -> %lu\n", width, label,
 	       t->pmd_ranges, t->scanned, t->no_table, t->not_eligible,
 	       t->already_huge, coll[0] ? coll : "none", t->present_before,
 	       t->present_after);
+}
+
+/* "0xSTART-0xEND" and the VMA's flag words; returns its length. */
+static int vma_label(const struct mthp_space_vma *vma, char *buf, size_t size)
+{
+	char flags[64];
+
+	mthp_vma_words(vma->flags, vma->thp_disabled, flags, sizeof(flags));
+	return snprintf(buf, size, "0x%lx-0x%lx%s", vma->start, vma->end, flags);
 }
 
 static void print_report(const struct mthp_space *sp, const char *what,
@@ -147,26 +157,34 @@ static void print_report(const struct mthp_space *sp, const char *what,
 	if (sp->unknown) {
 		printf("not known:");
 		if (sp->unknown & MTHP_UNKNOWN_YOUNG)
-			printf(" the young bit (taken as %s: --young)",
-			       young < 0 ? "none young" : young > 0 ? "all young" : "recorded");
+			printf(" the young bit (taken as %s: --young)%s",
+			       young < 0 ? "none young" : young > 0 ? "all young" : "recorded",
+			       sp->unknown & ~MTHP_UNKNOWN_YOUNG ? ";" : "");
 		if (sp->unknown & MTHP_UNKNOWN_FOLIO)
-			printf(" folio sizes (no PFNs: every page its own folio)");
+			printf(" folio sizes (no PFNs: every page its own folio)%s",
+			       sp->unknown & MTHP_UNKNOWN_ZERO ? ";" : "");
 		if (sp->unknown & MTHP_UNKNOWN_ZERO)
 			printf(" the zero page (no PFNs: read as a shared page)");
 		printf("\n");
 	}
-	printf("\n%-36s %6s %7s %7s %8s %6s  %-24s %s\n", "VMA", "PMDs", "scanned",
-	       "no-table", "not-elig", "huge", "collapses", "present PTEs before -> after");
-	for (size_t v = 0; v < sp->nvmas; v++) {
-		char label[80], flags[64];
+	/* the first column as wide as its widest label */
+	int width = 36;
+	char label[96];
 
-		mthp_vma_words(sp->vmas[v].flags, sp->vmas[v].thp_disabled, flags,
-			       sizeof(flags));
-		snprintf(label, sizeof(label), "0x%lx-0x%lx%s", sp->vmas[v].start,
-			 sp->vmas[v].end, flags);
-		print_total_line(label, sp, &per[v]);
+	for (size_t v = 0; v < sp->nvmas; v++) {
+		int n = vma_label(&sp->vmas[v], label, sizeof(label));
+
+		if (n > width)
+			width = n;
 	}
-	print_total_line("total", sp, t);
+	printf("\n%-*s %6s %7s %8s %8s %6s  %-24s %s\n", width, "VMA", "PMDs",
+	       "scanned", "no-table", "not-elig", "huge", "collapses",
+	       "present PTEs before -> after");
+	for (size_t v = 0; v < sp->nvmas; v++) {
+		vma_label(&sp->vmas[v], label, sizeof(label));
+		print_total_line(width, label, sp, &per[v]);
+	}
+	print_total_line(width, "total", sp, t);
 	unsigned long added = (t->present_after - t->present_before) * page_kb;
 
 	printf("\nmemory added: %lu KiB (%.1f%% of the %lu KiB these VMAs map)\n",
@@ -253,12 +271,12 @@ static int write_svg(const char *path, const struct mthp_space *sp,
 	fprintf(f, "</text>\n");
 	for (size_t v = 0; v < sp->nvmas; v++) {
 		const struct mthp_space_vma *vm = &sp->vmas[v];
-		char flags[64];
+		char label[96];
 
-		mthp_vma_words(vm->flags, vm->thp_disabled, flags, sizeof(flags));
+		vma_label(vm, label, sizeof(label));
 		y += label_h;
-		fprintf(f, "<text x=\"%d\" y=\"%d\">VMA 0x%lx-0x%lx%s (%zu PMD ranges)</text>\n",
-			left, y - 4, vm->start, vm->end, flags, vm->count);
+		fprintf(f, "<text x=\"%d\" y=\"%d\">VMA %s (%zu PMD ranges)</text>\n",
+			left, y - 4, label, vm->count);
 		fprintf(f, "<g class=\"vma\" data-start=\"0x%lx\">\n", vm->start);
 		for (size_t i = 0; i < vm->count; i++) {
 			size_t k = vm->first + i;
