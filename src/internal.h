@@ -66,6 +66,21 @@ const char *mthp_show(const char *v, size_t len, char *buf, size_t size);
 int mthp_place_vma(const struct mthp_place *pl, const char *v, size_t vlen,
 		   unsigned int *flags, bool *thp_disabled);
 
+/*
+ * The settings at the head of a snapshot (the text before its first vma
+ * record), by the scenario file's rules: each key once (a size under
+ * either spelling), the list of sizes before single sizes, geometry
+ * first. key (e.g. "unknown") is the snapshot's own: each line of it
+ * goes to fn with the place of its value. ptes and folio lines belong to
+ * PMD records and are refused here.
+ */
+typedef int (*mthp_head_key_fn)(void *ctx, const struct mthp_place *vpl,
+				const char *v, size_t vlen);
+int mthp_scenario_parse_head(const char *text, size_t len,
+			     struct mthp_scenario *s, const char *key,
+			     mthp_head_key_fn fn, void *ctx,
+			     struct mthp_parse_error *err);
+
 /* Everything mthp_simulate() and mthp_scan() check before they start. */
 bool mthp_scenario_valid(const struct mthp_scenario *s);
 struct mthp_scan_info;

@@ -471,12 +471,20 @@ static int set_fail(const struct mthp_place *pl, struct mthp_scenario *s,
 	return 0;
 }
 
+/* The sysfs spelling of a per-size key: hugepages-<size>kB/enabled. */
+static bool sysfs_size_key(const char *key, size_t klen)
+{
+	return klen > 18 && !memcmp(key, "hugepages-", 10) &&
+	       !memcmp(key + klen - 10, "kB/enabled", 10);
+}
+
 static const char model_choices[] =
 	"latest (or v19-swapfix), baseline, scaled, v15, v16, v17, v18, v19";
 
 /*
  * Sets one key. kpl places the key (for errors in "order.K"), vpl the
- * value. owner is the folio ownership table when parsing a file.
+ * value. When parsing a file, owner holds the line that set each slot:
+ * each PTE for folio keys, each order for per-size keys.
  */
 static int set_key(struct mthp_scenario *s, const char *key, size_t klen,
 		   const struct mthp_place *kpl, const char *v, size_t vlen,
@@ -525,8 +533,7 @@ static int set_key(struct mthp_scenario *s, const char *key, size_t klen,
 		return set_orders(vpl, s, v, vlen);
 	/* a per-size setting: order.K, or its sysfs spelling
 	 * hugepages-<size>kB/enabled */
-	bool sysfs = klen > 18 && !memcmp(key, "hugepages-", 10) &&
-		     !memcmp(key + klen - 10, "kB/enabled", 10);
+	bool sysfs = sysfs_size_key(key, klen);
 
 	if (sysfs || (klen > 6 && !memcmp(key, "order.", 6))) {
 		unsigned long k;
@@ -536,6 +543,14 @@ static int set_key(struct mthp_scenario *s, const char *key, size_t klen,
 			  : order_key(kpl, key, klen, g, &k);
 		if (r)
 			return r;
+		/* in a file, one size set twice under two spellings */
+		if (owner && owner[k])
+			return mthp_place_error(kpl, 0,
+				"%.*s: the %lukB size (order %lu) is already set on line %u",
+				(int)klen, key, (1ul << (g->page_shift + k)) >> 10, k,
+				owner[k]);
+		if (owner)
+			owner[k] = kpl->line;
 		if (set_named(vpl, "order", v, vlen, lookup_setting, &x, ""))
 			return mthp_place_error(vpl, 0,
 				"%.*s: unknown value '%s' (always, inherit, madvise, never)",
@@ -592,12 +607,21 @@ struct entry {
 	bool used;
 };
 
+struct head_key {
+	const char *key;
+	mthp_head_key_fn fn;
+	void *ctx;
+};
+
 struct parser {
 	struct entry e[MAX_ENTRIES];
 	size_t n;
 	unsigned int lines, last_len;
 	struct mthp_scenario *s;
 	struct mthp_parse_error *err;
+	/* a snapshot's head (mthp_scenario_parse_head()): no table, and
+	 * the lines of its own key go to its function; NULL for a scenario */
+	const struct head_key *head;
 };
 
 #define perr(p, line, col, ...) \
@@ -768,10 +792,13 @@ static int apply(struct parser *p, bool (*match)(const struct entry *),
 	{                                               \
 		return cond;                            \
 	}
-MATCH(m_order_k, e->klen > 6 && !memcmp(e->key, "order.", 6))
+/* one size, in either spelling: applied after the list of sizes */
+MATCH(m_order_k, (e->klen > 6 && !memcmp(e->key, "order.", 6)) ||
+	sysfs_size_key(e->key, e->klen))
 MATCH(m_orders, key_is(e->key, e->klen, "orders"))
 MATCH(m_settings, !key_is(e->key, e->klen, "geometry") && !m_orders(e) &&
-	!m_order_k(e) && !key_is(e->key, e->klen, "ptes") && !repeatable(e))
+	!m_order_k(e) && !key_is(e->key, e->klen, "ptes") && !repeatable(e) &&
+	!e->used)
 MATCH(m_ptes, key_is(e->key, e->klen, "ptes"))
 MATCH(m_folio, key_is(e->key, e->klen, "folio"))
 MATCH(m_fail, key_is(e->key, e->klen, "fail"))
@@ -807,19 +834,47 @@ static int parse_geometry(struct parser *p, const struct mthp_geometry *force)
 	return 0;
 }
 
+/* A snapshot's head: its own key's lines handed on, no table lines. */
+static int head_lines(struct parser *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct entry *e = &p->e[i];
+		struct mthp_place vpl = { p->err, e->line, e->vcol };
+
+		if (key_is(e->key, e->klen, "ptes") || key_is(e->key, e->klen, "folio"))
+			return perr(p, e->line, e->kcol,
+				    "%.*s: belongs after a 'pmd ADDR table' line",
+				    (int)e->klen, e->key);
+		if (!key_is(e->key, e->klen, p->head->key))
+			continue;
+		e->used = true;
+		int r = p->head->fn(p->head->ctx, &vpl, e->val, e->vlen);
+
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_all(struct parser *p, const struct mthp_geometry *force)
 {
 	int r = check_duplicates(p);
 
 	if (!r)
 		r = parse_geometry(p, force);
+	if (!r && p->head)
+		r = head_lines(p);
 	if (r)
 		return r;
 	/* settings, then the list of sizes before single sizes, then the
 	 * table, its folios and the injected failures */
+	unsigned int size_owner[MTHP_MAX_PMD_ORDER + 1] = { 0 };
+
 	if ((r = apply(p, m_settings, NULL)) || (r = apply(p, m_orders, NULL)) ||
-	    (r = apply(p, m_order_k, NULL)))
+	    (r = apply(p, m_order_k, size_owner)))
 		return r;
+	if (p->head)
+		return apply(p, m_fail, NULL);
 	bool has_ptes = false;
 
 	for (size_t i = 0; i < p->n; i++)
@@ -840,24 +895,20 @@ static int parse_all(struct parser *p, const struct mthp_geometry *force)
 	return r;
 }
 
-MTHP_EXPORT int mthp_scenario_parse(const char *text, size_t len,
-				    const struct mthp_geometry *geometry,
-				    struct mthp_scenario *s,
-				    struct mthp_parse_error *err)
+/* The parser's entries are too many for the stack: it lives on the heap.
+ * head: the snapshot-head settings (NULL for a scenario file). */
+static int parse(struct mthp_scenario *s, struct mthp_parse_error *err,
+		 const char *text, size_t len,
+		 const struct mthp_geometry *geometry, const struct head_key *head)
 {
-	struct mthp_parse_error dummy;
-	int r;
-
-	if (!mthp_begin(s, sizeof(*s), &err, &dummy))
-		return -EINVAL;
-	if (!text && len)
-		return err->code = -EINVAL;
 	struct parser *p = calloc(1, sizeof(*p));
+	int r;
 
 	if (!p) {
 		snprintf(err->msg, sizeof(err->msg), "out of memory");
 		return err->code = -ENOMEM;
 	}
+	p->head = head;
 	p->s = s;
 	p->err = err;
 	r = split_lines(p, text, len);
@@ -865,4 +916,29 @@ MTHP_EXPORT int mthp_scenario_parse(const char *text, size_t len,
 		r = parse_all(p, geometry);
 	free(p);
 	return r;
+}
+
+MTHP_EXPORT int mthp_scenario_parse(const char *text, size_t len,
+				    const struct mthp_geometry *geometry,
+				    struct mthp_scenario *s,
+				    struct mthp_parse_error *err)
+{
+	struct mthp_parse_error dummy;
+
+	if (!mthp_begin(s, sizeof(*s), &err, &dummy))
+		return -EINVAL;
+	if (!text && len)
+		return err->code = -EINVAL;
+	return parse(s, err, text, len, geometry, NULL);
+}
+
+int mthp_scenario_parse_head(const char *text, size_t len,
+			     struct mthp_scenario *s, const char *key,
+			     mthp_head_key_fn fn, void *ctx,
+			     struct mthp_parse_error *err)
+{
+	const struct head_key h = { key, fn, ctx };
+
+	memset(s, 0, sizeof(*s));
+	return parse(s, err, text, len, NULL, &h);
 }

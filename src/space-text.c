@@ -162,7 +162,8 @@ static int read_scenario(const char *text, size_t len, struct mthp_space *sp,
 struct reader {
 	struct mthp_space *sp;
 	struct mthp_parse_error *err;
-	struct mthp_geometry g;        /* until the settings are made */
+	const char *head;              /* the lines before the first vma */
+	size_t headlen;
 	unsigned int line;
 	bool settings_open;            /* no vma line yet */
 	struct mthp_space_pmd *cur;    /* the record the ptes/folio lines fill */
@@ -209,12 +210,16 @@ static struct mthp_space_pmd *new_pmd(struct reader *r, unsigned long addr,
 	return &r->one;
 }
 
+static int unknown_value(void *ctx, const struct mthp_place *pl,
+			 const char *v, size_t vlen);
+
+/* The settings, from the head, once: when the first vma line comes. */
 static int settings_made(struct reader *r)
 {
-	if (!r->sp->settings.ptes &&
-	    mthp_scenario_init(&r->sp->settings, &r->g))
-		return -ENOMEM;
-	return 0;
+	if (r->sp->settings.ptes)
+		return 0;
+	return mthp_scenario_parse_head(r->head, r->headlen, &r->sp->settings,
+					"unknown", unknown_value, r->sp, r->err);
 }
 
 /* vma START-END FLAGS... (w: after "vma "). */
@@ -232,8 +237,8 @@ static int vma_line(struct reader *r, char *buf, char *w)
 	if (e)
 		return e;
 	if (r->settings_open) {
-		if (settings_made(r))
-			return -ENOMEM;
+		if ((e = settings_made(r)))
+			return e;
 		r->settings_open = false;
 	}
 	if (!dash || hex(range, (size_t)(dash - range), &start) ||
@@ -294,26 +299,34 @@ static int pmd_line(struct reader *r, char *buf, char *w, size_t b)
 	return r->cur ? 0 : -ENOMEM;
 }
 
-/* unknown = young folio zero | none */
-static int unknown_line(struct reader *r, char *buf, char *v)
+/* unknown = young folio zero | none (the head's own key) */
+static int unknown_value(void *ctx, const struct mthp_place *pl,
+			 const char *v, size_t vlen)
 {
-	for (char *u = v; *u;) {
-		u += strspn(u, " \t\r");
-		size_t ul = strcspn(u, " \t\r");
-		unsigned int k = 0;
+	struct mthp_space *sp = ctx;
 
+	for (size_t i = 0; i < vlen;) {
+		while (i < vlen && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r'))
+			i++;
+		size_t ul = 0;
+
+		while (i + ul < vlen && v[i + ul] != ' ' && v[i + ul] != '\t' &&
+		       v[i + ul] != '\r')
+			ul++;
 		if (!ul)
 			break;
+		unsigned int k = 0;
+
 		while (k < 3 && (strlen(unknown_words[k]) != ul ||
-				 strncmp(u, unknown_words[k], ul)))
+				 strncmp(v + i, unknown_words[k], ul)))
 			k++;
 		if (k < 3)
-			r->sp->unknown |= 1u << k;
-		else if (!(ul == 4 && !strncmp(u, "none", 4)))
-			return perr(r->err, r->line, (unsigned int)(u - buf) + 1,
-				    "unknown: '%.*s' is not young, folio, zero or none",
-				    (int)(ul < 20 ? ul : 20), u);
-		u += ul;
+			sp->unknown |= 1u << k;
+		else if (!(ul == 4 && !strncmp(v + i, "none", 4)))
+			return mthp_place_error(pl, i,
+				"unknown: '%.*s' is not young, folio, zero or none",
+				(int)(ul < 20 ? ul : 20), v + i);
+		i += ul;
 	}
 	return 0;
 }
@@ -352,27 +365,8 @@ static int read_line(struct reader *r, char *buf)
 	unsigned int vcol = (unsigned int)(v - buf) + 1;
 	struct mthp_parse_error e;
 
-	if (r->settings_open) {
-		if (!strcmp(w, "geometry")) {
-			char m[200];
-
-			if (sp->settings.ptes)
-				return perr(r->err, r->line, (unsigned int)b + 1,
-					    "geometry: must come first");
-			v[strcspn(v, " \t\r")] = 0;
-			if (mthp_geometry_lookup(v, &r->g, m, sizeof(m)))
-				return perr(r->err, r->line, vcol, "%s", m);
-			return 0;
-		}
-		if (settings_made(r))
-			return -ENOMEM;
-		if (!strcmp(w, "unknown"))
-			return unknown_line(r, buf, v);
-		if (mthp_scenario_set(&sp->settings, w, v, &e))
-			return perr(r->err, r->line,
-				    e.col ? vcol + e.col - 1 : (unsigned int)b + 1, "%s", e.msg);
-		return 0;
-	}
+	if (r->settings_open)
+		return 0; /* a setting: read with the others (settings_made()) */
 	/* the PTEs and folios of the last pmd line */
 	if (!r->cur || r->cur->pmd != MTHP_PMD_TABLE)
 		return perr(r->err, r->line, (unsigned int)b + 1,
@@ -409,9 +403,7 @@ static int read_end(struct reader *r)
 {
 	int e = hand_on(r);
 
-	if (!e && settings_made(r))
-		return -ENOMEM;
-	return e;
+	return e ? e : settings_made(r);
 }
 
 static void reader_init(struct reader *r, struct mthp_space *sp,
@@ -421,17 +413,16 @@ static void reader_init(struct reader *r, struct mthp_space *sp,
 	r->sp = sp;
 	r->err = err;
 	r->settings_open = true;
-	mthp_geometry_lookup("x86_64", &r->g, NULL, 0);
 }
 
-/* Whether the text has a "vma 0x..." record line: a snapshot, not a
- * scenario (whose "vma = ..." is a key). */
-static bool has_vma_record(const char *text, size_t len)
+/* Where the text's first "vma 0x..." record line starts; len when it has
+ * none: a scenario, not a snapshot (a scenario's "vma = ..." is a key). */
+static size_t first_vma_record(const char *text, size_t len)
 {
 	for (size_t i = 0; i + 6 <= len; i++)
 		if (!memcmp(text + i, "vma 0x", 6) && (i == 0 || text[i - 1] == '\n'))
-			return true;
-	return false;
+			return i;
+	return len;
 }
 
 /* Every line of text through the reader. */
@@ -474,9 +465,13 @@ MTHP_EXPORT int mthp_space_read(const char *text, size_t len,
 		return -EINVAL;
 	if (!text || len > (64u << 20))
 		return perr(err, 0, 0, "no text, or more than 64 MiB");
-	if (!has_vma_record(text, len))
+	size_t head = first_vma_record(text, len);
+
+	if (head == len)
 		return read_scenario(text, len, sp, err);
 	reader_init(&r, sp, err);
+	r.head = text;
+	r.headlen = head;
 	int e = read_lines(&r, text, len);
 
 	return e ? e : read_end(&r);
@@ -535,6 +530,8 @@ MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 			if (!(ll >= 6 && !memcmp(line, "vma 0x", 6)))
 				continue;
 			streaming = true;
+			r.head = head;
+			r.headlen = headlen - (size_t)n; /* before the vma line */
 			e = read_lines(&r, head, headlen);
 			if (e)
 				break;

@@ -189,6 +189,11 @@ static const struct {
 	/* one key however it is spelled */
 	{ "order.2 = always\norder.02 = never\nptes = P*512", 2, 1,
 	  "duplicate key 'order.2' (first set on line 1, spelled differently)" },
+	/* one size under its two names: 64 KiB is order 4 with 4K pages */
+	{ "hugepages-64kB/enabled = always\norder.4 = never\nptes = P*512", 2, 1,
+	  "order.4: the 64kB size (order 4) is already set on line 1" },
+	{ "order.04 = never\nmax_ptes_none = 0\nhugepages-0064kB/enabled = always\nptes = P*512",
+	  3, 1, "the 64kB size (order 4) is already set on line 1" },
 	/* contradictions */
 	{ "vma = hugepage nohugepage\nptes = P*512", 1, 16,
 	  "hugepage and nohugepage contradict" },
@@ -290,6 +295,12 @@ static void lenient_where_harmless(void **state)
 	assert_int_equal(s.thp.order[3], MTHP_THP_MADVISE);
 	assert_int_equal(s.thp.order[5], MTHP_THP_ALWAYS);
 	assert_int_equal(s.thp.order[9], MTHP_THP_NEVER);
+	mthp_scenario_free(&s);
+	/* the sysfs spelling is a single size too, whatever the line order */
+	assert_int_equal(parse("hugepages-32kB/enabled = madvise\norders = 2,4-5\nptes = P*512",
+			       &s, &e), 0);
+	assert_int_equal(s.thp.order[3], MTHP_THP_MADVISE);
+	assert_int_equal(s.thp.order[4], MTHP_THP_ALWAYS);
 	mthp_scenario_free(&s);
 }
 

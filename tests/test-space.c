@@ -537,6 +537,17 @@ static void located_errors(void **state)
 		{ "max_ptes_none = 600\nvma 0x0-0x400000\n", 1, 17, "out of range" },
 		{ "unknown = colour\nvma 0x0-0x400000\n", 1, 11, "'colour' is not young" },
 		{ "vma 0x0-0x400000\nvma 0x200000-0x600000\n", 2, 5, "overlaps" },
+		/* the head's settings keep the scenario file's rules */
+		{ "max_ptes_none = 3\nmax_ptes_none = 4\nvma 0x0-0x400000\n", 2, 1,
+		  "duplicate key 'max_ptes_none' (first set on line 1)" },
+		{ "hugepages-64kB/enabled = always\n# 64K again\norder.4 = never\nvma 0x0-0x400000\n",
+		  3, 1, "the 64kB size (order 4) is already set on line 1" },
+		{ "unknown = young\nunknown = zero\nvma 0x0-0x400000\n", 2, 1,
+		  "duplicate key 'unknown'" },
+		{ "unknown = young  zero colour\nvma 0x0-0x400000\n", 1, 23,
+		  "'colour' is not young" },
+		{ "folio = 0 4\nvma 0x0-0x400000\n", 1, 1,
+		  "folio: belongs after a 'pmd ADDR table' line" },
 	};
 
 	/* held, then streamed: the same place and words */
@@ -569,12 +580,55 @@ static void located_errors(void **state)
 	mthp_space_free(&sp);
 }
 
+/*
+ * A snapshot's settings follow the scenario file's rules, held and
+ * streamed: geometry anywhere in the head, the list of sizes before a
+ * single size whatever the line order. By hand, arm64-16k (16K pages,
+ * PMD order 11): 64kB is order 2, set always after orders = 9 sets 9
+ * always and every other size never.
+ */
+static void head_rules(void **state)
+{
+	static const char snap[] =
+		"hugepages-64kB/enabled = always\n"
+		"orders = 9\n"
+		"geometry = arm64-16k\n"
+		"unknown = young\n"
+		"vma 0x0-0x2000000 none\n"
+		"pmd 0x0 none\n";
+
+	(void)state;
+	for (int streamed = 0; streamed < 2; streamed++) {
+		struct mthp_space sp;
+		struct mthp_parse_error e;
+		FILE *f = streamed ? fmemopen((void *)snap, strlen(snap), "r") : NULL;
+		unsigned int n = 0;
+		int r = streamed ? mthp_space_read_stream(f, &sp, count_range, &n, &e)
+				 : mthp_space_read(snap, strlen(snap), &sp, &e);
+
+		if (f)
+			fclose(f);
+		assert_int_equal(r, 0);
+		assert_string_equal(sp.settings.geometry.name, "arm64-16k");
+		assert_int_equal(sp.settings.geometry.pmd_order, 11);
+		assert_int_equal(sp.settings.thp.order[2], MTHP_THP_ALWAYS);
+		assert_int_equal(sp.settings.thp.order[3], MTHP_THP_NEVER);
+		assert_int_equal(sp.settings.thp.order[9], MTHP_THP_ALWAYS);
+		assert_int_equal(sp.settings.thp.order[11], MTHP_THP_NEVER);
+		assert_int_equal(sp.unknown, MTHP_UNKNOWN_YOUNG);
+		assert_int_equal(streamed ? n : sp.npmds, 1);
+		mthp_space_free(&sp);
+	}
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(live_self),
 		cmocka_unit_test(live_thp),
 		cmocka_unit_test(text_format),
+		cmocka_unit_test(head_rules),
 		cmocka_unit_test(located_errors),
 		cmocka_unit_test(streamed),
 		cmocka_unit_test(visitor_refuses),
