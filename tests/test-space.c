@@ -280,6 +280,130 @@ static void live_thp(void **state)
 	munmap(raw, 3 * size);
 }
 
+/*
+ * Multi-size THP, read live: needs a size enabled, so it changes the
+ * machine's THP settings, and only when asked (MTHP_TEST_SYSFS=1, as CI
+ * does on its throwaway machines; root). The 64K size is set always and
+ * the PMD size never; teardown puts both back.
+ */
+#define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
+#define MTHP_64K THP_DIR "hugepages-64kB/"
+
+static char saved_64k[16], saved_pmd[16], pmd_enabled[96];
+
+/* The bracketed word of a sysfs setting file into word; false if none. */
+static bool sysfs_word(const char *path, char *word, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	char line[128] = "";
+	bool ok = f && fgets(line, sizeof(line), f);
+
+	if (f)
+		fclose(f);
+	char *a = strchr(line, '['), *b = a ? strchr(a, ']') : NULL;
+
+	if (!ok || !b || (size_t)(b - a) > size)
+		return false;
+	snprintf(word, size, "%.*s", (int)(b - a - 1), a + 1);
+	return true;
+}
+
+static bool sysfs_put(const char *path, const char *word)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f && fputs(word, f) >= 0;
+
+	return f ? fclose(f) == 0 && ok : false;
+}
+
+static unsigned long sysfs_number(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	unsigned long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+static int mthp_restore(void **state)
+{
+	(void)state;
+	if (saved_64k[0])
+		sysfs_put(MTHP_64K "enabled", saved_64k);
+	if (saved_pmd[0])
+		sysfs_put(pmd_enabled, saved_pmd);
+	saved_64k[0] = saved_pmd[0] = 0;
+	return 0;
+}
+
+/*
+ * 256 KiB written at the start of a PMD-aligned range under 64K always
+ * and the PMD size never: the kernel's fault path gives 64K folios, so
+ * by hand PTEs 0..63 are present, in four folios of order 4 (0, 16, 32,
+ * 48), and the rest none. Whether the kernel did allocate 64K folios is
+ * read from its own counter (hugepages-64kB/stats/anon_fault_alloc),
+ * apart from the library.
+ */
+static void live_mthp(void **state)
+{
+	const char *ask = getenv("MTHP_TEST_SYSFS");
+	unsigned long pmd_bytes;
+	struct mthp_space sp;
+	struct mthp_parse_error e;
+
+	(void)state;
+	if (!ask || strcmp(ask, "1") || geteuid() != 0 ||
+	    sysconf(_SC_PAGESIZE) != 4096 || access(MTHP_64K "enabled", W_OK)) {
+		printf("# skipped: changes the THP settings: needs MTHP_TEST_SYSFS=1, root, 4K pages and the 64K size\n");
+		return;
+	}
+	pmd_bytes = sysfs_number(THP_DIR "hpage_pmd_size");
+	snprintf(pmd_enabled, sizeof(pmd_enabled), THP_DIR "hugepages-%lukB/enabled",
+		 pmd_bytes >> 10);
+	assert_true(sysfs_word(MTHP_64K "enabled", saved_64k, sizeof(saved_64k)));
+	assert_true(sysfs_word(pmd_enabled, saved_pmd, sizeof(saved_pmd)));
+	assert_true(sysfs_put(MTHP_64K "enabled", "always"));
+	assert_true(sysfs_put(pmd_enabled, "never"));
+
+	unsigned long before = sysfs_number(MTHP_64K "stats/anon_fault_alloc");
+	char *raw = mmap(NULL, 2 * pmd_bytes, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(raw != MAP_FAILED);
+	char *a = (char *)(((uintptr_t)raw + pmd_bytes - 1) & ~(uintptr_t)(pmd_bytes - 1));
+
+	memset(a, 1, 256 << 10);
+	if (sysfs_number(MTHP_64K "stats/anon_fault_alloc") < before + 4) {
+		printf("# skipped: the kernel gave no 64K folios here (no memory?)\n");
+		munmap(raw, 2 * pmd_bytes);
+		return;
+	}
+	assert_int_equal(mthp_space_snapshot(0, NULL, &sp, &e), 0);
+	assert_false(sp.unknown & MTHP_UNKNOWN_FOLIO);
+	const struct mthp_space_pmd *p = find_pmd(&sp, a);
+	char got[8192];
+
+	map_of(&sp, p, got, sizeof(got));
+	snprintf(got + strlen(got), sizeof(got) - strlen(got), " |");
+	for (unsigned int i = 0; i < 64; i++) {
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%u",
+			 i ? "," : " ", p->ptes[i].folio_order);
+	}
+	char want[8192];
+
+	snprintf(want, sizeof(want), "P*64 .*%u |", sp.settings.geometry.pmd_nr - 64);
+	for (unsigned int i = 0; i < 64; i++)
+		strcat(want, i ? ",4" : " 4");
+	assert_string_equal(got, want);
+	assert_int_equal(p->ptes[64].folio_order, 0);
+	mthp_space_free(&sp);
+	munmap(raw, 2 * pmd_bytes);
+}
+
 /* The start of the hand-written snapshots below: ppc64 64K, a
  * hugepage VMA with a PTE table and a PMD-mapped range. */
 #define TWO_VMAS_HEAD \
@@ -627,6 +751,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(live_self),
 		cmocka_unit_test(live_thp),
+		cmocka_unit_test_teardown(live_mthp, mthp_restore),
 		cmocka_unit_test(text_format),
 		cmocka_unit_test(head_rules),
 		cmocka_unit_test(located_errors),
