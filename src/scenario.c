@@ -797,8 +797,7 @@ MATCH(m_order_k, (e->klen > 6 && !memcmp(e->key, "order.", 6)) ||
 	sysfs_size_key(e->key, e->klen))
 MATCH(m_orders, key_is(e->key, e->klen, "orders"))
 MATCH(m_settings, !key_is(e->key, e->klen, "geometry") && !m_orders(e) &&
-	!m_order_k(e) && !key_is(e->key, e->klen, "ptes") && !repeatable(e) &&
-	!e->used)
+	!m_order_k(e) && !key_is(e->key, e->klen, "ptes") && !repeatable(e))
 MATCH(m_ptes, key_is(e->key, e->klen, "ptes"))
 MATCH(m_folio, key_is(e->key, e->klen, "folio"))
 MATCH(m_fail, key_is(e->key, e->klen, "fail"))
