@@ -67,7 +67,7 @@ static bool is_pow2(unsigned int v)
  * naming the bad value. No formatting happens unless there is an error:
  * mthp_collapse() runs this for every PMD range.
  */
-static inline int check(unsigned int page_shift, unsigned int pmd_nr,
+static int check(unsigned int page_shift, unsigned int pmd_nr,
 		 unsigned int max_ptrs, char *err, size_t errlen)
 {
 	if (page_shift < 10 || page_shift > 20)

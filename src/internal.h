@@ -59,6 +59,12 @@ int mthp_place_map(const struct mthp_place *pl, const char *text, size_t len,
 const char *mthp_show(const char *v, size_t len, char *buf, size_t size);
 
 /*
+ * The next blank-separated word of v (vlen bytes) from *pos on: returns
+ * its length (0: no more words), its offset in *off; *pos moves past it.
+ */
+size_t mthp_next_word(const char *v, size_t vlen, size_t *pos, size_t *off);
+
+/*
  * VMA flag words ("hugepage uffd", "none") into *flags; a snapshot's VMA
  * may also say thp_disabled (set in *thp_disabled; NULL: not accepted).
  * hugepage and nohugepage together are an error.
@@ -70,7 +76,7 @@ int mthp_place_vma(const struct mthp_place *pl, const char *v, size_t vlen,
  * The settings at the head of a snapshot (the text before its first vma
  * record), by the scenario file's rules: each key once (a size under
  * either spelling), the list of sizes before single sizes, geometry
- * first. key (e.g. "unknown") is the snapshot's own: each line of it
+ * anywhere among them. key (e.g. "unknown") is the snapshot's own: each line of it
  * goes to fn with the place of its value. ptes and folio lines belong to
  * PMD records and are refused here.
  */

@@ -19,6 +19,19 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+size_t mthp_next_word(const char *v, size_t vlen, size_t *pos, size_t *off)
+{
+	size_t i = *pos;
+
+	while (i < vlen && is_space(v[i]))
+		i++;
+	*off = i;
+	while (i < vlen && !is_space(v[i]))
+		i++;
+	*pos = i;
+	return i - *off;
+}
+
 static bool key_is(const char *key, size_t klen, const char *k)
 {
 	return klen == strlen(k) && !memcmp(key, k, klen);
@@ -183,19 +196,11 @@ int mthp_place_vma(const struct mthp_place *pl, const char *v, size_t vlen,
 
 	if (thp_disabled)
 		*thp_disabled = false;
-	for (size_t i = 0; i < vlen;) {
-		while (i < vlen && is_space(v[i]))
-			i++;
-		size_t off = i;
-
-		while (i < vlen && !is_space(v[i]))
-			i++;
+	for (size_t i = 0, off, wl; (wl = mthp_next_word(v, vlen, &i, &off));) {
 		const char *w = v + off;
-		size_t wl = i - off, k = 0;
+		size_t k = 0;
 		char b[64];
 
-		if (!wl)
-			break;
 		while (k < nwords && (strlen(vma_words[k].word) != wl ||
 				      memcmp(w, vma_words[k].word, wl)))
 			k++;
@@ -937,7 +942,9 @@ int mthp_scenario_parse_head(const char *text, size_t len,
 			     struct mthp_parse_error *err)
 {
 	const struct head_key h = { key, fn, ctx };
+	struct mthp_parse_error dummy;
 
-	memset(s, 0, sizeof(*s));
+	if (!mthp_begin(s, sizeof(*s), &err, &dummy))
+		return -EINVAL;
 	return parse(s, err, text, len, NULL, &h);
 }

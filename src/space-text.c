@@ -210,8 +210,28 @@ static struct mthp_space_pmd *new_pmd(struct reader *r, unsigned long addr,
 	return &r->one;
 }
 
+/* unknown = young folio zero | none (the head's own key) */
 static int unknown_value(void *ctx, const struct mthp_place *pl,
-			 const char *v, size_t vlen);
+			 const char *v, size_t vlen)
+{
+	struct mthp_space *sp = ctx;
+
+	for (size_t i = 0, off, ul; (ul = mthp_next_word(v, vlen, &i, &off));) {
+		const char *u = v + off;
+		unsigned int k = 0;
+
+		while (k < 3 && (strlen(unknown_words[k]) != ul ||
+				 strncmp(u, unknown_words[k], ul)))
+			k++;
+		if (k < 3)
+			sp->unknown |= 1u << k;
+		else if (!(ul == 4 && !strncmp(u, "none", 4)))
+			return mthp_place_error(pl, off,
+				"unknown: '%.*s' is not young, folio, zero or none",
+				(int)(ul < 20 ? ul : 20), u);
+	}
+	return 0;
+}
 
 /* The settings, from the head, once: when the first vma line comes. */
 static int settings_made(struct reader *r)
@@ -299,37 +319,6 @@ static int pmd_line(struct reader *r, char *buf, char *w, size_t b)
 	return r->cur ? 0 : -ENOMEM;
 }
 
-/* unknown = young folio zero | none (the head's own key) */
-static int unknown_value(void *ctx, const struct mthp_place *pl,
-			 const char *v, size_t vlen)
-{
-	struct mthp_space *sp = ctx;
-
-	for (size_t i = 0; i < vlen;) {
-		while (i < vlen && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r'))
-			i++;
-		size_t ul = 0;
-
-		while (i + ul < vlen && v[i + ul] != ' ' && v[i + ul] != '\t' &&
-		       v[i + ul] != '\r')
-			ul++;
-		if (!ul)
-			break;
-		unsigned int k = 0;
-
-		while (k < 3 && (strlen(unknown_words[k]) != ul ||
-				 strncmp(v + i, unknown_words[k], ul)))
-			k++;
-		if (k < 3)
-			sp->unknown |= 1u << k;
-		else if (!(ul == 4 && !strncmp(v + i, "none", 4)))
-			return mthp_place_error(pl, i,
-				"unknown: '%.*s' is not young, folio, zero or none",
-				(int)(ul < 20 ? ul : 20), v + i);
-		i += ul;
-	}
-	return 0;
-}
 
 /* One line of a snapshot, NUL-terminated and writable; no newline. */
 static int read_line(struct reader *r, char *buf)

@@ -16,8 +16,6 @@
 
 #include "mthpcollapse/space.h"
 
-static char *region; /* three PMD-aligned PMD ranges */
-static size_t pmd_size;
 
 static const struct mthp_space_pmd *find_pmd(const struct mthp_space *sp,
 					     const void *addr)
@@ -34,6 +32,42 @@ static void map_of(const struct mthp_space *sp, const struct mthp_space_pmd *p,
 	assert_non_null(p);
 	assert_int_equal(p->pmd, MTHP_PMD_TABLE);
 	mthp_map_format(p->ptes, sp->settings.geometry.pmd_nr, buf, size);
+}
+
+#define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
+
+/* A number in a sysfs file; 0 when there is none. */
+static unsigned long sysfs_number(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	unsigned long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
+/* n PMD ranges of fresh anonymous memory, aligned to pmd_size and mapped
+ * alone (the rest of what was reserved to align them is given back);
+ * munmap(start, n * pmd_size) frees them. */
+static char *map_ranges(size_t pmd_size, unsigned int n)
+{
+	size_t len = (n + 1) * pmd_size;
+	char *raw = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	assert_true(raw != MAP_FAILED);
+	char *a = (char *)(((uintptr_t)raw + pmd_size - 1) & ~(uintptr_t)(pmd_size - 1));
+
+	if (a > raw)
+		assert_int_equal(munmap(raw, (size_t)(a - raw)), 0);
+	if (a + n * pmd_size < raw + len)
+		assert_int_equal(munmap(a + n * pmd_size,
+					(size_t)(raw + len - (a + n * pmd_size))), 0);
+	return a;
 }
 
 /*
@@ -69,16 +103,15 @@ static void live_self(void **state)
 		return;
 	}
 	assert_int_equal(r, 0);
-	pmd_size = (size_t)sp.settings.geometry.pmd_nr << sp.settings.geometry.page_shift;
+	size_t pmd_size = (size_t)sp.settings.geometry.pmd_nr << sp.settings.geometry.page_shift;
+
 	mthp_space_free(&sp);
 
 	/* three PMD ranges, aligned, 4K pages only: khugepaged and the
-	 * fault path leave a MADV_NOHUGEPAGE VMA alone */
-	char *raw = mmap(NULL, 4 * pmd_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	 * fault path leave a MADV_NOHUGEPAGE VMA alone; a fourth after
+	 * them, never touched */
+	char *region = map_ranges(pmd_size, 4);
 
-	assert_true(raw != MAP_FAILED);
-	region = (char *)(((unsigned long)raw + pmd_size - 1) & ~(pmd_size - 1));
 	assert_int_equal(madvise(region, 3 * pmd_size, MADV_NOHUGEPAGE), 0);
 	char *a = region, *b = region + pmd_size, *c = region + 2 * pmd_size;
 	volatile char sink = 0;
@@ -192,7 +225,7 @@ static void live_self(void **state)
 	mthp_space_free(&back);
 	free(text);
 	mthp_space_free(&sp);
-	munmap(raw, 4 * pmd_size);
+	munmap(region, 4 * pmd_size);
 }
 
 /* AnonHugePages of the VMA of /proc/self/smaps that holds addr, in KiB;
@@ -231,39 +264,31 @@ static void live_thp(void **state)
 {
 	struct mthp_space sp;
 	struct mthp_parse_error e;
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
-	unsigned long size = 0;
+	size_t size = sysfs_number(THP_DIR "hpage_pmd_size");
 
 	(void)state;
-	if (!f || fscanf(f, "%lu", &size) != 1 || !size) {
+	if (!size) {
 		printf("# skipped: no THP sysfs here\n");
-		if (f)
-			fclose(f);
 		return;
 	}
-	fclose(f);
-	char *raw = mmap(NULL, 3 * size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	assert_true(raw != MAP_FAILED);
-	char *a = (char *)(((uintptr_t)raw + size - 1) & ~(uintptr_t)(size - 1));
+	char *a = map_ranges(size, 1);
 
 	if (madvise(a, size, MADV_HUGEPAGE)) {
 		printf("# skipped: MADV_HUGEPAGE refused (%s)\n", strerror(errno));
-		munmap(raw, 3 * size);
+		munmap(a, size);
 		return;
 	}
 	memset(a, 1, size);
 	if (anon_huge_kib(a) < (long)(size >> 10)) {
 		printf("# skipped: the kernel gave no THP here (THP never, or no memory)\n");
-		munmap(raw, 3 * size);
+		munmap(a, size);
 		return;
 	}
 	int r = mthp_space_snapshot(0, NULL, &sp, &e);
 
 	if (r == -ENOENT || r == -EACCES) {
 		printf("# skipped: %s\n", e.msg);
-		munmap(raw, 3 * size);
+		munmap(a, size);
 		return;
 	}
 	assert_int_equal(r, 0);
@@ -277,7 +302,7 @@ static void live_thp(void **state)
 		assert_null(p->ptes);
 	}
 	mthp_space_free(&sp);
-	munmap(raw, 3 * size);
+	munmap(a, size);
 }
 
 /*
@@ -286,7 +311,6 @@ static void live_thp(void **state)
  * does on its throwaway machines; root). The 64K size is set always and
  * the PMD size never; teardown puts both back.
  */
-#define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
 #define MTHP_64K THP_DIR "hugepages-64kB/"
 
 static char saved_64k[16], saved_pmd[16], pmd_enabled[96];
@@ -316,19 +340,6 @@ static bool sysfs_put(const char *path, const char *word)
 	return f ? fclose(f) == 0 && ok : false;
 }
 
-static unsigned long sysfs_number(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	unsigned long v = 0;
-
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
 static int mthp_restore(void **state)
 {
 	(void)state;
@@ -351,7 +362,7 @@ static int mthp_restore(void **state)
 static void live_mthp(void **state)
 {
 	const char *ask = getenv("MTHP_TEST_SYSFS");
-	unsigned long pmd_bytes;
+	size_t pmd_size;
 	struct mthp_space sp;
 	struct mthp_parse_error e;
 
@@ -361,25 +372,21 @@ static void live_mthp(void **state)
 		printf("# skipped: changes the THP settings: needs MTHP_TEST_SYSFS=1, root, 4K pages and the 64K size\n");
 		return;
 	}
-	pmd_bytes = sysfs_number(THP_DIR "hpage_pmd_size");
+	pmd_size = sysfs_number(THP_DIR "hpage_pmd_size");
 	snprintf(pmd_enabled, sizeof(pmd_enabled), THP_DIR "hugepages-%lukB/enabled",
-		 pmd_bytes >> 10);
+		 pmd_size >> 10);
 	assert_true(sysfs_word(MTHP_64K "enabled", saved_64k, sizeof(saved_64k)));
 	assert_true(sysfs_word(pmd_enabled, saved_pmd, sizeof(saved_pmd)));
 	assert_true(sysfs_put(MTHP_64K "enabled", "always"));
 	assert_true(sysfs_put(pmd_enabled, "never"));
 
 	unsigned long before = sysfs_number(MTHP_64K "stats/anon_fault_alloc");
-	char *raw = mmap(NULL, 2 * pmd_bytes, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	assert_true(raw != MAP_FAILED);
-	char *a = (char *)(((uintptr_t)raw + pmd_bytes - 1) & ~(uintptr_t)(pmd_bytes - 1));
+	char *a = map_ranges(pmd_size, 1);
 
 	memset(a, 1, 256 << 10);
 	if (sysfs_number(MTHP_64K "stats/anon_fault_alloc") < before + 4) {
 		printf("# skipped: the kernel gave no 64K folios here (no memory?)\n");
-		munmap(raw, 2 * pmd_bytes);
+		munmap(a, pmd_size);
 		return;
 	}
 	assert_int_equal(mthp_space_snapshot(0, NULL, &sp, &e), 0);
@@ -401,7 +408,7 @@ static void live_mthp(void **state)
 	assert_string_equal(got, want);
 	assert_int_equal(p->ptes[64].folio_order, 0);
 	mthp_space_free(&sp);
-	munmap(raw, 2 * pmd_bytes);
+	munmap(a, pmd_size);
 }
 
 /* The start of the hand-written snapshots below: ppc64 64K, a

@@ -7,6 +7,7 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,30 @@ static void print_total_line(int width, const char *label,
 	       t->present_after);
 }
 
+/*
+ * One item of a list printed on one line, "a; b; c": *sep starts as " "
+ * (before the first) and becomes "; ". list_end() ends the line, with
+ * empty when there was no item.
+ */
+__attribute__((format(printf, 2, 3)))
+static void list_item(const char **sep, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(*sep, stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	*sep = "; ";
+}
+
+static void list_end(const char *sep, const char *empty)
+{
+	if (*sep == ' ') /* no item */
+		printf(" %s", empty);
+	putchar('\n');
+}
+
 /* "0xSTART-0xEND" and the VMA's flag words; returns its length. */
 static int vma_label(const struct mthp_space_vma *vma, char *buf, size_t size)
 {
@@ -155,16 +180,16 @@ static void print_report(const struct mthp_space *sp, const char *what,
 		       mthp_enabled_orders(g, sp->settings.model, MTHP_MODE_KHUGEPAGED,
 					   &sp->settings.thp, 0));
 	if (sp->unknown) {
+		const char *sep = " ";
+
 		printf("not known:");
 		if (sp->unknown & MTHP_UNKNOWN_YOUNG)
-			printf(" the young bit (taken as %s: --young)%s",
-			       young < 0 ? "none young" : young > 0 ? "all young" : "recorded",
-			       sp->unknown & ~MTHP_UNKNOWN_YOUNG ? ";" : "");
+			list_item(&sep, "the young bit (taken as %s: --young)",
+				  young < 0 ? "none young" : young > 0 ? "all young" : "recorded");
 		if (sp->unknown & MTHP_UNKNOWN_FOLIO)
-			printf(" folio sizes (no PFNs: every page its own folio)%s",
-			       sp->unknown & MTHP_UNKNOWN_ZERO ? ";" : "");
+			list_item(&sep, "folio sizes (no PFNs: every page its own folio)");
 		if (sp->unknown & MTHP_UNKNOWN_ZERO)
-			printf(" the zero page (no PFNs: read as a shared page)");
+			list_item(&sep, "the zero page (no PFNs: read as a shared page)");
 		printf("\n");
 	}
 	/* the first column as wide as its widest label */
@@ -195,20 +220,16 @@ static void print_report(const struct mthp_space *sp, const char *what,
 	const char *sep = " ";
 
 	for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++)
-		if (t->huge_before[o] || t->huge_after[o]) {
-			printf("%s%lukB %lu -> %lu KiB", sep, size_kb(g, o),
-			       t->huge_before[o] * page_kb, t->huge_after[o] * page_kb);
-			sep = "; ";
-		}
-	printf("%s\n", *sep == ' ' ? " none" : "");
+		if (t->huge_before[o] || t->huge_after[o])
+			list_item(&sep, "%lukB %lu -> %lu KiB", size_kb(g, o),
+				  t->huge_before[o] * page_kb, t->huge_after[o] * page_kb);
+	list_end(sep, "none");
 	printf("what kept scanned ranges from collapsing:");
 	sep = " ";
 	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
-		if (t->results[r]) {
-			printf("%s%s %lu", sep, mthp_scan_result_name(r), t->results[r]);
-			sep = "; ";
-		}
-	printf("%s\n", *sep == ' ' ? " nothing" : "");
+		if (t->results[r])
+			list_item(&sep, "%s %lu", mthp_scan_result_name(r), t->results[r]);
+	list_end(sep, "nothing");
 	if (t->rounds > 1)
 		printf("visits until nothing changed: %u\n", t->rounds);
 }
