@@ -45,7 +45,7 @@ def every_option_in_mthpsim_1():
 
 
 def parser_keys():
-    with open(os.path.join(SRCDIR, "src", "scenario.c")) as f:
+    with open(os.path.join(SRCDIR, "src", "sim", "scenario.c")) as f:
         src = f.read()
     body = src.split("static int set_key(", 1)[1].split("\nMTHP_EXPORT", 1)[0]
     keys = set(re.findall(r'key_is\(key, klen, "([a-z_.]+)"\)', body))
