@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "sim-internal.h"
 #include "mthpcollapse/sim.h"
 
 static int verror(struct mthp_parse_error *err, int code, unsigned int line,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim-internal.h"
 #include "models.h"
 #include "mthpcollapse/sim.h"
 

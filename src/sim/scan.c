@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "internal.h"
+#include "sim-internal.h"
 #include "models.h"
 #include "mthpcollapse/sim.h"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "sim-internal.h"
 #include "mthpcollapse/sim.h"
 
 static bool is_space(char c)

@@ -11,7 +11,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "space-internal.h"
 #include "mthpcollapse/sim.h"
 
 #define THP_ROOT "/sys/kernel/mm/transparent_hugepage"

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "space-internal.h"
 #include "models.h"
 #include "mthpcollapse/space.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "space-internal.h"
 #include "models.h"
 #include "mthpcollapse/space.h"
 

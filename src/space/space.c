@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "space-internal.h"
 #include "models.h"
 #include "mthpcollapse/space.h"
 
