@@ -390,7 +390,9 @@ def reproducers_refused():
 def geometries_listing():
     code, out, err = run("geometries", "--json")
     assert code == 0
-    g = {x["name"]: x for x in json.loads(out)}
+    doc = json.loads(out)
+    assert doc["command"] == "geometries"
+    g = {x["name"]: x for x in doc["geometries"]}
     assert len(g) == 19
     for x in g.values():
         assert x["stack_deepest"] == x["stack_bound"] == x["pmd_order"] - 1
@@ -405,20 +407,45 @@ def geometries_listing():
     assert "(also: v19-swapfix)" in line[0]
     assert out.count("(default)") == 1
     code, out, err = run("models", "--json")
-    m = json.loads(out)
-    assert [x["name"] for x in m if x["default"]] == ["latest"]
+    doc = json.loads(out)
+    assert doc["command"] == "models"
+    assert [x["name"] for x in doc["models"] if x["default"]] == ["latest"]
 
 
 @test
 def every_model_every_geometry_json():
     code, out, _ = run("geometries", "--json")
-    for geo in json.loads(out):
+    for geo in json.loads(out)["geometries"]:
         nr = geo["hpage_pmd_nr"]
         for model in ("baseline", "scaled", "v15", "v16", "v17", "v18",
                       "v19", "latest"):
             d = decide_json("--geometry", geo["name"], "--model", model,
                             "--orders", "all", f"P*{nr}")
             assert ranges(d, "collapses") == [(0, geo["pmd_order"])]
+
+
+@test
+def every_json_output_is_an_object_naming_its_command():
+    scn = os.path.join(EX, "none0-second-window.scn")
+    with tempfile.TemporaryDirectory() as t:
+        snap = os.path.join(t, "one.snap")
+        with open(snap, "w") as f:
+            f.write("geometry = x86_64\nvma 0x200000-0x400000 hugepage\n"
+                    "pmd 0x200000 table\nptes = P*512\n")
+        calls = [("run", scn), ("decide", "P*512"), ("rounds", scn),
+                 ("diff", "--models", "v15,v19", scn), ("verify",),
+                 ("predict", snap),
+                 ("kcheck", os.path.join(SRCDIR, "tests", "kcheck",
+                                         "khugepaged-walk.c"),
+                  "--bitmaps", "1", "--random", "1"),
+                 ("models",), ("geometries",)]
+        if os.path.exists("/sys/kernel/mm/transparent_hugepage/enabled"):
+            calls.append(("settings",))
+        for call in calls:
+            code, out, err = run(*call, "--json")
+            doc = json.loads(out)
+            assert isinstance(doc, dict) and doc["command"] == call[0], \
+                (call, out[:200], err)
 
 
 report()

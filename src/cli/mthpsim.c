@@ -117,6 +117,9 @@ int cmd_geometries(int argc, char **argv)
 		return 0;
 	if (json) {
 		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_kstring(&j, "command", "geometries");
+		json_key(&j, "geometries");
 		json_begin_array(&j);
 	} else {
 		printf("%-17s %5s %6s %6s %5s %9s %9s %9s %7s %5s\n", "name", "page",
@@ -152,11 +155,13 @@ int cmd_geometries(int argc, char **argv)
 		       g.pmd_order, pmd_kb >> 10, c15, c17, deepest_stack(&g, MTHP_MODEL_V15),
 		       mthp_stack_depth_bound(&g));
 	}
-	if (json)
+	if (json) {
 		json_end_array(&j);
-	else
+		json_end_object(&j);
+	} else {
 		printf("\nAlso: custom:PAGE_SHIFT:HPAGE_PMD_NR:MAX_PTRS_PER_PTE, e.g. custom:12:16:16.\n"
 		       "ppc64-hash-4k is refused: it has no transparent huge pages.\n");
+	}
 	return 0;
 }
 
@@ -305,6 +310,9 @@ int cmd_models(int argc, char **argv)
 		return 0;
 	if (json) {
 		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_kstring(&j, "command", "models");
+		json_key(&j, "models");
 		json_begin_array(&j);
 		for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
 			const char *alias = mthp_model_alias((enum mthp_model)m);
@@ -319,6 +327,7 @@ int cmd_models(int argc, char **argv)
 			json_end_object(&j);
 		}
 		json_end_array(&j);
+		json_end_object(&j);
 		return 0;
 	}
 	for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
