@@ -17,7 +17,6 @@ int cmd_models(int argc, char **argv);
 /* Option parsers: on bad input they print what and where, then exit 2. */
 void cli_geometry(const char *opt, const char *arg, struct mthp_geometry *g);
 enum mthp_model cli_model(const char *opt, const char *arg);
-enum mthp_mode cli_mode(const char *opt, const char *arg);
 unsigned int cli_uint(const char *opt, const char *arg, unsigned int max);
 enum mthp_scan_result cli_result(const char *opt, const char *arg);
 

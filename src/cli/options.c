@@ -15,27 +15,31 @@ void cli_geometry(const char *opt, const char *arg, struct mthp_geometry *g)
 		errx(EXIT_INPUT, "%s: %s", opt, msg);
 }
 
+/* A name the library checks, refused in the library's words. */
+static void library_word(const char *opt, const char *key, const char *arg)
+{
+	struct mthp_scenario s;
+	struct mthp_geometry g;
+	struct mthp_parse_error e;
+
+	if (mthp_geometry_lookup("x86_64", &g, NULL, 0) ||
+	    mthp_scenario_init(&s, &g))
+		err(1, "out of memory");
+	int r = mthp_scenario_set(&s, key, arg, &e);
+
+	mthp_scenario_free(&s);
+	if (r)
+		errx(EXIT_INPUT, "%s %s: %s", opt, arg, e.msg);
+}
+
 enum mthp_model cli_model(const char *opt, const char *arg)
 {
 	enum mthp_model m;
-	char names[200] = "";
 
-	if (!mthp_model_from_name(arg, &m))
-		return m;
-	for (int i = 0; i < MTHP_MODEL_COUNT; i++) {
-		strlcat(names, i ? ", " : "", sizeof(names));
-		strlcat(names, mthp_model_name((enum mthp_model)i), sizeof(names));
+	if (mthp_model_from_name(arg, &m)) {
+		library_word(opt, "model", arg);
+		errx(EXIT_INPUT, "%s %s: not a model", opt, arg);
 	}
-	errx(EXIT_INPUT, "%s: unknown model '%s' (one of: %s)", opt, arg, names);
-}
-
-enum mthp_mode cli_mode(const char *opt, const char *arg)
-{
-	enum mthp_mode m;
-
-	if (mthp_mode_from_name(arg, &m))
-		errx(EXIT_INPUT, "%s: unknown mode '%s' (khugepaged or madvise)",
-		     opt, arg);
 	return m;
 }
 

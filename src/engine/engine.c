@@ -641,20 +641,26 @@ static bool opts_copy(const struct mthp_collapse_opts *in,
 	return true;
 }
 
-static int collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
-		    const struct mthp_collapse_opts *opts,
-		    struct mthp_collapse_result *res)
+/* What mthp_collapse() refuses in its options, for a valid geometry. */
+static bool opts_valid(const struct mthp_geometry *g,
+		       const struct mthp_collapse_opts *o)
 {
+	return mthp_model_desc(o->model) && o->collapse &&
+	       (unsigned int)o->mode <= MTHP_MODE_MADVISE &&
+	       o->max_ptes_none < g->pmd_nr && o->unmapped <= g->pmd_nr &&
+	       /* no order below 2 or above the PMD order */
+	       !(o->orders & ~mthp_orders_upto(g->pmd_order));
+}
+
+int mthp_collapse_checked(const struct mthp_geometry *g,
+			  const unsigned long *bitmap,
+			  const struct mthp_collapse_opts *opts,
+			  struct mthp_collapse_result *res)
+{
+	MTHP_ASSUME(mthp_geometry_valid(g) && opts->sz == sizeof(*opts) &&
+		    opts_valid(g, opts));
 	const struct mthp_model_desc *m = mthp_model_desc(opts->model);
-
-	if (!m || !opts->collapse || (unsigned int)opts->mode > MTHP_MODE_MADVISE ||
-	    opts->max_ptes_none >= g->pmd_nr || opts->unmapped > g->pmd_nr)
-		return -EINVAL;
-
-	uint32_t valid = mthp_orders_upto(g->pmd_order); /* g is valid */
-
-	if (opts->orders & ~valid)
-		return -EINVAL; /* an order below 2 or above the PMD order */
+	uint32_t valid = mthp_orders_upto(g->pmd_order);
 	/* MADV_COLLAPSE, and mainline before the series, build PMDs only */
 	uint32_t considered = m->sub_pmd && opts->mode == MTHP_MODE_KHUGEPAGED
 		? valid : 1u << g->pmd_order;
@@ -701,13 +707,12 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 	size_t need = offsetof(struct mthp_collapse_result, result) +
 		      sizeof(res->result);
 
+	/* everything is checked here, once; below, it is taken as valid */
 	if (!g || !bitmap || !opts || !res || res->sz < need ||
-	    !opts_copy(opts, &o) || !mthp_geometry_valid(g))
+	    !opts_copy(opts, &o) || !mthp_geometry_valid(g) || !opts_valid(g, &o))
 		return -EINVAL;
-	int ret = collapse(g, bitmap, &o, &r);
+	int ret = mthp_collapse_checked(g, bitmap, &o, &r);
 
-	if (ret == -EINVAL)
-		return ret;
 	/* never more than the caller declared, never its sz field */
 	size_t sz = res->sz < sizeof(r) ? res->sz : sizeof(r);
 

@@ -9,6 +9,18 @@
 /* The library is built with hidden visibility; this marks the API. */
 #define MTHP_EXPORT __attribute__((visibility("default")))
 
+/*
+ * What a layer below an entry point takes as given: the entry point has
+ * checked it. Asserted in builds with assertions (the default buildtypes),
+ * nothing in -Db_ndebug=true builds.
+ */
+#ifdef NDEBUG
+#define MTHP_ASSUME(cond) ((void)0)
+#else
+#include <assert.h>
+#define MTHP_ASSUME(cond) assert(cond)
+#endif
+
 #define MTHP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
@@ -20,6 +32,24 @@ const char *mthp_name_of(const char *const *names, size_t n, long v);
 long mthp_name_find(const char *const *names, size_t n, const char *name);
 #define MTHP_NAME_OF(table, v) mthp_name_of(table, MTHP_ARRAY_SIZE(table), (long)(v))
 #define MTHP_NAME_FIND(table, s) mthp_name_find(table, MTHP_ARRAY_SIZE(table), s)
+
+/*
+ * The engine's entry points for callers inside the library that have
+ * checked their input already (the simulator checks a whole scenario
+ * once): mthp_collapse() with opts of the library's own size and valid
+ * fields, a valid geometry; mthp_enabled_orders() with a valid geometry,
+ * model and mode.
+ */
+struct mthp_collapse_opts;
+struct mthp_collapse_result;
+int mthp_collapse_checked(const struct mthp_geometry *g,
+			  const unsigned long *bitmap,
+			  const struct mthp_collapse_opts *opts,
+			  struct mthp_collapse_result *res);
+uint32_t mthp_enabled_orders_checked(const struct mthp_geometry *g,
+				     enum mthp_model m, enum mthp_mode mode,
+				     const struct mthp_thp_settings *s,
+				     unsigned int vma_flags);
 
 /* mthp_ilog2(), inlined where it runs on every mthp_collapse() call. */
 static inline unsigned int mthp_log2_floor(unsigned long v)

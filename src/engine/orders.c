@@ -67,13 +67,22 @@ MTHP_EXPORT uint32_t mthp_enabled_orders(const struct mthp_geometry *g,
 					 const struct mthp_thp_settings *s,
 					 unsigned int vma_flags)
 {
+	if (!mthp_model_desc(m) || !s || !mthp_geometry_valid(g) ||
+	    (mode != MTHP_MODE_KHUGEPAGED && mode != MTHP_MODE_MADVISE))
+		return 0;
+	return mthp_enabled_orders_checked(g, m, mode, s, vma_flags);
+}
+
+uint32_t mthp_enabled_orders_checked(const struct mthp_geometry *g,
+				     enum mthp_model m, enum mthp_mode mode,
+				     const struct mthp_thp_settings *s,
+				     unsigned int vma_flags)
+{
 	const struct mthp_model_desc *d = mthp_model_desc(m);
 	bool hugepage = vma_flags & MTHP_VMA_HUGEPAGE;
 	uint32_t orders = 0;
 
-	if (!d || !s || !mthp_geometry_valid(g) ||
-	    (mode != MTHP_MODE_KHUGEPAGED && mode != MTHP_MODE_MADVISE))
-		return 0;
+	MTHP_ASSUME(d && mthp_geometry_valid(g));
 	/* VM_NOHUGEPAGE refuses even MADV_COLLAPSE: the kernel tests it
 	 * before the forced-collapse exemption (vma_thp_disabled()) */
 	if (vma_flags & MTHP_VMA_NOHUGEPAGE)

@@ -340,7 +340,7 @@ int mthp_simulate_checked(struct mthp_scenario *s, struct mthp_sim_result *r)
 	r->nattempts = r->ncollapses = r->nevents = 0;
 	memset(&r->engine, 0, sizeof(r->engine));
 	r->engine.sz = sizeof(r->engine);
-	r->enabled_orders = mthp_enabled_orders(g, s->model, s->mode, &s->thp,
+	r->enabled_orders = mthp_enabled_orders_checked(g, s->model, s->mode, &s->thp,
 						s->vma_flags);
 	/* the scenario was checked above; the orders come from it */
 	mthp_scan_checked(s, r->enabled_orders, bitmap, &r->scan);
@@ -370,7 +370,7 @@ int mthp_simulate_checked(struct mthp_scenario *s, struct mthp_sim_result *r)
 		.steps_cap = r->cap,
 	};
 
-	int e = mthp_collapse(g, bitmap, &o, &r->engine);
+	int e = mthp_collapse_checked(g, bitmap, &o, &r->engine);
 
 	if (e)
 		return e;

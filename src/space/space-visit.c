@@ -263,7 +263,7 @@ MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 		return -EINVAL;
 	in_huge = measure(s, t->huge_before, &present);
 	uint32_t enabled = vm->thp_disabled ? 0
-		: mthp_enabled_orders(g, s->model, s->mode, &s->thp, s->vma_flags);
+		: mthp_enabled_orders_checked(g, s->model, s->mode, &s->thp, s->vma_flags);
 
 	t->pmd_ranges++;
 	t->present_before += present;
