@@ -7,7 +7,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc=${CC:-cc}
 cxx=${CXX:-c++}
-for h in mthpcollapse.h bitmap.h kcompat.h sim.h space.h kernel/spellings.h; do
+for h in mthpcollapse.h bitmap.h kcompat.h verify.h sim.h space.h kernel/spellings.h; do
 	printf '#include <mthpcollapse/%s>\nint main(void) { return 0; }\n' "$h" > "$tmp/t.c"
 	"$cc" -std=c99 -pedantic -Wall -Wextra -Werror -I"$inc" -c "$tmp/t.c" -o "$tmp/t.o"
 	if command -v "$cxx" >/dev/null 2>&1; then

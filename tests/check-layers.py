@@ -3,8 +3,9 @@
 """The layers keep to their order: every #include in src/ and include/
 names a header of its own layer or of a layer below it.
 
-Layers, lowest first: engine, sim, space (the library), kcheck, kernel
-(clients of the library), cli (last). A library layer's private headers
+Layers, lowest first: common (header-only helpers for every layer and
+client), engine, sim, space (the library), kcheck, kernel (clients of the
+library), cli (last). A library layer's private headers
 (src/engine, src/sim, src/space) are for the library alone: kcheck, kernel
 and cli reach the library through the public headers only.
 
@@ -17,13 +18,14 @@ import re
 import sys
 import tempfile
 
-LAYERS = ["engine", "sim", "space", "kcheck", "kernel", "cli"]
+LAYERS = ["common", "engine", "sim", "space", "kcheck", "kernel", "cli"]
 LIBRARY = {"engine", "sim", "space"}
 # The public headers, by the layer whose API they are.
 PUBLIC = {
     "mthpcollapse/mthpcollapse.h": "engine",
     "mthpcollapse/bitmap.h": "engine",
     "mthpcollapse/kcompat.h": "engine",
+    "mthpcollapse/verify.h": "engine",
     "mthpcollapse/sim.h": "sim",
     "mthpcollapse/space.h": "space",
     # the kernel's spellings of the bitmap helpers, shared by kcompat.h
@@ -93,6 +95,9 @@ def check(root):
             layer, _ = header_layer(root, p)
             if n.endswith(".h") and layer:
                 files.append((layer, p))
+            elif n.endswith(".h"):
+                problems.append(f"{os.path.relpath(p, root)}: a public header "
+                                "of no layer (add it to PUBLIC in this check)")
     for layer, path in files:
         rank = LAYERS.index(layer)
         with open(path, encoding="utf-8", errors="replace") as f:

@@ -7,7 +7,7 @@
  * or a missing one fails the test.
  */
 #include "testlib.h"
-#include "cli/rng.h"
+#include "common/rng.h"
 
 #include <errno.h>
 

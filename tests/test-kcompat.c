@@ -7,7 +7,7 @@
  * the shape a kernel patch would have.
  */
 #include "testlib.h"
-#include "cli/rng.h"
+#include "common/rng.h"
 
 #include "mthpcollapse/kcompat.h"
 
