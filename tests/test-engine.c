@@ -715,7 +715,12 @@ static void stack_bound_every_geometry(void **state)
 			assert_int_equal(r.res.max_stack_depth, bound);
 			assert_true(r.res.stack_capacity >= bound);
 			deepest = r.res.max_stack_depth;
+			/* the library's own measure of the same */
+			assert_int_equal(mthp_model_deepest_stack((enum mthp_model)m, &g),
+					 bound);
 		}
+		FOR_EACH_MODEL(m, d, d->search != MTHP_SEARCH_STACK)
+			assert_int_equal(mthp_model_deepest_stack((enum mthp_model)m, &g), 0);
 		unsigned int lg = mthp_ilog2(g.max_ptrs);
 
 		assert_int_equal(mthp_model_stack_capacity(MTHP_MODEL_V15, &g),

@@ -798,6 +798,85 @@ static void invalid_geometry_refused(void **state)
 	assert_int_equal(mthp_stack_depth_bound(&g), 0);
 }
 
+/* Creep, docs/MODELS.md section 9, worked by hand: the scaled model lets
+ * order k qualify with 256 >> (9 - k) = 2^(k-1) none PTEs, half the range.
+ * Two young pages at 0 and 1 are half of the order-2 block 0..3; each
+ * visit collapses the block and so fills half of the next order's, up to
+ * the PMD: eight visits (orders 2..9), then one that finds the range
+ * mapped by the PMD and collapses nothing. */
+struct creep {
+	unsigned int rounds;
+	unsigned int order[16];
+};
+
+static void note_round(void *ctx, unsigned int round,
+		       const struct mthp_scenario *s,
+		       const struct mthp_sim_result *r)
+{
+	struct creep *c = ctx;
+
+	assert_int_equal(round, c->rounds + 1);
+	assert_int_equal(r->ncollapses, 1);
+	assert_int_equal(r->collapses[0].offset, 0);
+	c->order[c->rounds++] = r->collapses[0].order;
+	(void)s;
+}
+
+static void rounds_creep_to_the_pmd(void **state)
+{
+	struct creep c = { 0 };
+	bool converged;
+
+	load("model = scaled\nmax_ptes_none = 256\n"
+	     "order.2 = always\norder.3 = always\norder.4 = always\n"
+	     "order.5 = always\norder.6 = always\norder.7 = always\n"
+	     "order.8 = always\nptes = P P .*510\n");
+	assert_int_equal(mthp_simulate_rounds(&S, 64, note_round, &c, &converged), 8);
+	assert_true(converged);
+	assert_int_equal(c.rounds, 8);
+	for (unsigned int i = 0; i < 8; i++)
+		assert_int_equal(c.order[i], 2 + i);
+	assert_int_equal(mthp_scenario_present(&S), 512);
+	assert_int_equal(S.pmd, MTHP_PMD_MAPPED);
+}
+
+/* The same table under v15 (256 is not a value the series accepts below
+ * PMD order, so every mTHP is off for the PMD): nothing collapses, the
+ * first visit is the fixed point. With max 0 nothing is visited. */
+static void rounds_without_creep(void **state)
+{
+	bool converged = true;
+
+	load("model = v15\nmax_ptes_none = 256\norder.2 = always\n"
+	     "ptes = P P .*510\n");
+	assert_int_equal(mthp_simulate_rounds(&S, 0, NULL, NULL, &converged), 0);
+	assert_false(converged);
+	assert_int_equal(mthp_simulate_rounds(&S, 64, NULL, NULL, &converged), 0);
+	assert_true(converged);
+	assert_int_equal(mthp_scenario_present(&S), 2);
+	assert_int_equal(mthp_simulate_rounds(NULL, 64, NULL, NULL, NULL), -EINVAL);
+}
+
+static void comparisons(void **state)
+{
+	const struct mthp_attempt a[] = { { 0, 4, 0, MTHP_SCAN_SUCCEED },
+					  { 16, 3, 0, MTHP_SCAN_FAIL } };
+	const struct mthp_attempt b[] = { { 0, 4, 0, MTHP_SCAN_SUCCEED },
+					  { 16, 3, 0, MTHP_SCAN_PAGE_LOCK } };
+	const struct mthp_range x[] = { { 0, 4 }, { 16, 2 } };
+	const struct mthp_range y[] = { { 0, 4 }, { 16, 3 } };
+
+	assert_int_equal(mthp_attempts_first_difference(a, 2, a, 2), -1);
+	/* the same ranges, another result */
+	assert_int_equal(mthp_attempts_first_difference(a, 2, b, 2), 1);
+	/* one list a prefix of the other: they differ where it ends */
+	assert_int_equal(mthp_attempts_first_difference(a, 1, a, 2), 1);
+	assert_int_equal(mthp_attempts_first_difference(a, 0, b, 0), -1);
+	assert_true(mthp_ranges_equal(x, 2, x, 2));
+	assert_false(mthp_ranges_equal(x, 2, y, 2));
+	assert_false(mthp_ranges_equal(x, 1, x, 2));
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
@@ -828,6 +907,9 @@ int main(void)
 		T(bad_arguments),
 		T(refused_before_anything),
 		T(invalid_geometry_refused),
+		T(rounds_creep_to_the_pmd),
+		T(rounds_without_creep),
+		T(comparisons),
 	};
 
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);

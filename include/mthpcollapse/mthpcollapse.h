@@ -148,6 +148,11 @@ unsigned int mthp_model_stack_capacity(enum mthp_model m,
 /* The deepest the stack can get on g: PMD_ORDER - 2 + 1; 0 for an
  * invalid geometry. */
 unsigned int mthp_stack_depth_bound(const struct mthp_geometry *g);
+/* The deepest model m's stack gets on g, measured by running it where it
+ * visits every range (every order enabled, an empty table); 0 for a model
+ * without a stack, a non-model or an invalid geometry. */
+unsigned int mthp_model_deepest_stack(enum mthp_model m,
+				      const struct mthp_geometry *g);
 
 enum mthp_mode {
 	MTHP_MODE_KHUGEPAGED, /* the daemon: limits and sysfs apply */

@@ -266,6 +266,32 @@ void mthp_sim_result_free(struct mthp_sim_result *r);
  */
 int mthp_simulate(struct mthp_scenario *s, struct mthp_sim_result *r);
 
+/*
+ * Visits repeated (scan, decide, attempt) until one collapses nothing or
+ * leaves the table as it was - the fixed point - or max visits collapsed
+ * something; docs/MODELS.md section 9 (creep). each, when not NULL, sees
+ * the scenario and the result after every visit that collapsed. Returns
+ * the number of such visits, or -errno (-EINVAL for a scenario
+ * mthp_simulate() refuses); *converged (may be NULL) says whether the
+ * fixed point was reached.
+ */
+typedef void (*mthp_round_fn)(void *ctx, unsigned int round,
+			      const struct mthp_scenario *s,
+			      const struct mthp_sim_result *r);
+int mthp_simulate_rounds(struct mthp_scenario *s, unsigned int max,
+			 mthp_round_fn each, void *ctx, bool *converged);
+
+/*
+ * Two runs compared, as mthpsim diff compares models: the index of the
+ * first attempt that differs in range or result (-1 when the lists are
+ * the same; the shorter list's length when one is a prefix of the
+ * other), and whether two lists of ranges are the same.
+ */
+long mthp_attempts_first_difference(const struct mthp_attempt *a, size_t na,
+				    const struct mthp_attempt *b, size_t nb);
+bool mthp_ranges_equal(const struct mthp_range *a, size_t na,
+		       const struct mthp_range *b, size_t nb);
+
 /* The scan alone, filling bitmap (g->max_ptrs bits). */
 int mthp_scan(const struct mthp_scenario *s, uint32_t enabled_orders,
 	      unsigned long *bitmap, struct mthp_scan_info *info);

@@ -28,8 +28,8 @@ static void section_stack(void)
 		       g.name, g.pmd_nr, g.max_ptrs, g.pmd_order,
 		       mthp_model_stack_capacity(MTHP_MODEL_V15, &g),
 		       mthp_model_stack_capacity(MTHP_MODEL_V17, &g),
-		       deepest_stack(&g, MTHP_MODEL_V15), deepest_stack(&g, MTHP_MODEL_V16),
-		       deepest_stack(&g, MTHP_MODEL_V17), deepest_stack(&g, MTHP_MODEL_V18),
+		       mthp_model_deepest_stack(MTHP_MODEL_V15, &g), mthp_model_deepest_stack(MTHP_MODEL_V16, &g),
+		       mthp_model_deepest_stack(MTHP_MODEL_V17, &g), mthp_model_deepest_stack(MTHP_MODEL_V18, &g),
 		       mthp_stack_depth_bound(&g));
 	}
 	printf("\n");

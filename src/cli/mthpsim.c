@@ -145,14 +145,14 @@ int cmd_geometries(int argc, char **argv)
 			json_kuint(&j, "pmd_size", (unsigned long)g.pmd_nr << g.page_shift);
 			json_kuint(&j, "stack_v15", c15);
 			json_kuint(&j, "stack_v17", c17);
-			json_kuint(&j, "stack_deepest", deepest_stack(&g, MTHP_MODEL_V15));
+			json_kuint(&j, "stack_deepest", mthp_model_deepest_stack(MTHP_MODEL_V15, &g));
 			json_kuint(&j, "stack_bound", mthp_stack_depth_bound(&g));
 			json_end_object(&j);
 			continue;
 		}
 		printf("%-17s %4luK %6u %6u %5u %8luM %9u %9u %7u %5u\n", g.name,
 		       (1ul << g.page_shift) >> 10, g.pmd_nr, g.max_ptrs,
-		       g.pmd_order, pmd_kb >> 10, c15, c17, deepest_stack(&g, MTHP_MODEL_V15),
+		       g.pmd_order, pmd_kb >> 10, c15, c17, mthp_model_deepest_stack(MTHP_MODEL_V15, &g),
 		       mthp_stack_depth_bound(&g));
 	}
 	if (json) {

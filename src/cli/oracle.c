@@ -203,29 +203,6 @@ void outcome_free(struct outcome *o)
 	free(o->collapses);
 }
 
-long first_attempt_difference(const struct outcome *a, const struct outcome *b)
-{
-	size_t n = a->nattempts < b->nattempts ? a->nattempts : b->nattempts;
-
-	for (size_t i = 0; i < n; i++)
-		if (a->attempts[i].offset != b->attempts[i].offset ||
-		    a->attempts[i].order != b->attempts[i].order ||
-		    a->attempts[i].result != b->attempts[i].result)
-			return (long)i;
-	return a->nattempts == b->nattempts ? -1 : (long)n;
-}
-
-bool same_collapses(const struct outcome *a, const struct outcome *b)
-{
-	if (a->ncollapses != b->ncollapses)
-		return false;
-	for (size_t i = 0; i < a->ncollapses; i++)
-		if (a->collapses[i].offset != b->collapses[i].offset ||
-		    a->collapses[i].order != b->collapses[i].order)
-			return false;
-	return true;
-}
-
 size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
 		    size_t min)
 {
@@ -252,62 +229,17 @@ size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
 }
 
 unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
-			round_fn each, void *ctx, bool *converged)
+			mthp_round_fn each, void *ctx, bool *converged)
 {
-	struct mthp_sim_result r;
-	unsigned int n = 0;
+	int n = mthp_simulate_rounds(s, max, each, ctx, converged);
 
-	if (mthp_sim_result_init(&r, &s->geometry))
-		err(1, "out of memory");
-	struct mthp_scenario before;
-
-	*converged = false;
-	while (n < max) {
-		if (mthp_scenario_copy(&before, s))
-			err(1, "out of memory");
-		if (mthp_simulate(s, &r))
-			errx(1, "internal error: simulation refused the scenario");
-		/* a round that changed nothing in the table is the fixed
-		 * point, whatever its results said */
-		bool same = before.pmd == s->pmd &&
-			    !memcmp(before.ptes, s->ptes,
-				    s->geometry.pmd_nr * sizeof(*s->ptes));
-
-		mthp_scenario_free(&before);
-		if (!r.ncollapses || same) {
-			*converged = true;
-			break;
-		}
-		n++;
-		if (each)
-			each(ctx, n, s, &r);
-	}
-	mthp_sim_result_free(&r);
-	return n;
+	if (n < 0)
+		errx(1, "internal error: a parsed scenario was refused (%s)",
+		     strerror(-n));
+	return (unsigned int)n;
 }
 
 void pte_set_young_present(struct mthp_pte *p)
 {
 	*p = (struct mthp_pte){ .kind = MTHP_PTE_PRESENT, .flags = MTHP_PTE_YOUNG };
-}
-
-static int succeed(const struct mthp_range *r, void *data)
-{
-	(void)r;
-	(void)data;
-	return MTHP_SCAN_SUCCEED;
-}
-
-unsigned int deepest_stack(const struct mthp_geometry *g, enum mthp_model m)
-{
-	static unsigned long empty[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
-	struct mthp_collapse_opts o = {
-		.sz = sizeof(o),
-		.model = m,
-		.orders = mthp_orders_all(g),
-		.collapse = succeed,
-	};
-	MTHP_RESULT(res);
-
-	return mthp_collapse(g, empty, &o, &res) ? 0 : res.max_stack_depth;
 }

@@ -35,31 +35,30 @@ void run_model(const struct mthp_scenario *s, enum mthp_model m,
 	       struct mthp_sim_result *r, struct outcome *out);
 void outcome_free(struct outcome *o);
 /* Index of the first differing attempt, or -1 when the lists match. */
-long first_attempt_difference(const struct outcome *a, const struct outcome *b);
-bool same_collapses(const struct outcome *a, const struct outcome *b);
+static inline long first_attempt_difference(const struct outcome *a,
+					    const struct outcome *b)
+{
+	return mthp_attempts_first_difference(a->attempts, a->nattempts,
+					      b->attempts, b->nattempts);
+}
+
+static inline bool same_collapses(const struct outcome *a,
+				  const struct outcome *b)
+{
+	return mthp_ranges_equal(a->collapses, a->ncollapses, b->collapses,
+				 b->ncollapses);
+}
 
 /* "v15,v19" -> models; exits 2 on a bad name or fewer than min. */
 size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
 		    size_t min);
 
-/*
- * Repeats visits (scan, decide, attempt) on s until one collapses nothing
- * or max visits collapsed something. each, if not NULL, sees every round
- * that collapsed. Returns the number of such rounds.
- */
-typedef void (*round_fn)(void *ctx, unsigned int round,
-			 const struct mthp_scenario *s,
-			 const struct mthp_sim_result *r);
+/* mthp_simulate_rounds() on a scenario the CLI parsed: the number of
+ * visits that collapsed; exits on an internal error. */
 unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
-			round_fn each, void *ctx, bool *converged);
+			mthp_round_fn each, void *ctx, bool *converged);
 
 /* A present, exclusive, young PTE mapping its own order-0 folio. */
 void pte_set_young_present(struct mthp_pte *p);
-
-/*
- * The deepest stack model m reaches on g: with every order enabled and an
- * empty table nothing qualifies, so the search visits every range.
- */
-unsigned int deepest_stack(const struct mthp_geometry *g, enum mthp_model m);
 
 #endif

@@ -721,6 +721,32 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 	return ret;
 }
 
+static int succeed(const struct mthp_range *r, void *data)
+{
+	(void)r;
+	(void)data;
+	return MTHP_SCAN_SUCCEED;
+}
+
+MTHP_EXPORT unsigned int mthp_model_deepest_stack(enum mthp_model m,
+						  const struct mthp_geometry *g)
+{
+	static const unsigned long empty[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
+	struct mthp_collapse_opts o = {
+		.sz = sizeof(o),
+		.model = m,
+		.collapse = succeed,
+	};
+	struct mthp_collapse_result res = { .sz = sizeof(res) };
+
+	if (!mthp_model_desc(m) || !mthp_geometry_valid(g))
+		return 0;
+	/* nothing qualifies in an empty table, so every range is visited */
+	o.orders = mthp_orders_upto(g->pmd_order);
+	mthp_collapse_checked(g, empty, &o, &res);
+	return res.max_stack_depth;
+}
+
 MTHP_EXPORT const char *mthp_version(void)
 {
 	return MTHP_VERSION_STRING;
