@@ -44,9 +44,31 @@ extern "C" {
 	mthp_pte_count_present((map), (offset), (order))
 
 #define BIT(n) (1UL << (n))
+#define BIT_ULL(n) (1ULL << (n))
 #define GENMASK(h, l) \
 	((~0UL << (l)) & (~0UL >> (MTHP_BITS_PER_LONG - 1 - (h))))
-#define ilog2(n) mthp_ilog2(n)
+#define GENMASK_ULL(h, l) \
+	((~0ULL << (l)) & (~0ULL >> (63 - (h))))
+
+/*
+ * ilog2() as the kernel has it: a constant expression for a constant
+ * argument (so it can size an array at file scope or label a case), a
+ * call for any other. The constant form tests the bits from the top.
+ */
+#define MTHP_ILOG2_BIT_(n, b) ((n) & (1ULL << (b))) ? (b) :
+#define MTHP_ILOG2_8_(n, b)                                                 \
+	MTHP_ILOG2_BIT_(n, b + 7) MTHP_ILOG2_BIT_(n, b + 6)                 \
+	MTHP_ILOG2_BIT_(n, b + 5) MTHP_ILOG2_BIT_(n, b + 4)                 \
+	MTHP_ILOG2_BIT_(n, b + 3) MTHP_ILOG2_BIT_(n, b + 2)                 \
+	MTHP_ILOG2_BIT_(n, b + 1) MTHP_ILOG2_BIT_(n, b)
+#define MTHP_CONST_ILOG2(n)                                                 \
+	(MTHP_ILOG2_8_(n, 56) MTHP_ILOG2_8_(n, 48) MTHP_ILOG2_8_(n, 40)     \
+	 MTHP_ILOG2_8_(n, 32) MTHP_ILOG2_8_(n, 24) MTHP_ILOG2_8_(n, 16)     \
+	 MTHP_ILOG2_8_(n, 8) MTHP_ILOG2_8_(n, 0) 0)
+#define ilog2(n)                                                            \
+	(__builtin_constant_p(n)                                            \
+		 ? (int)MTHP_CONST_ILOG2((unsigned long long)(n))           \
+		 : (int)mthp_ilog2((unsigned long)(n)))
 #define __ffs(x) ((unsigned long)__builtin_ctzl(x))
 
 #define KHUGEPAGED_MIN_MTHP_ORDER 2
