@@ -190,6 +190,52 @@ static bool keyword(const struct kc_file *f, const struct tok *t)
 	return false;
 }
 
+static void drop_use(struct kc_item *it, const char *name)
+{
+	for (size_t u = 0; u < it->nuses; u++) {
+		if (!strcmp(it->uses[u], name)) {
+			free(it->uses[u]);
+			it->uses[u] = strdup("");
+			return;
+		}
+	}
+}
+
+/*
+ * A macro invoked at file scope, with no type before it: DEFINE_MUTEX(x);
+ * static DECLARE_WAIT_QUEUE_HEAD(x); static_assert(...);
+ * EXPORT_SYMBOL(f); A DEFINE_ or DECLARE_ macro (or LIST_HEAD) makes an
+ * object named by its first argument; the others define nothing. True
+ * when the item is one.
+ */
+static bool macro_invocation(struct kc_file *f, struct kc_item *it,
+			     const struct tok *tv, size_t n, size_t first_paren,
+			     bool is_typedef)
+{
+	if (first_paren == (size_t)-1 || !first_paren || is_typedef ||
+	    tv[first_paren - 1].kind != T_IDENT ||
+	    !is(f, &tv[n - 1], ";"))
+		return false;
+	for (size_t k = 0; k + 1 < first_paren; k++)
+		if (!is(f, &tv[k], "static") && !is(f, &tv[k], "extern"))
+			return false; /* a type: a declaration */
+	const struct tok *m = &tv[first_paren - 1];
+	const char *ms = f->text + m->start;
+
+	it->kind = KC_OTHER;
+	if ((m->len > 7 && !memcmp(ms, "DEFINE_", 7)) ||
+	    (m->len > 8 && !memcmp(ms, "DECLARE_", 8)) || is(f, m, "LIST_HEAD")) {
+		if (first_paren + 1 < n && tv[first_paren + 1].kind == T_IDENT) {
+			char *name = dup_tok(f, &tv[first_paren + 1], NULL);
+
+			drop_use(it, name);
+			add_name(&it->defines, &it->ndefines, name);
+			it->kind = KC_VARIABLE;
+		}
+	}
+	return true;
+}
+
 /* Names defined and used by the tokens of one item. */
 static void analyse(struct kc_file *f, struct kc_item *it, struct tok *tv,
 		    size_t n)
@@ -265,6 +311,8 @@ static void analyse(struct kc_file *f, struct kc_item *it, struct tok *tv,
 	}
 	if (it->kind == KC_TYPE && !is_typedef)
 		return;
+	if (macro_invocation(f, it, tv, n, first_paren, is_typedef))
+		return;
 	if (first_paren != (size_t)-1 && !is_typedef && first_paren > 0 &&
 	    tv[first_paren - 1].kind == T_IDENT && !keyword(f, &tv[first_paren - 1])) {
 		it->kind = has_body ? KC_FUNCTION : KC_PROTO;
@@ -286,13 +334,7 @@ static void analyse(struct kc_file *f, struct kc_item *it, struct tok *tv,
 
 	add_name(&it->defines, &it->ndefines, name);
 	/* the defined name is not a use of itself */
-	for (size_t u = 0; u < it->nuses; u++) {
-		if (!strcmp(it->uses[u], name)) {
-			free(it->uses[u]);
-			it->uses[u] = strdup("");
-			break;
-		}
-	}
+	drop_use(it, name);
 }
 
 static struct kc_item *new_item(struct kc_file *f, enum kc_item_kind kind,
@@ -310,7 +352,62 @@ static struct kc_item *new_item(struct kc_file *f, enum kc_item_kind kind,
 	return it;
 }
 
-static void directive(struct kc_file *f, const struct tok *t)
+/* The open #if groups at the point the lexer has reached. */
+struct cond_stack {
+	size_t group[64];
+	size_t depth;
+};
+
+static void add_directive(struct kc_group *g, const struct tok *t)
+{
+	g->start = realloc(g->start, (g->n + 1) * sizeof(*g->start));
+	g->end = realloc(g->end, (g->n + 1) * sizeof(*g->end));
+	g->line = realloc(g->line, (g->n + 1) * sizeof(*g->line));
+	if (!g->start || !g->end || !g->line)
+		abort();
+	g->start[g->n] = t->start;
+	g->end[g->n] = t->start + t->len;
+	g->line[g->n++] = t->line;
+}
+
+/* An item made now sits in the groups open now, each at its branch. */
+static void set_conds(struct kc_file *f, struct kc_item *it,
+		      const struct cond_stack *cs)
+{
+	if (!cs->depth)
+		return;
+	it->conds = calloc(cs->depth, sizeof(*it->conds));
+	if (!it->conds)
+		abort();
+	for (size_t i = 0; i < cs->depth; i++)
+		it->conds[i] = (struct kc_cond){ cs->group[i],
+						 f->groups[cs->group[i]].n - 1 };
+	it->nconds = cs->depth;
+}
+
+/* #if, #ifdef, #ifndef open a group, #elif and #else add a branch,
+ * #endif closes it; deeper than the stack holds is not followed. */
+static void track_cond(struct kc_file *f, const struct tok *t,
+		       const struct tok *w, struct cond_stack *cs)
+{
+	if (is(f, w, "if") || is(f, w, "ifdef") || is(f, w, "ifndef")) {
+		f->groups = realloc(f->groups, (f->ngroups + 1) * sizeof(*f->groups));
+		if (!f->groups)
+			abort();
+		memset(&f->groups[f->ngroups], 0, sizeof(*f->groups));
+		add_directive(&f->groups[f->ngroups], t);
+		if (cs->depth < 64)
+			cs->group[cs->depth++] = f->ngroups;
+		f->ngroups++;
+	} else if ((is(f, w, "elif") || is(f, w, "else")) && cs->depth) {
+		add_directive(&f->groups[cs->group[cs->depth - 1]], t);
+	} else if (is(f, w, "endif") && cs->depth) {
+		cs->depth--;
+	}
+}
+
+static void directive(struct kc_file *f, const struct tok *t,
+		      struct cond_stack *cs)
 {
 	struct kc_item *it = new_item(f, KC_DIRECTIVE, t->start, t->line);
 	struct lexer lx = { f->text, t->start + t->len, t->start + 1, t->line,
@@ -318,6 +415,9 @@ static void directive(struct kc_file *f, const struct tok *t)
 	struct tok w = next(&lx);
 
 	it->end = t->start + t->len;
+	set_conds(f, it, cs);
+	if (w.kind == T_IDENT)
+		track_cond(f, t, &w, cs);
 	if (w.kind != T_IDENT || !is(f, &w, "define"))
 		return;
 	it->kind = KC_DEFINE;
@@ -372,11 +472,12 @@ int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
 	bool paren_first = false, brace_seen = false;
 	size_t start = 0;
 	unsigned int start_line = 1;
+	struct cond_stack cs = { .depth = 0 };
 
 	for (struct tok t = next(&lx); t.kind != T_END; t = next(&lx)) {
 		if (t.kind == T_DIRECTIVE) {
 			if (!n)
-				directive(f, &t);
+				directive(f, &t, &cs);
 			continue; /* inside an item: part of it, not extracted */
 		}
 		if (!n) {
@@ -412,6 +513,7 @@ int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
 		struct kc_item *it = new_item(f, KC_OTHER, start, start_line);
 
 		it->end = t.start + t.len;
+		set_conds(f, it, &cs);
 		analyse(f, it, tv, n);
 		n = 0;
 		depth = 0;
@@ -434,7 +536,14 @@ void kc_file_free(struct kc_file *f)
 		free(it->uses);
 		free(it->use_lines);
 		free(it->use_cols);
+		free(it->conds);
 	}
+	for (size_t i = 0; i < f->ngroups; i++) {
+		free(f->groups[i].start);
+		free(f->groups[i].end);
+		free(f->groups[i].line);
+	}
+	free(f->groups);
 	free(f->items);
 	free(f->text);
 	free(f->path);

@@ -22,6 +22,12 @@ enum kc_item_kind {
 	KC_OTHER      /* anything else at file scope */
 };
 
+/* Where an item sits among the file's #if/#ifdef groups: the group and
+ * the branch (0: the #if itself, 1..: each #elif or #else in turn). */
+struct kc_cond {
+	size_t group, branch;
+};
+
 struct kc_item {
 	enum kc_item_kind kind;
 	size_t start, end;        /* byte range in the file */
@@ -32,7 +38,17 @@ struct kc_item {
 	unsigned int *use_lines;  /* and where, one line each */
 	unsigned int *use_cols;
 	size_t nuses;
+	struct kc_cond *conds;    /* outermost first */
+	size_t nconds;
 	bool wanted;
+};
+
+/* One #if/#ifdef/#ifndef group at file scope: its directives in order
+ * (the opening one, each #elif and #else; not the #endif). */
+struct kc_group {
+	size_t *start, *end;
+	unsigned int *line;
+	size_t n;
 };
 
 struct kc_file {
@@ -41,6 +57,8 @@ struct kc_file {
 	size_t len;
 	struct kc_item *items;
 	size_t nitems;
+	struct kc_group *groups;
+	size_t ngroups;
 };
 
 /* Reads and splits path; 0, or -errno with a message in err. */
