@@ -5,7 +5,9 @@
  * a model of the library (or beside a second file's) on the same inputs,
  * attempt by attempt.
  */
+#define _GNU_SOURCE /* nftw() */
 #include <err.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "json.h"
 #include "rng.h"
 #include "../kcheck/kcheck.h"
+#include "../kcheck/source.h"
 
 #ifndef MTHP_KERNEL_ENV_SRC
 #define MTHP_KERNEL_ENV_SRC ""
@@ -66,7 +69,9 @@ struct outcome {
 	size_t n;
 	long ret;              /* the function's return value */
 	char ret_name[48];     /* when it returns a result ("": it does not) */
-	unsigned int warnings;
+	unsigned int warnings;  /* WARN_ON_ONCE and kin that fired */
+	unsigned int bugs;      /* a BUG_ON fired: the call stopped there */
+	int bug_line;
 	bool runaway;          /* more attempts than ranges: stopped */
 };
 
@@ -74,7 +79,7 @@ struct outcome {
 struct side {
 	struct kc_unit *u;
 	enum mthp_model model;
-	char name[300];
+	char name[720];
 };
 
 struct run_ctx {
@@ -121,7 +126,7 @@ static void run_side(const struct side *s, const struct input *in,
 
 	o->n = 0;
 	o->runaway = false;
-	o->warnings = 0;
+	o->warnings = o->bugs = 0;
 	o->ret_name[0] = 0;
 	c = (struct run_ctx){ .o = o, .in = in, .s = s,
 			      .cap = mthp_collapse_max_steps(in->g) };
@@ -136,7 +141,12 @@ static void run_side(const struct side *s, const struct input *in,
 
 		if (setjmp(c.out))
 			return;
-		o->ret = s->u->run(&kcase, &o->warnings);
+		struct kc_findings fnd = { 0 };
+
+		o->ret = s->u->run(&kcase, &fnd);
+		o->warnings = fnd.warnings;
+		o->bugs = fnd.bugs;
+		o->bug_line = fnd.bug_line;
 		const char *n = s->u->returns_result ? s->u->result_name(o->ret) : NULL;
 
 		snprintf(o->ret_name, sizeof(o->ret_name), "%s",
@@ -161,7 +171,8 @@ static void run_side(const struct side *s, const struct input *in,
 static bool same(const struct side *a, const struct outcome *x,
 		 const struct side *b, const struct outcome *y)
 {
-	if (x->n != y->n || x->runaway || y->runaway || x->warnings || y->warnings)
+	if (x->n != y->n || x->runaway || y->runaway || x->warnings ||
+	    y->warnings || x->bugs || y->bugs)
 		return false;
 	for (size_t i = 0; i < x->n; i++)
 		if (x->att[i].offset != y->att[i].offset ||
@@ -301,6 +312,9 @@ static void print_outcome(const struct side *s, const struct outcome *o)
 	if (o->warnings)
 		printf("; a WARN_ON_ONCE/VM_WARN_ON_ONCE fired %u time%s", o->warnings,
 		       o->warnings == 1 ? "" : "s");
+	if (o->bugs)
+		printf("; a BUG_ON/VM_BUG_ON/BUG at line %d ended the call (the kernel would crash)",
+		       o->bug_line);
 	if (o->ret_name[0])
 		printf("; returns %s", o->ret_name);
 	if (s->u && s->u->returns_count)
@@ -375,19 +389,26 @@ static const char *include_dir(void)
 static void usage_kcheck(FILE *f)
 {
 	fprintf(f,
-"usage: mthpsim kcheck [options] FILE [--against NEW]\n"
+"usage: mthpsim kcheck [options] SOURCE [--patch P]... [--against SOURCE [--against-patch P]...]\n"
 "\n"
 "Holds a kernel source file's own mthp_collapse() against a model: kcheck\n"
-"extracts the function and what it needs from FILE (normally\n"
-"mm/khugepaged.c with some revision of the mTHP collapse series), compiles\n"
-"it unmodified with $CC (else cc) against kcheck's kernel environment,\n"
-"stubs collapse_huge_page() to record each attempt and answer it, and runs\n"
-"it beside the model on the same inputs: every bitmap of custom:12:16:16\n"
+"extracts the function and what it needs from the file (mm/khugepaged.c\n"
+"with some revision of the mTHP collapse series), compiles it unmodified\n"
+"with $CC (else cc) against kcheck's kernel environment, stubs\n"
+"collapse_huge_page() to record each attempt and answer it, and runs it\n"
+"beside the model on the same inputs: every bitmap of custom:12:16:16\n"
 "with every enabled-order set, max_ptes_none 0, 15 and 7 and a fixed set of\n"
 "attempt results, then random bitmaps on every named geometry; khugepaged\n"
 "and MADV_COLLAPSE, uffd on and off. It compares every attempt, in order,\n"
-"and the function's return value. With --against NEW it compares FILE's\n"
-"function with NEW's (a patch's before and after) instead.\n"
+"and the function's return value. With --against it compares two sources\n"
+"(a patch's before and after) instead. The file's code runs in kcheck's\n"
+"own process, with its privileges: check files you would build.\n"
+"\n"
+"A SOURCE is a file; a kernel tree (its mm/khugepaged.c); or TREE@REV, the\n"
+"file at any git revision of the tree (a tag, a branch, a commit, HEAD~3).\n"
+"Patches (git format-patch files, an mbox of a series, unified diffs) are\n"
+"applied in order to a scratch copy, their hunks for mm/khugepaged.c only;\n"
+"the tree is never changed.\n"
 "\n"
 "  --model NAME         the model to compare with (default latest)\n"
 "  --function NAME      the function (default mthp_collapse)\n"
@@ -395,13 +416,20 @@ static void usage_kcheck(FILE *f)
 "  --random N           random cases per geometry (default 400)\n"
 "  --seed S             their seed (default 1)\n"
 "  --bitmaps N          only the first N of the 65536 small tables (quick checks)\n"
-"  --against NEW        compare FILE with NEW, not with a model\n"
+"  --patch P            apply P to SOURCE first (repeatable, in order)\n"
+"  --against SOURCE     compare with SOURCE, not with a model\n"
+"  --against-patch P    apply P to the --against SOURCE (repeatable)\n"
+"  --explain            list what was taken from the file, what from the\n"
+"                       environment, what was stubbed and what kcheck sets\n"
+"  --Werror             the compiler's warnings about the file fail the check\n"
 "  --json               print JSON\n"
 "  -h, --help           this help\n"
 "\n"
-"Exit status: 0 when nothing differs; 1 when something does (or a\n"
-"WARN_ON_ONCE fired in the kernel code); 2 for bad input, a file without\n"
-"the function, or code that needs what the environment does not have.\n");
+"Warnings the compiler gives about the file's own lines are printed after\n"
+"the verdict. Exit status: 0 when nothing differs; 1 when something does\n"
+"(or a WARN_ON_ONCE fired, or a BUG_ON ended a call); 2 for bad input, a\n"
+"file without the function, a patch that does not apply, code that needs\n"
+"what the environment does not have, or (--Werror) a warning.\n");
 }
 
 static void json_outcome(struct json *j, const char *key, const struct side *s,
@@ -425,13 +453,115 @@ static void json_outcome(struct json *j, const char *key, const struct side *s,
 	else
 		json_kuint(j, "returns", (unsigned long long)o->ret);
 	json_kuint(j, "warnings", o->warnings);
+	json_kbool(j, "bug", o->bugs != 0);
+	if (o->bugs)
+		json_kuint(j, "bug_line", (unsigned long long)o->bug_line);
 	json_kbool(j, "finished", !o->runaway);
 	json_end_object(j);
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void json_source(struct json *j, const char *key,
+			const struct kc_source *s)
+{
+	json_key(j, key);
+	json_begin_object(j);
+	json_kstring(j, "given", s->spec);
+	json_kstring(j, "file", s->display);
+	json_key(j, "patches");
+	json_begin_array(j);
+	for (size_t i = 0; i < s->npatches; i++)
+		json_string(j, s->patches[i]);
+	json_end_array(j);
+	json_kuint(j, "patches_applied", s->applied);
+	json_end_object(j);
+}
+
+static void print_explain(const struct kc_unit *u, const struct kc_source *s,
+			  const char *inc)
+{
+	struct kc_explained e;
+
+	kc_explain(u, inc, &e);
+	printf("\nwhat kcheck compiled for %s:\n", s->name);
+	printf("  from the file, unmodified (kind, name, line):\n");
+	for (size_t i = 0; i < e.ntaken; i++)
+		printf("    %-11s %-36s %u%s\n", e.taken[i].kind, e.taken[i].name,
+		       e.taken[i].line,
+		       e.taken[i].conditional ? "  (inside #if: the compiler keeps one branch)" : "");
+	printf("  stubbed by kcheck:\n");
+	if (!u->nstubs)
+		printf("    nothing\n");
+	for (size_t i = 0; i < u->nstubs; i++) {
+		if (!strcmp(u->stubs[i], "collapse_huge_page"))
+			printf("    collapse_huge_page(): with the file's own signature, '%s'; records each attempt (address and order) and returns the answer kcheck chose\n",
+			       u->stub_header);
+		else
+			printf("    %s(): a trace point; does nothing\n", u->stubs[i]);
+	}
+	printf("  from kcheck's kernel environment (%s/mthpcollapse/kernel/):\n    ", inc);
+	for (size_t i = 0; i < e.nenv; i++)
+		printf("%s%s", e.env[i], i + 1 < e.nenv ? ", " : "\n");
+	if (!e.nenv)
+		printf("nothing\n");
+	printf("  set by kcheck for each case:\n");
+	for (size_t i = 0; i < u->ninputs; i++)
+		printf("    %s\n", u->inputs[i]);
+	kc_explained_free(&e);
+}
+
+static void json_explain(struct json *j, const struct kc_unit *u,
+			 const struct kc_source *s, const char *inc)
+{
+	struct kc_explained e;
+
+	kc_explain(u, inc, &e);
+	json_begin_object(j);
+	json_kstring(j, "side", s->name);
+	json_key(j, "from_file");
+	json_begin_array(j);
+	for (size_t i = 0; i < e.ntaken; i++) {
+		json_begin_object(j);
+		json_kstring(j, "kind", e.taken[i].kind);
+		json_kstring(j, "name", e.taken[i].name);
+		json_kuint(j, "line", e.taken[i].line);
+		json_kbool(j, "conditional", e.taken[i].conditional);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_key(j, "stubbed");
+	json_begin_array(j);
+	for (size_t i = 0; i < u->nstubs; i++)
+		json_string(j, u->stubs[i]);
+	json_end_array(j);
+	if (u->stub_header[0])
+		json_kstring(j, "collapse_huge_page_signature", u->stub_header);
+	json_key(j, "from_environment");
+	json_begin_array(j);
+	for (size_t i = 0; i < e.nenv; i++)
+		json_string(j, e.env[i]);
+	json_end_array(j);
+	json_key(j, "set_per_case");
+	json_begin_array(j);
+	for (size_t i = 0; i < u->ninputs; i++)
+		json_string(j, u->inputs[i]);
+	json_end_array(j);
+	json_end_object(j);
+	kc_explained_free(&e);
+}
+
 int cmd_kcheck(int argc, char **argv)
 {
-	enum { O_FUNCTION = O_OWN, O_AGAINST, O_RANDOM, O_SEED, O_BITMAPS };
+	enum { O_FUNCTION = O_OWN, O_AGAINST, O_RANDOM, O_SEED, O_BITMAPS,
+	       O_WERROR, O_PATCH, O_AGAINST_PATCH, O_EXPLAIN };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "geometry", required_argument, NULL, O_GEOMETRY },
@@ -440,6 +570,10 @@ int cmd_kcheck(int argc, char **argv)
 		{ "random", required_argument, NULL, O_RANDOM },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "bitmaps", required_argument, NULL, O_BITMAPS },
+		{ "Werror", no_argument, NULL, O_WERROR },
+		{ "patch", required_argument, NULL, O_PATCH },
+		{ "against-patch", required_argument, NULL, O_AGAINST_PATCH },
+		{ "explain", no_argument, NULL, O_EXPLAIN },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -450,6 +584,8 @@ int cmd_kcheck(int argc, char **argv)
 	const char *geos[32];
 	size_t ngeos = 0;
 	unsigned int per_geometry = 400, seed = 1, bitmaps = 1u << 16;
+	static struct kc_source src[2];
+	bool werror = false, explain = false;
 	int c;
 
 	k.a.model = k.b.model = MTHP_MODEL_DEFAULT;
@@ -467,6 +603,17 @@ int cmd_kcheck(int argc, char **argv)
 		case O_SEED: seed = cli_uint("--seed", optarg, 4000000000u); break;
 		case O_BITMAPS: bitmaps = cli_uint("--bitmaps", optarg, 1u << 16); break;
 		case O_JSON: k.json = true; break;
+		case O_WERROR: werror = true; break;
+		case O_EXPLAIN: explain = true; break;
+		case O_PATCH:
+		case O_AGAINST_PATCH: {
+			struct kc_source *sp = &src[c == O_PATCH ? 0 : 1];
+
+			if (sp->npatches == KC_MAX_PATCHES)
+				errx(EXIT_INPUT, "--patch: at most %d per side", KC_MAX_PATCHES);
+			sp->patches[sp->npatches++] = optarg;
+			break;
+		}
 		case 'h':
 		case O_HELP: usage_kcheck(stdout); return 0;
 		default: usage_kcheck(stderr); return EXIT_INPUT;
@@ -481,23 +628,35 @@ int cmd_kcheck(int argc, char **argv)
 
 		cli_geometry("--geometry", geos[i], &g);
 	}
+	if (src[1].npatches && !against)
+		errx(EXIT_INPUT, "--against-patch: there is no --against side to apply it to");
 	const char *inc = include_dir();
-	char tmpl[] = "/tmp/mthpsim-kcheck-XXXXXX";
+	const char *tmpdir = getenv("TMPDIR");
+	char tmpl[600];
 
+	snprintf(tmpl, sizeof(tmpl), "%s/mthpsim-kcheck-XXXXXX",
+		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(tmpl))
-		err(1, "kcheck: a scratch directory");
+		err(1, "kcheck: a scratch directory in %s", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	struct kc_unit *units[2] = { &ua, against ? &ub : NULL };
-	const char *paths[2] = { argv[optind], against };
-	char msg[512];
+	char msg[1024];
 	int status = 0;
 
+	src[0].spec = argv[optind];
+	src[1].spec = against;
 	for (int i = 0; i < 2 && !status; i++) {
 		if (!units[i])
 			continue;
 		snprintf(units[i]->dir, sizeof(units[i]->dir), "%s/%c", tmpl, 'a' + i);
 		if (mkdir(units[i]->dir, 0700))
 			err(1, "%s", units[i]->dir);
-		int r = kc_generate(units[i], paths[i], function, msg, sizeof(msg));
+		if (kc_source_resolve(&src[i], units[i]->dir, msg, sizeof(msg))) {
+			warnx("%s", msg);
+			status = EXIT_INPUT;
+			break;
+		}
+		int r = kc_generate(units[i], src[i].path, src[i].display, function,
+				    msg, sizeof(msg));
 
 		if (r) {
 			warnx("%s", msg);
@@ -505,10 +664,10 @@ int cmd_kcheck(int argc, char **argv)
 		}
 	}
 	k.a.u = &ua;
-	snprintf(k.a.name, sizeof(k.a.name), "%s", argv[optind]);
+	snprintf(k.a.name, sizeof(k.a.name), "%s", src[0].name);
 	if (against) {
 		k.b.u = &ub;
-		snprintf(k.b.name, sizeof(k.b.name), "%s", against);
+		snprintf(k.b.name, sizeof(k.b.name), "%s", src[1].name);
 	} else {
 		snprintf(k.b.name, sizeof(k.b.name), "model %s", mthp_model_name(k.b.model));
 	}
@@ -517,7 +676,7 @@ int cmd_kcheck(int argc, char **argv)
 	struct kc_geometry kgs[40];
 	size_t nkg = 0;
 
-	kgs[nkg++] = (struct kc_geometry){ "custom-12-16-16", 12, 16, 16, 4 };
+	kgs[nkg++] = (struct kc_geometry){ "custom-12-16-16", 12, 16, 16, 4, false };
 	for (size_t i = 0; i < mthp_geometry_count(); i++) {
 		struct mthp_geometry g;
 		bool chosen = !ngeos;
@@ -527,8 +686,12 @@ int cmd_kcheck(int argc, char **argv)
 			chosen |= !strcmp(geos[n], g.name);
 		if (!chosen)
 			continue;
+		/* ppc64 book3s64 takes its table size from the MMU it boots
+		 * with; so does any geometry whose table is below the maximum */
 		kgs[nkg] = (struct kc_geometry){ "", g.page_shift, g.pmd_nr,
-						 g.max_ptrs, g.pmd_order };
+						 g.max_ptrs, g.pmd_order,
+						 !strncmp(g.name, "ppc64-", 6) ||
+						 g.pmd_nr != g.max_ptrs };
 		snprintf(kgs[nkg].tag, sizeof(kgs[nkg].tag), "%s", g.name);
 		nkg++;
 	}
@@ -600,6 +763,9 @@ int cmd_kcheck(int argc, char **argv)
 	progress_done();
 	unload(&k);
 	if (!status) {
+		/* the file's own warnings count only when asked */
+		size_t nwarn = ua.nwarnings + ub.nwarnings;
+
 		if (k.json) {
 			struct json j;
 
@@ -608,15 +774,19 @@ int cmd_kcheck(int argc, char **argv)
 			json_kstring(&j, "command", "kcheck");
 			json_key(&j, "settings");
 			json_begin_object(&j);
-			json_kstring(&j, "file", argv[optind]);
+			json_kstring(&j, "file", src[0].name);
+			json_source(&j, "source", &src[0]);
 			json_kstring(&j, "function", function);
 			json_kstring(&j, "shape", ua.shape);
-			if (against)
-				json_kstring(&j, "against", against);
-			else
+			if (against) {
+				json_kstring(&j, "against", src[1].name);
+				json_source(&j, "against_source", &src[1]);
+			} else {
 				json_kstring(&j, "model", mthp_model_name(k.b.model));
+			}
 			json_kuint(&j, "random_per_geometry", per_geometry);
 			json_kuint(&j, "seed", seed);
+			json_kbool(&j, "werror", werror);
 			json_end_object(&j);
 			json_kuint(&j, "cases", k.cases);
 			json_kuint(&j, "skipped", k.skipped);
@@ -639,26 +809,51 @@ int cmd_kcheck(int argc, char **argv)
 				json_outcome(&j, "b", &k.b, &k.fb);
 				json_end_object(&j);
 			}
+			json_key(&j, "warnings");
+			json_begin_array(&j);
+			for (int i = 0; i < 2; i++)
+				for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
+					json_string(&j, units[i]->warnings[w]);
+			json_end_array(&j);
+			if (explain) {
+				json_key(&j, "explain");
+				json_begin_array(&j);
+				for (int i = 0; i < 2; i++)
+					if (units[i])
+						json_explain(&j, units[i], &src[i], inc);
+				json_end_array(&j);
+			}
 			json_end_object(&j);
 		} else {
-			printf("kcheck: %s: %s\n", argv[optind], ua.shape);
+			printf("kcheck: %s: %s\n", src[0].name, ua.shape);
 			if (against)
-				printf("against %s: %s\n", against, ub.shape);
+				printf("against %s: %s\n", src[1].name, ub.shape);
 			printf("%lu cases (%lu skipped: a result the file does not have), %lu differ\n",
 			       k.cases, k.skipped, k.differ);
 			if (k.found)
 				print_first(&k);
+			if (nwarn) {
+				printf("\nthe compiler's warnings about the file%s (%s):\n",
+				       against ? "s" : "",
+				       werror ? "--Werror: they fail the check"
+					      : "they do not change the verdict; --Werror makes them");
+				for (int i = 0; i < 2; i++)
+					for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
+						printf("  %s\n", units[i]->warnings[w]);
+			}
+			for (int i = 0; explain && i < 2; i++)
+				if (units[i])
+					print_explain(units[i], &src[i], inc);
 		}
 		status = k.differ ? 1 : 0;
+		if (werror && nwarn)
+			status = EXIT_INPUT;
 	}
-	kc_file_free(&ua.file);
-	kc_file_free(&ub.file);
+	kc_unit_free(&ua);
+	kc_unit_free(&ub);
 	free(map);
 	/* the scratch directory and what kcheck compiled into it */
-	char rm[400];
-
-	snprintf(rm, sizeof(rm), "rm -rf '%s'", tmpl);
-	if (system(rm) != 0)
+	if (nftw(tmpl, remove_entry, 16, FTW_DEPTH | FTW_PHYS))
 		warnx("kcheck: could not remove %s", tmpl);
 	return status;
 }

@@ -9,6 +9,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,20 @@ static void out(FILE *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A #line marker; the name is a C string, so quotes and backslashes in
+ * it are escaped. */
+static void line_marker(FILE *f, unsigned int line, const char *name)
+{
+	out(f, "#line %u \"", line);
+	for (const char *p = name; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', f);
+		if (*p != '\n')
+			fputc(*p, f);
+	}
+	out(f, "\"\n");
+}
+
 static bool item_defines(const struct kc_item *it, const char *name)
 {
 	for (size_t k = 0; k < it->ndefines; k++)
@@ -39,19 +54,84 @@ static bool item_defines(const struct kc_item *it, const char *name)
 }
 
 /* The item's text, with a #line marker and #undefs for the names it
- * defines, so the file's definitions win over the environment's. */
+ * defines, so the file's definitions win over the environment's; inside
+ * the #if groups it sits in, so the compiler picks the branch (a
+ * function defined under #ifdef CONFIG_NUMA and again under #else is
+ * compiled once, as the kernel would be without NUMA). */
 static void emit_item(FILE *f, const struct kc_file *kf,
 		      const struct kc_item *it)
 {
+	for (size_t c = 0; c < it->nconds; c++) {
+		const struct kc_group *g = &kf->groups[it->conds[c].group];
+
+		for (size_t b = 0; b <= it->conds[c].branch && b < g->n; b++) {
+			line_marker(f, g->line[b], kf->path);
+			fwrite(kf->text + g->start[b], 1, g->end[b] - g->start[b], f);
+			fputc('\n', f);
+		}
+	}
 	for (size_t k = 0; k < it->ndefines; k++)
 		if (!strchr(it->defines[k], ' ') &&
 		    (it->kind == KC_DEFINE || it->kind == KC_FUNCTION ||
 		     it->kind == KC_PROTO))
 			out(f, "#undef %s\n", it->defines[k]);
-	out(f, "#line %u \"%s\"\n", it->line, kf->path);
+	line_marker(f, it->line, kf->path);
 	/* directives start at column 1; other items where they are */
 	fwrite(kf->text + it->start, 1, it->end - it->start, f);
 	fputc('\n', f);
+	for (size_t c = 0; c < it->nconds; c++)
+		out(f, "#endif\n");
+}
+
+static void add_input(struct kc_unit *u, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void add_input(struct kc_unit *u, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (u->ninputs == sizeof(u->inputs) / sizeof(u->inputs[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(u->inputs[u->ninputs++], sizeof(u->inputs[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* What a parameter's value expression (param_for()) is, in words. */
+static const char *param_words(const char *v)
+{
+	static const struct {
+		const char *expr, *words;
+	} w[] = {
+		{ "&kc_mm", "an empty struct mm_struct" },
+		{ "&kc_vma", "a VMA whose userfaultfd_armed() is the case's uffd" },
+		{ "KC_BASE", "the PMD range's address (64 PMD sizes)" },
+		{ "c->referenced", "HPAGE_PMD_NR (every page young)" },
+		{ "c->unmapped", "the case's swapped-out PTEs" },
+		{ "&kc_cc", "kcheck's struct collapse_control" },
+		{ "&kc_locked", "a bool, true" },
+		{ "c->orders", "the case's enabled orders" },
+	};
+
+	for (size_t i = 0; v && i < sizeof(w) / sizeof(w[0]); i++)
+		if (!strcmp(v, w[i].expr))
+			return w[i].words;
+	return v ? v : "?";
+}
+
+/* A trace point the code calls and the file does not define: the
+ * kernel's come from a generated header, which kcheck does not have. */
+static bool is_trace_point(const struct kc_file *kf, const char *name)
+{
+	return !strncmp(name, "trace_", 6) && name[6] && !kc_find(kf, name, -1);
+}
+
+static void add_stub(struct kc_unit *u, const char *name)
+{
+	for (size_t i = 0; i < u->nstubs; i++)
+		if (!strcmp(u->stubs[i], name))
+			return;
+	if (u->nstubs < sizeof(u->stubs) / sizeof(u->stubs[0]))
+		snprintf(u->stubs[u->nstubs++], sizeof(u->stubs[0]), "%s", name);
 }
 
 /* A return type without its storage class and inline words, for a cast. */
@@ -154,13 +234,19 @@ static bool struct_has_field(const struct kc_file *kf, const char *tag,
 	return false;
 }
 
-int kc_generate(struct kc_unit *u, const char *path, const char *function,
-		char *err, size_t errlen)
+int kc_generate(struct kc_unit *u, const char *path, const char *display,
+		const char *function, char *err, size_t errlen)
 {
 	struct kc_file *kf = &u->file;
 
 	if (kc_file_load(kf, path, err, errlen))
 		return KC_BAD_INPUT;
+	/* messages name the file as the user named it */
+	free(kf->path);
+	kf->path = strdup(display);
+	if (!kf->path)
+		abort();
+	path = kf->path;
 	struct kc_item *target = kc_closure(kf, function, stubbed);
 
 	if (!target) {
@@ -245,6 +331,18 @@ int kc_generate(struct kc_unit *u, const char *path, const char *function,
 	out(f, "static int (*kc_answer)(void *ctx, unsigned int offset, unsigned int order);\n");
 	out(f, "static void *kc_ctx;\nstatic unsigned int kc_warnings;\n");
 	out(f, "#define KC_BASE (64UL * HPAGE_PMD_SIZE)\n");
+	u->nstubs = 0;
+	u->ninputs = 0;
+	u->stub_header[0] = 0;
+	if (calls_chp)
+		add_stub(u, "collapse_huge_page");
+	for (size_t i = 0; i < kf->nitems; i++)
+		for (size_t k = 0; kf->items[i].wanted && k < kf->items[i].nuses; k++)
+			if (is_trace_point(kf, kf->items[i].uses[k]))
+				add_stub(u, kf->items[i].uses[k]);
+	for (size_t i = 0; i < u->nstubs; i++)
+		if (strcmp(u->stubs[i], "collapse_huge_page"))
+			out(f, "#define %s(...) ((void)0)\n", u->stubs[i]);
 	/* types, macros and variables first, then the stub, then functions */
 	for (size_t i = 0; i < kf->nitems; i++) {
 		const struct kc_item *it = &kf->items[i];
@@ -256,6 +354,19 @@ int kc_generate(struct kc_unit *u, const char *path, const char *function,
 		size_t hl = kc_header_len(kf, chp);
 		char *h = strndup(kf->text + chp->start, hl);
 
+		/* one line, blanks folded, for --explain */
+		size_t o = 0;
+
+		for (size_t i = 0; i < hl && o + 1 < sizeof(u->stub_header); i++) {
+			char ch = h[i] == '\n' || h[i] == '\t' ? ' ' : h[i];
+
+			if (ch == ' ' && (!o || u->stub_header[o - 1] == ' '))
+				continue;
+			u->stub_header[o++] = ch;
+		}
+		while (o && u->stub_header[o - 1] == ' ')
+			o--;
+		u->stub_header[o] = 0;
 		out(f, "#line 1 \"<kcheck stub of collapse_huge_page>\"\n");
 		/* "static" and the return type as the file has them */
 		out(f, "%s\n{\n", h);
@@ -275,18 +386,29 @@ int kc_generate(struct kc_unit *u, const char *path, const char *function,
 	}
 	/* the entry point */
 	out(f, "#line 1 \"<kcheck entry point>\"\n");
+	out(f, "#include <setjmp.h>\n");
+	out(f, "#ifdef KC_PTE_INDEX_SIZE_AT_BOOT\n"
+	       "unsigned long __pte_index_size = KC_PTE_INDEX_SIZE_AT_BOOT;\n#endif\n");
+	out(f, "static jmp_buf kc_crash;\nstatic int kc_bug_line;\n");
 	out(f, "void kc_warned(const char *file, int line, const char *cond)\n"
 	       "{\n\t(void)file; (void)line; (void)cond;\n\tkc_warnings++;\n}\n");
+	/* a BUG in the kernel ends the task: here it ends the call */
+	out(f, "void kc_bug(const char *file, int line, const char *cond)\n"
+	       "{\n\t(void)file; (void)cond;\n\tkc_bug_line = line;\n"
+	       "\tlongjmp(kc_crash, 1);\n}\n");
 	out(f, "struct kc_case {\n\tconst unsigned long *bitmap;\n\tunsigned long orders;\n"
 	       "\tint khugepaged, uffd, referenced;\n\tunsigned int max_ptes_none, unmapped;\n"
 	       "\tint (*answer)(void *, unsigned int, unsigned int);\n\tvoid *ctx;\n};\n");
 	out(f, "unsigned int kc_geometry(void) { return HPAGE_PMD_NR; }\n");
-	out(f, "long kc_run(const struct kc_case *c, unsigned int *warnings)\n{\n");
+	out(f, "struct kc_findings { unsigned int warnings, bugs; int bug_line; };\n");
+	out(f, "long kc_run(const struct kc_case *c, struct kc_findings *kc_f)\n{\n");
 	out(f, "\tstatic struct mm_struct kc_mm;\n\tstatic struct vm_area_struct kc_vma;\n");
 	if (kc_find(kf, "struct collapse_control", -1))
 		out(f, "\tstatic struct collapse_control kc_cc;\n");
 	out(f, "\tbool kc_locked = true;\n\t(void)kc_locked; (void)kc_mm; (void)kc_vma;\n");
 	out(f, "\tkc_cur = c;\n\tkc_answer = c->answer;\n\tkc_ctx = c->ctx;\n\tkc_warnings = 0;\n");
+	out(f, "\tkc_f->bugs = 0;\n\tif (setjmp(kc_crash)) {\n\t\tkc_f->warnings = kc_warnings;\n"
+	       "\t\tkc_f->bugs = 1;\n\t\tkc_f->bug_line = kc_bug_line;\n\t\treturn 0;\n\t}\n");
 	out(f, "\tkc_vma.vm_mm = &kc_mm;\n\tkc_vma.kc_uffd_armed = c->uffd;\n");
 	static const char *const sysctls[] = { "khugepaged_max_ptes_none" };
 
@@ -294,16 +416,31 @@ int kc_generate(struct kc_unit *u, const char *path, const char *function,
 		for (size_t k = 0; k < kf->nitems; k++)
 			if (kf->items[k].wanted && kf->items[k].kind == KC_VARIABLE &&
 			    item_defines(&kf->items[k], sysctls[i]))
-				out(f, "\t%s = c->max_ptes_none;\n", sysctls[i]);
+				{
+					out(f, "\t%s = c->max_ptes_none;\n", sysctls[i]);
+					add_input(u, "%s: the case's max_ptes_none", sysctls[i]);
+				}
 	if (kc_find(kf, "struct collapse_control", -1)) {
 		char names[8][64];
 		size_t nb = bitmap_fields(kf, names, 8);
 
 		if (struct_has_field(kf, "struct collapse_control", "is_khugepaged"))
+		{
 			out(f, "\tkc_cc.is_khugepaged = c->khugepaged;\n");
+			add_input(u, "cc->is_khugepaged: true in khugepaged mode, false for MADV_COLLAPSE");
+		}
 		for (size_t i = 0; i < nb; i++)
+		{
 			out(f, "\t__builtin_memcpy(kc_cc.%s, c->bitmap, sizeof(kc_cc.%s));\n",
 			    names[i], names[i]);
+			add_input(u, "cc->%s: the case's occupancy bitmap", names[i]);
+		}
+	}
+	for (size_t i = 0; i < np; i++) {
+		bool known;
+
+		add_input(u, "parameter %s %s: %s", params[i].type, params[i].name,
+			  param_words(param_for(&params[i], &known)));
 	}
 	out(f, "\tlong r = (long)%s(", function);
 	for (size_t i = 0; i < np; i++) {
@@ -311,7 +448,7 @@ int kc_generate(struct kc_unit *u, const char *path, const char *function,
 
 		out(f, "%s%s", i ? ", " : "", param_for(&params[i], &known));
 	}
-	out(f, ");\n\t*warnings = kc_warnings;\n\treturn r;\n}\n");
+	out(f, ");\n\tkc_f->warnings = kc_warnings;\n\treturn r;\n}\n");
 	/* the file's result names, so results map by name */
 	const struct kc_item *en = kc_find(kf, "enum scan_result", -1);
 
@@ -405,24 +542,151 @@ static bool explain(const struct kc_unit *u, const char *log, FILE *msg)
 	return any;
 }
 
+/* Runs argv with standard output and error into log; the exit status as
+ * waitpid() gives it, or -1 (errno set) when it could not be started. */
+static int run_logged(char *const argv[], const char *log)
+{
+	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -1;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		close(fd);
+		return -1;
+	}
+	if (!pid) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		/* messages in plain ASCII quotes, which explain() reads */
+		setenv("LC_ALL", "C", 1);
+		execvp(argv[0], argv);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	close(fd);
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return st;
+}
+
+/* Where a compiler message is located: the checked file, or somewhere
+ * kcheck put (the environment, its stub or its entry point). */
+static bool about_the_file(const struct kc_unit *u, const char *line)
+{
+	size_t pl = strlen(u->file.path);
+
+	return !strncmp(line, u->file.path, pl) && line[pl] == ':';
+}
+
+static void keep_warning(struct kc_unit *u, const char *line)
+{
+	for (size_t i = 0; i < u->nwarnings; i++)
+		if (!strcmp(u->warnings[i], line))
+			return;
+	char **w = realloc(u->warnings, (u->nwarnings + 1) * sizeof(*w));
+
+	if (!w || !(w[u->nwarnings] = strdup(line)))
+		abort();
+	u->warnings = w;
+	u->nwarnings++;
+}
+
+/* Compiler messages a geometry whose table size is a boot-time value
+ * gives for code that needs it as a constant. */
+static bool needs_a_constant(const char *line)
+{
+	static const char *const says[] = {
+		"variably modified", "does not reduce to an integer constant",
+		"isn't constant", "is not constant", "not an integer constant",
+		"variable-sized object may not be initialized",
+	};
+
+	for (size_t i = 0; i < sizeof(says) / sizeof(says[0]); i++)
+		if (strstr(line, says[i]))
+			return true;
+	return false;
+}
+
+/* The compiler's errors about the file, in the file's words; nothing
+ * located in kcheck's own code. */
+static void show_errors(const struct kc_unit *u, const struct kc_geometry *g,
+			const char *log, FILE *msg)
+{
+	bool said_why = false;
+
+	for (const char *p = log; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t ll = eol ? (size_t)(eol - p) : strlen(p);
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(ll < 1023 ? ll : 1023), p);
+		p += ll + (eol ? 1 : 0);
+		if (!about_the_file(u, line) || strstr(line, ": note: "))
+			continue;
+		fprintf(msg, "%s\n", line);
+		if (g->at_boot && needs_a_constant(line) && !said_why) {
+			fprintf(msg,
+				"kcheck: on %s, PTRS_PER_PTE, HPAGE_PMD_NR and HPAGE_PMD_ORDER are not compile-time constants: a ppc64 book3s64 kernel picks the hash or the radix MMU at boot and takes them from a variable (MAX_PTRS_PER_PTE stays a constant, the largest table either MMU has). This code would not build for that kernel either; size arrays with MAX_PTRS_PER_PTE.\n",
+				g->tag);
+			said_why = true;
+		}
+	}
+}
+
 int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	       const char *include_dir, FILE *msg)
 {
-	const char *cc = getenv("CC");
-	char so[600], log[600], cmd[4096];
+	const char *cc_env = getenv("CC");
+	char so[760], log[760], inc[700], order[64], maxp[64], shift[64];
+	char ccbuf[256], *argv[48];
+	size_t argc = 0;
 
-	if (!cc || !*cc)
-		cc = "cc";
+	if (!cc_env || !*cc_env)
+		cc_env = "cc";
+	/* CC may carry words of its own ("ccache gcc", "gcc -m32") */
+	snprintf(ccbuf, sizeof(ccbuf), "%s", cc_env);
+	for (char *w = strtok(ccbuf, " \t"); w && argc < 16; w = strtok(NULL, " \t"))
+		argv[argc++] = w;
+	if (!argc) {
+		fprintf(msg, "kcheck: CC is blank\n");
+		return KC_BAD_INPUT;
+	}
 	snprintf(so, sizeof(so), "%s/kc-%s.so", u->dir, g->tag);
 	snprintf(log, sizeof(log), "%s/kc-%s.log", u->dir, g->tag);
-	snprintf(cmd, sizeof(cmd),
-		 "LC_ALL=C %s -std=gnu11 -O2 -fPIC -shared "
-		 "-Werror=implicit-function-declaration -Werror=implicit-int "
-		 "-I'%s' -DHPAGE_PMD_ORDER=%u "
-		 "-DMAX_PTRS_PER_PTE=%u -DPAGE_SHIFT=%u -o '%s' '%s' >'%s' 2>&1",
-		 cc, include_dir, g->pmd_order, g->max_ptrs, g->page_shift, so,
-		 u->c_path, log);
-	int st = system(cmd);
+	snprintf(inc, sizeof(inc), "-I%s", include_dir);
+	if (g->at_boot)
+		snprintf(order, sizeof(order), "-DKC_PTE_INDEX_SIZE_AT_BOOT=%u", g->pmd_order);
+	else
+		snprintf(order, sizeof(order), "-DHPAGE_PMD_ORDER=%u", g->pmd_order);
+	snprintf(maxp, sizeof(maxp), "-DMAX_PTRS_PER_PTE=%u", g->max_ptrs);
+	snprintf(shift, sizeof(shift), "-DPAGE_SHIFT=%u", g->page_shift);
+	static char *const flags[] = {
+		"-std=gnu11", "-O2", "-fPIC", "-shared", "-Wall",
+		/* the closure holds what the function needs, and a helper
+		 * may be needed by a branch the preprocessor drops */
+		"-Wno-unused-function",
+		/* GCC cannot see a bound the code keeps with a WARN (the
+		 * stack's), and would warn on every push */
+		"-Wno-stringop-overflow",
+		"-fdiagnostics-color=never", "-fno-diagnostics-show-caret",
+		"-Werror=implicit-function-declaration", "-Werror=implicit-int",
+	};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		argv[argc++] = flags[i];
+	argv[argc++] = inc;
+	argv[argc++] = order;
+	argv[argc++] = maxp;
+	argv[argc++] = shift;
+	argv[argc++] = "-o";
+	argv[argc++] = so;
+	argv[argc++] = u->c_path;
+	argv[argc] = NULL;
+
+	int st = run_logged(argv, log);
 	FILE *lf = fopen(log, "r");
 	char *text = calloc(1, 1 << 16);
 
@@ -435,12 +699,24 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 		fclose(lf);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
-			fprintf(msg, "kcheck: the C compiler '%s' was not found (set CC)\n", cc);
+			fprintf(msg, "kcheck: the C compiler '%s' was not found (set CC)\n", argv[0]);
+		else if (st == -1)
+			fprintf(msg, "kcheck: running %s: %s\n", argv[0], strerror(errno));
 		else if (!text || !explain(u, text, msg))
-			fprintf(msg, "kcheck: %s did not compile the extracted code for %s:\n%s",
-				cc, g->tag, text ? text : "");
+			show_errors(u, g, text ? text : "", msg);
 		free(text);
 		return KC_BAD_INPUT;
+	}
+	/* the file's own warnings, shown after the verdict */
+	for (const char *p = text ? text : ""; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t ll = eol ? (size_t)(eol - p) : strlen(p);
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(ll < 1023 ? ll : 1023), p);
+		p += ll + (eol ? 1 : 0);
+		if (about_the_file(u, line) && strstr(line, ": warning: "))
+			keep_warning(u, line);
 	}
 	free(text);
 	u->handle = dlopen(so, RTLD_NOW | RTLD_LOCAL);
@@ -475,4 +751,122 @@ void kc_unload(struct kc_unit *u)
 		dlclose(u->handle);
 	u->handle = NULL;
 	u->run = NULL;
+}
+
+void kc_unit_free(struct kc_unit *u)
+{
+	kc_unload(u);
+	for (size_t i = 0; i < u->nwarnings; i++)
+		free(u->warnings[i]);
+	free(u->warnings);
+	u->warnings = NULL;
+	u->nwarnings = 0;
+	kc_file_free(&u->file);
+}
+
+static const char *kind_word(enum kc_item_kind k)
+{
+	switch (k) {
+	case KC_DEFINE: return "macro";
+	case KC_FUNCTION: return "function";
+	case KC_PROTO: return "declaration";
+	case KC_TYPE: return "type";
+	case KC_VARIABLE: return "variable";
+	case KC_DIRECTIVE:
+	case KC_OTHER:
+		break;
+	}
+	return "other";
+}
+
+static bool listed(char (*v)[64], size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], name))
+			return true;
+	return false;
+}
+
+/* Whether a #define of name is in the text, wherever it is (the
+ * splitter sees no directive inside an extern "C" block). */
+static bool defines_macro(const struct kc_file *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = f->text; (p = strstr(p, "#define ")); p += 8) {
+		const char *q = p + 8;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (!strncmp(q, name, n) && (q[n] == '(' || q[n] == ' ' ||
+					     q[n] == '\t' || q[n] == '\n'))
+			return true;
+	}
+	return false;
+}
+
+void kc_explain(const struct kc_unit *u, const char *env_dir,
+		struct kc_explained *e)
+{
+	const struct kc_file *kf = &u->file;
+	static const char *const headers[] = { "khugepaged.h", "spellings.h" };
+	struct kc_file env[2];
+	char path[700], err[300];
+
+	memset(e, 0, sizeof(*e));
+	for (size_t i = 0; i < kf->nitems; i++) {
+		const struct kc_item *it = &kf->items[i];
+
+		if (!it->wanted || !it->ndefines ||
+		    (it->kind == KC_FUNCTION && item_defines(it, "collapse_huge_page")))
+			continue;
+		e->taken = realloc(e->taken, (e->ntaken + 1) * sizeof(*e->taken));
+		if (!e->taken)
+			abort();
+		struct kc_taken *t = &e->taken[e->ntaken++];
+
+		t->kind = kind_word(it->kind);
+		/* an enum's first name is its tag; the rest its values */
+		snprintf(t->name, sizeof(t->name), "%s", it->defines[0]);
+		t->line = it->line;
+		t->conditional = it->nconds > 0;
+	}
+	/* the environment's names, read by the same splitter */
+	for (size_t h = 0; h < 2; h++) {
+		snprintf(path, sizeof(path), "%s/mthpcollapse/kernel/%s", env_dir,
+			 headers[h]);
+		if (kc_file_load(&env[h], path, err, sizeof(err)))
+			memset(&env[h], 0, sizeof(env[h]));
+	}
+	for (size_t i = 0; i < kf->nitems; i++) {
+		const struct kc_item *it = &kf->items[i];
+
+		for (size_t k = 0; it->wanted && k < it->nuses; k++) {
+			const char *name = it->uses[k];
+			bool in_env = false;
+
+			if (!*name || kc_find(kf, name, -1) ||
+			    listed(e->env, e->nenv, name))
+				continue;
+			for (size_t h = 0; h < 2 && !in_env; h++)
+				in_env = env[h].text && (kc_find(&env[h], name, -1) ||
+							 defines_macro(&env[h], name));
+			if (!in_env)
+				continue;
+			e->env = realloc(e->env, (e->nenv + 1) * sizeof(*e->env));
+			if (!e->env)
+				abort();
+			snprintf(e->env[e->nenv++], 64, "%s", name);
+		}
+	}
+	for (size_t h = 0; h < 2; h++)
+		if (env[h].text)
+			kc_file_free(&env[h]);
+}
+
+void kc_explained_free(struct kc_explained *e)
+{
+	free(e->taken);
+	free(e->env);
+	memset(e, 0, sizeof(*e));
 }

@@ -21,18 +21,27 @@ struct kc_case {
 	int (*answer)(void *ctx, unsigned int offset, unsigned int order);
 	void *ctx;
 };
-typedef long (*kc_run_fn)(const struct kc_case *c, unsigned int *warnings);
+/* What the kernel code raised during one call. */
+struct kc_findings {
+	unsigned int warnings; /* WARN_ON_ONCE and kin that fired */
+	unsigned int bugs;     /* BUG_ON and kin: the call stopped there */
+	int bug_line;          /* where, in the file */
+};
+typedef long (*kc_run_fn)(const struct kc_case *c, struct kc_findings *f);
 
 struct kc_geometry {
 	char tag[48];
 	unsigned int page_shift, pmd_nr, max_ptrs, pmd_order;
+	/* the PTEs per table are a boot-time value (ppc64 book3s64, or a
+	 * custom geometry whose table is smaller than its maximum) */
+	bool at_boot;
 };
 
 /* One kernel file, extracted, generated and (per geometry) loaded. */
 struct kc_unit {
 	struct kc_file file;
-	char dir[256];     /* scratch directory */
-	char c_path[300];
+	char dir[640];     /* scratch directory */
+	char c_path[700];
 	char shape[256];   /* "enum scan_result mthp_collapse(mm, ...)" */
 	bool returns_result, returns_count, uses_vma;
 	void *handle;
@@ -40,13 +49,50 @@ struct kc_unit {
 	const char *(*result_name)(long v);
 	long (*result_value)(const char *name);
 	long to_kernel[MTHP_SCAN_RESULT_COUNT]; /* -1: not in the file */
+	/* the compiler's warnings about the file's own lines, once each */
+	char **warnings;
+	size_t nwarnings;
+	/* what kcheck stubbed: "collapse_huge_page", "trace_..." */
+	char stubs[16][64];
+	size_t nstubs;
+	char stub_header[256]; /* collapse_huge_page()'s, as the file has it */
+	/* what kcheck sets for each case: "cc->is_khugepaged: the mode" */
+	char inputs[24][128];
+	size_t ninputs;
 };
 
-int kc_generate(struct kc_unit *u, const char *path, const char *function,
-		char *err, size_t errlen);
-/* 0; KC_BAD_INPUT with located messages on msg; KC_ERROR. */
+/* Extracts function from the file at path, whose lines messages call
+ * display (the file as the user named it), and writes the unit. */
+int kc_generate(struct kc_unit *u, const char *path, const char *display,
+		const char *function, char *err, size_t errlen);
+/* 0; KC_BAD_INPUT with located messages on msg; KC_ERROR. Warnings
+ * about the file's own lines are kept in u->warnings. */
 int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	       const char *include_dir, FILE *msg);
 void kc_unload(struct kc_unit *u);
+/* Everything kc_generate() and kc_compile() kept. */
+void kc_unit_free(struct kc_unit *u);
+
+/*
+ * What kcheck compiled, for a reviewer (--explain): the file's items it
+ * took, in the file's order, and the names of the kernel environment the
+ * code uses (env_dir: the include directory that holds it). The stubs
+ * and what kcheck sets per case are in the unit (stubs, inputs).
+ */
+struct kc_taken {
+	const char *kind; /* "function", "macro", "type", "variable", ... */
+	char name[96];
+	unsigned int line;
+	bool conditional; /* inside an #if group: the compiler picks */
+};
+struct kc_explained {
+	struct kc_taken *taken;
+	size_t ntaken;
+	char (*env)[64];
+	size_t nenv;
+};
+void kc_explain(const struct kc_unit *u, const char *env_dir,
+		struct kc_explained *e);
+void kc_explained_free(struct kc_explained *e);
 
 #endif
