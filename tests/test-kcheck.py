@@ -7,6 +7,7 @@ see the comments. Printed as TAP. Needs a C compiler (cc, or $CC)."""
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -29,16 +30,41 @@ MUTANTS = {
         "\t\tcase SCAN_PTE_UFFD_WP:\n"),
     # the right half is examined first
     "mutant-stack-right-first.c": ("khugepaged-stack.c",
-        "\t\t\tpush_range(stack, &size, r.offset + span / 2, r.order - 1);\n"
-        "\t\t\tpush_range(stack, &size, r.offset, r.order - 1);",
-        "\t\t\tpush_range(stack, &size, r.offset, r.order - 1);\n"
-        "\t\t\tpush_range(stack, &size, r.offset + span / 2, r.order - 1);"),
-    # a helper neither the file nor the environment has (line 140, col 14)
+        "\t\t\tpush_mthp_range(cc, &top, r.offset + span / 2, r.order - 1);\n"
+        "\t\t\tpush_mthp_range(cc, &top, r.offset, r.order - 1);",
+        "\t\t\tpush_mthp_range(cc, &top, r.offset, r.order - 1);\n"
+        "\t\t\tpush_mthp_range(cc, &top, r.offset + span / 2, r.order - 1);"),
+    # a helper neither the file nor the environment has (its line and
+    # column are found in the fixture below)
     "error-missing-helper.c": ("khugepaged-walk.c",
         "\t\toccupied = bitmap_weight_from(cc->mthp_present_ptes, offset,\n"
         "\t\t\t\t\t      offset + span);",
         "\t\toccupied = count_occupied_fancy(cc->mthp_present_ptes, offset,\n"
         "\t\t\t\t\t\tspan);"),
+    # the constant-expression helpers the kernel has, at file scope: the
+    # same stack size spelled with roundup_pow_of_two, and compile-time
+    # checks with order_base_2, BIT_ULL and GENMASK; decisions unchanged
+    "constants-stack.c": ("khugepaged-stack.c",
+        "#define MTHP_STACK_SIZE\t(1UL << (ilog2(MAX_PTRS_PER_PTE) - KHUGEPAGED_MIN_MTHP_ORDER))",
+        "#define MTHP_STACK_SIZE\t(roundup_pow_of_two(MAX_PTRS_PER_PTE) >> KHUGEPAGED_MIN_MTHP_ORDER)\n"
+        "static_assert(order_base_2(MAX_PTRS_PER_PTE) == ilog2(MAX_PTRS_PER_PTE));\n"
+        "static_assert(BIT_ULL(ilog2(MAX_PTRS_PER_PTE)) == MAX_PTRS_PER_PTE);\n"
+        "static_assert(GENMASK(ilog2(MAX_PTRS_PER_PTE) - 1, 0) == MAX_PTRS_PER_PTE - 1);\n"
+        "static_assert(rounddown_pow_of_two(MAX_PTRS_PER_PTE + 1) == MAX_PTRS_PER_PTE);\n"
+        "static_assert(min_t(unsigned long, MTHP_STACK_SIZE, 1) == 1, \"a message\");"),
+    # an array sized with HPAGE_PMD_NR at file scope: a constant on
+    # x86_64 and arm64, a boot-time value on ppc64 book3s64
+    "pmd-nr-array.c": ("khugepaged-walk.c",
+        "DECLARE_BITMAP(mthp_present_ptes, MAX_PTRS_PER_PTE);",
+        "DECLARE_BITMAP(mthp_present_ptes, HPAGE_PMD_NR);"),
+    # a variable the compiler warns about, in the function checked
+    "warning-unused.c": ("khugepaged-walk.c",
+        "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n\tint never_used;\n"),
+    # a BUG_ON that fires once something has collapsed
+    "bug-on-collapse.c": ("khugepaged-stack.c",
+        "\t\tcase SCAN_SUCCEED:\n\t\t\tcollapsed += span;\n",
+        "\t\tcase SCAN_SUCCEED:\n\t\t\tBUG_ON(collapsed);\n\t\t\tcollapsed += span;\n"),
 }
 for name, (base, old, new) in MUTANTS.items():
     with open(os.path.join(K, base)) as f:
@@ -47,8 +73,11 @@ for name, (base, old, new) in MUTANTS.items():
     with open(os.path.join(TMP, name), "w") as f:
         f.write(text.replace(old, new))
 # the first 4096 small tables hold every first difference below; a few
-# random tables per named geometry
+# random tables on each geometry the tests cover
+GEOMETRIES = ("x86_64", "arm64-64k", "ppc64-radix-64k")
 QUICK = ["--bitmaps", "4096", "--random", "20"]
+for g in GEOMETRIES:
+    QUICK += ["--geometry", g]
 
 
 def kcheck(*args):
@@ -161,9 +190,13 @@ def against_explained_by_the_models():
 
 @test
 def missing_helper_is_located():
+    with open(os.path.join(TMP, "error-missing-helper.c")) as f:
+        lines = f.read().splitlines()
+    line = [i for i, l in enumerate(lines, 1) if "count_occupied_fancy" in l][0]
+    col = lines[line - 1].index("count_occupied_fancy") + 1
     code, out, err = kcheck(*QUICK, os.path.join(TMP, "error-missing-helper.c"))
     assert code == 2, (code, err)
-    assert "error-missing-helper.c:140:14: 'count_occupied_fancy' is used here" in err, err
+    assert f"error-missing-helper.c:{line}:{col}: 'count_occupied_fancy' is used here" in err, err
 
 
 @test
@@ -174,6 +207,211 @@ def missing_function_and_file():
     assert code == 2 and "/nonexistent/khugepaged.c" in err, err
     code, out, err = kcheck()
     assert code == 2
+
+
+def no_environment_lines(out, err):
+    # nothing kcheck prints is located in its own environment
+    for text in (out, err):
+        for bad in ("khugepaged.h", "spellings.h", "bitmap.h", "<kcheck"):
+            assert bad not in text, (bad, text)
+
+
+@test
+def real_shape_fixtures_clean_on_three_geometries():
+    # the v15 shape keeps its stack in the file-scope struct
+    # collapse_control, sized with ilog2(MAX_PTRS_PER_PTE)
+    for f, model in (("khugepaged-stack.c", "v15"),
+                     ("khugepaged-walk.c", "latest"),
+                     (os.path.join(TMP, "constants-stack.c"), "v15")):
+        for g in GEOMETRIES:
+            code, out, err = kcheck("--bitmaps", "1024", "--random", "50",
+                                    "--geometry", g, "--model", model,
+                                    os.path.join(K, f))
+            assert code == 0, (f, g, out, err)
+            assert " 0 differ" in out and err == "", (f, g, out, err)
+            assert "warning" not in out, out
+            no_environment_lines(out, err)
+
+
+@test
+def pmd_nr_is_a_boot_time_value_on_ppc64():
+    f = os.path.join(TMP, "pmd-nr-array.c")
+    for g in ("x86_64", "arm64-64k"):
+        code, out, err = kcheck("--bitmaps", "64", "--random", "5",
+                                "--geometry", g, f)
+        assert code == 0, (g, err)
+    code, out, err = kcheck("--bitmaps", "64", "--random", "5", "--geometry",
+                            "ppc64-radix-64k", f)
+    assert code == 2, (code, out, err)
+    with open(f) as fh:
+        line = [i for i, l in enumerate(fh.read().splitlines(), 1)
+                if "HPAGE_PMD_NR);" in l][0]
+    assert f"pmd-nr-array.c:{line}:" in err and "variably modified" in err, err
+    assert "not compile-time constants" in err and "ppc64-radix-64k" in err, err
+    no_environment_lines(out, err)
+
+
+@test
+def warnings_after_the_verdict():
+    f = os.path.join(TMP, "warning-unused.c")
+    with open(f) as fh:
+        line = [i for i, l in enumerate(fh.read().splitlines(), 1)
+                if "never_used" in l][0]
+    code, out, err = kcheck(*QUICK, f)
+    assert code == 0, (code, out, err)
+    verdict = out.index(" differ")
+    at = out.index(f"warning-unused.c:{line}:")
+    assert at > verdict and "never_used" in out[at:], out
+    no_environment_lines(out, err)
+    code, d = kjson(f)
+    assert any("never_used" in w for w in d["warnings"]), d["warnings"]
+    code, out, err = kcheck(*QUICK, "--Werror", f)
+    assert code == 2, (code, out, err)
+
+
+@test
+def bug_on_is_a_crash_not_a_warning():
+    # the BUG_ON fires on a second successful collapse, which a table can
+    # give under v15 (two ranges below the PMD): the call ends there, the
+    # model's goes on, so the first case where it fires differs; the
+    # report names the file's line and calls it a BUG, not a warning
+    code, d = kjson("--model", "v15", os.path.join(TMP, "bug-on-collapse.c"))
+    assert code == 1, d
+    f = d["first_difference"]
+    assert f["a"]["bug"] is True and f["b"]["bug"] is False, f
+    with open(os.path.join(TMP, "bug-on-collapse.c")) as fh:
+        line = [i for i, l in enumerate(fh.read().splitlines(), 1)
+                if "BUG_ON(collapsed)" in l][0]
+    assert f["a"]["bug_line"] == line, f
+    assert f["a"]["warnings"] == 0
+    code, out, err = kcheck(*QUICK, "--model", "v15",
+                            os.path.join(TMP, "bug-on-collapse.c"))
+    assert f"BUG_ON/VM_BUG_ON/BUG at line {line} ended the call" in out, out
+
+
+@test
+def explain_names_what_was_compiled():
+    code, d = kjson("--model", "v15", "--explain",
+                    os.path.join(K, "khugepaged-stack.c"))
+    assert code == 0, d
+    e = d["explain"][0]
+    with open(os.path.join(K, "khugepaged-stack.c")) as fh:
+        lines = fh.read().splitlines()
+    taken = {(t["kind"], t["name"]): t["line"] for t in e["from_file"]}
+    want = [i for i, l in enumerate(lines, 1)
+            if l.startswith("static int mthp_collapse(")][0]
+    assert taken[("function", "mthp_collapse")] == want, taken
+    assert ("type", "struct collapse_control") in taken
+    assert ("variable", "khugepaged_mutex") in taken
+    assert ("macro", "MTHP_STACK_SIZE") in taken
+    # the NUMA pair is taken twice, each inside its #if branch
+    numa = [t for t in e["from_file"] if t["name"] == "collapse_find_target_node"]
+    assert numa == [] or all(t["conditional"] for t in numa), numa
+    assert "collapse_huge_page" in e["stubbed"]
+    assert "trace_mm_mthp_collapse_range" in e["stubbed"]
+    assert "__releases(&mm->mmap_lock)" in e["collapse_huge_page_signature"]
+    for name in ("DECLARE_BITMAP", "HPAGE_PMD_ORDER", "READ_ONCE", "guard"):
+        assert name in e["from_environment"], e["from_environment"]
+    assert any("khugepaged_max_ptes_none" in x for x in e["set_per_case"])
+    code, out, err = kcheck("--bitmaps", "16", "--random", "1", "--geometry",
+                            "x86_64", "--model", "v15", "--explain",
+                            os.path.join(K, "khugepaged-stack.c"))
+    assert code == 0 and "what kcheck compiled for" in out and \
+        "stubbed by kcheck:" in out, out
+
+
+def git(tree, *args):
+    p = subprocess.run(["git", "-C", tree, *args], capture_output=True,
+                       text=True)
+    assert p.returncode == 0, (args, p.stderr)
+    return p.stdout
+
+
+def summary(d):
+    f = d.get("first_difference")
+    return (d["cases"], d["differ"],
+            f and (f["bitmap"], f["mode"], f["orders"],
+                   [(x["offset"], x["order"]) for x in f["a"]["attempts"]],
+                   [(x["offset"], x["order"]) for x in f["b"]["attempts"]]))
+
+
+@test
+def trees_revisions_and_patches_agree_with_files():
+    if not shutil.which("git"):
+        raise AssertionError("git is needed for this test")
+    tree = os.path.join(TMP, "linux")
+    os.makedirs(os.path.join(tree, "mm"))
+    ours = os.path.join(tree, "mm", "khugepaged.c")
+    git(tree, "init", "-q")
+    git(tree, "config", "user.email", "kcheck@example.org")
+    git(tree, "config", "user.name", "kcheck test")
+    # base: the v15 shape; then two commits, as a series: the walk with
+    # its threshold one PTE too strict, and the fix; another file too
+    shutil.copy(os.path.join(K, "khugepaged-stack.c"), ours)
+    with open(os.path.join(tree, "README"), "w") as f:
+        f.write("a tree\n")
+    git(tree, "add", ".")
+    git(tree, "commit", "-qm", "base")
+    git(tree, "tag", "base")
+    shutil.copy(os.path.join(TMP, "mutant-walk-threshold.c"), ours)
+    with open(os.path.join(tree, "README"), "a") as f:
+        f.write("the walk\n")
+    git(tree, "commit", "-qam", "mm: khugepaged: a forward walk")
+    shutil.copy(os.path.join(K, "khugepaged-walk.c"), ours)
+    git(tree, "commit", "-qam", "mm: khugepaged: fix the threshold")
+    git(tree, "checkout", "-qb", "topic")
+    pdir = os.path.join(TMP, "patches")
+    git(tree, "format-patch", "-q", "-o", pdir, "base..topic")
+    mbox = os.path.join(TMP, "series.mbox")
+    with open(mbox, "w") as f:
+        f.write(git(tree, "format-patch", "--stdout", "base..topic"))
+    p1, p2 = sorted(os.path.join(pdir, x) for x in os.listdir(pdir))
+
+    # the file at each revision against the model
+    walk = summary(kjson(os.path.join(K, "khugepaged-walk.c"))[1])
+    assert walk[1] == 0
+    for side in (tree, tree + "@topic", tree + "@HEAD", tree + "@topic~0"):
+        code, d = kjson(side)
+        assert summary(d) == walk, (side, summary(d), walk)
+    code, d = kjson(tree + "@base", "--patch", mbox)
+    assert summary(d) == walk and d["settings"]["file"] == tree + "@base + 2 patches", d["settings"]
+    assert d["settings"]["source"]["patches_applied"] == 2
+    code, d = kjson(tree + "@base", "--patch", p1, "--patch", p2)
+    assert summary(d) == walk, summary(d)
+    # the middle of the series is the threshold mutant
+    mutant = summary(kjson(os.path.join(TMP, "mutant-walk-threshold.c"))[1])
+    assert mutant[1] > 0
+    for side, extra in ((tree + "@topic~1", []), (tree + "@base", ["--patch", p1])):
+        code, d = kjson(side, *extra)
+        assert summary(d) == mutant, (side, summary(d), mutant)
+    # before against after: the same as the two files
+    files = summary(kjson(os.path.join(K, "khugepaged-stack.c"), "--against",
+                          os.path.join(K, "khugepaged-walk.c"))[1])
+    for a, b, extra in ((tree + "@base", tree + "@topic", []),
+                        (tree + "@base", tree + "@base", ["--against-patch", mbox])):
+        code, d = kjson(a, "--against", b, *extra)
+        assert summary(d) == files, (a, b, summary(d), files)
+    # the user's tree is left as it was
+    assert git(tree, "status", "--porcelain") == ""
+    # a series that does not apply names the patch and the hunk
+    code, out, err = kcheck(tree + "@topic", "--patch", mbox)
+    assert code == 2, (code, err)
+    assert "series.mbox: message 1 of 2" in err and "a forward walk" in err, err
+    assert "hunk 1 (@@ -" in err and "does not apply to mm/khugepaged.c" in err, err
+    code, out, err = kcheck(tree + "@no-such-branch")
+    assert code == 2 and "no-such-branch" in err, err
+
+
+@test
+def a_path_with_quotes():
+    d = os.path.join(TMP, "it's \"here\"")
+    os.makedirs(d)
+    f = os.path.join(d, "khugepaged.c")
+    shutil.copy(os.path.join(TMP, "warning-unused.c"), f)
+    code, out, err = kcheck("--bitmaps", "64", "--random", "2",
+                            "--geometry", "x86_64", f)
+    assert code == 0, (code, out, err)
+    assert f + ":" in out, out
 
 
 shutil.rmtree(TMP)

@@ -3,10 +3,14 @@
  * A test fixture for mthpsim kcheck, in the shape of mm/khugepaged.c with
  * the mTHP collapse series as merged plus the mm tree's PMD swap
  * accounting fix: the forward walk ("latest" in docs/MODELS.md, section
- * 6.2 and 6.3). Written for this project from that description; it is
- * not kernel code. The other functions are here to be left out: they
- * would not compile in userspace.
+ * 6.2 and 6.3), among the things a real khugepaged.c has around it:
+ * trace points, sysfs tables, NUMA variants of one function, locks and
+ * lock annotations, kernel-doc. Written for this project from that
+ * description; it is not kernel code. The other functions are here to be
+ * left out: they would not compile in userspace.
  */
+#define pr_fmt(fmt) "khugepaged: " fmt
+
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/mmu_notifier.h>
@@ -15,6 +19,9 @@
 #include <linux/userfaultfd_k.h>
 
 #include "internal.h"
+
+#define CREATE_TRACE_POINTS
+#include <trace/events/huge_memory.h>
 
 enum scan_result {
 	SCAN_FAIL,
@@ -56,7 +63,10 @@ enum scan_result {
 
 static unsigned int khugepaged_max_ptes_none __read_mostly;
 static unsigned int khugepaged_max_ptes_swap __read_mostly;
+static unsigned long khugepaged_sleep_expire __ro_after_init;
 static DEFINE_SPINLOCK(khugepaged_mm_lock);
+static DEFINE_MUTEX(khugepaged_mutex);
+static DECLARE_WAIT_QUEUE_HEAD(khugepaged_wait);
 
 struct collapse_control {
 	bool is_khugepaged;
@@ -69,6 +79,47 @@ struct collapse_control {
 	DECLARE_BITMAP(mthp_present_ptes, MAX_PTRS_PER_PTE);
 };
 
+struct collapse_control khugepaged_collapse_control = {
+	.is_khugepaged = true,
+};
+
+static_assert(KHUGEPAGED_MIN_MTHP_ORDER >= 2);
+
+#ifdef CONFIG_SYSFS
+static ssize_t max_ptes_none_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", khugepaged_max_ptes_none);
+}
+static struct kobj_attribute khugepaged_max_ptes_none_attr =
+	__ATTR_RO(max_ptes_none);
+
+static struct attribute *khugepaged_attr[] = {
+	&khugepaged_max_ptes_none_attr.attr,
+	NULL,
+};
+#endif /* CONFIG_SYSFS */
+
+#ifdef CONFIG_NUMA
+static bool collapse_node_is_remote(struct collapse_control *cc, int nid)
+{
+	int i;
+
+	for (i = 0; i < MAX_NUMNODES; i++) {
+		if (!cc->node_load[i])
+			continue;
+		if (node_distance(nid, i) > node_reclaim_distance)
+			return true;
+	}
+	return false;
+}
+#else
+static bool collapse_node_is_remote(struct collapse_control *cc, int nid)
+{
+	return false;
+}
+#endif
+
 static void khugepaged_unrelated(struct mm_struct *mm)
 {
 	/* userspace has none of this */
@@ -78,12 +129,21 @@ static void khugepaged_unrelated(struct mm_struct *mm)
 	spin_unlock(&khugepaged_mm_lock);
 }
 
-/* the PTEs a collapse to @order may leave empty */
+/**
+ * collapse_max_ptes_none - the PTEs a collapse to @order may leave empty
+ * @cc: the collapse control
+ * @vma: the VMA, or NULL: { a uffd-armed one allows none }
+ * @order: the order of the range
+ */
 static unsigned int collapse_max_ptes_none(struct collapse_control *cc,
 		struct vm_area_struct *vma, unsigned int order)
 {
 	unsigned int limit = READ_ONCE(khugepaged_max_ptes_none);
 
+	/* a remote node does not change the allowance; asked to show the
+	 * NUMA pair is compiled once */
+	if (collapse_node_is_remote(cc, NUMA_NO_NODE))
+		return 0;
 	if (vma && userfaultfd_armed(vma))
 		return 0;
 	if (!cc->is_khugepaged)
@@ -101,6 +161,7 @@ static unsigned int collapse_max_ptes_none(struct collapse_control *cc,
 static enum scan_result collapse_huge_page(struct mm_struct *mm,
 		unsigned long address, int referenced, int unmapped,
 		struct collapse_control *cc, unsigned int order)
+	__releases(&mm->mmap_lock)
 {
 	struct folio *folio;
 	pgtable_t pgtable;
@@ -147,6 +208,7 @@ static enum scan_result mthp_collapse(struct mm_struct *mm,
 
 		ret = collapse_huge_page(mm, address + offset * PAGE_SIZE,
 					 referenced, unmapped, cc, order);
+		trace_mm_mthp_collapse_range(mm, offset, order, ret);
 		switch (ret) {
 		case SCAN_SUCCEED:
 			collapsed += span;
@@ -196,8 +258,11 @@ static int khugepaged(void *none)
 {
 	set_freezable();
 	while (!kthread_should_stop()) {
-		khugepaged_do_scan(&khugepaged_collapse_control);
-		khugepaged_wait_work();
+		scoped_guard(mutex, &khugepaged_mutex)
+			khugepaged_do_scan(&khugepaged_collapse_control);
+		wait_event_freezable_timeout(khugepaged_wait, false,
+			msecs_to_jiffies(10000));
 	}
+	pr_info("stopped: \"{\" in a string is not a brace\n");
 	return 0;
 }
