@@ -28,6 +28,10 @@ MUTANTS = {
     "mutant-walk-trylower.c": ("khugepaged-walk.c",
         "\t\tcase SCAN_PTE_UFFD_WP:\n\t\tcase SCAN_PAGE_LAZYFREE:\n",
         "\t\tcase SCAN_PTE_UFFD_WP:\n"),
+    # the v15-shaped file's threshold one PTE too strict
+    "mutant-stack-threshold.c": ("khugepaged-stack.c",
+        "if (mthp_range_weight(cc, r.offset, span) < span - allowed)",
+        "if (mthp_range_weight(cc, r.offset, span) <= span - allowed)"),
     # the right half is examined first
     "mutant-stack-right-first.c": ("khugepaged-stack.c",
         "\t\t\tpush_mthp_range(cc, &top, r.offset + span / 2, r.order - 1);\n"
@@ -136,6 +140,25 @@ def try_lower_mutant():
         [(0, 4), (0, 3)]
     assert f["a"]["returns"] == "SCAN_PAGE_LAZYFREE"
     assert f["b"]["returns"] == "SCAN_SUCCEED"
+
+
+@test
+def stack_threshold_mutant():
+    # v15, one PTE too strict: a range is attempted only above its
+    # threshold. The first table where a threshold is exactly met: PTE 0
+    # alone (bitmap 1), khugepaged, orders 2-4 (the first order set),
+    # max_ptes_none 15 = HPAGE_PMD_NR - 1, so the PMD needs 16 - 15 = 1
+    # occupied PTE: v15 attempts (0,4); the mutant splits, and below the
+    # PMD every order allows 2^k - 1 empty PTEs, so it needs 1 and splits
+    # again, down to order 2: nothing attempted. (max_ptes_none 0, tried
+    # first, needs full ranges; MADV_COLLAPSE on the empty table needs 1.)
+    code, d = kjson("--model", "v15", os.path.join(TMP, "mutant-stack-threshold.c"))
+    assert code == 1 and d["differ"] > 0
+    f = d["first_difference"]
+    assert (f["bitmap"], f["mode"], f["orders"], f["max_ptes_none"]) == \
+        (1, "khugepaged", "2-4", 15), f
+    assert f["a"]["attempts"] == [], f
+    assert [(x["offset"], x["order"]) for x in f["b"]["attempts"]] == [(0, 4)], f
 
 
 @test
