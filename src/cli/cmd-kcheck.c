@@ -7,12 +7,22 @@
  */
 #define _GNU_SOURCE /* nftw() */
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -189,6 +199,15 @@ static bool same(const struct side *a, const struct outcome *x,
 	return true; /* different shapes: the attempts are what compares */
 }
 
+/* What stopped the file's code (the case that did it is in cur). */
+enum failure { F_NONE, F_SIGNAL, F_TIMEOUT, F_EXIT };
+
+/*
+ * The state of a check. It lives in memory shared with the child process
+ * that runs the file's code, which writes the counts, the first
+ * difference and the case it is on; the parent reads them, also after
+ * the child crashed or was killed.
+ */
 struct check {
 	struct side a, b;
 	bool json;
@@ -198,6 +217,17 @@ struct check {
 	unsigned long first_map[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
 	struct mthp_geometry first_g;
 	struct outcome oa, ob, fa, fb;
+	struct rng rng;          /* the random tables, across geometries */
+	/* the case being run, and on which side */
+	volatile unsigned long count;
+	struct input cur;
+	unsigned long cur_map[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
+	struct mthp_geometry cur_g;
+	volatile int cur_side;
+	volatile bool started; /* a case has been begun: cur is one */
+	/* what stopped the file's code */
+	enum failure failure;
+	int failure_value;       /* the signal, or the exit status */
 };
 
 static bool pattern_usable(const struct check *k, enum pattern p)
@@ -217,8 +247,18 @@ static void one(struct check *k, const struct input *in)
 		return;
 	}
 	k->cases++;
+	/* the parent names this case if the file's code never returns */
+	k->cur = *in;
+	k->cur_g = *in->g;
+	memcpy(k->cur_map, in->map, mthp_bitmap_longs(in->g->max_ptrs) * sizeof(long));
+	k->cur.map = k->cur_map;
+	k->cur.g = &k->cur_g;
+	k->cur_side = 0;
+	k->started = true;
 	run_side(&k->a, in, &k->oa);
+	k->cur_side = 1;
 	run_side(&k->b, in, &k->ob);
+	k->count++;
 	if (same(&k->a, &k->oa, &k->b, &k->ob))
 		return;
 	k->differ++;
@@ -272,31 +312,6 @@ static struct mthp_geometry geometry_of(const struct kc_geometry *kg)
 	return g;
 }
 
-static int load(struct check *k, const struct kc_geometry *kg,
-		const char *include_dir)
-{
-	struct kc_unit *us[2] = { k->a.u, k->b.u };
-
-	for (int i = 0; i < 2; i++) {
-		if (!us[i])
-			continue;
-		kc_unload(us[i]);
-		int r = kc_compile(us[i], kg, include_dir, stderr);
-
-		if (r)
-			return r;
-	}
-	return 0;
-}
-
-static void unload(struct check *k)
-{
-	if (k->a.u)
-		kc_unload(k->a.u);
-	if (k->b.u)
-		kc_unload(k->b.u);
-}
-
 static void print_outcome(const struct side *s, const struct outcome *o)
 {
 	printf("  %s:", s->name);
@@ -324,12 +339,12 @@ static void print_outcome(const struct side *s, const struct outcome *o)
 	printf("\n");
 }
 
-static void print_first(const struct check *k)
+/* The case's table in the scenario alphabet; the caller frees it. */
+static char *table_text(const struct input *in)
 {
-	const struct input *in = &k->first;
 	const struct mthp_geometry *g = in->g;
 	struct mthp_pte *ptes = calloc(g->pmd_nr, sizeof(*ptes));
-	char *map = malloc(g->pmd_nr * 8 + 1), orders[64];
+	char *map = malloc(g->pmd_nr * 8 + 1);
 
 	if (!ptes || !map)
 		err(1, "malloc");
@@ -338,13 +353,33 @@ static void print_first(const struct check *k)
 		ptes[i].flags = ptes[i].kind == MTHP_PTE_PRESENT ? MTHP_PTE_YOUNG : 0;
 	}
 	mthp_map_format(ptes, g->pmd_nr, map, g->pmd_nr * 8 + 1);
+	free(ptes);
+	return map;
+}
+
+static void print_case(const struct input *in)
+{
+	const struct mthp_geometry *g = in->g;
+	char *map = table_text(in), orders[64];
+
 	format_orders(orders, sizeof(orders), in->orders);
-	printf("\nfirst difference (the smallest table first):\n");
 	printf("  geometry %s, %s mode, orders %s, max_ptes_none %u, unmapped %u%s\n",
 	       g->name, in->khugepaged ? "khugepaged" : "madvise", orders, in->none,
 	       in->unmapped, in->uffd ? ", uffd-armed VMA" : "");
 	printf("  attempts: %s\n", pattern_words[in->pattern]);
 	printf("  table: %s\n", map);
+	free(map);
+}
+
+static void print_first(const struct check *k)
+{
+	const struct input *in = &k->first;
+	const struct mthp_geometry *g = in->g;
+	char *map = table_text(in), orders[64];
+
+	format_orders(orders, sizeof(orders), in->orders);
+	printf("\nfirst difference (the smallest table first):\n");
+	print_case(in);
 	printf("  attempts in order ((offset,order), ! = did not collapse):\n");
 	print_outcome(&k->a, &k->fa);
 	print_outcome(&k->b, &k->fb);
@@ -363,7 +398,6 @@ static void print_first(const struct check *k)
 				       mo->att[i].order, mthp_scan_result_name(mo->res[i]));
 		printf(" '%s'\n", map);
 	}
-	free(ptes);
 	free(map);
 }
 
@@ -401,8 +435,9 @@ static void usage_kcheck(FILE *f)
 "attempt results, then random bitmaps on every named geometry; khugepaged\n"
 "and MADV_COLLAPSE, uffd on and off. It compares every attempt, in order,\n"
 "and the function's return value. With --against it compares two sources\n"
-"(a patch's before and after) instead. The file's code runs in kcheck's\n"
-"own process, with its privileges: check files you would build.\n"
+"(a patch's before and after) instead. The file's code runs in a child\n"
+"process, as the user nobody when kcheck runs as root; a case that hangs\n"
+"or crashes stops the check and is reported.\n"
 "\n"
 "A SOURCE is a file; a kernel tree (its mm/khugepaged.c); or TREE@REV, the\n"
 "file at any git revision of the tree (a tag, a branch, a commit, HEAD~3).\n"
@@ -422,14 +457,16 @@ static void usage_kcheck(FILE *f)
 "  --explain            list what was taken from the file, what from the\n"
 "                       environment, what was stubbed and what kcheck sets\n"
 "  --Werror             the compiler's warnings about the file fail the check\n"
+"  --timeout S          a case's limit, in seconds (default 5)\n"
 "  --json               print JSON\n"
 "  -h, --help           this help\n"
 "\n"
 "Warnings the compiler gives about the file's own lines are printed after\n"
 "the verdict. Exit status: 0 when nothing differs; 1 when something does\n"
-"(or a WARN_ON_ONCE fired, or a BUG_ON ended a call); 2 for bad input, a\n"
-"file without the function, a patch that does not apply, code that needs\n"
-"what the environment does not have, or (--Werror) a warning.\n");
+"(or a WARN_ON_ONCE fired, a BUG_ON ended a call, a case hung or\n"
+"crashed); 2 for bad input, a file without the function, a patch that\n"
+"does not apply, code that needs what the environment does not have, no\n"
+"case checked, or (--Werror) a warning.\n");
 }
 
 static void json_outcome(struct json *j, const char *key, const struct side *s,
@@ -460,6 +497,321 @@ static void json_outcome(struct json *j, const char *key, const struct side *s,
 	json_end_object(j);
 }
 
+/* ---- the file's code in a child process ---- */
+
+static pid_t child_pid;
+
+static void on_signal(int sig)
+{
+	kc_interrupted = sig;
+	if (child_pid > 0)
+		kill(child_pid, SIGKILL);
+}
+
+static void remove_tree(const char *dir);
+
+/* After SIGINT, SIGTERM or SIGHUP: the scratch directory goes, then
+ * the signal takes its course. */
+static _Noreturn void interrupted_exit(const char *scratch)
+{
+	int sig = kc_interrupted;
+
+	progress_done();
+	remove_tree(scratch);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+static int compile_both(struct check *k, const struct kc_geometry *kg,
+			const char *include_dir)
+{
+	struct kc_unit *us[2] = { k->a.u, k->b.u };
+
+	for (int i = 0; i < 2; i++) {
+		if (!us[i])
+			continue;
+		int r = kc_compile(us[i], kg, include_dir, stderr);
+
+		if (r)
+			return kc_interrupted ? KC_ERROR : r;
+	}
+	return 0;
+}
+
+/* The cases of one geometry: every small table (bitmaps of them), or
+ * per_geometry random ones. */
+static void run_cases(struct check *k, const struct kc_geometry *kg,
+		      unsigned int bitmaps, unsigned int per_geometry)
+{
+	struct mthp_geometry g = geometry_of(kg);
+	unsigned long *map = calloc(mthp_bitmap_longs(MTHP_MAX_PTRS), sizeof(long));
+	struct input in = { .g = &g, .map = map };
+	struct rng *rng = &k->rng;
+
+	if (!map)
+		err(1, "calloc");
+	if (bitmaps) {
+		unsigned int nones[3] = { 0, 15, 7 };
+
+		for (unsigned long bits = 0; bits < bitmaps; bits++) {
+			map[0] = bits;
+			settings_loops(k, &in, nones, 3);
+		}
+	}
+	uint32_t all = mthp_orders_all(&g);
+
+	for (unsigned int n = 0; n < per_geometry; n++) {
+		mthp_bitmap_zero(map, g.max_ptrs);
+		for (unsigned int pos = 0; pos < g.pmd_nr;) {
+			unsigned int len = 1 + rng_below(rng, g.pmd_nr / 8 + 1);
+
+			if (len > g.pmd_nr - pos)
+				len = g.pmd_nr - pos;
+			if (rng_below(rng, 2))
+				mthp_bitmap_set(map, pos, len);
+			pos += len;
+		}
+		in.khugepaged = rng_below(rng, 4) != 0;
+		in.uffd = rng_below(rng, 4) == 0;
+		in.orders = in.khugepaged ? ((uint32_t)rng_next(rng) & all)
+					  : 1u << g.pmd_order;
+		if (!in.orders)
+			in.orders = 1u << g.pmd_order;
+		unsigned int x = rng_below(rng, 4);
+
+		in.none = x == 0 ? 0 : x == 1 ? g.pmd_nr - 1
+				     : rng_below(rng, g.pmd_nr);
+		in.unmapped = rng_below(rng, 3) ? 0 : rng_below(rng, 4);
+		if (in.unmapped + mthp_bitmap_weight(map, g.pmd_nr) > g.pmd_nr)
+			in.unmapped = 0;
+		in.pattern = (enum pattern)rng_below(rng, P_COUNT);
+		one(k, &in);
+	}
+	free(map);
+}
+
+/*
+ * What the child does before it loads the file's code: no core dumps, a
+ * bound on its memory, and - when kcheck runs as root - another user's
+ * rights, which no exec can raise again.
+ */
+static void contain(void)
+{
+	struct rlimit core = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &core);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#ifndef __SANITIZE_ADDRESS__
+	/* what the process has now, and 4 GiB more (the address sanitizer
+	 * reserves far more than that, so not under it) */
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	if (pages) {
+		rlim_t as = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (4ull << 30);
+		struct rlimit lim = { as, as };
+
+		setrlimit(RLIMIT_AS, &lim);
+	}
+#endif
+	if (!geteuid()) {
+		/* nobody: 65534 on Debian and most systems */
+		uid_t uid = 65534;
+		gid_t gid = 65534;
+		struct passwd *pw = getpwnam("nobody");
+
+		if (pw) {
+			uid = pw->pw_uid;
+			gid = pw->pw_gid;
+		}
+		if (setgroups(0, NULL) || setgid(gid) || setuid(uid)) {
+			warn("kcheck: dropping root before running the file's code");
+			_exit(KC_ERROR);
+		}
+	}
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/*
+ * Runs the cases of one geometry in a child process and watches it: a
+ * case that takes longer than timeout seconds is stopped, and so is a
+ * crash; either is recorded in k->failure with the case in k->cur.
+ * Returns 0, or an exit status for bad input (code that does not load).
+ */
+static int run_isolated(struct check *k, const struct kc_geometry *kg,
+			unsigned int bitmaps, unsigned int per_geometry,
+			unsigned int timeout)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0)
+		err(1, "kcheck: fork");
+	if (!pid) {
+		struct kc_unit *us[2] = { k->a.u, k->b.u };
+
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		/* opened while the path can still be walked: after contain()
+		 * the process may be a user the scratch directory's parents
+		 * do not let in, and loads through the open file */
+		for (int i = 0; i < 2; i++) {
+			if (!us[i])
+				continue;
+			int fd = open(us[i]->so_path, O_RDONLY);
+
+			if (fd < 0) {
+				warn("kcheck: %s", us[i]->so_path);
+				_exit(KC_ERROR);
+			}
+			snprintf(us[i]->so_path, sizeof(us[i]->so_path),
+				 "/proc/self/fd/%d", fd);
+		}
+		contain();
+		for (int i = 0; i < 2; i++) {
+			int r = us[i] ? kc_load(us[i], stderr) : 0;
+
+			if (r)
+				_exit(r == KC_BAD_INPUT ? EXIT_INPUT : KC_ERROR);
+		}
+		run_cases(k, kg, bitmaps, per_geometry);
+		fflush(NULL);
+		_exit(0);
+	}
+	child_pid = pid;
+	unsigned long last = k->count, total = bitmaps ? 1ul << 16 : 1;
+	struct timespec tick = { 0, 50 * 1000 * 1000 }, seen, now;
+	int st = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &seen);
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			err(1, "kcheck: waitpid");
+		if (kc_interrupted) {
+			kill(pid, SIGKILL);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (k->count != last) {
+			last = k->count;
+			seen = now;
+			if (bitmaps)
+				progress("kcheck", k->cur_map[0], total);
+		} else if (now.tv_sec - seen.tv_sec >= (time_t)timeout) {
+			kill(pid, SIGKILL);
+			k->failure = F_TIMEOUT;
+			k->failure_value = (int)timeout;
+			waitpid(pid, &st, 0);
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	child_pid = 0;
+	if (kc_interrupted)
+		return 0;
+	if (k->failure && !k->started) {
+		warnx("kcheck: the file's code did not return within %u s while it was loaded, before the first case (a constructor in the file?)",
+		      timeout);
+		k->failure = F_NONE;
+		return 1;
+	}
+	if (k->failure)
+		return 0;
+	if (WIFSIGNALED(st) && !k->started) {
+		warnx("kcheck: the process that runs the file's code was killed by signal %d (%s) before the first case (a constructor in the file?)",
+		      WTERMSIG(st), strsignal(WTERMSIG(st)));
+		return 1;
+	}
+	if (WIFSIGNALED(st)) {
+		k->failure = F_SIGNAL;
+		k->failure_value = WTERMSIG(st);
+		return 0;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_INPUT)
+		return EXIT_INPUT; /* the code did not load: said on stderr */
+	if (WIFEXITED(st) && WEXITSTATUS(st) && !k->started) {
+		/* before any case: the reason is on standard error */
+		warnx("kcheck: the process that runs the file's code stopped before the first case (exit status %d)",
+		      WEXITSTATUS(st));
+		return 1;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st)) {
+		k->failure = F_EXIT;
+		k->failure_value = WEXITSTATUS(st);
+	}
+	return 0;
+}
+
+static const char *failure_words(const struct check *k, unsigned int timeout,
+				 char *buf, size_t len)
+{
+	switch (k->failure) {
+	case F_SIGNAL:
+		snprintf(buf, len, "was killed by signal %d (%s)", k->failure_value,
+			 strsignal(k->failure_value));
+		break;
+	case F_TIMEOUT:
+		snprintf(buf, len, "did not return within %u s (--timeout)", timeout);
+		break;
+	case F_EXIT:
+		snprintf(buf, len, "ended the process (exit status %d)", k->failure_value);
+		break;
+	case F_NONE:
+		snprintf(buf, len, "returned");
+		break;
+	}
+	return buf;
+}
+
+static void json_failure(struct json *j, const struct check *k,
+			 unsigned int timeout)
+{
+	const struct input *in = &k->cur;
+	char what[160], orders[64], *map = table_text(in);
+
+	json_key(j, "failure");
+	json_begin_object(j);
+	json_kstring(j, "side", k->cur_side ? k->b.name : k->a.name);
+	json_kstring(j, "what", k->failure == F_SIGNAL ? "signal" :
+			       k->failure == F_TIMEOUT ? "timeout" : "exit");
+	json_kuint(j, "value", (unsigned long long)k->failure_value);
+	json_kstring(j, "text", failure_words(k, timeout, what, sizeof(what)));
+	json_kstring(j, "geometry", in->g->name);
+	json_kstring(j, "mode", in->khugepaged ? "khugepaged" : "madvise");
+	format_orders(orders, sizeof(orders), in->orders);
+	json_kstring(j, "orders", orders);
+	json_kuint(j, "max_ptes_none", in->none);
+	json_kuint(j, "unmapped", in->unmapped);
+	json_kbool(j, "uffd", in->uffd);
+	json_kstring(j, "pattern", pattern_words[in->pattern]);
+	json_kstring(j, "table", map);
+	json_end_object(j);
+	free(map);
+}
+
+static void print_failure(const struct check *k, unsigned int timeout)
+{
+	const struct side *s = k->cur_side ? &k->b : &k->a;
+	char what[160];
+
+	if (!k->failure)
+		return;
+	failure_words(k, timeout, what, sizeof(what));
+	printf("\n%s's code %s on this case (the check stopped there):\n", s->name, what);
+	print_case(&k->cur);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag,
 			struct FTW *ftw)
 {
@@ -467,6 +819,13 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 	(void)flag;
 	(void)ftw;
 	return remove(path);
+}
+
+/* The scratch directory and what kcheck compiled into it. */
+static void remove_tree(const char *dir)
+{
+	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS))
+		warnx("kcheck: could not remove %s", dir);
 }
 
 static void json_source(struct json *j, const char *key,
@@ -561,7 +920,7 @@ static void json_explain(struct json *j, const struct kc_unit *u,
 int cmd_kcheck(int argc, char **argv)
 {
 	enum { O_FUNCTION = O_OWN, O_AGAINST, O_RANDOM, O_SEED, O_BITMAPS,
-	       O_WERROR, O_PATCH, O_AGAINST_PATCH, O_EXPLAIN };
+	       O_WERROR, O_PATCH, O_AGAINST_PATCH, O_EXPLAIN, O_TIMEOUT };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "geometry", required_argument, NULL, O_GEOMETRY },
@@ -574,24 +933,28 @@ int cmd_kcheck(int argc, char **argv)
 		{ "patch", required_argument, NULL, O_PATCH },
 		{ "against-patch", required_argument, NULL, O_AGAINST_PATCH },
 		{ "explain", no_argument, NULL, O_EXPLAIN },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct check k;
+	struct check *k = mmap(NULL, sizeof(*k), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	static struct kc_unit ua, ub;
 	const char *function = "mthp_collapse", *against = NULL;
 	const char *geos[32];
 	size_t ngeos = 0;
-	unsigned int per_geometry = 400, seed = 1, bitmaps = 1u << 16;
+	unsigned int per_geometry = 400, seed = 1, bitmaps = 1u << 16, timeout = 5;
 	static struct kc_source src[2];
 	bool werror = false, explain = false;
 	int c;
 
-	k.a.model = k.b.model = MTHP_MODEL_DEFAULT;
+	if (k == MAP_FAILED)
+		err(1, "kcheck: memory shared with the process that runs the file's code");
+	k->a.model = k->b.model = MTHP_MODEL_DEFAULT;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_MODEL: k.b.model = cli_model("--model", optarg); break;
+		case O_MODEL: k->b.model = cli_model("--model", optarg); break;
 		case O_GEOMETRY:
 			if (ngeos == 32)
 				errx(EXIT_INPUT, "--geometry: at most 32");
@@ -602,9 +965,10 @@ int cmd_kcheck(int argc, char **argv)
 		case O_RANDOM: per_geometry = cli_uint("--random", optarg, 1000000); break;
 		case O_SEED: seed = cli_uint("--seed", optarg, 4000000000u); break;
 		case O_BITMAPS: bitmaps = cli_uint("--bitmaps", optarg, 1u << 16); break;
-		case O_JSON: k.json = true; break;
+		case O_JSON: k->json = true; break;
 		case O_WERROR: werror = true; break;
 		case O_EXPLAIN: explain = true; break;
+		case O_TIMEOUT: timeout = cli_uint("--timeout", optarg, 86400); break;
 		case O_PATCH:
 		case O_AGAINST_PATCH: {
 			struct kc_source *sp = &src[c == O_PATCH ? 0 : 1];
@@ -638,6 +1002,14 @@ int cmd_kcheck(int argc, char **argv)
 		 tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(tmpl))
 		err(1, "kcheck: a scratch directory in %s", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	/* a child that is not root may load from it, and may not write */
+	chmod(tmpl, 0711);
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	struct kc_unit *units[2] = { &ua, against ? &ub : NULL };
 	char msg[1024];
 	int status = 0;
@@ -648,7 +1020,7 @@ int cmd_kcheck(int argc, char **argv)
 		if (!units[i])
 			continue;
 		snprintf(units[i]->dir, sizeof(units[i]->dir), "%s/%c", tmpl, 'a' + i);
-		if (mkdir(units[i]->dir, 0700))
+		if (mkdir(units[i]->dir, 0711))
 			err(1, "%s", units[i]->dir);
 		if (kc_source_resolve(&src[i], units[i]->dir, msg, sizeof(msg))) {
 			warnx("%s", msg);
@@ -663,13 +1035,13 @@ int cmd_kcheck(int argc, char **argv)
 			status = r == KC_BAD_INPUT ? EXIT_INPUT : 1;
 		}
 	}
-	k.a.u = &ua;
-	snprintf(k.a.name, sizeof(k.a.name), "%s", src[0].name);
+	k->a.u = &ua;
+	snprintf(k->a.name, sizeof(k->a.name), "%s", src[0].name);
 	if (against) {
-		k.b.u = &ub;
-		snprintf(k.b.name, sizeof(k.b.name), "%s", src[1].name);
+		k->b.u = &ub;
+		snprintf(k->b.name, sizeof(k->b.name), "%s", src[1].name);
 	} else {
-		snprintf(k.b.name, sizeof(k.b.name), "model %s", mthp_model_name(k.b.model));
+		snprintf(k->b.name, sizeof(k->b.name), "model %s", mthp_model_name(k->b.model));
 	}
 
 	/* the exhaustive part, then random tables, smallest first */
@@ -703,70 +1075,34 @@ int cmd_kcheck(int argc, char **argv)
 			kgs[j] = kgs[j - 1];
 			kgs[j - 1] = t;
 		}
-	struct rng rng = { seed };
-	unsigned long *map = calloc(mthp_bitmap_longs(MTHP_MAX_PTRS), sizeof(long));
-
-	if (!map)
-		err(1, "calloc");
-	for (size_t gi = 0; gi < nkg && !status; gi++) {
-		int r = load(&k, &kgs[gi], inc);
+	k->rng = (struct rng){ seed };
+	for (size_t gi = 0; gi < nkg && !status && !k->failure && !kc_interrupted; gi++) {
+		int r = compile_both(k, &kgs[gi], inc);
 
 		if (r) {
 			status = r == KC_BAD_INPUT ? EXIT_INPUT : 1;
 			break;
 		}
-		struct mthp_geometry g = geometry_of(&kgs[gi]);
-		struct input in = { .g = &g, .map = map };
-
-		if (gi == 0) {
-			unsigned int nones[3] = { 0, 15, 7 };
-
-			for (unsigned long bits = 0; bits < bitmaps; bits++) {
-				map[0] = bits;
-				settings_loops(&k, &in, nones, 3);
-				if (!(bits & 1023))
-					progress("kcheck", bits, 1ul << 16);
-			}
-		} else {
-			uint32_t all = mthp_orders_all(&g);
-
-			for (unsigned int n = 0; n < per_geometry; n++) {
-				mthp_bitmap_zero(map, g.max_ptrs);
-				for (unsigned int pos = 0; pos < g.pmd_nr;) {
-					unsigned int len = 1 + rng_below(&rng, g.pmd_nr / 8 + 1);
-
-					if (len > g.pmd_nr - pos)
-						len = g.pmd_nr - pos;
-					if (rng_below(&rng, 2))
-						mthp_bitmap_set(map, pos, len);
-					pos += len;
-				}
-				in.khugepaged = rng_below(&rng, 4) != 0;
-				in.uffd = rng_below(&rng, 4) == 0;
-				in.orders = in.khugepaged ? ((uint32_t)rng_next(&rng) & all)
-							  : 1u << g.pmd_order;
-				if (!in.orders)
-					in.orders = 1u << g.pmd_order;
-				unsigned int x = rng_below(&rng, 4);
-
-				in.none = x == 0 ? 0 : x == 1 ? g.pmd_nr - 1
-						     : rng_below(&rng, g.pmd_nr);
-				in.unmapped = rng_below(&rng, 3) ? 0 : rng_below(&rng, 4);
-				if (in.unmapped + mthp_bitmap_weight(map, g.pmd_nr) > g.pmd_nr)
-					in.unmapped = 0;
-				in.pattern = (enum pattern)rng_below(&rng, P_COUNT);
-				one(&k, &in);
-			}
+		r = run_isolated(k, &kgs[gi], gi == 0 ? bitmaps : 0,
+				 gi == 0 ? 0 : per_geometry, timeout);
+		if (r) {
+			status = r;
+			break;
 		}
 		progress("kcheck", gi + 1, nkg);
 	}
 	progress_done();
-	unload(&k);
+	if (kc_interrupted)
+		interrupted_exit(tmpl);
+	if (!status && !k->failure && !k->cases) {
+		warnx("kcheck: no case was checked (--bitmaps 0 and --random 0, or every case needs a result the file lacks): nothing to compare");
+		status = EXIT_INPUT;
+	}
 	if (!status) {
 		/* the file's own warnings count only when asked */
 		size_t nwarn = ua.nwarnings + ub.nwarnings;
 
-		if (k.json) {
+		if (k->json) {
 			struct json j;
 
 			json_init(&j, stdout);
@@ -782,33 +1118,35 @@ int cmd_kcheck(int argc, char **argv)
 				json_kstring(&j, "against", src[1].name);
 				json_source(&j, "against_source", &src[1]);
 			} else {
-				json_kstring(&j, "model", mthp_model_name(k.b.model));
+				json_kstring(&j, "model", mthp_model_name(k->b.model));
 			}
 			json_kuint(&j, "random_per_geometry", per_geometry);
 			json_kuint(&j, "seed", seed);
 			json_kbool(&j, "werror", werror);
 			json_end_object(&j);
-			json_kuint(&j, "cases", k.cases);
-			json_kuint(&j, "skipped", k.skipped);
-			json_kuint(&j, "differ", k.differ);
-			if (k.found) {
+			json_kuint(&j, "cases", k->cases);
+			json_kuint(&j, "skipped", k->skipped);
+			json_kuint(&j, "differ", k->differ);
+			if (k->found) {
 				char orders[64];
 
 				json_key(&j, "first_difference");
 				json_begin_object(&j);
-				json_kstring(&j, "geometry", k.first.g->name);
-				json_kstring(&j, "mode", k.first.khugepaged ? "khugepaged" : "madvise");
-				format_orders(orders, sizeof(orders), k.first.orders);
+				json_kstring(&j, "geometry", k->first.g->name);
+				json_kstring(&j, "mode", k->first.khugepaged ? "khugepaged" : "madvise");
+				format_orders(orders, sizeof(orders), k->first.orders);
 				json_kstring(&j, "orders", orders);
-				json_kuint(&j, "max_ptes_none", k.first.none);
-				json_kuint(&j, "unmapped", k.first.unmapped);
-				json_kbool(&j, "uffd", k.first.uffd);
-				json_kstring(&j, "pattern", pattern_words[k.first.pattern]);
-				json_kuint(&j, "bitmap", k.first.map[0]);
-				json_outcome(&j, "a", &k.a, &k.fa);
-				json_outcome(&j, "b", &k.b, &k.fb);
+				json_kuint(&j, "max_ptes_none", k->first.none);
+				json_kuint(&j, "unmapped", k->first.unmapped);
+				json_kbool(&j, "uffd", k->first.uffd);
+				json_kstring(&j, "pattern", pattern_words[k->first.pattern]);
+				json_kuint(&j, "bitmap", k->first.map[0]);
+				json_outcome(&j, "a", &k->a, &k->fa);
+				json_outcome(&j, "b", &k->b, &k->fb);
 				json_end_object(&j);
 			}
+			if (k->failure)
+				json_failure(&j, k, timeout);
 			json_key(&j, "warnings");
 			json_begin_array(&j);
 			for (int i = 0; i < 2; i++)
@@ -829,9 +1167,10 @@ int cmd_kcheck(int argc, char **argv)
 			if (against)
 				printf("against %s: %s\n", src[1].name, ub.shape);
 			printf("%lu cases (%lu skipped: a result the file does not have), %lu differ\n",
-			       k.cases, k.skipped, k.differ);
-			if (k.found)
-				print_first(&k);
+			       k->cases, k->skipped, k->differ);
+			if (k->found)
+				print_first(k);
+			print_failure(k, timeout);
 			if (nwarn) {
 				printf("\nthe compiler's warnings about the file%s (%s):\n",
 				       against ? "s" : "",
@@ -845,15 +1184,12 @@ int cmd_kcheck(int argc, char **argv)
 				if (units[i])
 					print_explain(units[i], &src[i], inc);
 		}
-		status = k.differ ? 1 : 0;
+		status = k->differ || k->failure ? 1 : 0;
 		if (werror && nwarn)
 			status = EXIT_INPUT;
 	}
 	kc_unit_free(&ua);
 	kc_unit_free(&ub);
-	free(map);
-	/* the scratch directory and what kcheck compiled into it */
-	if (nftw(tmpl, remove_entry, 16, FTW_DEPTH | FTW_PHYS))
-		warnx("kcheck: could not remove %s", tmpl);
+	remove_tree(tmpl);
 	return status;
 }

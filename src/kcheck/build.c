@@ -10,16 +10,20 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kcheck.h"
 
 static const char *const stubbed[] = { "collapse_huge_page", NULL };
+
+volatile sig_atomic_t kc_interrupted;
 
 static void out(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void out(FILE *f, const char *fmt, ...)
@@ -567,9 +571,12 @@ static int run_logged(char *const argv[], const char *log)
 	close(fd);
 	int st;
 
-	while (waitpid(pid, &st, 0) < 0)
+	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR)
 			return -1;
+		if (kc_interrupted)
+			kill(pid, SIGKILL); /* and reap it */
+	}
 	return st;
 }
 
@@ -719,6 +726,19 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 			keep_warning(u, line);
 	}
 	free(text);
+	snprintf(u->so_path, sizeof(u->so_path), "%s", so);
+	/* the process that loads it may run as another user */
+	if (chmod(so, 0644)) {
+		fprintf(msg, "kcheck: %s: %s\n", so, strerror(errno));
+		return KC_ERROR;
+	}
+	return 0;
+}
+
+int kc_load(struct kc_unit *u, FILE *msg)
+{
+	const char *so = u->so_path;
+
 	u->handle = dlopen(so, RTLD_NOW | RTLD_LOCAL);
 	if (!u->handle) {
 		const char *e = dlerror(), *sym = e ? strstr(e, "undefined symbol: ") : NULL;
@@ -787,13 +807,31 @@ static bool listed(char (*v)[64], size_t n, const char *name)
 	return false;
 }
 
+/* A whole small file as a string, or NULL. */
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return NULL;
+	s = malloc(1 << 20);
+	if (s) {
+		n = fread(s, 1, (1 << 20) - 1, f);
+		s[n] = 0;
+	}
+	fclose(f);
+	return s;
+}
+
 /* Whether a #define of name is in the text, wherever it is (the
  * splitter sees no directive inside an extern "C" block). */
-static bool defines_macro(const struct kc_file *f, const char *name)
+static bool defines_macro(const char *text, const char *name)
 {
 	size_t n = strlen(name);
 
-	for (const char *p = f->text; (p = strstr(p, "#define ")); p += 8) {
+	for (const char *p = text; (p = strstr(p, "#define ")); p += 8) {
 		const char *q = p + 8;
 
 		while (*q == ' ' || *q == '\t')
@@ -811,7 +849,7 @@ void kc_explain(const struct kc_unit *u, const char *env_dir,
 	const struct kc_file *kf = &u->file;
 	static const char *const headers[] = { "khugepaged.h", "spellings.h" };
 	struct kc_file env[2];
-	char path[700], err[300];
+	char path[700], err[300], *raw[2];
 
 	memset(e, 0, sizeof(*e));
 	for (size_t i = 0; i < kf->nitems; i++) {
@@ -831,12 +869,15 @@ void kc_explain(const struct kc_unit *u, const char *env_dir,
 		t->line = it->line;
 		t->conditional = it->nconds > 0;
 	}
-	/* the environment's names, read by the same splitter */
+	/* the environment's names: its macros, types and declarations (its
+	 * headers hold extern "C" blocks, which the splitter does not take
+	 * as C, so their text is searched for #defines too) */
 	for (size_t h = 0; h < 2; h++) {
 		snprintf(path, sizeof(path), "%s/mthpcollapse/kernel/%s", env_dir,
 			 headers[h]);
 		if (kc_file_load(&env[h], path, err, sizeof(err)))
 			memset(&env[h], 0, sizeof(env[h]));
+		raw[h] = read_text(path);
 	}
 	for (size_t i = 0; i < kf->nitems; i++) {
 		const struct kc_item *it = &kf->items[i];
@@ -849,8 +890,8 @@ void kc_explain(const struct kc_unit *u, const char *env_dir,
 			    listed(e->env, e->nenv, name))
 				continue;
 			for (size_t h = 0; h < 2 && !in_env; h++)
-				in_env = env[h].text && (kc_find(&env[h], name, -1) ||
-							 defines_macro(&env[h], name));
+				in_env = (env[h].text && kc_find(&env[h], name, -1)) ||
+					 (raw[h] && defines_macro(raw[h], name));
 			if (!in_env)
 				continue;
 			e->env = realloc(e->env, (e->nenv + 1) * sizeof(*e->env));
@@ -859,9 +900,11 @@ void kc_explain(const struct kc_unit *u, const char *env_dir,
 			snprintf(e->env[e->nenv++], 64, "%s", name);
 		}
 	}
-	for (size_t h = 0; h < 2; h++)
+	for (size_t h = 0; h < 2; h++) {
 		if (env[h].text)
 			kc_file_free(&env[h]);
+		free(raw[h]);
+	}
 }
 
 void kc_explained_free(struct kc_explained *e)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "extract.h"
 
@@ -440,18 +441,30 @@ int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
+	/* a limit checked before the buffer grows: 64 MiB, read at most
+	 * one byte past it to know */
+	const size_t limit = 64u << 20;
 	size_t cap = 1 << 16;
+	struct stat st;
 
+	if (!fstat(fileno(in), &st) && S_ISDIR(st.st_mode)) {
+		fclose(in);
+		snprintf(err, errlen, "%s: a directory, not a C file", path);
+		return -EISDIR;
+	}
 	f->text = malloc(cap + 1);
 	for (size_t got; f->text && (got = fread(f->text + f->len, 1, cap - f->len, in));) {
 		f->len += got;
+		if (f->len > limit) {
+			fclose(in);
+			free(f->text);
+			f->text = NULL;
+			f->len = 0;
+			snprintf(err, errlen, "%s: larger than 64 MiB; not a kernel C file", path);
+			return -EFBIG;
+		}
 		if (f->len == cap) {
-			if (cap > (64u << 20)) {
-				fclose(in);
-				snprintf(err, errlen, "%s: larger than 64 MiB", path);
-				return -EFBIG;
-			}
-			cap *= 2;
+			cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
 			f->text = realloc(f->text, cap + 1);
 		}
 	}
@@ -518,6 +531,17 @@ int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
 		n = 0;
 		depth = 0;
 		paren_first = brace_seen = false;
+	}
+	if (n) {
+		/* an item that never ends: a '{' or '(' without its match */
+		unsigned int l = tv[0].line;
+
+		free(tv);
+		snprintf(err, errlen,
+			 "%s:%u: the declaration or definition that starts here never ends (%s): the file's braces or parentheses do not balance",
+			 path, l, depth > 0 ? "more opened than closed" : "no ';' or '}' after it");
+		kc_file_free(f);
+		return -EINVAL;
 	}
 	free(tv);
 	return 0;

@@ -4,6 +4,7 @@
 #ifndef MTHP_KCHECK_H
 #define MTHP_KCHECK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -41,6 +42,7 @@ struct kc_geometry {
 struct kc_unit {
 	struct kc_file file;
 	char dir[640];     /* scratch directory */
+	char so_path[760]; /* what kc_compile() built, for kc_load() */
 	char c_path[700];
 	char shape[256];   /* "enum scan_result mthp_collapse(mm, ...)" */
 	bool returns_result, returns_count, uses_vma;
@@ -65,11 +67,17 @@ struct kc_unit {
  * display (the file as the user named it), and writes the unit. */
 int kc_generate(struct kc_unit *u, const char *path, const char *display,
 		const char *function, char *err, size_t errlen);
-/* 0; KC_BAD_INPUT with located messages on msg; KC_ERROR. Warnings
- * about the file's own lines are kept in u->warnings. */
+/* Builds the unit for g: 0; KC_BAD_INPUT with located messages on msg;
+ * KC_ERROR. Warnings about the file's own lines are kept in u->warnings.
+ * Nothing of the file's code runs here. */
 int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	       const char *include_dir, FILE *msg);
+/* Loads what kc_compile() built - this runs the file's code (its
+ * constructors) - into the calling process: 0, KC_BAD_INPUT, KC_ERROR. */
+int kc_load(struct kc_unit *u, FILE *msg);
 void kc_unload(struct kc_unit *u);
+/* Set by a signal handler: the waits for the compiler and git stop. */
+extern volatile sig_atomic_t kc_interrupted;
 /* Everything kc_generate() and kc_compile() kept. */
 void kc_unit_free(struct kc_unit *u);
 

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kcheck.h"
 #include "source.h"
 
 /* ---- lines of a text ---- */
@@ -453,7 +455,8 @@ static int git_show(const char *tree, const char *rev, const char *out,
 	int st = -1;
 
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+		if (kc_interrupted)
+			kill(pid, SIGKILL);
 	if (pid > 0 && WIFEXITED(st) && !WEXITSTATUS(st))
 		return 0;
 	if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127) {
