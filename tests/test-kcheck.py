@@ -69,13 +69,32 @@ MUTANTS = {
     "bug-on-collapse.c": ("khugepaged-stack.c",
         "\t\tcase SCAN_SUCCEED:\n\t\t\tcollapsed += span;\n",
         "\t\tcase SCAN_SUCCEED:\n\t\t\tBUG_ON(collapsed);\n\t\t\tcollapsed += span;\n"),
+    # hostile code: an endless loop, a NULL store, a shell command, each
+    # on the first case whose only enabled order is 3
+    "hostile-loop.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n\tif (enabled_orders == 0x8)\n"
+        "\t\tfor (;;)\n\t\t\t;\n"),
+    "hostile-segv.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n\tif (enabled_orders == 0x8)\n"
+        "\t\t*(volatile int *)0 = 1;\n"),
+    "hostile-system.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n\tif (enabled_orders == 0x8)\n"
+        "\t\tkc_system(KC_TOUCH);\n"),
+    # a body cut short: its braces never balance
+    "broken-braces.c": ("khugepaged-walk.c", "\t\t\tgoto next;\n\t\tcase SCAN_PTE_MAPPED_HUGEPAGE:",
+        "\t\t\tgoto next;\n\t\t{ case SCAN_PTE_MAPPED_HUGEPAGE:"),
 }
 for name, (base, old, new) in MUTANTS.items():
     with open(os.path.join(K, base)) as f:
         text = f.read()
     assert text.count(old) == 1, (name, "the fixture changed: update the mutant")
     with open(os.path.join(TMP, name), "w") as f:
-        f.write(text.replace(old, new))
+        f.write(text.replace(old, new).replace(
+            "KC_TOUCH", '"touch ' + os.path.join(TMP, "pwned") + '"').replace(
+            '#include "internal.h"\n',
+            '#include "internal.h"\nint system(const char *);\n'
+            '#define kc_system system\n' if name == "hostile-system.c" else
+            '#include "internal.h"\n'))
 # the first 4096 small tables hold every first difference below; a few
 # random tables on each geometry the tests cover
 GEOMETRIES = ("x86_64", "arm64-64k", "ppc64-radix-64k")
@@ -435,6 +454,95 @@ def a_path_with_quotes():
                             "--geometry", "x86_64", f)
     assert code == 0, (code, out, err)
     assert f + ":" in out, out
+
+
+# the case each hostile file stops on: the first with order 3 alone -
+# the empty table, khugepaged mode, no uffd, the order sets counted down
+# from 2-4 (0x1c): 0x1c, 0x18, 0x14, 0x10, 0x0c, 0x08
+HOSTILE_CASE = "geometry custom:12:16:16, khugepaged mode, orders 3, max_ptes_none 0"
+
+
+@test
+def endless_loop_is_stopped_and_named():
+    code, out, err = kcheck("--timeout", "1", "--bitmaps", "16", "--random", "1",
+                            "--geometry", "x86_64", os.path.join(TMP, "hostile-loop.c"))
+    assert code == 1, (code, out, err)
+    assert "did not return within 1 s (--timeout)" in out, out
+    assert HOSTILE_CASE in out and "table: .*16" in out, out
+    code, d = kjson("--timeout", "1", os.path.join(TMP, "hostile-loop.c"))
+    assert d["failure"]["what"] == "timeout" and d["failure"]["orders"] == "3", d
+
+
+@test
+def crash_is_a_finding_with_its_case():
+    code, out, err = kcheck("--bitmaps", "16", "--random", "1", "--geometry",
+                            "x86_64", os.path.join(TMP, "hostile-segv.c"))
+    assert code == 1, (code, out, err)
+    assert "was killed by signal 11" in out and HOSTILE_CASE in out, out
+
+
+@test
+def the_files_code_runs_without_root():
+    pwned = os.path.join(TMP, "pwned")
+    code, out, err = kcheck("--bitmaps", "16", "--random", "1", "--geometry",
+                            "x86_64", os.path.join(TMP, "hostile-system.c"))
+    assert code == 0, (code, out, err)
+    if os.geteuid() == 0:
+        # the shell it started ran as nobody: TMP is root's, 0700
+        assert not os.path.exists(pwned), "the file's code ran as root"
+
+
+@test
+def interrupted_leaves_no_scratch():
+    tmpdir = os.path.join(TMP, "scratch")
+    os.makedirs(tmpdir)
+    env = dict(os.environ, TMPDIR=tmpdir)
+    p = subprocess.Popen([MTHPSIM, "kcheck", "--timeout", "60",
+                          os.path.join(TMP, "hostile-loop.c")], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    import time
+    for _ in range(100):  # until the file's code is running
+        time.sleep(0.1)
+        if os.listdir(tmpdir) and any(
+                f.endswith(".so") for _, _, fs in os.walk(tmpdir) for f in fs):
+            break
+    time.sleep(0.5)
+    p.send_signal(2)
+    p.communicate(timeout=30)
+    assert p.returncode in (-2, 130), p.returncode
+    assert os.listdir(tmpdir) == [], os.listdir(tmpdir)
+
+
+@test
+def nothing_checked_is_not_a_pass():
+    code, out, err = kcheck("--bitmaps", "0", "--random", "0",
+                            os.path.join(K, "khugepaged-walk.c"))
+    assert code == 2 and "no case was checked" in err, (code, err)
+
+
+@test
+def broken_files_say_what_is_wrong():
+    f = os.path.join(TMP, "broken-braces.c")
+    code, out, err = kcheck(f)
+    assert code == 2 and "never ends" in err and "do not balance" in err, err
+    big = os.path.join(TMP, "big.c")
+    with open(big, "wb") as fh:
+        fh.truncate((64 << 20) + 1)
+    code, out, err = kcheck(big)
+    assert code == 2 and "larger than 64 MiB" in err, err
+    os.remove(big)
+
+
+@test
+def environment_path_is_not_a_shell_word():
+    env_dir = os.path.join(TMP, "env';touch pwned-env;'x")
+    shutil.copytree(os.path.join(SRCDIR, "include"), env_dir)
+    p = subprocess.run([os.path.abspath(MTHPSIM), "kcheck", "--bitmaps", "16", "--random", "1",
+                        "--geometry", "x86_64", os.path.join(K, "khugepaged-walk.c")],
+                       env=dict(os.environ, MTHP_KERNEL_ENV=env_dir), cwd=TMP,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    assert not os.path.exists(os.path.join(TMP, "pwned-env"))
 
 
 shutil.rmtree(TMP)
