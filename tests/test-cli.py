@@ -431,7 +431,7 @@ def every_json_output_is_an_object_naming_its_command():
         snap = os.path.join(t, "one.snap")
         with open(snap, "w") as f:
             f.write("geometry = x86_64\nvma 0x200000-0x400000 hugepage\n"
-                    "pmd 0x200000 table\nptes = P*512\n")
+                    "pmd 0x200000 table\nptes = P*512\nend 1 1\n")
         calls = [("run", scn), ("decide", "P*512"), ("rounds", scn),
                  ("diff", "--models", "v15,v19", scn), ("verify",),
                  ("predict", snap),

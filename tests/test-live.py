@@ -4,6 +4,7 @@
 made by hand (the expected keys written out below) and on this machine,
 and --settings live|FILE. Printed as TAP."""
 import json
+import subprocess
 import os
 import sys
 import tempfile
@@ -149,7 +150,7 @@ def snapshot_command():
         assert code == 2 and needle in err, (args, code, err)
 
 
-SNAP = """geometry = x86_64
+SNAP_BODY = """geometry = x86_64
 enabled = always
 hugepages-64kB/enabled = always
 max_ptes_none = 0
@@ -165,6 +166,8 @@ vma 0x20000000-0x20200000 nohugepage
 pmd 0x20000000 table
 ptes = P*512
 """
+# two VMAs, five PMD records: the end line says so (format 2)
+SNAP = SNAP_BODY + "end 2 5\n"
 
 
 @test
@@ -310,6 +313,27 @@ def predict_errors():
 
 
 @test
+def hostile_streams():
+    # a stream with no newline is refused at the line limit, not read on
+    # without bound; a snapshot cut at a line's end is refused, and so is
+    # a range at the top of the address space that would wrap
+    with open("/dev/zero", "rb") as z:
+        p = subprocess.run([MTHPSIM, "predict", "-"], stdin=z,
+                           capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "longer than" in p.stderr, p.stderr
+    cut = SNAP_BODY[:SNAP_BODY.index("vma 0x20000000")]
+    code, out, err = run("predict", "-", stdin=cut)
+    assert code == 2 and "without its 'end' line" in err, err
+    wrap = ("geometry = x86_64\nvma 0xffffffffffe00000-0xffffffffffe01000 none\n"
+            "pmd 0xffffffffffe00000 table\nptes = P*512\nend 1 1\n")
+    code, out, err = run("predict", "-", stdin=wrap)
+    assert code == 2 and "<stdin>:3:5:" in err and "not inside" in err, err
+    for cmd in ("run", "decide"):
+        code, out, err = run(cmd, "@/dev/null" if cmd == "decide" else "/dev/null")
+        assert code == 2, (cmd, code, err)
+
+
+@test
 def predict_streams():
     # a file and standard input are read the same way, a record at a
     # time: the same report; an error after good records is located and
@@ -324,8 +348,8 @@ def predict_streams():
                                     stdin=SNAP)
         assert code == 0, err
         assert json.loads(from_file) == json.loads(from_stdin)
-        # line 18 (SNAP has 15): the third VMA's first range, after five good ones
-        late = SNAP + "vma 0x30000000-0x30200000 none\npmd 0x30000000 table\nptes = P*3\n"
+        # line 18 (SNAP_BODY has 15): the third VMA's first range, after five good ones
+        late = SNAP_BODY + "vma 0x30000000-0x30200000 none\npmd 0x30000000 table\nptes = P*3\n"
         assert late.count("\n") == 18
         with open(snap, "w") as f:
             f.write(late)

@@ -429,7 +429,8 @@ static void text_format(void **state)
 	static const char snap[] =
 		TWO_VMAS_HEAD
 		"vma 0x20000000-0x20200000 nohugepage thp_disabled\n"
-		"pmd 0x20000000 none\n";
+		"pmd 0x20000000 none\n"
+		"end 2 3\n";
 	struct mthp_space sp;
 	struct mthp_parse_error e;
 
@@ -537,7 +538,8 @@ static void streamed(void **state)
 		"pmd 0x10400000 table\n"
 		"ptes = .*28 p*4\n"
 		"vma 0x20000000-0x20200000 nohugepage thp_disabled\n"
-		"pmd 0x20000000 none\n";
+		"pmd 0x20000000 none\n"
+		"end 2 4\n";
 	static struct kept k;
 	struct mthp_space held, sp;
 	struct mthp_parse_error e;
@@ -608,6 +610,7 @@ static void streamed(void **state)
 		     i < held.vmas[v].first + held.vmas[v].count; i++)
 			assert_int_equal(mthp_space_write_pmd(&held, &held.pmds[i], b), 0);
 	}
+	assert_int_equal(mthp_space_write_end(held.nvmas, held.npmds, b), 0);
 	fclose(a);
 	fclose(b);
 	assert_int_equal(wl, pl);
@@ -618,10 +621,28 @@ static void streamed(void **state)
 	mthp_space_free(&sp);
 }
 
+/* Format 1 declared: no end line needed, and the reader says what it
+ * cannot know; undeclared, the same text is refused (see located_errors). */
+static void format_one(void **state)
+{
+	static const char snap[] = "snapshot = 1\nvma 0x0-0x200000 none\n"
+				   "pmd 0x0 table\nptes = P*512\n";
+	struct mthp_space sp;
+	struct mthp_parse_error e;
+
+	(void)state;
+	assert_int_equal(mthp_space_read(snap, strlen(snap), &sp, &e), 0);
+	assert_int_equal(sp.npmds, 1);
+	assert_true(sp.unknown & MTHP_UNKNOWN_END);
+	mthp_space_free(&sp);
+	assert_int_equal(mthp_space_read(snap + 13, strlen(snap + 13), &sp, &e), -EINVAL);
+	mthp_space_free(&sp);
+}
+
 /* What a visitor refuses, and a stream with nobody to hand records to. */
 static void visitor_refuses(void **state)
 {
-	static const char snap[] = "vma 0x0-0x200000 none\npmd 0x0 table\nptes = P*512\n";
+	static const char snap[] = "vma 0x0-0x200000 none\npmd 0x0 table\nptes = P*512\nend 1 1\n";
 	struct mthp_space sp;
 	struct mthp_parse_error e;
 	struct mthp_space_visitor *v;
@@ -679,6 +700,22 @@ static void located_errors(void **state)
 		  "'colour' is not young" },
 		{ "folio = 0 4\nvma 0x0-0x400000\n", 1, 1,
 		  "folio: belongs after a 'pmd ADDR table' line" },
+		/* a snapshot cut short, or with a record cut short */
+		{ "vma 0x0-0x400000 none\npmd 0x0 table\nptes = P*512\n", 3, 1,
+		  "ends without its 'end' line" },
+		{ "vma 0x0-0x400000 none\npmd 0x0 table\npmd 0x200000 none\nend 1 2\n", 2, 1,
+		  "without its 'ptes' line" },
+		{ "vma 0x0-0x400000 none\npmd 0x0 table\nend 1 1\n", 2, 1,
+		  "without its 'ptes' line" },
+		{ "vma 0x0-0x400000 none\npmd 0x0 none\nend 1 2\n", 3, 5,
+		  "records are missing" },
+		{ "vma 0x0-0x400000 none\nend 1 0\nvma 0x400000-0x600000 none\n", 3, 1,
+		  "after the end line" },
+		{ "snapshot = 3\nvma 0x0-0x400000 none\nend 1 0\n", 1, 12,
+		  "format 1 or 2" },
+		/* a range at the top of the address space does not wrap */
+		{ "vma 0xffffffffffe00000-0xffffffffffe01000 none\npmd 0xffffffffffe00000 table\n",
+		  2, 5, "not inside" },
 	};
 
 	/* held, then streamed: the same place and words */
@@ -726,7 +763,8 @@ static void head_rules(void **state)
 		"geometry = arm64-16k\n"
 		"unknown = young\n"
 		"vma 0x0-0x2000000 none\n"
-		"pmd 0x0 none\n";
+		"pmd 0x0 none\n"
+		"end 1 1\n";
 
 	(void)state;
 	for (int streamed = 0; streamed < 2; streamed++) {
@@ -764,6 +802,7 @@ int main(void)
 		cmocka_unit_test(located_errors),
 		cmocka_unit_test(streamed),
 		cmocka_unit_test(visitor_refuses),
+		cmocka_unit_test(format_one),
 	};
 
 	return cmocka_run_group_tests_name("space", tests, NULL, NULL);

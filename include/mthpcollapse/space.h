@@ -22,6 +22,12 @@ extern "C" {
 #define MTHP_UNKNOWN_YOUNG (1u << 0) /* the PTE young bit: no file shows it */
 #define MTHP_UNKNOWN_FOLIO (1u << 1) /* folio extents: no PFNs (not root) */
 #define MTHP_UNKNOWN_ZERO  (1u << 2) /* the shared zero page: no PFNs */
+/* a snapshot of format 1 (snapshot = 1): it has no end line, so a copy
+ * cut short at a line's end cannot be told from a whole one */
+#define MTHP_UNKNOWN_END   (1u << 3)
+/* The snapshot format the writer writes: snapshot = 2, and an end line
+ * with the number of VMAs and PMD records. */
+#define MTHP_SNAPSHOT_FORMAT 2
 
 struct mthp_space_pmd {
 	unsigned long addr;        /* PMD-aligned */
@@ -99,6 +105,9 @@ int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 /* mthp_space_write() in parts, for writing as one reads: the settings,
  * then each VMA's line followed by its PMD records. 0, -EINVAL or -EIO. */
 int mthp_space_write_head(const struct mthp_space *sp, FILE *f);
+/* The end line, after the last record: how many VMAs and PMD records were
+ * written. A reader refuses a snapshot without it as cut short. */
+int mthp_space_write_end(size_t nvmas, size_t npmds, FILE *f);
 int mthp_space_write_vma(const struct mthp_space_vma *vm, FILE *f);
 int mthp_space_write_pmd(const struct mthp_space *sp,
 			 const struct mthp_space_pmd *pmd, FILE *f);

@@ -72,6 +72,7 @@ static void map_file(struct mthp_scenario *s, const char *path)
 				col = e.col - (unsigned int)i - 1;
 			}
 		}
+		free(text);
 		errx(EXIT_INPUT, "%s:%u:%u: %s", input_name(path), line, col,
 		     e.msg);
 	}

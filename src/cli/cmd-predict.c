@@ -105,11 +105,11 @@ static void json_totals(struct json *j, const struct mthp_space *sp,
 
 static void json_unknown(struct json *j, unsigned int unknown)
 {
-	static const char *const w[] = { "young", "folio", "zero" };
+	static const char *const w[] = { "young", "folio", "zero", "end" };
 
 	json_key(j, "unknown");
 	json_begin_array(j);
-	for (unsigned int u = 0; u < 3; u++)
+	for (unsigned int u = 0; u < 4; u++)
 		if (unknown & (1u << u))
 			json_string(j, w[u]);
 	json_end_array(j);
@@ -190,6 +190,8 @@ static void print_report(const struct mthp_space *sp, const char *what,
 			list_item(&sep, "folio sizes (no PFNs: every page its own folio)");
 		if (sp->unknown & MTHP_UNKNOWN_ZERO)
 			list_item(&sep, "the zero page (no PFNs: read as a shared page)");
+		if (sp->unknown & MTHP_UNKNOWN_END)
+			list_item(&sep, "whether the snapshot is whole (format 1 has no end line)");
 		printf("\n");
 	}
 	/* the first column as wide as its widest label */

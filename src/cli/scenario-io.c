@@ -24,10 +24,9 @@ char *read_input(const char *path, size_t *len)
 		err(1, "malloc");
 	for (;;) {
 		if (n == cap) {
-			if (cap > MTHP_SCENARIO_MAX_BYTES)
-				errx(EXIT_INPUT, "%s: larger than %u bytes, the limit of the format",
-				     input_name(path), MTHP_SCENARIO_MAX_BYTES);
-			cap *= 2;
+			/* one byte past the limit is enough to know */
+			cap = cap * 2 > MTHP_SCENARIO_MAX_BYTES + 1
+				? MTHP_SCENARIO_MAX_BYTES + 1 : cap * 2;
 			buf = realloc(buf, cap);
 			if (!buf)
 				err(1, "realloc");
@@ -35,11 +34,18 @@ char *read_input(const char *path, size_t *len)
 		size_t got = fread(buf + n, 1, cap - n, f);
 
 		n += got;
+		if (n > MTHP_SCENARIO_MAX_BYTES) {
+			free(buf);
+			errx(EXIT_INPUT, "%s: larger than %u bytes, the limit of the format",
+			     input_name(path), MTHP_SCENARIO_MAX_BYTES);
+		}
 		if (got == 0)
 			break;
 	}
-	if (ferror(f))
+	if (ferror(f)) {
+		free(buf);
 		err(EXIT_INPUT, "%s", input_name(path));
+	}
 	if (f != stdin)
 		fclose(f);
 	*len = n;
@@ -61,6 +67,7 @@ void load_scenario(const char *path, const struct mthp_geometry *force,
 	const char *name = input_name(path);
 
 	if (mthp_scenario_parse(text, len, force, s, &e)) {
+		free(text);
 		if (e.line)
 			errx(EXIT_INPUT, "%s:%u:%u: %s", name, e.line, e.col, e.msg);
 		errx(EXIT_INPUT, "%s: %s", name, e.msg);

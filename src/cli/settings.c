@@ -98,9 +98,11 @@ static void apply_settings_file(const char *path, struct mthp_scenario *s)
 		char buf[512];
 
 		line++;
-		if (ll >= sizeof(buf) || memchr(l, 0, ll))
+		if (ll >= sizeof(buf) || memchr(l, 0, ll)) {
+			free(text);
 			errx(EXIT_INPUT, "%s:%u:1: line too long, or a NUL byte",
 			     input_name(path), line);
+		}
 		memcpy(buf, l, ll);
 		buf[ll] = 0;
 		l += ll + 1;
@@ -109,9 +111,11 @@ static void apply_settings_file(const char *path, struct mthp_scenario *s)
 		if (hash)
 			*hash = 0;
 		if (!eq) {
-			if (strspn(buf, " \t\r") != strlen(buf))
+			if (strspn(buf, " \t\r") != strlen(buf)) {
+				free(text);
 				errx(EXIT_INPUT, "%s:%u:1: expected 'key = value'",
 				     input_name(path), line);
+			}
 			continue;
 		}
 		char *k = buf + strspn(buf, " \t"), *v = eq + 1;
@@ -126,11 +130,13 @@ static void apply_settings_file(const char *path, struct mthp_scenario *s)
 			continue;
 		struct mthp_parse_error e;
 
-		if (mthp_scenario_set(s, k, v, &e))
+		if (mthp_scenario_set(s, k, v, &e)) {
+			free(text);
 			errx(EXIT_INPUT, "%s:%u:%u: %s", input_name(path), line,
 			     e.col ? (unsigned int)(v - buf) + e.col
 				   : (unsigned int)(k - buf) + 1,
 			     e.msg);
+		}
 	}
 	free(text);
 }

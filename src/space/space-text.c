@@ -36,8 +36,9 @@ MTHP_EXPORT int mthp_space_write_head(const struct mthp_space *sp, FILE *f)
 	if (sp->pid)
 		fprintf(f, " of process %ld (%s); the process was not stopped, so pages may have changed while it was read",
 			sp->pid, sp->comm);
-	fprintf(f, "\ngeometry = %s\nmodel = %s\nenabled = %s\n", g->name,
-		mthp_model_name(s->model), mthp_thp_setting_name(s->thp.enabled));
+	fprintf(f, "\nsnapshot = %d\ngeometry = %s\nmodel = %s\nenabled = %s\n",
+		MTHP_SNAPSHOT_FORMAT, g->name, mthp_model_name(s->model),
+		mthp_thp_setting_name(s->thp.enabled));
 	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++)
 		fprintf(f, "hugepages-%lukB/enabled = %s\n", page_kb << k,
 			mthp_thp_setting_name(s->thp.order[k]));
@@ -47,7 +48,7 @@ MTHP_EXPORT int mthp_space_write_head(const struct mthp_space *sp, FILE *f)
 	for (unsigned int u = 0; u < 3; u++)
 		if (sp->unknown & (1u << u))
 			fprintf(f, " %s", unknown_words[u]);
-	fprintf(f, "%s\n", sp->unknown ? "" : " none");
+	fprintf(f, "%s\n", sp->unknown & 7u ? "" : " none");
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -96,18 +97,27 @@ MTHP_EXPORT int mthp_space_write_pmd(const struct mthp_space *sp,
 	return ferror(f) ? -EIO : 0;
 }
 
+MTHP_EXPORT int mthp_space_write_end(size_t nvmas, size_t npmds, FILE *f)
+{
+	if (!f)
+		return -EINVAL;
+	fprintf(f, "\nend %zu %zu\n", nvmas, npmds);
+	return ferror(f) ? -EIO : 0;
+}
+
 MTHP_EXPORT int mthp_space_write(const struct mthp_space *sp, FILE *f)
 {
 	int r = mthp_space_write_head(sp, f);
+	size_t n = 0;
 
 	for (size_t v = 0; !r && v < sp->nvmas; v++) {
 		const struct mthp_space_vma *vm = &sp->vmas[v];
 
 		r = mthp_space_write_vma(vm, f);
-		for (size_t i = vm->first; !r && i < vm->first + vm->count; i++)
+		for (size_t i = vm->first; !r && i < vm->first + vm->count; i++, n++)
 			r = mthp_space_write_pmd(sp, &sp->pmds[i], f);
 	}
-	return r;
+	return r ? r : mthp_space_write_end(sp->nvmas, n, f);
 }
 
 /* ---- the reader ---- */
@@ -174,6 +184,10 @@ struct reader {
 	void *ctx;
 	bool pending;
 	size_t index;                  /* PMD records so far */
+	int version;                   /* snapshot = N; 0: not declared */
+	bool ended;                    /* the end line was read */
+	bool ptes_seen;                /* the current table record has its ptes */
+	unsigned int cur_line;         /* where the current record started */
 	struct mthp_space_pmd one;
 	struct mthp_pte *ptes;
 };
@@ -234,13 +248,92 @@ static int unknown_value(void *ctx, const struct mthp_place *pl,
 	return 0;
 }
 
+/* The head's "snapshot = N" line: the format's version, taken out of a
+ * copy of the head (which is otherwise read by the scenario rules). */
+static int take_version(struct reader *r, char *head, size_t len)
+{
+	unsigned int line = 0;
+
+	for (size_t pos = 0; pos < len;) {
+		char *l = head + pos, *nl = memchr(l, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - l) : len - pos;
+		size_t b = strspn(l, " \t");
+
+		line++;
+		pos += ll + 1;
+		if (ll - b < 8 || strncmp(l + b, "snapshot", 8) ||
+		    (l[b + 8] != ' ' && l[b + 8] != '\t' && l[b + 8] != '='))
+			continue;
+		char *v = l + b + 8 + strspn(l + b + 8, " \t");
+
+		if (*v != '=')
+			continue;
+		v++;
+		v += strspn(v, " \t");
+		if (r->version)
+			return perr(r->err, line, (unsigned int)b + 1, "snapshot: given twice");
+		if ((*v != '1' && *v != '2') || (v[1] != ' ' && v[1] != '\t' &&
+						  v[1] != '\r' && v[1] != '\n' && v[1] != '#'))
+			return perr(r->err, line, (unsigned int)(v - l) + 1,
+				    "snapshot: format 1 or 2 (this program writes %d)",
+				    MTHP_SNAPSHOT_FORMAT);
+		r->version = *v - '0';
+		l[b] = '#'; /* the rest of the line is a comment now */
+	}
+	return 0;
+}
+
 /* The settings, from the head, once: when the first vma line comes. */
 static int settings_made(struct reader *r)
 {
 	if (r->sp->settings.ptes)
 		return 0;
-	return mthp_scenario_parse_head(r->head, r->headlen, &r->sp->settings,
-					"unknown", unknown_value, r->sp, r->err);
+	char *copy = malloc(r->headlen + 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, r->head, r->headlen);
+	copy[r->headlen] = 0;
+	int e = take_version(r, copy, r->headlen);
+
+	/* format 1 has no end line: a cut cannot be seen */
+	if (r->version == 1)
+		r->sp->unknown |= MTHP_UNKNOWN_END;
+	if (!e)
+		e = mthp_scenario_parse_head(copy, r->headlen, &r->sp->settings,
+					     "unknown", unknown_value, r->sp, r->err);
+	free(copy);
+	return e;
+}
+
+/* A table record is whole when its ptes line came. */
+static int record_done(struct reader *r)
+{
+	if (r->cur && r->cur->pmd == MTHP_PMD_TABLE && !r->ptes_seen)
+		return perr(r->err, r->cur_line, 1,
+			    "pmd: a table record without its 'ptes' line");
+	return 0;
+}
+
+/* end VMAS PMDS: the snapshot is whole, and holds that many. */
+static int end_line(struct reader *r, char *buf, char *w)
+{
+	unsigned long nv, np;
+	char extra;
+	int e = record_done(r);
+
+	if (e)
+		return e;
+	if (sscanf(w, "%lu %lu %c", &nv, &np, &extra) != 2)
+		return perr(r->err, r->line, (unsigned int)(w - buf) + 1,
+			    "end: want the number of VMAs and of PMD records");
+	if (nv != r->sp->nvmas || np != r->index)
+		return perr(r->err, r->line, (unsigned int)(w - buf) + 1,
+			    "end: says %lu VMAs and %lu PMD records; the snapshot holds %zu and %zu - records are missing",
+			    nv, np, r->sp->nvmas, r->index);
+	r->ended = true;
+	r->cur = NULL;
+	return 0;
 }
 
 /* vma START-END FLAGS... (w: after "vma "). */
@@ -253,8 +346,10 @@ static int vma_line(struct reader *r, char *buf, char *w)
 	unsigned long start, end;
 	unsigned int flags = 0;
 	bool disabled = false;
-	int e = hand_on(r);
+	int e = record_done(r);
 
+	if (!e)
+		e = hand_on(r);
 	if (e)
 		return e;
 	if (r->settings_open) {
@@ -300,12 +395,16 @@ static int pmd_line(struct reader *r, char *buf, char *w, size_t b)
 	if (hex(a, al, &addr) || addr & (size - 1))
 		return perr(r->err, r->line, (unsigned int)(a - buf) + 1,
 			    "pmd: want a 0x address aligned to %lu bytes", size);
-	if (addr < vm->start || addr + size > vm->end)
+	/* addr + size may not fit an unsigned long: compare what is left */
+	if (addr < vm->start || size > vm->end - addr)
 		return perr(r->err, r->line, (unsigned int)(a - buf) + 1,
-			    "pmd: 0x%lx..0x%lx is not inside the vma", addr, addr + size);
+			    "pmd: the %lu bytes at 0x%lx are not inside the vma (0x%lx-0x%lx)",
+			    size, addr, vm->start, vm->end);
 	if (vm->count && r->cur && addr <= r->cur->addr)
 		return perr(r->err, r->line, (unsigned int)(a - buf) + 1,
 			    "pmd: addresses go up within a vma");
+	if ((e = record_done(r)))
+		return e;
 	st[strcspn(st, " \t\r")] = 0;
 	long k = MTHP_NAME_FIND(pmd_states, st);
 
@@ -317,6 +416,8 @@ static int pmd_line(struct reader *r, char *buf, char *w, size_t b)
 	if (e)
 		return e;
 	r->cur = new_pmd(r, addr, state);
+	r->ptes_seen = false;
+	r->cur_line = r->line;
 	return r->cur ? 0 : -ENOMEM;
 }
 
@@ -336,6 +437,12 @@ static int read_line(struct reader *r, char *buf)
 		return 0;
 	char *w = buf + b;
 
+	if (r->ended)
+		return perr(r->err, r->line, (unsigned int)b + 1,
+			    "after the end line: only blank lines and comments");
+	if (!strncmp(w, "end ", 4) && w[4 + strspn(w + 4, " \t")] != '=' &&
+	    !r->settings_open)
+		return end_line(r, buf, w + 4 + strspn(w + 4, " \t"));
 	if (!strncmp(w, "vma ", 4) && w[4 + strspn(w + 4, " \t")] != '=')
 		return vma_line(r, buf, w + 4);
 	if (!strncmp(w, "pmd ", 4) && w[4 + strspn(w + 4, " \t")] != '=')
@@ -374,6 +481,10 @@ static int read_line(struct reader *r, char *buf)
 			vlen--;
 		if (!vlen)
 			return perr(r->err, r->line, vcol, "ptes: the value is empty");
+		if (r->ptes_seen)
+			return perr(r->err, r->line, (unsigned int)b + 1,
+				    "ptes: given twice for one pmd record");
+		r->ptes_seen = true;
 		return mthp_place_map(&pl, v, vlen, &sp->settings.geometry,
 				      r->cur->ptes);
 	}
@@ -391,9 +502,19 @@ static int read_line(struct reader *r, char *buf)
 /* The end of the input. */
 static int read_end(struct reader *r)
 {
-	int e = hand_on(r);
+	int e = record_done(r);
 
-	return e ? e : settings_made(r);
+	if (!e)
+		e = hand_on(r);
+	if (!e)
+		e = settings_made(r);
+	if (e || r->ended)
+		return e;
+	if (r->version == 1)
+		return 0; /* said in sp->unknown */
+	return perr(r->err, r->line, 1,
+		    "the snapshot ends without its 'end' line: it was cut short (a snapshot written before format %d has none: put 'snapshot = 1' at its head to read it as such)",
+		    MTHP_SNAPSHOT_FORMAT);
 }
 
 static void reader_init(struct reader *r, struct mthp_space *sp,
@@ -467,14 +588,64 @@ MTHP_EXPORT int mthp_space_read(const char *text, size_t len,
 	return e ? e : read_end(&r);
 }
 
+/*
+ * Lines of a stream through one fixed buffer: a line longer than
+ * MAX_LINE is refused before anything grows, and each byte is copied at
+ * most twice (read, and moved down once when the buffer wraps).
+ */
+struct lines_in {
+	FILE *f;
+	char *b;
+	size_t start, end;
+	bool eof;
+};
+
+#define LINES_IN_CAP (2 * MAX_LINE)
+
+/* 1: a line at *l, *ll bytes, newline dropped; 0: the end; -E2BIG: a
+ * line longer than MAX_LINE - 1; -EIO: a read error. */
+static int next_line(struct lines_in *in, char **l, size_t *ll)
+{
+	for (;;) {
+		char *s = in->b + in->start;
+		char *nl = memchr(s, '\n', in->end - in->start);
+
+		if (nl || (in->eof && in->end > in->start)) {
+			*l = s;
+			*ll = nl ? (size_t)(nl - s) : in->end - in->start;
+			in->start += *ll + (nl ? 1 : 0);
+			if (*ll >= MAX_LINE)
+				return -E2BIG;
+			(*l)[*ll] = 0; /* the newline's place, or room past the end */
+			return 1;
+		}
+		if (in->eof)
+			return 0;
+		if (in->end - in->start >= MAX_LINE)
+			return -E2BIG;
+		memmove(in->b, s, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+		size_t got = fread(in->b + in->end, 1, LINES_IN_CAP - 1 - in->end, in->f);
+
+		in->end += got;
+		if (!got) {
+			if (ferror(in->f))
+				return -EIO;
+			in->eof = true;
+		}
+	}
+}
+
 MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 				       mthp_space_pmd_fn each, void *ctx,
 				       struct mthp_parse_error *err)
 {
 	struct mthp_parse_error dummy;
 	struct reader r;
-	char *line = NULL, *head = NULL;
-	size_t cap = 0, headlen = 0;
+	struct lines_in in = { .f = f };
+	char *line, *head = NULL;
+	size_t ll, headlen = 0, headcap = 0;
 	bool streaming = false;
 	int e = 0;
 
@@ -482,6 +653,8 @@ MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 		return -EINVAL;
 	if (!f || !each)
 		return perr(err, 0, 0, "no input, or nothing to hand the records to");
+	if (!(in.b = malloc(LINES_IN_CAP)))
+		return -ENOMEM;
 	reader_init(&r, sp, err);
 	r.each = each;
 	r.ctx = ctx;
@@ -490,52 +663,57 @@ MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 	 * is a scenario, read whole (scenarios are at most 1 MiB); with one,
 	 * they are the snapshot's settings, read before it.
 	 */
-	for (;;) {
-		errno = 0;
-		ssize_t n = getline(&line, &cap, f);
+	for (unsigned int n = 1;; n++) {
+		int got = next_line(&in, &line, &ll);
 
-		if (n < 0) {
-			if (ferror(f))
-				e = mthp_error(err, -EIO, 0, 0, "read error: %s",
-					       strerror(errno ? errno : EIO));
+		if (got == 0)
+			break;
+		if (got == -EIO) {
+			e = mthp_error(err, -EIO, 0, 0, "read error: %s",
+				       strerror(errno ? errno : EIO));
 			break;
 		}
-		size_t ll = (size_t)n - (n && line[n - 1] == '\n');
-
+		if (got == -E2BIG) {
+			e = perr(err, n, 1, "line is longer than %u bytes", MAX_LINE - 1);
+			break;
+		}
 		if (!streaming) {
-			if (headlen + (size_t)n > MTHP_SCENARIO_MAX_BYTES) {
+			if (headlen + ll + 1 > MTHP_SCENARIO_MAX_BYTES) {
 				e = perr(err, 0, 0, "no vma record in the first %u bytes: neither a snapshot nor a scenario",
 					 MTHP_SCENARIO_MAX_BYTES);
 				break;
 			}
-			char *h = realloc(head, headlen + (size_t)n);
+			if (headlen + ll + 1 > headcap) {
+				/* doubling: each byte copied a bounded number of times */
+				size_t nc = headcap ? 2 * headcap : 4096;
+				char *h;
 
-			if (!h) {
-				e = -ENOMEM;
-				break;
+				while (nc < headlen + ll + 1)
+					nc *= 2;
+				if (!(h = realloc(head, nc))) {
+					e = -ENOMEM;
+					break;
+				}
+				head = h;
+				headcap = nc;
 			}
-			head = h;
-			memcpy(head + headlen, line, (size_t)n);
-			headlen += (size_t)n;
+			memcpy(head + headlen, line, ll);
+			head[headlen + ll] = '\n';
+			headlen += ll + 1;
 			if (!(ll >= 6 && !memcmp(line, "vma 0x", 6)))
 				continue;
 			streaming = true;
 			r.head = head;
-			r.headlen = headlen - (size_t)n; /* before the vma line */
+			r.headlen = headlen - ll - 1; /* before the vma line */
 			e = read_lines(&r, head, headlen);
 			if (e)
 				break;
 			continue;
 		}
-		if (ll >= MAX_LINE)
-			e = perr(err, r.line + 1, 1, "line is longer than %u bytes",
-				 MAX_LINE - 1);
-		else if (memchr(line, 0, ll))
+		if (memchr(line, 0, ll))
 			e = perr(err, r.line + 1, 1, "NUL byte");
-		else {
-			line[ll] = 0;
+		else
 			e = read_line(&r, line);
-		}
 		if (e)
 			break;
 	}
@@ -551,7 +729,7 @@ MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 			sp->pmds[0] = one;
 		}
 	}
-	free(line);
+	free(in.b);
 	free(head);
 	free(r.ptes);
 	return e;
