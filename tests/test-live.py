@@ -150,6 +150,43 @@ def snapshot_command():
         assert code == 2 and needle in err, (args, code, err)
 
 
+@test
+def moving_and_kernel_processes():
+    if not os.path.exists(os.path.join(SYS, "enabled")):
+        print("# no THP sysfs here: skipped")
+        return
+    # a kernel thread has no user memory: said so, not "no process"
+    code, out, err = run("snapshot", "2")
+    assert code == 2 and "kernel thread" in err, err
+    # a process that exits while it is read: a whole snapshot or an
+    # error, never a partial one passed as whole. The process writes 5
+    # private mappings of 4 MiB (5120 pages) and exits, without unmapping
+    # them, about when it is read.
+    prog = ("import mmap, sys, time\n"
+            "m = [mmap.mmap(-1, 4 << 20, flags=mmap.MAP_PRIVATE) for _ in range(5)]\n"
+            "[x.write(b'x' * (4 << 20)) for x in m]\n"
+            "sys.stdout.write('ready\\n'); sys.stdout.flush()\n"
+            "time.sleep(float(sys.argv[1]))\n"
+            "import os; os._exit(0)\n")  # exits with its mappings in place
+    import re
+    outcomes = {"whole": 0, "refused": 0}
+    for i in range(30):
+        p = subprocess.Popen([sys.executable, "-c", prog, str(0.01 * i)],
+                             stdout=subprocess.PIPE)
+        p.stdout.readline()
+        code, out, err = run("snapshot", str(p.pid))
+        p.wait()
+        if code == 0:
+            present = sum(int(n or 1) for n in re.findall(r"(?<![\w*])[Pp](?:\*(\d+))?", out))
+            assert present >= 5 * 1024, (i, present)
+            outcomes["whole"] += 1
+        else:
+            assert code == 2 and ("exited" in err or "no process" in err or
+                                  "kernel thread" in err), (i, code, err)
+            outcomes["refused"] += 1
+    print(f"# 30 snapshots of exiting processes: {outcomes}")
+
+
 SNAP_BODY = """geometry = x86_64
 enabled = always
 hugepages-64kB/enabled = always

@@ -361,6 +361,7 @@ struct snap_ctx {
 	int pfd, kfd;
 	uint64_t *pm;
 	bool *pfn_hidden;
+	struct mthp_parse_error *err;
 };
 
 /* Records the PMD range at addr if anything is there. */
@@ -372,12 +373,50 @@ static int snap_range(void *c, unsigned long addr)
 
 	if (!p)
 		return -ENOMEM;
-	if (read_range(x->sp, x->pfd, x->kfd, p, x->pm, &empty, x->pfn_hidden) ||
-	    (empty && p->pmd == MTHP_PMD_TABLE)) {
-		/* gone while we read, or nothing in it: not listed */
-		mthp_space_drop_last_pmd(x->sp);
-	}
+	if (read_range(x->sp, x->pfd, x->kfd, p, x->pm, &empty, x->pfn_hidden))
+		/* the mm went away while it was read: no partial snapshot */
+		return mthp_error(x->err, -ESRCH, 0, 0,
+				  "process %ld exited while it was read (its pagemap at 0x%lx could not be read): the snapshot would be partial",
+				  x->sp->pid, addr);
+	if (empty && p->pmd == MTHP_PMD_TABLE)
+		mthp_space_drop_last_pmd(x->sp); /* nothing in it: not listed */
 	return 0;
+}
+
+/* When the process started (its /proc stat field 22), 0 when it is gone
+ * or exiting: a PID reused by another process has another start. */
+static unsigned long long start_time(long pid)
+{
+	char path[64], buf[1024];
+	unsigned long long t = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+	fclose(f);
+	buf[n] = 0;
+	/* after the command, which may hold spaces and parentheses: field 3
+	 * the state, 9 the flags, 22 the start time */
+	char *p = strrchr(buf, ')');
+	char state = p && p[1] == ' ' ? p[2] : 'X';
+	unsigned long flags = 0;
+
+	for (int field = 2; p && field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (p && field == 8)
+			flags = strtoul(p + 1, NULL, 10);
+	}
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	/* a zombie, or a task on its way out (PF_EXITING): its memory is
+	 * going or gone */
+	if (state == 'Z' || state == 'X' || (flags & 0x4))
+		return 0;
+	return t;
 }
 
 static unsigned int smaps_flags(const char *line)
@@ -435,10 +474,24 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 	f = fopen(path, "r");
 	if (!f)
 		return sys_err(err, errno == ENOENT ? -ESRCH : -errno, path);
-	while (fgets(line, sizeof(line), f))
+	bool user_memory = false;
+
+	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "THP_enabled:", 12))
 			disabled = atoi(line + 12) == 0;
+		/* a kernel thread has no Vm* lines: no mm */
+		if (!strncmp(line, "VmSize:", 7))
+			user_memory = true;
+	}
 	fclose(f);
+	if (!user_memory)
+		return mthp_error(err, -EINVAL, 0, 0,
+				  "process %ld (%s) is a kernel thread, or has exited: it has no user memory",
+				  sp->pid, sp->comm);
+	unsigned long long born = start_time(sp->pid);
+
+	if (!born)
+		return mthp_error(err, -ESRCH, 0, 0, "process %ld: exited", sp->pid);
 
 	snprintf(path, sizeof(path), "/proc/%ld/pagemap", sp->pid);
 	int pfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -492,7 +545,7 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 			if ((r = mthp_space_add_vma(sp, start, end, smaps_flags(line + 8),
 						    disabled, sp->npmds)))
 				goto out;
-			struct snap_ctx x = { sp, pfd, kfd, pm, &pfn_hidden };
+			struct snap_ctx x = { sp, pfd, kfd, pm, &pfn_hidden, err };
 			unsigned long last = end & ~(size - 1);
 
 			r = first < last ? populated_ranges(pfd, first, last, size,
@@ -509,6 +562,19 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 		have = false;
 		if (!more)
 			break;
+	}
+	if (ferror(f)) {
+		r = mthp_error(err, -ESRCH, 0, 0,
+			       "process %ld exited while its smaps was read: the snapshot would be partial",
+			       sp->pid);
+		goto out;
+	}
+	/* the same process to the end: else what was read may be partial */
+	if (start_time(sp->pid) != born) {
+		r = mthp_error(err, -ESRCH, 0, 0,
+			       "process %ld exited while it was read: the snapshot would be partial",
+			       sp->pid);
+		goto out;
 	}
 	/* without PFNs (no CAP_SYS_ADMIN) folios and the zero page are unknown */
 	if (kfd < 0 || pfn_hidden)
