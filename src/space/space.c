@@ -258,38 +258,68 @@ static int read_range(struct mthp_space *sp, int pfd, int kfd,
 	}
 	if (kfd < 0)
 		return 0;
-	/* folios: a compound head whose tails the next PTEs map in order */
+	/*
+	 * Folios: the head of a present PTE's page (itself, or found back
+	 * from a tail), and its size from the tails after it. A folio is
+	 * recorded when every present PTE of its naturally aligned range
+	 * maps its own page of it - also when some of its pages are no
+	 * longer mapped (MADV_DONTNEED on a THP leaves the folio whole and
+	 * PTE-mapped): the folio line keeps the pages it still maps.
+	 */
 	for (unsigned int i = 0; i < nr; i++) {
 		uint64_t pfn = pm[i] & PM_PFN_MASK;
 		bool ok = true;
 
-		if (p->ptes[i].kind != MTHP_PTE_PRESENT || !pfn ||
-		    !(kflags(kfd, pfn, &ok) & (1ull << KPF_COMPOUND_HEAD)) || !ok)
+		if (p->ptes[i].kind != MTHP_PTE_PRESENT || !pfn || p->ptes[i].folio_order)
+			continue;
+		uint64_t fl = kflags(kfd, pfn, &ok), head = pfn;
+
+		if (!ok || !(fl & ((1ull << KPF_COMPOUND_HEAD) | (1ull << KPF_COMPOUND_TAIL))))
+			continue;
+		/* back to the head: at most a PMD's worth of tails */
+		for (unsigned int back = 0; ok && back < nr &&
+		     (kflags(kfd, head, &ok) & (1ull << KPF_COMPOUND_TAIL)); back++)
+			head--;
+		if (!ok || !(kflags(kfd, head, &ok) & (1ull << KPF_COMPOUND_HEAD)) || !ok)
 			continue;
 		unsigned int n = 1;
 
-		while (n < nr && (kflags(kfd, pfn + n, &ok) & (1ull << KPF_COMPOUND_TAIL)) && ok)
+		while (n < nr && (kflags(kfd, head + n, &ok) & (1ull << KPF_COMPOUND_TAIL)) && ok)
 			n++;
 		unsigned int order = mthp_ilog2(n);
+		uint64_t off = pfn - head;
 
-		if (n != 1u << order || !order || i & (n - 1) || i + n > nr)
+		if (n != 1u << order || !order || off >= n || off > i)
 			continue;
-		bool mapped_in_order = true;
+		unsigned int start = i - (unsigned int)off;
 
-		for (unsigned int k = 1; k < n && mapped_in_order; k++)
-			mapped_in_order = (pm[i + k] & PM_PRESENT) &&
-					  (pm[i + k] & PM_PFN_MASK) == pfn + k;
-		if (order == g->pmd_order && mapped_in_order) {
-			p->pmd = MTHP_PMD_MAPPED; /* a PMD-size folio mapping the range */
+		if (start & (n - 1) || start + n > nr)
+			continue;
+		bool fits = true, all = true;
+
+		for (unsigned int k = 0; k < n && fits; k++) {
+			uint64_t e = pm[start + k];
+
+			if (!(e & PM_PRESENT)) {
+				all = false; /* none or swapped: does not map it */
+				continue;
+			}
+			fits = (e & PM_PFN_MASK) == head + k;
+		}
+		if (!fits)
+			continue; /* a present PTE of the range maps something else */
+		if (order == g->pmd_order && all) {
+			/* every page of a PMD-size folio, in order: pagemap
+			 * cannot tell a PMD mapping from this, and the kernel
+			 * maps a whole PMD THP by its PMD */
+			p->pmd = MTHP_PMD_MAPPED;
 			mthp_space_drop_ptes(sp, p);
 			return 0;
 		}
-		if (mapped_in_order) {
-			struct mthp_scenario one = sp->settings;
+		struct mthp_scenario one = sp->settings;
 
-			one.ptes = p->ptes;
-			mthp_scenario_set_folio(&one, i, order);
-		}
+		one.ptes = p->ptes;
+		mthp_scenario_set_folio(&one, start, order);
 	}
 	return 0;
 }
