@@ -371,6 +371,27 @@ def hostile_streams():
 
 
 @test
+def write_errors_are_1_and_said_once():
+    if not os.path.exists("/dev/full"):
+        print("# no /dev/full here: skipped")
+        return
+    with tempfile.TemporaryDirectory() as d:
+        snap = os.path.join(d, "t.snap")
+        with open(snap, "w") as f:
+            f.write(SNAP)
+        code, out, err = run("predict", "--svg", "/dev/full", snap)
+        assert code == 1 and err.count("No space left") == 1, (code, err)
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([MTHPSIM, "snapshot", "self"], stdout=full,
+                               stderr=subprocess.PIPE, text=True, timeout=60)
+        assert p.returncode == 1 and p.stderr.count("No space left") == 1, p.stderr
+        # "-o -" is standard output, as "-" is standard input
+        code, out, err = run("snapshot", "-o", "-", "self")
+        assert code == 0 and out.startswith("# mthpsim snapshot"), err
+        assert not os.path.exists(os.path.join(os.getcwd(), "-"))
+
+
+@test
 def predict_streams():
     # a file and standard input are read the same way, a record at a
     # time: the same report; an error after good records is located and

@@ -10,6 +10,9 @@
 /* Input errors exit with this status, after a message naming the input. */
 #define EXIT_INPUT 2
 
+/* A write to name failed (a full disk): said once, exit 1. */
+_Noreturn void output_failed(const char *name);
+
 int cmd_decide(int argc, char **argv);
 int cmd_geometries(int argc, char **argv);
 int cmd_models(int argc, char **argv);

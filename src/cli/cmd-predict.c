@@ -276,7 +276,7 @@ static int write_svg(const char *path, const struct mthp_space *sp,
 	char fill[16];
 
 	if (!f)
-		return -errno;
+		err(EXIT_INPUT, "--svg %s", path); /* a path that cannot be made */
 	/* the height: a label and rows of cells per VMA, then the legend */
 	int height = 40;
 
@@ -588,8 +588,10 @@ int cmd_predict(int argc, char **argv)
 	if (svg) {
 		int r = write_svg(svg, &base, &p.cells, &totals[0], title);
 
-		if (r)
-			errx(EXIT_INPUT, "--svg %s: %s", svg, strerror(-r));
+		if (r) {
+			errno = -r;
+			output_failed(svg); /* a write that failed: exit 1 */
+		}
 	}
 	if (!so.json)
 		print_report(&base, title, per, &totals[0], young);

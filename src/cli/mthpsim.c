@@ -105,6 +105,13 @@ static void check_stdout(void)
 	}
 }
 
+void output_failed(const char *name)
+{
+	/* said once: the exit handler above would say it again */
+	warn("%s", name);
+	_exit(1);
+}
+
 int cmd_geometries(int argc, char **argv)
 {
 	bool json;
@@ -288,12 +295,14 @@ int cmd_snapshot(int argc, char **argv)
 			errx(EXIT_INPUT, "snapshot: no process %s (%s)", arg, e.msg);
 		errx(EXIT_INPUT, "snapshot: %s", e.msg);
 	}
+	if (output && !strcmp(output, "-"))
+		output = NULL; /* "-o -": standard output, as "-" is standard input */
 	FILE *f = output ? fopen(output, "w") : stdout;
 
 	if (!f)
 		err(EXIT_INPUT, "%s", output);
-	if (mthp_space_write(&sp, f) || (output && fclose(f)))
-		err(1, "%s", output ? output : "standard output");
+	if (mthp_space_write(&sp, f) || (output ? fclose(f) : fflush(f)))
+		output_failed(output ? output : "standard output");
 	mthp_space_free(&sp);
 	return 0;
 }
