@@ -432,6 +432,9 @@ static void directive(struct kc_file *f, const struct tok *t,
 			add_use(it, dup_tok(f, &u, NULL), &u);
 }
 
+static int kc_file_split(struct kc_file *f, const char *path, char *err,
+			 size_t errlen);
+
 int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
 {
 	FILE *in = fopen(path, "rb");
@@ -476,6 +479,28 @@ int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: a NUL byte; not a C source file", path);
 		return -EINVAL;
 	}
+	return kc_file_split(f, path, err, errlen);
+}
+
+int kc_file_parse(struct kc_file *f, const char *name, const char *text,
+		  size_t len, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	if (memchr(text, 0, len)) {
+		snprintf(err, errlen, "%s: a NUL byte; not a C source file", name);
+		return -EINVAL;
+	}
+	if (!(f->text = malloc(len + 1)))
+		abort();
+	memcpy(f->text, text, len);
+	f->text[len] = 0;
+	f->len = len;
+	return kc_file_split(f, name, err, errlen);
+}
+
+static int kc_file_split(struct kc_file *f, const char *path, char *err,
+			 size_t errlen)
+{
 	f->path = strdup(path);
 
 	struct lexer lx = { f->text, f->len, 0, 1, 1 };

@@ -63,6 +63,9 @@ struct kc_file {
 
 /* Reads and splits path; 0, or -errno with a message in err. */
 int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen);
+/* Splits text (len bytes, copied) that messages call name. */
+int kc_file_parse(struct kc_file *f, const char *name, const char *text,
+		  size_t len, char *err, size_t errlen);
 void kc_file_free(struct kc_file *f);
 /* The item that defines name as kind (or any kind when kind < 0). */
 struct kc_item *kc_find(const struct kc_file *f, const char *name, int kind);
