@@ -113,6 +113,13 @@ def kjson(*args):
     return code, json.loads(out)
 
 
+def no_environment_lines(out, err):
+    # nothing kcheck prints is located in its own environment
+    for text in (out, err):
+        for bad in ("khugepaged.h", "spellings.h", "bitmap.h", "<kcheck"):
+            assert bad not in text, (bad, text)
+
+
 if not shutil.which(os.environ.get("CC", "cc")):
     print("1..0 # SKIP no C compiler for kcheck")
     sys.exit(0)
@@ -239,6 +246,7 @@ def missing_helper_is_located():
     code, out, err = kcheck(*QUICK, os.path.join(TMP, "error-missing-helper.c"))
     assert code == 2, (code, err)
     assert f"error-missing-helper.c:{line}:{col}: 'count_occupied_fancy' is used here" in err, err
+    no_environment_lines(out, err)
 
 
 @test
@@ -249,13 +257,6 @@ def missing_function_and_file():
     assert code == 2 and "/nonexistent/khugepaged.c" in err, err
     code, out, err = kcheck()
     assert code == 2
-
-
-def no_environment_lines(out, err):
-    # nothing kcheck prints is located in its own environment
-    for text in (out, err):
-        for bad in ("khugepaged.h", "spellings.h", "bitmap.h", "<kcheck"):
-            assert bad not in text, (bad, text)
 
 
 @test
@@ -526,6 +527,8 @@ def broken_files_say_what_is_wrong():
     f = os.path.join(TMP, "broken-braces.c")
     code, out, err = kcheck(f)
     assert code == 2 and "never ends" in err and "do not balance" in err, err
+    code, out, err = kcheck(K)
+    assert code == 2 and "a directory without mm/khugepaged.c" in err, err
     big = os.path.join(TMP, "big.c")
     with open(big, "wb") as fh:
         fh.truncate((64 << 20) + 1)

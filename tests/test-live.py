@@ -368,6 +368,12 @@ def hostile_streams():
     for cmd in ("run", "decide"):
         code, out, err = run(cmd, "@/dev/null" if cmd == "decide" else "/dev/null")
         assert code == 2, (cmd, code, err)
+    # a head of 800 KB of short lines is read in linear time (it was
+    # grown once per line: minutes under the address sanitizer)
+    head = "# a comment line of a head\n" * 30000 + "vma 0x0-0x200000 none\nend 1 0\n"
+    p = subprocess.run([MTHPSIM, "predict", "-"], input=head, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
 
 
 @test
