@@ -377,6 +377,33 @@ def hostile_streams():
 
 
 @test
+def predict_and_run_agree_in_both_modes():
+    # predict on a one-range snapshot and run on the same table, in
+    # khugepaged mode and in MADV_COLLAPSE mode (which ignores the
+    # max_ptes_* limits: a range shared with another process collapses)
+    tables = ("S*300 P*212", "S*512", "P*100 .*412", "p*512", "w*10 P*502",
+              "P*511 .")
+    for mode in ("khugepaged", "madvise"):
+        for t in tables:
+            code, out, err = run("run", "--json", "--mode", mode, "-",
+                                 stdin=f"vma = hugepage\nptes = {t}\n")
+            assert code == 0, err
+            r = json.loads(out)
+            snap = (f"geometry = x86_64\nvma 0x200000-0x400000 hugepage\n"
+                    f"pmd 0x200000 table\nptes = {t}\nend 1 1\n")
+            code, out, err = run("predict", "--json", "--mode", mode, "-",
+                                 stdin=snap)
+            assert code == 0, err
+            total = json.loads(out)["total"]
+            want = {}
+            for c in r["collapses"]:
+                want[str(c["order"])] = want.get(str(c["order"]), 0) + 1
+            assert total["collapses"] == want, (mode, t, total, r["collapses"])
+            if not r["collapses"]:
+                assert total["results"] == {r["result"]: 1}, (mode, t, total, r["result"])
+
+
+@test
 def write_errors_are_1_and_said_once():
     if not os.path.exists("/dev/full"):
         print("# no /dev/full here: skipped")

@@ -178,7 +178,8 @@ MTHP_EXPORT int mthp_space_visitor_new(struct mthp_space_visitor **out,
 	memcpy(&v->o, opts, opts->sz < sizeof(v->o) ? opts->sz : sizeof(v->o));
 	v->s = sp->settings;
 	v->s.model = v->o.model;
-	v->s.mode = MTHP_MODE_KHUGEPAGED;
+	/* the settings' mode: khugepaged's visit, or MADV_COLLAPSE on each
+	 * range (no max_ptes_* limits, no young requirement, PMD order) */
 	v->s.fails = NULL; /* the settings' rules are for one-range runs */
 	v->s.nfails = 0;
 	v->none = calloc(v->s.geometry.pmd_nr, sizeof(*v->none));
