@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kcheck's driver: the cases (every small table, random ones per
+ * geometry), each run on both sides - the file's function, through the
+ * unit kcheck built, and a model of the library or a second file's - and
+ * compared attempt by attempt; the file's code in a contained child
+ * process, watched for hangs and crashes.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+const char *const pattern_words[P_COUNT] = {
+	"every attempt succeeds",
+	"every attempt fails with SCAN_EXCEED_NONE_PTE (try lower)",
+	"the first attempt fails with SCAN_ALLOC_HUGE_PAGE_FAIL, the rest succeed",
+	"the first attempt fails with SCAN_PAGE_LRU, the rest succeed",
+	"the first attempt fails with SCAN_PAGE_LAZYFREE, the rest succeed",
+	"the first attempt says SCAN_PTE_MAPPED_HUGEPAGE, the rest succeed",
+	"the first attempt fails with SCAN_PMD_MAPPED (stop), the rest succeed",
+};
+static const int pattern_first[] = {
+	MTHP_SCAN_SUCCEED, MTHP_SCAN_EXCEED_NONE_PTE, MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL,
+	MTHP_SCAN_PAGE_LRU, MTHP_SCAN_PAGE_LAZYFREE, MTHP_SCAN_PTE_MAPPED_HUGEPAGE,
+	MTHP_SCAN_PMD_MAPPED,
+};
+
+static int answer_for(enum pattern p, size_t k)
+{
+	if (p == P_TRY_LOWER)
+		return MTHP_SCAN_EXCEED_NONE_PTE;
+	return k == 0 ? pattern_first[p] : MTHP_SCAN_SUCCEED;
+}
+
+
+
+
+
+
+
+struct run_ctx {
+	struct outcome *o;
+	const struct input *in;
+	const struct side *s;
+	size_t cap;
+	jmp_buf out;
+};
+
+static int kernel_answer(void *ctx, unsigned int offset, unsigned int order)
+{
+	struct run_ctx *c = ctx;
+	struct outcome *o = c->o;
+
+	if (o->n >= c->cap) {
+		o->runaway = true;
+		longjmp(c->out, 1);
+	}
+	int r = answer_for(c->in->pattern, o->n);
+
+	o->att[o->n] = (struct mthp_range){ offset, order };
+	o->res[o->n++] = r;
+	return (int)c->s->u->to_kernel[r];
+}
+
+static int model_answer(const struct mthp_range *rg, void *ctx)
+{
+	struct run_ctx *c = ctx;
+	struct outcome *o = c->o;
+	int r = answer_for(c->in->pattern, o->n);
+
+	if (o->n < MAX_SEEN) {
+		o->att[o->n] = *rg;
+		o->res[o->n++] = r;
+	}
+	return r;
+}
+
+static void run_side(const struct side *s, const struct input *in,
+		     struct outcome *o)
+{
+	static struct run_ctx c;
+
+	o->n = 0;
+	o->runaway = false;
+	o->warnings = o->bugs = 0;
+	o->ret_name[0] = 0;
+	c = (struct run_ctx){ .o = o, .in = in, .s = s,
+			      .cap = mthp_collapse_max_steps(in->g) };
+	if (s->u) {
+		struct kc_case kcase = {
+			.bitmap = in->map, .orders = in->orders,
+			.khugepaged = in->khugepaged, .uffd = in->uffd,
+			.referenced = (int)in->g->pmd_nr,
+			.max_ptes_none = in->none, .unmapped = in->unmapped,
+			.answer = kernel_answer, .ctx = &c,
+		};
+
+		if (setjmp(c.out))
+			return;
+		struct kc_findings fnd = { 0 };
+
+		o->ret = s->u->run(&kcase, &fnd);
+		o->warnings = fnd.warnings;
+		o->bugs = fnd.bugs;
+		o->bug_line = fnd.bug_line;
+		const char *n = s->u->returns_result ? s->u->result_name(o->ret) : NULL;
+
+		snprintf(o->ret_name, sizeof(o->ret_name), "%s",
+			 n ? n : s->u->returns_result ? "(not a result)" : "");
+		return;
+	}
+	MTHP_OPTS(opts, .model = s->model,
+		  .mode = in->khugepaged ? MTHP_MODE_KHUGEPAGED : MTHP_MODE_MADVISE,
+		  .orders = in->orders, .max_ptes_none = in->none,
+		  .unmapped = in->unmapped, .uffd = in->uffd,
+		  .collapse = model_answer, .data = &c);
+	MTHP_RESULT(res);
+
+	if (mthp_collapse(in->g, in->map, &opts, &res))
+		errx(1, "internal error: the engine refused a kcheck input");
+	o->ret = res.collapsed;
+	snprintf(o->ret_name, sizeof(o->ret_name), "%s",
+		 mthp_scan_result_name(res.result));
+}
+
+/* What each side returns is compared in the form the kernel side has. */
+static bool same(const struct side *a, const struct outcome *x,
+		 const struct side *b, const struct outcome *y)
+{
+	if (x->n != y->n || x->runaway || y->runaway || x->warnings ||
+	    y->warnings || x->bugs || y->bugs)
+		return false;
+	for (size_t i = 0; i < x->n; i++)
+		if (x->att[i].offset != y->att[i].offset ||
+		    x->att[i].order != y->att[i].order)
+			return false;
+	const struct kc_unit *ua = a->u, *ub = b->u;
+	bool ra = ua ? ua->returns_result : true, rb = ub ? ub->returns_result : true;
+	bool ca = ua ? ua->returns_count : true, cb = ub ? ub->returns_count : true;
+
+	if (ra && rb)
+		return !strcmp(x->ret_name, y->ret_name);
+	if (ca && cb)
+		return x->ret == y->ret;
+	return true; /* different shapes: the attempts are what compares */
+}
+
+
+
+
+
+static bool pattern_usable(const struct check *k, enum pattern p)
+{
+	const struct kc_unit *us[2] = { k->a.u, k->b.u };
+
+	for (int i = 0; i < 2; i++)
+		if (us[i] && us[i]->to_kernel[pattern_first[p]] < 0)
+			return false;
+	return true;
+}
+
+static void one(struct check *k, const struct input *in)
+{
+	if (!pattern_usable(k, in->pattern)) {
+		k->skipped++;
+		return;
+	}
+	k->cases++;
+	/* the parent names this case if the file's code never returns */
+	k->cur = *in;
+	k->cur_g = *in->g;
+	memcpy(k->cur_map, in->map, mthp_bitmap_longs(in->g->max_ptrs) * sizeof(long));
+	k->cur.map = k->cur_map;
+	k->cur.g = &k->cur_g;
+	k->cur_side = 0;
+	k->started = true;
+	run_side(&k->a, in, &k->oa);
+	k->cur_side = 1;
+	run_side(&k->b, in, &k->ob);
+	k->count++;
+	if (same(&k->a, &k->oa, &k->b, &k->ob))
+		return;
+	k->differ++;
+	if (k->found)
+		return;
+	k->found = true;
+	k->first = *in;
+	k->first_g = *in->g;
+	memcpy(k->first_map, in->map, mthp_bitmap_longs(in->g->max_ptrs) * sizeof(long));
+	k->first.map = k->first_map;
+	k->first.g = &k->first_g;
+	k->fa = k->oa;
+	k->fb = k->ob;
+}
+
+static void settings_loops(struct check *k, struct input *in,
+			   const unsigned int *nones, size_t nnones)
+{
+	uint32_t all = mthp_orders_all(in->g), pmd = 1u << in->g->pmd_order;
+
+	for (int mode = 0; mode < 2; mode++) {
+		in->khugepaged = mode == 0;
+		for (int uffd = 0; uffd < 2; uffd++) {
+			in->uffd = uffd;
+			/* the caller passes what the VMA allows: in madvise
+			 * mode the PMD order alone */
+			for (uint32_t sub = in->khugepaged ? all : pmd; sub;
+			     sub = in->khugepaged ? (sub - 1) & all : 0) {
+				in->orders = sub;
+				for (size_t n = 0; n < nnones; n++) {
+					in->none = nones[n];
+					for (int p = 0; p < P_COUNT; p++) {
+						in->pattern = (enum pattern)p;
+						one(k, in);
+					}
+				}
+			}
+		}
+	}
+}
+
+static struct mthp_geometry geometry_of(const struct kc_geometry *kg)
+{
+	struct mthp_geometry g;
+
+	if (mthp_geometry_custom(kg->page_shift, kg->pmd_nr, kg->max_ptrs, &g, NULL, 0))
+		errx(1, "internal error: geometry %s", kg->tag);
+	/* a named profile keeps its name; the exhaustive one is custom: */
+	if (strncmp(kg->tag, "custom", 6))
+		snprintf(g.name, sizeof(g.name), "%.39s", kg->tag);
+	return g;
+}
+
+/* ---- the file's code in a child process ---- */
+
+#ifdef MTHP_COVERAGE
+void __gcov_dump(void);
+#endif
+
+volatile pid_t kc_child_pid;
+
+int kc_compile_both(struct check *k, const struct kc_geometry *kg,
+			const char *include_dir)
+{
+	struct kc_unit *us[2] = { k->a.u, k->b.u };
+
+	for (int i = 0; i < 2; i++) {
+		if (!us[i])
+			continue;
+		int r = kc_compile(us[i], kg, include_dir, stderr);
+
+		if (r)
+			return kc_interrupted ? KC_ERROR : r;
+	}
+	return 0;
+}
+
+/* The cases of one geometry: every small table (bitmaps of them), or
+ * per_geometry random ones. */
+static void run_cases(struct check *k, const struct kc_geometry *kg,
+		      unsigned int bitmaps, unsigned int per_geometry)
+{
+	struct mthp_geometry g = geometry_of(kg);
+	unsigned long *map = calloc(mthp_bitmap_longs(MTHP_MAX_PTRS), sizeof(long));
+	struct input in = { .g = &g, .map = map };
+	struct rng *rng = &k->rng;
+
+	if (!map)
+		err(1, "calloc");
+	if (bitmaps) {
+		unsigned int nones[3] = { 0, 15, 7 };
+
+		for (unsigned long bits = 0; bits < bitmaps; bits++) {
+			map[0] = bits;
+			settings_loops(k, &in, nones, 3);
+		}
+	}
+	uint32_t all = mthp_orders_all(&g);
+
+	for (unsigned int n = 0; n < per_geometry; n++) {
+		mthp_bitmap_zero(map, g.max_ptrs);
+		for (unsigned int pos = 0; pos < g.pmd_nr;) {
+			unsigned int len = 1 + rng_below(rng, g.pmd_nr / 8 + 1);
+
+			if (len > g.pmd_nr - pos)
+				len = g.pmd_nr - pos;
+			if (rng_below(rng, 2))
+				mthp_bitmap_set(map, pos, len);
+			pos += len;
+		}
+		in.khugepaged = rng_below(rng, 4) != 0;
+		in.uffd = rng_below(rng, 4) == 0;
+		in.orders = in.khugepaged ? ((uint32_t)rng_next(rng) & all)
+					  : 1u << g.pmd_order;
+		if (!in.orders)
+			in.orders = 1u << g.pmd_order;
+		unsigned int x = rng_below(rng, 4);
+
+		in.none = x == 0 ? 0 : x == 1 ? g.pmd_nr - 1
+				     : rng_below(rng, g.pmd_nr);
+		in.unmapped = rng_below(rng, 3) ? 0 : rng_below(rng, 4);
+		if (in.unmapped + mthp_bitmap_weight(map, g.pmd_nr) > g.pmd_nr)
+			in.unmapped = 0;
+		in.pattern = (enum pattern)rng_below(rng, P_COUNT);
+		one(k, &in);
+	}
+	free(map);
+}
+
+/*
+ * What the child does before it loads the file's code: no core dumps, a
+ * bound on its memory, and - when kcheck runs as root - another user's
+ * rights, which no exec can raise again.
+ */
+static void contain(void)
+{
+	struct rlimit core = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &core);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#ifndef __SANITIZE_ADDRESS__
+	/* what the process has now, and 4 GiB more (the address sanitizer
+	 * reserves far more than that, so not under it) */
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	if (pages) {
+		rlim_t as = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (4ull << 30);
+		struct rlimit lim = { as, as };
+
+		setrlimit(RLIMIT_AS, &lim);
+	}
+#endif
+#ifndef MTHP_COVERAGE
+	/* (a coverage build keeps root: nobody could not write the counts
+	 * into the build tree; its tests say so) */
+	if (!geteuid()) {
+		/* nobody: 65534 on Debian and most systems */
+		uid_t uid = 65534;
+		gid_t gid = 65534;
+		struct passwd *pw = getpwnam("nobody");
+
+		if (pw) {
+			uid = pw->pw_uid;
+			gid = pw->pw_gid;
+		}
+		if (setgroups(0, NULL) || setgid(gid) || setuid(uid)) {
+			warn("kcheck: dropping root before running the file's code");
+			_exit(KC_ERROR);
+		}
+	}
+#endif
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+/*
+ * Runs the cases of one geometry in a child process and watches it: a
+ * case that takes longer than timeout seconds is stopped, and so is a
+ * crash; either is recorded in k->failure with the case in k->cur.
+ * Returns 0, or an exit status for bad input (code that does not load).
+ */
+int kc_run_isolated(struct check *k, const struct kc_geometry *kg,
+		    unsigned int bitmaps, unsigned int per_geometry,
+		    unsigned int timeout,
+		    void (*progress)(unsigned long long done, unsigned long long total))
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0)
+		err(1, "kcheck: fork");
+	if (!pid) {
+		struct kc_unit *us[2] = { k->a.u, k->b.u };
+
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		/* opened while the path can still be walked: after contain()
+		 * the process may be a user the scratch directory's parents
+		 * do not let in, and loads through the open file */
+		for (int i = 0; i < 2; i++) {
+			if (!us[i])
+				continue;
+			int fd = open(us[i]->so_path, O_RDONLY);
+
+			if (fd < 0) {
+				warn("kcheck: %s", us[i]->so_path);
+				_exit(KC_ERROR);
+			}
+			snprintf(us[i]->so_path, sizeof(us[i]->so_path),
+				 "/proc/self/fd/%d", fd);
+		}
+		contain();
+		for (int i = 0; i < 2; i++) {
+			int r = us[i] ? kc_load(us[i], stderr) : 0;
+
+			if (r)
+				_exit(r == KC_BAD_INPUT ? KC_BAD_INPUT : KC_ERROR);
+		}
+		run_cases(k, kg, bitmaps, per_geometry);
+		fflush(NULL);
+#ifdef MTHP_COVERAGE
+		__gcov_dump(); /* _exit() would lose the child's counts */
+#endif
+		_exit(0);
+	}
+	kc_child_pid = pid;
+	unsigned long last = k->count, total = bitmaps ? 1ul << 16 : 1;
+	struct timespec tick = { 0, 50 * 1000 * 1000 }, seen, now;
+	int st = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &seen);
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			err(1, "kcheck: waitpid");
+		if (kc_interrupted) {
+			kill(pid, SIGKILL);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (k->count != last) {
+			last = k->count;
+			seen = now;
+			if (bitmaps && progress)
+				progress(k->cur_map[0], total);
+		} else if (now.tv_sec - seen.tv_sec >= (time_t)timeout) {
+			kill(pid, SIGKILL);
+			k->failure = F_TIMEOUT;
+			k->failure_value = (int)timeout;
+			waitpid(pid, &st, 0);
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	kc_child_pid = 0;
+	if (kc_interrupted)
+		return 0;
+	if (k->failure && !k->started) {
+		warnx("kcheck: the file's code did not return within %u s while it was loaded, before the first case (a constructor in the file?)",
+		      timeout);
+		k->failure = F_NONE;
+		return 1;
+	}
+	if (k->failure)
+		return 0;
+	if (WIFSIGNALED(st) && !k->started) {
+		warnx("kcheck: the process that runs the file's code was killed by signal %d (%s) before the first case (a constructor in the file?)",
+		      WTERMSIG(st), strsignal(WTERMSIG(st)));
+		return 1;
+	}
+	if (WIFSIGNALED(st)) {
+		k->failure = F_SIGNAL;
+		k->failure_value = WTERMSIG(st);
+		return 0;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == KC_BAD_INPUT)
+		return KC_BAD_INPUT; /* the code did not load: said on stderr */
+	if (WIFEXITED(st) && WEXITSTATUS(st) && !k->started) {
+		/* before any case: the reason is on standard error */
+		warnx("kcheck: the process that runs the file's code stopped before the first case (exit status %d)",
+		      WEXITSTATUS(st));
+		return 1;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st)) {
+		k->failure = F_EXIT;
+		k->failure_value = WEXITSTATUS(st);
+	}
+	return 0;
+}
+
+const char *kc_failure_words(const struct check *k, unsigned int timeout,
+				 char *buf, size_t len)
+{
+	switch (k->failure) {
+	case F_SIGNAL:
+		snprintf(buf, len, "was killed by signal %d (%s)", k->failure_value,
+			 strsignal(k->failure_value));
+		break;
+	case F_TIMEOUT:
+		snprintf(buf, len, "did not return within %u s (--timeout)", timeout);
+		break;
+	case F_EXIT:
+		snprintf(buf, len, "ended the process (exit status %d)", k->failure_value);
+		break;
+	case F_NONE:
+		snprintf(buf, len, "returned");
+		break;
+	}
+	return buf;
+}
