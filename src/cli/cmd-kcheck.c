@@ -355,6 +355,17 @@ static void print_explain(const struct kc_unit *u, const struct kc_source *s,
 	kc_explained_free(&e);
 }
 
+/* An array of n strings kept stride bytes apart from first. */
+static void json_strings(struct json *j, const char *key, const char *first,
+			 size_t stride, size_t n)
+{
+	json_key(j, key);
+	json_begin_array(j);
+	for (size_t i = 0; i < n; i++)
+		json_string(j, first + i * stride);
+	json_end_array(j);
+}
+
 static void json_explain(struct json *j, const struct kc_unit *u,
 			 const struct kc_source *s, const char *inc)
 {
@@ -374,23 +385,11 @@ static void json_explain(struct json *j, const struct kc_unit *u,
 		json_end_object(j);
 	}
 	json_end_array(j);
-	json_key(j, "stubbed");
-	json_begin_array(j);
-	for (size_t i = 0; i < u->nstubs; i++)
-		json_string(j, u->stubs[i]);
-	json_end_array(j);
+	json_strings(j, "stubbed", u->stubs[0], sizeof(u->stubs[0]), u->nstubs);
 	if (u->stub_header[0])
 		json_kstring(j, "collapse_huge_page_signature", u->stub_header);
-	json_key(j, "from_environment");
-	json_begin_array(j);
-	for (size_t i = 0; i < e.nenv; i++)
-		json_string(j, e.env[i]);
-	json_end_array(j);
-	json_key(j, "set_per_case");
-	json_begin_array(j);
-	for (size_t i = 0; i < u->ninputs; i++)
-		json_string(j, u->inputs[i]);
-	json_end_array(j);
+	json_strings(j, "from_environment", (const char *)e.env, sizeof(e.env[0]), e.nenv);
+	json_strings(j, "set_per_case", u->inputs[0], sizeof(u->inputs[0]), u->ninputs);
 	json_end_object(j);
 	kc_explained_free(&e);
 }

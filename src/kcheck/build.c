@@ -503,6 +503,20 @@ static void report_missing(const struct kc_unit *u, const char *name, FILE *msg)
 			u->file.path, name);
 }
 
+/* The next line of a compiler log at *p into line (cut to size); false
+ * at the end. */
+static bool next_log_line(const char **p, char *line, size_t size)
+{
+	if (!**p)
+		return false;
+	const char *eol = strchr(*p, '\n');
+	size_t ll = eol ? (size_t)(eol - *p) : strlen(*p);
+
+	snprintf(line, size, "%.*s", (int)(ll < size - 1 ? ll : size - 1), *p);
+	*p += ll + (eol ? 1 : 0);
+	return true;
+}
+
 /* Turns compiler errors about unknown names into located messages. */
 static bool explain(const struct kc_unit *u, const char *log, FILE *msg)
 {
@@ -510,13 +524,9 @@ static bool explain(const struct kc_unit *u, const char *log, FILE *msg)
 	char seen[32][64];
 	size_t nseen = 0;
 
-	for (const char *p = log; *p;) {
-		const char *eol = strchr(p, '\n');
-		size_t ll = eol ? (size_t)(eol - p) : strlen(p);
-		char line[512];
+	char line[512];
 
-		snprintf(line, sizeof(line), "%.*s", (int)(ll < 511 ? ll : 511), p);
-		p += ll + (eol ? 1 : 0);
+	for (const char *p = log; next_log_line(&p, line, sizeof(line));) {
 		char name[64] = "";
 		const char *q;
 
@@ -624,14 +634,9 @@ static void show_errors(const struct kc_unit *u, const struct kc_geometry *g,
 			const char *log, FILE *msg)
 {
 	bool said_why = false;
+	char line[1024];
 
-	for (const char *p = log; *p;) {
-		const char *eol = strchr(p, '\n');
-		size_t ll = eol ? (size_t)(eol - p) : strlen(p);
-		char line[1024];
-
-		snprintf(line, sizeof(line), "%.*s", (int)(ll < 1023 ? ll : 1023), p);
-		p += ll + (eol ? 1 : 0);
+	for (const char *p = log; next_log_line(&p, line, sizeof(line));) {
 		if (!about_the_file(u, line) || strstr(line, ": note: "))
 			continue;
 		fprintf(msg, "%s\n", line);
@@ -715,16 +720,11 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 		return KC_BAD_INPUT;
 	}
 	/* the file's own warnings, shown after the verdict */
-	for (const char *p = text ? text : ""; *p;) {
-		const char *eol = strchr(p, '\n');
-		size_t ll = eol ? (size_t)(eol - p) : strlen(p);
-		char line[1024];
+	char line[1024];
 
-		snprintf(line, sizeof(line), "%.*s", (int)(ll < 1023 ? ll : 1023), p);
-		p += ll + (eol ? 1 : 0);
+	for (const char *p = text ? text : ""; next_log_line(&p, line, sizeof(line));)
 		if (about_the_file(u, line) && strstr(line, ": warning: "))
 			keep_warning(u, line);
-	}
 	free(text);
 	snprintf(u->so_path, sizeof(u->so_path), "%s", so);
 	/* the process that loads it may run as another user */

@@ -15,7 +15,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leak
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 for t in collapse simulate parsers space kcheck; do
 	mkdir -p "$scratch/$t"
-	cp "$src/tests/fuzz/corpus/$t"/* "$scratch/$t"/
+	if [ "$t" = kcheck ]; then
+		cp "$src"/tests/kcheck/*.c "$scratch/$t"/ # the fixtures are its seeds
+	else
+		cp "$src/tests/fuzz/corpus/$t"/* "$scratch/$t"/
+	fi
 	if [ "$t" = simulate ]; then
 		for f in "$src"/examples/*.scn; do
 			{ printf '\0'; cat "$f"; } >"$scratch/$t/$(basename "$f")"
