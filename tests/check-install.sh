@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Installs this build into a staging directory and uses it as a user
+# would: the installed mthpsim runs without LD_LIBRARY_PATH, and
+# examples/harness.c builds and runs against the installed headers,
+# library and pkg-config file, the way the README shows.
+set -eu
+build=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+unset LD_LIBRARY_PATH
+meson install -C "$build" --no-rebuild --destdir "$tmp/root" >"$tmp/install.log" 2>&1 ||
+	{ cat "$tmp/install.log" >&2; echo "install failed" >&2; exit 1; }
+bin=$(find "$tmp/root" -path '*/bin/mthpsim' -type f | head -1)
+[ -n "$bin" ] || { echo "no mthpsim installed" >&2; exit 1; }
+want=$(sed -n 's/^#define MTHP_VERSION_STRING "\(.*\)"/\1/p' "$src/include/mthpcollapse/mthpcollapse.h")
+got=$("$bin" --version) || { echo "the installed mthpsim does not run" >&2; exit 1; }
+case "$got" in
+*"$want"*) ;;
+*) echo "installed mthpsim --version said '$got', want $want" >&2; exit 1 ;;
+esac
+# the harness, as the README says to build it; a staged install moves
+# the prefix under the staging directory, which pkg-config is told
+pc=$(find "$tmp/root" -name mthpcollapse.pc | head -1)
+export PKG_CONFIG_PATH="$(dirname "$pc")"
+prefix=$(pkg-config --variable=prefix mthpcollapse)
+pkgconf="pkg-config --define-variable=prefix=$tmp/root$prefix"
+libdir=$($pkgconf --variable=libdir mthpcollapse)
+${CC:-cc} -o "$tmp/harness" "$src/examples/harness.c" \
+	$($pkgconf --cflags --libs mthpcollapse) -Wl,-rpath,"$libdir" ||
+	{ echo "examples/harness.c does not build against the installed library" >&2; exit 1; }
+first=$("$tmp/harness" | head -1)
+case "$first" in
+"libmthpcollapse $want, x86_64, model latest:"*) ;;
+*) echo "the installed harness printed '$first'" >&2; exit 1 ;;
+esac
+echo "ok: installed mthpsim --version: $got; the harness built and ran against the install"
