@@ -260,6 +260,86 @@ static void version(void **state)
 	assert_string_equal(mthp_version(), MTHP_VERSION_STRING);
 }
 
+/* Every refusal of mthp_collapse() says which argument and which value,
+ * through the hook; without a hook the library is silent. */
+static char said[256];
+static int nsaid;
+
+static void hear(enum mthp_log_level level, const char *msg, void *ctx)
+{
+	assert_int_equal(level, MTHP_LOG_WARN);
+	assert_ptr_equal(ctx, &nsaid);
+	snprintf(said, sizeof(said), "%s", msg);
+	nsaid++;
+}
+
+static void refuse(const struct mthp_geometry *g, const unsigned long *map,
+		   const struct mthp_collapse_opts *o,
+		   struct mthp_collapse_result *r, const char *words)
+{
+	said[0] = 0;
+	nsaid = 0;
+	assert_int_equal(mthp_collapse(g, map, o, r), -EINVAL);
+	assert_int_equal(nsaid, 1);
+	if (!strstr(said, words))
+		fail_msg("said '%s', want '%s' in it", said, words);
+	assert_int_equal(calls, 0);
+}
+
+static void refusals_say_why(void **state)
+{
+	MTHP_OPTS(o, .collapse = count_cb, .orders = 1u << 9);
+	MTHP_RESULT(r);
+	struct mthp_collapse_opts bad;
+	struct mthp_collapse_result small = { .sz = 1 };
+	struct mthp_geometry broken = x86;
+	struct {
+		struct mthp_collapse_opts o;
+		uint64_t more;
+	} big = { .o = o, .more = 7 };
+
+	(void)state;
+	assert_null(mthp_set_log(hear, &nsaid));
+	refuse(NULL, full, &o, &r, "g is NULL");
+	refuse(&x86, NULL, &o, &r, "bitmap is NULL");
+	refuse(&x86, full, NULL, &r, "opts is NULL");
+	refuse(&x86, full, &o, NULL, "res is NULL");
+	refuse(&x86, full, &o, &small, "res->sz 1 cannot hold the result");
+	bad = o;
+	bad.sz = 2;
+	refuse(&x86, full, &bad, &r, "opts->sz 2: too small");
+	big.o.sz = sizeof(big);
+	refuse(&x86, full, &big.o, &r, "fields it does not know set");
+	broken.pmd_nr = 300;
+	refuse(&broken, full, &o, &r, "the geometry is not valid");
+	bad = o;
+	bad.model = (enum mthp_model)77;
+	refuse(&x86, full, &bad, &r, "opts->model 77 is not a model");
+	bad = o;
+	bad.collapse = NULL;
+	refuse(&x86, full, &bad, &r, "opts->collapse is NULL");
+	bad = o;
+	bad.mode = (enum mthp_mode)5;
+	refuse(&x86, full, &bad, &r, "opts->mode 5 is neither");
+	bad = o;
+	bad.max_ptes_none = 600;
+	refuse(&x86, full, &bad, &r, "opts->max_ptes_none 600 is out of range (0..511)");
+	bad = o;
+	bad.unmapped = 513;
+	refuse(&x86, full, &bad, &r, "opts->unmapped 513 is more than the 512 PTEs");
+	bad = o;
+	bad.orders = 0x3ff;
+	refuse(&x86, full, &bad, &r, "opts->orders 0x3ff holds orders x86_64 has not (2..9)");
+	/* a good call says nothing; without the hook, nothing is said */
+	nsaid = 0;
+	assert_int_equal(mthp_collapse(&x86, full, &o, &r), 0);
+	assert_int_equal(nsaid, 0);
+	assert_ptr_equal(mthp_set_log(NULL, NULL), hear);
+	bad.orders = 0x3ff;
+	assert_int_equal(mthp_collapse(&x86, full, &bad, &r), -EINVAL);
+	assert_int_equal(nsaid, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup(reentry_small_stack, setup),
 		cmocka_unit_test_setup(version, setup),
 		cmocka_unit_test_setup(pte_is_two_bytes, setup),
+		cmocka_unit_test_setup(refusals_say_why, setup),
 	};
 
 	return cmocka_run_group_tests_name("abi", tests, NULL, NULL);

@@ -315,6 +315,24 @@ int mthp_collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
 /* The library's version, "MAJOR.MINOR.PATCH", as built. */
 const char *mthp_version(void);
 
+/*
+ * Why a call was refused: the library says it through a hook, as
+ * libbpf_set_print() does - silent until one is set. The message names
+ * the argument and its value ("mthp_collapse: opts->max_ptes_none 600 is
+ * out of range (0..511)"), without a newline. mthp_set_log() sets fn
+ * (NULL: silent again) with ctx for it, and returns the previous hook;
+ * setting it is thread-safe, and fn may be called from any thread that
+ * calls the library.
+ */
+enum mthp_log_level {
+	MTHP_LOG_WARN,  /* a call refused: what and why */
+	MTHP_LOG_INFO,
+	MTHP_LOG_DEBUG,
+};
+typedef void (*mthp_log_fn)(enum mthp_log_level level, const char *msg,
+			    void *ctx);
+mthp_log_fn mthp_set_log(mthp_log_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

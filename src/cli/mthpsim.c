@@ -105,6 +105,13 @@ static void check_stdout(void)
 	}
 }
 
+static void say_refusal(enum mthp_log_level level, const char *msg, void *ctx)
+{
+	(void)ctx;
+	if (level == MTHP_LOG_WARN)
+		warnx("%s", msg);
+}
+
 void output_failed(const char *name)
 {
 	/* said once: the exit handler above would say it again */
@@ -372,6 +379,8 @@ int main(int argc, char **argv)
 	};
 
 	atexit(check_stdout);
+	/* the library's reasons for a refusal, in its own words */
+	mthp_set_log(say_refusal, NULL);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_INPUT;

@@ -652,6 +652,28 @@ static bool opts_valid(const struct mthp_geometry *g,
 	       !(o->orders & ~mthp_orders_upto(g->pmd_order));
 }
 
+/* Why opts_valid() said no, in words. */
+static int refuse_opts(const struct mthp_geometry *g,
+		       const struct mthp_collapse_opts *o)
+{
+	if (!mthp_model_desc(o->model))
+		return mthp_refuse("mthp_collapse: opts->model %d is not a model",
+				   (int)o->model);
+	if (!o->collapse)
+		return mthp_refuse("mthp_collapse: opts->collapse is NULL: the engine needs a callback");
+	if ((unsigned int)o->mode > MTHP_MODE_MADVISE)
+		return mthp_refuse("mthp_collapse: opts->mode %d is neither khugepaged (%d) nor madvise (%d)",
+				   (int)o->mode, MTHP_MODE_KHUGEPAGED, MTHP_MODE_MADVISE);
+	if (o->max_ptes_none >= g->pmd_nr)
+		return mthp_refuse("mthp_collapse: opts->max_ptes_none %u is out of range (0..%u)",
+				   o->max_ptes_none, g->pmd_nr - 1);
+	if (o->unmapped > g->pmd_nr)
+		return mthp_refuse("mthp_collapse: opts->unmapped %u is more than the %u PTEs of a table",
+				   o->unmapped, g->pmd_nr);
+	return mthp_refuse("mthp_collapse: opts->orders 0x%x holds orders %s has not (2..%u)",
+			   o->orders, g->name, g->pmd_order);
+}
+
 int mthp_collapse_checked(const struct mthp_geometry *g,
 			  const unsigned long *bitmap,
 			  const struct mthp_collapse_opts *opts,
@@ -708,9 +730,21 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 		      sizeof(res->result);
 
 	/* everything is checked here, once; below, it is taken as valid */
-	if (!g || !bitmap || !opts || !res || res->sz < need ||
-	    !opts_copy(opts, &o) || !mthp_geometry_valid(g) || !opts_valid(g, &o))
-		return -EINVAL;
+	if (!g || !bitmap || !opts || !res)
+		return mthp_refuse("mthp_collapse: %s is NULL",
+				   !g ? "g" : !bitmap ? "bitmap" : !opts ? "opts" : "res");
+	if (res->sz < need)
+		return mthp_refuse("mthp_collapse: res->sz %zu cannot hold the result (at least %zu; MTHP_RESULT() sets it)",
+				   res->sz, need);
+	if (!opts_copy(opts, &o))
+		return mthp_refuse("mthp_collapse: opts->sz %zu: %s", opts->sz,
+				   opts->sz < sizeof(opts->sz)
+					   ? "too small (MTHP_OPTS() sets it)"
+					   : "larger than this library's options, with fields it does not know set");
+	if (!mthp_geometry_valid(g))
+		return mthp_refuse("mthp_collapse: the geometry is not valid (make it with mthp_geometry_lookup() or mthp_geometry_custom())");
+	if (!opts_valid(g, &o))
+		return refuse_opts(g, &o);
 	int ret = mthp_collapse_checked(g, bitmap, &o, &r);
 
 	/* never more than the caller declared, never its sz field */

@@ -51,6 +51,10 @@ uint32_t mthp_enabled_orders_checked(const struct mthp_geometry *g,
 				     const struct mthp_thp_settings *s,
 				     unsigned int vma_flags);
 
+/* Says why a call is refused, through the hook mthp_set_log() set (if
+ * any); returns -EINVAL, for "return mthp_refuse(...);". */
+int mthp_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* mthp_ilog2(), inlined where it runs on every mthp_collapse() call. */
 static inline unsigned int mthp_log2_floor(unsigned long v)
 {
