@@ -35,4 +35,11 @@ case "$first" in
 "libmthpcollapse $want, x86_64, model latest:"*) ;;
 *) echo "the installed harness printed '$first'" >&2; exit 1 ;;
 esac
+# the library's manual, where the build made one (scdoc found)
+if [ -e "$build/man/mthpcollapse.3" ]; then
+	for page in mthpcollapse mthp_collapse mthp_set_log; do
+		find "$tmp/root" -path "*/man3/$page.3" | grep -q . ||
+			{ echo "$page(3) is not installed" >&2; exit 1; }
+	done
+fi
 echo "ok: installed mthpsim --version: $got; the harness built and ran against the install"
