@@ -35,6 +35,13 @@ case "$first" in
 "libmthpcollapse $want, x86_64, model latest:"*) ;;
 *) echo "the installed harness printed '$first'" >&2; exit 1 ;;
 esac
+# kcheck's environment is its data, not one of the library's headers
+find "$tmp/root" -path '*/share/mthpcollapse/env/mthpcollapse/kernel/khugepaged.h' | grep -q . ||
+	{ echo "kcheck's environment is not installed in the data directory" >&2; exit 1; }
+if find "$tmp/root" -path '*/include/mthpcollapse/kernel/khugepaged.h' | grep -q .; then
+	echo "kcheck's environment is installed among the public headers" >&2
+	exit 1
+fi
 # the library's manual, where the build made one (scdoc found)
 if [ -e "$build/man/mthpcollapse.3" ]; then
 	for page in mthpcollapse mthp_collapse mthp_set_log; do

@@ -542,6 +542,8 @@ def broken_files_say_what_is_wrong():
 def environment_path_is_not_a_shell_word():
     env_dir = os.path.join(TMP, "env';touch pwned-env;'x")
     shutil.copytree(os.path.join(SRCDIR, "include"), env_dir)
+    shutil.copytree(os.path.join(SRCDIR, "src", "kcheck", "env"), env_dir,
+                    dirs_exist_ok=True)
     p = subprocess.run([os.path.abspath(MTHPSIM), "kcheck", "--bitmaps", "16", "--random", "1",
                         "--geometry", "x86_64", os.path.join(K, "khugepaged-walk.c")],
                        env=dict(os.environ, MTHP_KERNEL_ENV=env_dir), cwd=TMP,

@@ -38,6 +38,12 @@
 #ifndef MTHP_KERNEL_ENV_INSTALLED
 #define MTHP_KERNEL_ENV_INSTALLED ""
 #endif
+#ifndef MTHP_PUBLIC_INCLUDE_SRC
+#define MTHP_PUBLIC_INCLUDE_SRC ""
+#endif
+#ifndef MTHP_PUBLIC_INCLUDE_INSTALLED
+#define MTHP_PUBLIC_INCLUDE_INSTALLED ""
+#endif
 
 static void print_outcome(const struct side *s, const struct outcome *o)
 {
@@ -128,23 +134,45 @@ static void print_first(const struct check *k)
 	free(map);
 }
 
-static const char *include_dir(void)
+static bool holds(const char *dir, const char *file)
+{
+	struct stat st;
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return !stat(path, &st);
+}
+
+/*
+ * Where the kernel environment is (MTHP_KERNEL_ENV, the source tree this
+ * mthpsim was built from, or where it was installed: a directory holding
+ * mthpcollapse/kernel/khugepaged.h), and the public headers it includes
+ * (the same directory when it holds them, else the matching include
+ * directory).
+ */
+static void env_dirs(const char **env, const char **pub)
 {
 	static const char *const dirs[] = { NULL, MTHP_KERNEL_ENV_SRC,
 					    MTHP_KERNEL_ENV_INSTALLED };
-	struct stat st;
-	char path[600];
+	static const char *const pubs[] = { NULL, MTHP_PUBLIC_INCLUDE_SRC,
+					    MTHP_PUBLIC_INCLUDE_INSTALLED };
+	const char *spell = "mthpcollapse/kernel/spellings.h";
 
 	for (size_t i = 0; i < 3; i++) {
 		const char *d = i ? dirs[i] : getenv("MTHP_KERNEL_ENV");
 
-		if (!d || !*d)
+		if (!d || !*d || !holds(d, "mthpcollapse/kernel/khugepaged.h"))
 			continue;
-		snprintf(path, sizeof(path), "%s/mthpcollapse/kernel/khugepaged.h", d);
-		if (!stat(path, &st))
-			return d;
+		*env = d;
+		*pub = holds(d, spell) ? d : i ? pubs[i] : pubs[2];
+		if (!i && !holds(*pub, spell))
+			*pub = pubs[1];
+		if (!holds(*pub, spell))
+			errx(1, "kcheck: <%s> was not found beside the kernel environment in %s (install libmthpcollapse)",
+			     spell, d);
+		return;
 	}
-	errx(1, "kcheck: the kernel environment header <mthpcollapse/kernel/khugepaged.h> was not found (install libmthpcollapse, or set MTHP_KERNEL_ENV to the include directory that holds it)");
+	errx(1, "kcheck: the kernel environment <mthpcollapse/kernel/khugepaged.h> was not found (install mthpsim, or set MTHP_KERNEL_ENV to the directory that holds it)");
 }
 
 static void usage_kcheck(FILE *f)
@@ -323,11 +351,11 @@ static void json_source(struct json *j, const char *key,
 }
 
 static void print_explain(const struct kc_unit *u, const struct kc_source *s,
-			  const char *inc)
+			  const char *inc, const char *pub)
 {
 	struct kc_explained e;
 
-	kc_explain(u, inc, &e);
+	kc_explain(u, inc, pub, &e);
 	printf("\nwhat kcheck compiled for %s:\n", s->name);
 	printf("  from the file, unmodified (kind, name, line):\n");
 	for (size_t i = 0; i < e.ntaken; i++)
@@ -344,7 +372,8 @@ static void print_explain(const struct kc_unit *u, const struct kc_source *s,
 		else
 			printf("    %s(): a trace point; does nothing\n", u->stubs[i]);
 	}
-	printf("  from kcheck's kernel environment (%s/mthpcollapse/kernel/):\n    ", inc);
+	printf("  from kcheck's kernel environment (%s/mthpcollapse/kernel/khugepaged.h, and %s/mthpcollapse/kernel/spellings.h):\n    ",
+	       inc, pub);
 	for (size_t i = 0; i < e.nenv; i++)
 		printf("%s%s", e.env[i], i + 1 < e.nenv ? ", " : "\n");
 	if (!e.nenv)
@@ -367,11 +396,12 @@ static void json_strings(struct json *j, const char *key, const char *first,
 }
 
 static void json_explain(struct json *j, const struct kc_unit *u,
-			 const struct kc_source *s, const char *inc)
+			 const struct kc_source *s, const char *inc,
+			 const char *pub)
 {
 	struct kc_explained e;
 
-	kc_explain(u, inc, &e);
+	kc_explain(u, inc, pub, &e);
 	json_begin_object(j);
 	json_kstring(j, "side", s->name);
 	json_key(j, "from_file");
@@ -471,7 +501,9 @@ int cmd_kcheck(int argc, char **argv)
 	}
 	if (src[1].npatches && !against)
 		errx(EXIT_INPUT, "--against-patch: there is no --against side to apply it to");
-	const char *inc = include_dir();
+	const char *inc, *pub;
+
+	env_dirs(&inc, &pub);
 	const char *tmpdir = getenv("TMPDIR");
 	char tmpl[600];
 
@@ -554,7 +586,7 @@ int cmd_kcheck(int argc, char **argv)
 		}
 	k->rng = (struct rng){ seed };
 	for (size_t gi = 0; gi < nkg && !status && !k->failure && !kc_interrupted; gi++) {
-		int r = kc_compile_both(k, &kgs[gi], inc);
+		int r = kc_compile_both(k, &kgs[gi], inc, pub);
 
 		if (r) {
 			status = r == KC_BAD_INPUT ? EXIT_INPUT : 1;
@@ -635,7 +667,7 @@ int cmd_kcheck(int argc, char **argv)
 				json_begin_array(&j);
 				for (int i = 0; i < 2; i++)
 					if (units[i])
-						json_explain(&j, units[i], &src[i], inc);
+						json_explain(&j, units[i], &src[i], inc, pub);
 				json_end_array(&j);
 			}
 			json_end_object(&j);
@@ -659,7 +691,7 @@ int cmd_kcheck(int argc, char **argv)
 			}
 			for (int i = 0; explain && i < 2; i++)
 				if (units[i])
-					print_explain(units[i], &src[i], inc);
+					print_explain(units[i], &src[i], inc, pub);
 		}
 		status = k->differ || k->failure ? 1 : 0;
 		if (werror && nwarn)

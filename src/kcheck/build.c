@@ -650,10 +650,10 @@ static void show_errors(const struct kc_unit *u, const struct kc_geometry *g,
 }
 
 int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
-	       const char *include_dir, FILE *msg)
+	       const char *include_dir, const char *public_dir, FILE *msg)
 {
 	const char *cc_env = getenv("CC");
-	char so[760], log[760], inc[700], order[64], maxp[64], shift[64];
+	char so[760], log[760], inc[700], pub[700], order[64], maxp[64], shift[64];
 	char ccbuf[256], *argv[48];
 	size_t argc = 0;
 
@@ -670,6 +670,7 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	snprintf(so, sizeof(so), "%s/kc-%s.so", u->dir, g->tag);
 	snprintf(log, sizeof(log), "%s/kc-%s.log", u->dir, g->tag);
 	snprintf(inc, sizeof(inc), "-I%s", include_dir);
+	snprintf(pub, sizeof(pub), "-I%s", public_dir);
 	if (g->at_boot)
 		snprintf(order, sizeof(order), "-DKC_PTE_INDEX_SIZE_AT_BOOT=%u", g->pmd_order);
 	else
@@ -690,6 +691,7 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		argv[argc++] = flags[i];
 	argv[argc++] = inc;
+	argv[argc++] = pub;
 	argv[argc++] = order;
 	argv[argc++] = maxp;
 	argv[argc++] = shift;
@@ -844,7 +846,7 @@ static bool defines_macro(const char *text, const char *name)
 }
 
 void kc_explain(const struct kc_unit *u, const char *env_dir,
-		struct kc_explained *e)
+		const char *public_dir, struct kc_explained *e)
 {
 	const struct kc_file *kf = &u->file;
 	static const char *const headers[] = { "khugepaged.h", "spellings.h" };
@@ -873,8 +875,8 @@ void kc_explain(const struct kc_unit *u, const char *env_dir,
 	 * headers hold extern "C" blocks, which the splitter does not take
 	 * as C, so their text is searched for #defines too) */
 	for (size_t h = 0; h < 2; h++) {
-		snprintf(path, sizeof(path), "%s/mthpcollapse/kernel/%s", env_dir,
-			 headers[h]);
+		snprintf(path, sizeof(path), "%s/mthpcollapse/kernel/%s",
+			 h ? public_dir : env_dir, headers[h]);
 		if (kc_file_load(&env[h], path, err, sizeof(err)))
 			memset(&env[h], 0, sizeof(env[h]));
 		raw[h] = read_text(path);

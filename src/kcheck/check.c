@@ -254,14 +254,14 @@ void __gcov_dump(void);
 volatile pid_t kc_child_pid;
 
 int kc_compile_both(struct check *k, const struct kc_geometry *kg,
-			const char *include_dir)
+		    const char *include_dir, const char *public_dir)
 {
 	struct kc_unit *us[2] = { k->a.u, k->b.u };
 
 	for (int i = 0; i < 2; i++) {
 		if (!us[i])
 			continue;
-		int r = kc_compile(us[i], kg, include_dir, stderr);
+		int r = kc_compile(us[i], kg, include_dir, public_dir, stderr);
 
 		if (r)
 			return kc_interrupted ? KC_ERROR : r;

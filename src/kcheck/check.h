@@ -87,7 +87,7 @@ extern volatile pid_t kc_child_pid;
 
 /* Builds both sides' units for kg: 0, KC_BAD_INPUT or KC_ERROR. */
 int kc_compile_both(struct check *k, const struct kc_geometry *kg,
-		    const char *include_dir);
+		    const char *include_dir, const char *public_dir);
 
 /*
  * Runs the cases of one geometry (every small table up to bitmaps, or

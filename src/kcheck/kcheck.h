@@ -71,7 +71,7 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
  * KC_ERROR. Warnings about the file's own lines are kept in u->warnings.
  * Nothing of the file's code runs here. */
 int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
-	       const char *include_dir, FILE *msg);
+	       const char *include_dir, const char *public_dir, FILE *msg);
 /* Loads what kc_compile() built - this runs the file's code (its
  * constructors) - into the calling process: 0, KC_BAD_INPUT, KC_ERROR. */
 int kc_load(struct kc_unit *u, FILE *msg);
@@ -84,7 +84,8 @@ void kc_unit_free(struct kc_unit *u);
 /*
  * What kcheck compiled, for a reviewer (--explain): the file's items it
  * took, in the file's order, and the names of the kernel environment the
- * code uses (env_dir: the include directory that holds it). The stubs
+ * code uses (env_dir holds mthpcollapse/kernel/khugepaged.h, public_dir
+ * the public headers it includes). The stubs
  * and what kcheck sets per case are in the unit (stubs, inputs).
  */
 struct kc_taken {
@@ -100,7 +101,7 @@ struct kc_explained {
 	size_t nenv;
 };
 void kc_explain(const struct kc_unit *u, const char *env_dir,
-		struct kc_explained *e);
+		const char *public_dir, struct kc_explained *e);
 void kc_explained_free(struct kc_explained *e);
 
 #endif

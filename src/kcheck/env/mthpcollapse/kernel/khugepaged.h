@@ -33,7 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "spellings.h"
+#include <mthpcollapse/kernel/spellings.h>
 
 #if !defined(MAX_PTRS_PER_PTE) || !defined(PAGE_SHIFT) || \
 	(!defined(HPAGE_PMD_ORDER) && !defined(KC_PTE_INDEX_SIZE_AT_BOOT))
