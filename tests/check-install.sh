@@ -10,7 +10,7 @@ src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset LD_LIBRARY_PATH
-meson install -C "$build" --no-rebuild --destdir "$tmp/root" >"$tmp/install.log" 2>&1 ||
+meson install -C "$build" --destdir "$tmp/root" >"$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log" >&2; echo "install failed" >&2; exit 1; }
 bin=$(find "$tmp/root" -path '*/bin/mthpsim' -type f | head -1)
 [ -n "$bin" ] || { echo "no mthpsim installed" >&2; exit 1; }
