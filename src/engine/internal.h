@@ -11,14 +11,14 @@
 
 /*
  * What a layer below an entry point takes as given: the entry point has
- * checked it. Asserted in builds with assertions (the default buildtypes),
- * nothing in -Db_ndebug=true builds.
+ * checked it. Asserted in debug builds (-Dbuildtype=debug, which defines
+ * MTHP_DEBUG), nothing in the others: the check is done once.
  */
-#ifdef NDEBUG
-#define MTHP_ASSUME(cond) ((void)0)
-#else
+#if defined(MTHP_DEBUG) && !defined(NDEBUG)
 #include <assert.h>
 #define MTHP_ASSUME(cond) assert(cond)
+#else
+#define MTHP_ASSUME(cond) ((void)0)
 #endif
 
 #define MTHP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
