@@ -27,7 +27,12 @@ export PKG_CONFIG_PATH="$(dirname "$pc")"
 prefix=$(pkg-config --variable=prefix mthpcollapse)
 pkgconf="pkg-config --define-variable=prefix=$tmp/root$prefix"
 libdir=$($pkgconf --variable=libdir mthpcollapse)
-${CC:-cc} -o "$tmp/harness" "$src/examples/harness.c" \
+# a library built with the sanitizers wants them in the program too
+san=
+if readelf -d "$libdir/libmthpcollapse.so" 2>/dev/null | grep -q 'libasan'; then
+	san="-fsanitize=address,undefined"
+fi
+${CC:-cc} $san -o "$tmp/harness" "$src/examples/harness.c" \
 	$($pkgconf --cflags --libs mthpcollapse) -Wl,-rpath,"$libdir" ||
 	{ echo "examples/harness.c does not build against the installed library" >&2; exit 1; }
 first=$("$tmp/harness" | head -1)
