@@ -280,19 +280,11 @@ static void kcheck_progress(unsigned long long done, unsigned long long total)
 	progress("kcheck", done, total);
 }
 
-static void json_failure(struct json *j, const struct check *k,
-			 unsigned int timeout)
+/* The settings of one case, as members of the current object. */
+static void json_case(struct json *j, const struct input *in)
 {
-	const struct input *in = &k->cur;
-	char what[160], orders[64], *map = table_text(in);
+	char orders[64];
 
-	json_key(j, "failure");
-	json_begin_object(j);
-	json_kstring(j, "side", k->cur_side ? k->b.name : k->a.name);
-	json_kstring(j, "what", k->failure == F_SIGNAL ? "signal" :
-			       k->failure == F_TIMEOUT ? "timeout" : "exit");
-	json_kuint(j, "value", (unsigned long long)k->failure_value);
-	json_kstring(j, "text", kc_failure_words(k, timeout, what, sizeof(what)));
 	json_kstring(j, "geometry", in->g->name);
 	json_kstring(j, "mode", in->khugepaged ? "khugepaged" : "madvise");
 	format_orders(orders, sizeof(orders), in->orders);
@@ -301,6 +293,22 @@ static void json_failure(struct json *j, const struct check *k,
 	json_kuint(j, "unmapped", in->unmapped);
 	json_kbool(j, "uffd", in->uffd);
 	json_kstring(j, "pattern", pattern_words[in->pattern]);
+}
+
+static void json_failure(struct json *j, const struct check *k,
+			 unsigned int timeout)
+{
+	const struct input *in = &k->cur;
+	char what[160], *map = table_text(in);
+
+	json_key(j, "failure");
+	json_begin_object(j);
+	json_kstring(j, "side", k->cur_side ? k->b.name : k->a.name);
+	json_kstring(j, "what", k->failure == F_SIGNAL ? "signal" :
+			       k->failure == F_TIMEOUT ? "timeout" : "exit");
+	json_kuint(j, "value", (unsigned long long)k->failure_value);
+	json_kstring(j, "text", kc_failure_words(k, timeout, what, sizeof(what)));
+	json_case(j, in);
 	json_kstring(j, "table", map);
 	json_end_object(j);
 	free(map);
@@ -637,18 +645,9 @@ int cmd_kcheck(int argc, char **argv)
 			json_kuint(&j, "skipped", k->skipped);
 			json_kuint(&j, "differ", k->differ);
 			if (k->found) {
-				char orders[64];
-
 				json_key(&j, "first_difference");
 				json_begin_object(&j);
-				json_kstring(&j, "geometry", k->first.g->name);
-				json_kstring(&j, "mode", k->first.khugepaged ? "khugepaged" : "madvise");
-				format_orders(orders, sizeof(orders), k->first.orders);
-				json_kstring(&j, "orders", orders);
-				json_kuint(&j, "max_ptes_none", k->first.none);
-				json_kuint(&j, "unmapped", k->first.unmapped);
-				json_kbool(&j, "uffd", k->first.uffd);
-				json_kstring(&j, "pattern", pattern_words[k->first.pattern]);
+				json_case(&j, &k->first);
 				json_kuint(&j, "bitmap", k->first.map[0]);
 				json_outcome(&j, "a", &k->a, &k->fa);
 				json_outcome(&j, "b", &k->b, &k->fb);

@@ -641,20 +641,10 @@ static bool opts_copy(const struct mthp_collapse_opts *in,
 	return true;
 }
 
-/* What mthp_collapse() refuses in its options, for a valid geometry. */
-static bool opts_valid(const struct mthp_geometry *g,
-		       const struct mthp_collapse_opts *o)
-{
-	return mthp_model_desc(o->model) && o->collapse &&
-	       (unsigned int)o->mode <= MTHP_MODE_MADVISE &&
-	       o->max_ptes_none < g->pmd_nr && o->unmapped <= g->pmd_nr &&
-	       /* no order below 2 or above the PMD order */
-	       !(o->orders & ~mthp_orders_upto(g->pmd_order));
-}
-
-/* Why opts_valid() said no, in words. */
-static int refuse_opts(const struct mthp_geometry *g,
-		       const struct mthp_collapse_opts *o)
+/* What mthp_collapse() refuses in its options, for a valid geometry: 0,
+ * or -EINVAL with the reason said through the log hook. */
+static int check_opts(const struct mthp_geometry *g,
+		      const struct mthp_collapse_opts *o)
 {
 	if (!mthp_model_desc(o->model))
 		return mthp_refuse("mthp_collapse: opts->model %d is not a model",
@@ -670,8 +660,11 @@ static int refuse_opts(const struct mthp_geometry *g,
 	if (o->unmapped > g->pmd_nr)
 		return mthp_refuse("mthp_collapse: opts->unmapped %u is more than the %u PTEs of a table",
 				   o->unmapped, g->pmd_nr);
-	return mthp_refuse("mthp_collapse: opts->orders 0x%x holds orders %s has not (2..%u)",
-			   o->orders, g->name, g->pmd_order);
+	/* no order below 2 or above the PMD order */
+	if (o->orders & ~mthp_orders_upto(g->pmd_order))
+		return mthp_refuse("mthp_collapse: opts->orders 0x%x holds orders %s has not (2..%u)",
+				   o->orders, g->name, g->pmd_order);
+	return 0;
 }
 
 int mthp_collapse_checked(const struct mthp_geometry *g,
@@ -680,7 +673,7 @@ int mthp_collapse_checked(const struct mthp_geometry *g,
 			  struct mthp_collapse_result *res)
 {
 	MTHP_ASSUME(mthp_geometry_valid(g) && opts->sz == sizeof(*opts) &&
-		    opts_valid(g, opts));
+		    !check_opts(g, opts));
 	const struct mthp_model_desc *m = mthp_model_desc(opts->model);
 	uint32_t valid = mthp_orders_upto(g->pmd_order);
 	/* MADV_COLLAPSE, and mainline before the series, build PMDs only */
@@ -743,9 +736,11 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 					   : "larger than this library's options, with fields it does not know set");
 	if (!mthp_geometry_valid(g))
 		return mthp_refuse("mthp_collapse: the geometry is not valid (make it with mthp_geometry_lookup() or mthp_geometry_custom())");
-	if (!opts_valid(g, &o))
-		return refuse_opts(g, &o);
-	int ret = mthp_collapse_checked(g, bitmap, &o, &r);
+	int ret = check_opts(g, &o);
+
+	if (ret)
+		return ret;
+	ret = mthp_collapse_checked(g, bitmap, &o, &r);
 
 	/* never more than the caller declared, never its sz field */
 	size_t sz = res->sz < sizeof(r) ? res->sz : sizeof(r);

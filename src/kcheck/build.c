@@ -556,39 +556,6 @@ static bool explain(const struct kc_unit *u, const char *log, FILE *msg)
 	return any;
 }
 
-/* Runs argv with standard output and error into log; the exit status as
- * waitpid() gives it, or -1 (errno set) when it could not be started. */
-static int run_logged(char *const argv[], const char *log)
-{
-	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return -1;
-	pid_t pid = fork();
-
-	if (pid < 0) {
-		close(fd);
-		return -1;
-	}
-	if (!pid) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		/* messages in plain ASCII quotes, which explain() reads */
-		setenv("LC_ALL", "C", 1);
-		execvp(argv[0], argv);
-		_exit(errno == ENOENT ? 127 : 126);
-	}
-	close(fd);
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0) {
-		if (errno != EINTR)
-			return -1;
-		if (kc_interrupted)
-			kill(pid, SIGKILL); /* and reap it */
-	}
-	return st;
-}
 
 /* Where a compiler message is located: the checked file, or somewhere
  * kcheck put (the environment, its stub or its entry point). */
@@ -700,17 +667,13 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	argv[argc++] = u->c_path;
 	argv[argc] = NULL;
 
-	int st = run_logged(argv, log);
-	FILE *lf = fopen(log, "r");
-	char *text = calloc(1, 1 << 16);
+	int st = kc_run(argv, log, NULL);
+	int saved = errno;
+	size_t loglen;
+	char ignored[8];
+	char *text = kc_read_file(log, 1 << 20, &loglen, ignored, sizeof(ignored));
 
-	if (lf && text) {
-		size_t n = fread(text, 1, (1 << 16) - 1, lf);
-
-		text[n] = 0;
-	}
-	if (lf)
-		fclose(lf);
+	errno = saved;
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
 			fprintf(msg, "kcheck: the C compiler '%s' was not found (set CC)\n", argv[0]);
@@ -809,23 +772,6 @@ static bool listed(char (*v)[64], size_t n, const char *name)
 	return false;
 }
 
-/* A whole small file as a string, or NULL. */
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s = NULL;
-	size_t n = 0;
-
-	if (!f)
-		return NULL;
-	s = malloc(1 << 20);
-	if (s) {
-		n = fread(s, 1, (1 << 20) - 1, f);
-		s[n] = 0;
-	}
-	fclose(f);
-	return s;
-}
 
 /* Whether a #define of name is in the text, wherever it is (the
  * splitter sees no directive inside an extern "C" block). */
@@ -879,7 +825,9 @@ void kc_explain(const struct kc_unit *u, const char *env_dir,
 			 h ? public_dir : env_dir, headers[h]);
 		if (kc_file_load(&env[h], path, err, sizeof(err)))
 			memset(&env[h], 0, sizeof(env[h]));
-		raw[h] = read_text(path);
+		size_t n;
+
+		raw[h] = kc_read_file(path, 1 << 20, &n, err, sizeof(err));
 	}
 	for (size_t i = 0; i < kf->nitems; i++) {
 		const struct kc_item *it = &kf->items[i];

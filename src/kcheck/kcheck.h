@@ -78,6 +78,17 @@ int kc_load(struct kc_unit *u, FILE *msg);
 void kc_unload(struct kc_unit *u);
 /* Set by a signal handler: the waits for the compiler and git stop. */
 extern volatile sig_atomic_t kc_interrupted;
+
+/* The most a source, a patch or a log may hold. */
+#define KC_MAX_SOURCE (64u << 20)
+/* A whole file of at most limit bytes, NUL-terminated, or NULL with a
+ * message in err. */
+char *kc_read_file(const char *path, size_t limit, size_t *len, char *err,
+		   size_t errlen);
+/* Runs argv without a shell, standard output to out and standard error
+ * to errlog (NULL: to out too), in the C locale; the status as waitpid()
+ * gives it, or -1. A signal that sets kc_interrupted stops the wait. */
+int kc_run(char *const argv[], const char *out, const char *errlog);
 /* Everything kc_generate() and kc_compile() kept. */
 void kc_unit_free(struct kc_unit *u);
 

@@ -379,7 +379,8 @@ out:
 
 /* ---- files, trees, revisions ---- */
 
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
+char *kc_read_file(const char *path, size_t limit, size_t *len, char *err,
+		   size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	struct stat st;
@@ -396,6 +397,12 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
 
 	for (size_t got; s && (got = fread(s + n, 1, cap - n, f)) > 0;) {
 		n += got;
+		if (n > limit) {
+			fclose(f);
+			free(s);
+			snprintf(err, errlen, "%s: larger than %zu MiB", path, limit >> 20);
+			return NULL;
+		}
 		if (n == cap) {
 			cap *= 2;
 			s = realloc(s, cap + 1);
@@ -407,6 +414,45 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
 	s[n] = 0;
 	*len = n;
 	return s;
+}
+
+int kc_run(char *const argv[], const char *out, const char *errlog)
+{
+	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fe = errlog ? open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)
+			: fd;
+
+	if (fd < 0 || fe < 0) {
+		if (fd >= 0)
+			close(fd);
+		if (fe >= 0 && fe != fd)
+			close(fe);
+		return -1;
+	}
+	pid_t pid = fork();
+
+	if (!pid) {
+		dup2(fd, STDOUT_FILENO);
+		dup2(fe, STDERR_FILENO);
+		/* messages in plain ASCII quotes, which kcheck reads */
+		setenv("LC_ALL", "C", 1);
+		execvp(argv[0], argv);
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	close(fd);
+	if (fe != fd)
+		close(fe);
+	if (pid < 0)
+		return -1;
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+		if (kc_interrupted)
+			kill(pid, SIGKILL); /* and reap it */
+	}
+	return st;
 }
 
 static int write_all(const char *path, const char *s, size_t len, char *err,
@@ -428,44 +474,18 @@ static int git_show(const char *tree, const char *rev, const char *out,
 	char obj[600];
 
 	snprintf(obj, sizeof(obj), "%s:%s", rev, KC_TREE_FILE);
-	int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int fe = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char *argv[] = { "git", "-C", (char *)tree, "show", obj, NULL };
+	int st = kc_run(argv, out, log);
 
-	if (fd < 0 || fe < 0) {
-		snprintf(err, errlen, "%s: %s", out, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		if (fe >= 0)
-			close(fe);
-		return -1;
-	}
-	pid_t pid = fork();
-
-	if (!pid) {
-		char *argv[] = { "git", "-C", (char *)tree, "show", obj, NULL };
-
-		dup2(fd, STDOUT_FILENO);
-		dup2(fe, STDERR_FILENO);
-		setenv("LC_ALL", "C", 1);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(fd);
-	close(fe);
-	int st = -1;
-
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		if (kc_interrupted)
-			kill(pid, SIGKILL);
-	if (pid > 0 && WIFEXITED(st) && !WEXITSTATUS(st))
+	if (st != -1 && WIFEXITED(st) && !WEXITSTATUS(st))
 		return 0;
-	if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		snprintf(err, errlen, "%s@%s: git was not found (kcheck reads a revision with 'git show')",
 			 tree, rev);
 		return -1;
 	}
 	size_t n = 0;
-	char *msg = read_all(log, &n, err, errlen), *nl;
+	char *msg = kc_read_file(log, 1 << 20, &n, err, errlen), *nl;
 
 	if (msg && (nl = strchr(msg, '\n')))
 		*nl = 0;
@@ -531,13 +551,13 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 		return 0;
 
 	size_t len;
-	char *text = read_all(base, &len, err, errlen);
+	char *text = kc_read_file(base, KC_MAX_SOURCE, &len, err, errlen);
 
 	if (!text)
 		return -1;
 	for (size_t i = 0; i < s->npatches; i++) {
 		size_t pl;
-		char *patch = read_all(s->patches[i], &pl, err, errlen);
+		char *patch = kc_read_file(s->patches[i], KC_MAX_SOURCE, &pl, err, errlen);
 
 		if (!patch) {
 			free(text);
