@@ -78,7 +78,7 @@ static int batch(void *ctx, unsigned int v)
 							 : x->full;
 
 			if (v == ENGINE_WORST || v == ENGINE_TYPICAL) {
-				if (mthp_collapse(&kgeo, map, &o, &res))
+				if (mthp_collapse(&kgeo, map, kgeo.max_ptrs, &o, &res))
 					return 1;
 				x->collapsed[v] += res.collapsed;
 			} else {

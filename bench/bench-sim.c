@@ -86,7 +86,7 @@ static int decisions(struct run *x)
 		};
 		MTHP_RESULT(res);
 
-		if (mthp_collapse(&x->g, x->maps + t * x->words, &o, &res))
+		if (mthp_collapse(&x->g, x->maps + t * x->words, x->g.max_ptrs, &o, &res))
 			return 1;
 		x->collapsed_engine += res.collapsed;
 	}
@@ -134,7 +134,8 @@ int main(int argc, char **argv)
 			fill(sc, &seed);
 			mthp_scan(sc, mthp_enabled_orders(&x.g, sc->model, sc->mode,
 							  &sc->thp, sc->vma_flags),
-				  x.maps + t * x.words, &info);
+				  x.maps + t * x.words,
+				  (unsigned int)(x.words * MTHP_BITS_PER_LONG), &info);
 		}
 		if (bench_interleave(s, 2, reps, batch, &x))
 			return 1;

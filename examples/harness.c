@@ -53,7 +53,7 @@ static int visit(struct backend *b, const unsigned long *occupied,
 		  .orders = mthp_orders_all(b->g), .max_ptes_none = 0,
 		  .collapse = try_collapse, .data = b);
 	MTHP_RESULT(res);
-	int e = mthp_collapse(b->g, occupied, &o, &res);
+	int e = mthp_collapse(b->g, occupied, b->g->max_ptrs, &o, &res);
 
 	if (e) {
 		fprintf(stderr, "mthp_collapse: %s\n", strerror(-e));

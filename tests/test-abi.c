@@ -40,10 +40,10 @@ static void zero_means_default(void **state)
 	assert_int_equal(o.model, MTHP_MODEL_LATEST);
 	assert_int_equal(MTHP_MODEL_DEFAULT, MTHP_MODEL_LATEST);
 	assert_string_equal(mthp_model_name((enum mthp_model)0), "latest");
-	assert_int_equal(mthp_collapse(&x86, full, &o, &r), 0);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &r), 0);
 	assert_int_equal(r.result, MTHP_SCAN_VMA_CHECK);
 	o.orders = 1u << 9;
-	assert_int_equal(mthp_collapse(&x86, full, &o, &r), 0);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &r), 0);
 	assert_int_equal(r.result, MTHP_SCAN_SUCCEED);
 	assert_int_equal(r.collapsed, 512);
 	assert_int_equal(calls, 1);
@@ -67,16 +67,16 @@ static void smaller_opts_take_defaults(void **state)
 	MTHP_RESULT(r);
 
 	memset(steps, 0xa5, sizeof(steps));
-	assert_int_equal(mthp_collapse(&x86, full, &o, &r), 0);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &r), 0);
 	assert_int_equal(r.collapsed, 512);
 	assert_int_equal(steps[0].offset, 0xa5a5a5a5u);
 	/* cut before the callback: no callback, so -EINVAL */
 	o.sz = offsetof(struct mthp_collapse_opts, collapse);
-	assert_int_equal(mthp_collapse(&x86, full, &o, &r), -EINVAL);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &r), -EINVAL);
 	o.sz = sizeof(size_t) - 1;
-	assert_int_equal(mthp_collapse(&x86, full, &o, &r), -EINVAL);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &r), -EINVAL);
 	o.sz = 0;
-	assert_int_equal(mthp_collapse(&x86, full, &o, &r), -EINVAL);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &r), -EINVAL);
 }
 
 /* A newer caller's larger struct: fine while the unknown tail is zero. */
@@ -92,10 +92,10 @@ static void larger_opts_need_zero_tail(void **state)
 	big.o.sz = sizeof(big);
 	big.o.orders = 1u << 9;
 	big.o.collapse = count_cb;
-	assert_int_equal(mthp_collapse(&x86, full, &big.o, &r), 0);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &big.o, &r), 0);
 	assert_int_equal(r.collapsed, 512);
 	big.future[1] = 1;
-	assert_int_equal(mthp_collapse(&x86, full, &big.o, &r), -EINVAL);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &big.o, &r), -EINVAL);
 }
 
 /* The result is written up to the caller's sz and no further. */
@@ -110,7 +110,7 @@ static void result_written_up_to_sz(void **state)
 
 	memset(&u, 0x5a, sizeof(u));
 	u.r.sz = cut;
-	assert_int_equal(mthp_collapse(&x86, full, &o, &u.r), 0);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &u.r), 0);
 	assert_int_equal(u.r.sz, cut);
 	assert_int_equal(u.r.result, MTHP_SCAN_SUCCEED);
 	assert_int_equal(u.r.collapsed, 512);
@@ -118,11 +118,11 @@ static void result_written_up_to_sz(void **state)
 		assert_int_equal(u.bytes[i], 0x5a);
 	/* too small to hold the result code */
 	u.r.sz = offsetof(struct mthp_collapse_result, result);
-	assert_int_equal(mthp_collapse(&x86, full, &o, &u.r), -EINVAL);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &u.r), -EINVAL);
 	/* larger than the library knows: its own fields, nothing past them */
 	memset(&u, 0x5a, sizeof(u));
 	u.r.sz = sizeof(u.bytes);
-	assert_int_equal(mthp_collapse(&x86, full, &o, &u.r), 0);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &u.r), 0);
 	assert_int_equal(u.r.attempts, 1);
 	for (size_t i = sizeof(u.r); i < sizeof(u.bytes); i++)
 		assert_int_equal(u.bytes[i], 0x5a);
@@ -156,7 +156,7 @@ static void no_undefined_behaviour(void **state)
 
 	g = x86;
 	g.max_ptrs = 65536;
-	assert_int_equal(mthp_collapse(&g, full, &o, &r), -EINVAL);
+	assert_int_equal(mthp_collapse(&g, full, g.max_ptrs, &o, &r), -EINVAL);
 	assert_int_equal(calls, 0);
 }
 
@@ -188,7 +188,7 @@ static int nest_cb(const struct mthp_range *r, void *data)
 		n->depth++;
 		if (n->depth > n->deepest)
 			n->deepest = n->depth;
-		mthp_collapse(&n->g, n->map, &o, &res);
+		mthp_collapse(&n->g, n->map, n->g.max_ptrs, &o, &res);
 		n->depth--;
 	}
 	return MTHP_SCAN_EXCEED_NONE_PTE; /* try lower: the whole tree */
@@ -201,7 +201,7 @@ static void *nest_thread(void *arg)
 		  .max_ptes_none = 0, .collapse = nest_cb, .data = n);
 	MTHP_RESULT(res);
 
-	return (void *)(intptr_t)mthp_collapse(&n->g, n->map, &o, &res);
+	return (void *)(intptr_t)mthp_collapse(&n->g, n->map, n->g.max_ptrs, &o, &res);
 }
 
 /*
@@ -273,17 +273,24 @@ static void hear(enum mthp_log_level level, const char *msg, void *ctx)
 	nsaid++;
 }
 
-static void refuse(const struct mthp_geometry *g, const unsigned long *map,
-		   const struct mthp_collapse_opts *o,
-		   struct mthp_collapse_result *r, const char *words)
+static void refuse_n(const struct mthp_geometry *g, const unsigned long *map,
+		     unsigned int nbits, const struct mthp_collapse_opts *o,
+		     struct mthp_collapse_result *r, const char *words)
 {
 	said[0] = 0;
 	nsaid = 0;
-	assert_int_equal(mthp_collapse(g, map, o, r), -EINVAL);
+	assert_int_equal(mthp_collapse(g, map, nbits, o, r), -EINVAL);
 	assert_int_equal(nsaid, 1);
 	if (!strstr(said, words))
 		fail_msg("said '%s', want '%s' in it", said, words);
 	assert_int_equal(calls, 0);
+}
+
+static void refuse(const struct mthp_geometry *g, const unsigned long *map,
+		   const struct mthp_collapse_opts *o,
+		   struct mthp_collapse_result *r, const char *words)
+{
+	refuse_n(g, map, MTHP_MAX_PTRS, o, r, words);
 }
 
 static void refusals_say_why(void **state)
@@ -330,14 +337,152 @@ static void refusals_say_why(void **state)
 	bad = o;
 	bad.orders = 0x3ff;
 	refuse(&x86, full, &bad, &r, "opts->orders 0x3ff holds orders x86_64 has not (2..9)");
+	refuse_n(&x86, full, 511, &o, &r, "nbits 511: the bitmap is shorter than the 512 PTEs of a x86_64 table");
+	broken = x86;
+	broken.sz = 0;
+	refuse(&broken, full, &o, &r, "the geometry is not valid");
 	/* a good call says nothing; without the hook, nothing is said */
 	nsaid = 0;
-	assert_int_equal(mthp_collapse(&x86, full, &o, &r), 0);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &o, &r), 0);
 	assert_int_equal(nsaid, 0);
 	assert_ptr_equal(mthp_set_log(NULL, NULL), hear);
 	bad.orders = 0x3ff;
-	assert_int_equal(mthp_collapse(&x86, full, &bad, &r), -EINVAL);
+	assert_int_equal(mthp_collapse(&x86, full, x86.max_ptrs, &bad, &r), -EINVAL);
 	assert_int_equal(nsaid, 0);
+}
+
+/* A bitmap exactly as long as a table (fewer bits than MAX_PTRS_PER_PTE
+ * on ppc64-radix-64k) is enough and is never read past; a shorter one is
+ * refused with both lengths. Heap-allocated to its exact size so that the
+ * sanitizer build catches a read past it. */
+static void bitmap_length_is_honoured(void **state)
+{
+	MTHP_RESULT(r);
+
+	(void)state;
+	for (size_t i = 0; i < mthp_geometry_count(); i++) {
+		struct mthp_geometry g = geo(mthp_geometry_name(i));
+		MTHP_OPTS(o, .collapse = count_cb, .orders = mthp_orders_all(&g));
+		unsigned long *map = malloc(mthp_bitmap_longs(g.pmd_nr) *
+					    sizeof(*map));
+
+		assert_non_null(map);
+		mthp_bitmap_fill(map, g.pmd_nr);
+		calls = 0;
+		/* every PTE occupied, every order on, every attempt succeeds:
+		 * the PMD order is tried first and takes the whole range */
+		assert_int_equal(mthp_collapse(&g, map, g.pmd_nr, &o, &r), 0);
+		assert_int_equal(r.result, MTHP_SCAN_SUCCEED);
+		assert_int_equal(r.collapsed, g.pmd_nr);
+		assert_int_equal(calls, 1);
+		free(map);
+	}
+
+	struct mthp_geometry a = geo("arm64-64k");
+	unsigned long *small = malloc(mthp_bitmap_longs(512) * sizeof(*small));
+	MTHP_OPTS(o, .collapse = count_cb, .orders = mthp_orders_all(&a));
+
+	assert_non_null(small);
+	mthp_bitmap_fill(small, 512);
+	mthp_set_log(hear, &nsaid);
+	calls = 0;
+	refuse_n(&a, small, 512, &o, &r, "nbits 512: the bitmap is shorter than the 8192 PTEs of a arm64-64k table");
+	mthp_set_log(NULL, NULL);
+	free(small);
+}
+
+/* The result numbers are pinned: callers store and compile them in. The
+ * table is the 0.4.0 header's numbering (the kernel's order before the
+ * mTHP series), written out once by hand; it only ever grows. */
+static void result_numbers_pinned(void **state)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} pinned[] = {
+		{ "SCAN_FAIL", 0 }, { "SCAN_SUCCEED", 1 },
+		{ "SCAN_NO_PTE_TABLE", 2 }, { "SCAN_PMD_MAPPED", 3 },
+		{ "SCAN_EXCEED_NONE_PTE", 4 }, { "SCAN_EXCEED_SWAP_PTE", 5 },
+		{ "SCAN_EXCEED_SHARED_PTE", 6 }, { "SCAN_PTE_NON_PRESENT", 7 },
+		{ "SCAN_PTE_UFFD_WP", 8 }, { "SCAN_PTE_MAPPED_HUGEPAGE", 9 },
+		{ "SCAN_LACK_REFERENCED_PAGE", 10 }, { "SCAN_PAGE_NULL", 11 },
+		{ "SCAN_SCAN_ABORT", 12 }, { "SCAN_PAGE_COUNT", 13 },
+		{ "SCAN_PAGE_LRU", 14 }, { "SCAN_PAGE_LOCK", 15 },
+		{ "SCAN_PAGE_ANON", 16 }, { "SCAN_PAGE_LAZYFREE", 17 },
+		{ "SCAN_PAGE_COMPOUND", 18 }, { "SCAN_ANY_PROCESS", 19 },
+		{ "SCAN_VMA_NULL", 20 }, { "SCAN_VMA_CHECK", 21 },
+		{ "SCAN_ADDRESS_RANGE", 22 }, { "SCAN_DEL_PAGE_LRU", 23 },
+		{ "SCAN_ALLOC_HUGE_PAGE_FAIL", 24 },
+		{ "SCAN_CGROUP_CHARGE_FAIL", 25 }, { "SCAN_TRUNCATED", 26 },
+		{ "SCAN_PAGE_HAS_PRIVATE", 27 }, { "SCAN_STORE_FAILED", 28 },
+		{ "SCAN_COPY_MC", 29 }, { "SCAN_PAGE_FILLED", 30 },
+		{ "SCAN_PAGE_DIRTY_OR_WRITEBACK", 31 },
+		{ "SCAN_INVALID_PTES_NONE", 32 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pinned) / sizeof(pinned[0]); i++) {
+		enum mthp_scan_result v;
+
+		assert_int_equal(mthp_scan_result_from_name(pinned[i].name, &v), 0);
+		if ((int)v != pinned[i].value)
+			fail_msg("%s is %d, pinned at %d", pinned[i].name,
+				 (int)v, pinned[i].value);
+		assert_string_equal(mthp_scan_result_name(pinned[i].value),
+				    pinned[i].name);
+	}
+	/* and a few by their compiled-in names */
+	assert_int_equal(MTHP_SCAN_SUCCEED, 1);
+	assert_int_equal(MTHP_SCAN_EXCEED_NONE_PTE, 4);
+	assert_int_equal(MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL, 24);
+	assert_int_equal(MTHP_SCAN_INVALID_PTES_NONE, 32);
+	assert_true(MTHP_SCAN_RESULT_COUNT >= 33);
+}
+
+/* Geometries and THP settings carry sz: a larger struct (a newer header)
+ * is read when what the library does not know is zero, refused when not;
+ * one without sz set is refused. */
+static void geometry_and_settings_sz(void **state)
+{
+	struct {
+		struct mthp_geometry g;
+		uint64_t more;
+	} big = { .g = x86, .more = 0 };
+	struct {
+		struct mthp_thp_settings s;
+		uint64_t more;
+	} bigs = { .more = 0 };
+	struct mthp_thp_settings s;
+
+	(void)state;
+	assert_int_equal(x86.sz, sizeof(struct mthp_geometry));
+	big.g.sz = sizeof(big);
+	assert_true(mthp_geometry_valid(&big.g));
+	big.more = 1;
+	assert_false(mthp_geometry_valid(&big.g));
+	big.g = x86;
+	big.g.sz = sizeof(struct mthp_geometry) - 1;
+	assert_false(mthp_geometry_valid(&big.g));
+
+	mthp_thp_settings_default(&s, &x86);
+	assert_int_equal(s.sz, sizeof(s));
+	/* the kernel's defaults: top-level always, PMD size inherits */
+	assert_int_equal(mthp_enabled_orders(&x86, MTHP_MODEL_LATEST,
+					     MTHP_MODE_KHUGEPAGED, &s, 0),
+			 1u << 9);
+	bigs.s = s;
+	bigs.s.sz = sizeof(bigs);
+	assert_int_equal(mthp_enabled_orders(&x86, MTHP_MODEL_LATEST,
+					     MTHP_MODE_KHUGEPAGED, &bigs.s, 0),
+			 1u << 9);
+	bigs.more = 3;
+	assert_int_equal(mthp_enabled_orders(&x86, MTHP_MODEL_LATEST,
+					     MTHP_MODE_KHUGEPAGED, &bigs.s, 0),
+			 0);
+	s.sz = 0;
+	assert_int_equal(mthp_enabled_orders(&x86, MTHP_MODEL_LATEST,
+					     MTHP_MODE_KHUGEPAGED, &s, 0),
+			 0);
 }
 
 int main(void)
@@ -352,6 +497,9 @@ int main(void)
 		cmocka_unit_test_setup(version, setup),
 		cmocka_unit_test_setup(pte_is_two_bytes, setup),
 		cmocka_unit_test_setup(refusals_say_why, setup),
+		cmocka_unit_test_setup(bitmap_length_is_honoured, setup),
+		cmocka_unit_test_setup(result_numbers_pinned, setup),
+		cmocka_unit_test_setup(geometry_and_settings_sz, setup),
 	};
 
 	return cmocka_run_group_tests_name("abi", tests, NULL, NULL);

@@ -113,7 +113,7 @@ static int go(struct run *r)
 		r->o.collapse = recording;
 		r->o.data = &replay;
 	}
-	int e = mthp_collapse(&r->g, r->map, &r->o, &r->res);
+	int e = mthp_collapse(&r->g, r->map, r->g.max_ptrs, &r->o, &r->res);
 
 	o.steps = NULL;
 	o.steps_cap = 0;
@@ -121,7 +121,7 @@ static int go(struct run *r)
 		o.collapse = replaying;
 		o.data = &replay;
 	}
-	assert_int_equal(mthp_collapse(&r->g, r->map, &o, &untraced), e);
+	assert_int_equal(mthp_collapse(&r->g, r->map, r->g.max_ptrs, &o, &untraced), e);
 	assert_false(replay.mismatch);
 	assert_int_equal(replay.i, replay.n);
 	assert_int_equal(untraced.result, r->res.result);
@@ -676,10 +676,10 @@ static void ppc64_poison(void **state)
 				mthp_bitmap_clear(map, 32, 224);
 				o.steps = clean;
 				o.steps_cap = 64;
-				assert_int_equal(mthp_collapse(&g, map, &o, &ra), 0);
+				assert_int_equal(mthp_collapse(&g, map, g.max_ptrs, &o, &ra), 0);
 				mthp_bitmap_set(map, 32, 224);
 				o.steps = poisoned;
-				assert_int_equal(mthp_collapse(&g, map, &o, &rb), 0);
+				assert_int_equal(mthp_collapse(&g, map, g.max_ptrs, &o, &rb), 0);
 				assert_int_equal(ra.result, rb.result);
 				assert_int_equal(ra.collapsed, rb.collapsed);
 				assert_same_steps(clean, ra.nsteps, poisoned,
@@ -765,7 +765,7 @@ static void stack_bound_exhaustive_small(void **state)
 				};
 				MTHP_RESULT(res);
 
-				assert_int_equal(mthp_collapse(&g, map, &o, &res),
+				assert_int_equal(mthp_collapse(&g, map, g.max_ptrs, &o, &res),
 						 0);
 				assert_true(res.max_stack_depth <= 3);
 			}

@@ -198,7 +198,7 @@ static void compare(enum mthp_model model, bool walk)
 				      : kstyle_stack_collapse(&cc, orders, none,
 							      &klog);
 			assert_int_equal(mthp_collapse(&kgeo, cc.mthp_bitmap,
-						       &o, &res),
+						       kgeo.max_ptrs, &o, &res),
 					 0);
 			assert_int_equal(klog.n, llog.n);
 			for (unsigned int i = 0; i < klog.n; i++) {

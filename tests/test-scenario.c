@@ -359,17 +359,17 @@ static void map_codec(void **state)
 
 	const char *m = "P*4 .. S s w*3 m z*2 p*18";
 
-	assert_int_equal(mthp_map_parse(m, strlen(m), &g, ptes, &e), 0);
+	assert_int_equal(mthp_map_parse(m, strlen(m), &g, ptes, 32, &e), 0);
 	/* hand-written: runs of one state become STATE*N, singles stay */
 	assert_int_equal(mthp_map_format(ptes, 32, buf, sizeof(buf)), 26);
 	assert_string_equal(buf, "P*4 .*2 S s w*3 m z*2 p*18");
 	/* too small: whole tokens only, the length needed still returned */
 	assert_int_equal(mthp_map_format(ptes, 32, buf, 8), 26);
 	assert_string_equal(buf, "P*4 .*2");
-	assert_int_equal(mthp_map_parse("P*4 Q", 5, &g, ptes, &e), -EINVAL);
+	assert_int_equal(mthp_map_parse("P*4 Q", 5, &g, ptes, 32, &e), -EINVAL);
 	assert_int_equal(e.col, 5);
-	assert_int_equal(mthp_map_parse("P*33", 4, &g, ptes, &e), -EINVAL);
-	assert_int_equal(mthp_map_parse("P*8\0P*24", 9, &g, ptes, &e), -EINVAL);
+	assert_int_equal(mthp_map_parse("P*33", 4, &g, ptes, 32, &e), -EINVAL);
+	assert_int_equal(mthp_map_parse("P*8\0P*24", 9, &g, ptes, 32, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "NUL"));
 
 	unsigned long v;

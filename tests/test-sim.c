@@ -46,7 +46,7 @@ static struct mthp_scan_info scan(const char *text)
 	load(text);
 	uint32_t orders = mthp_enabled_orders(&S.geometry, S.model, S.mode,
 					      &S.thp, S.vma_flags);
-	assert_int_equal(mthp_scan(&S, orders, map, &info), 0);
+	assert_int_equal(mthp_scan(&S, orders, map, MTHP_MAX_PTRS, &info), 0);
 	return info;
 }
 
@@ -704,7 +704,7 @@ static void bad_arguments(void **state)
 	unsigned long map[8];
 	struct mthp_scan_info info;
 
-	assert_int_equal(mthp_scan(NULL, 1, map, &info), -EINVAL);
+	assert_int_equal(mthp_scan(NULL, 1, map, 8 * MTHP_BITS_PER_LONG, &info), -EINVAL);
 }
 
 /*
@@ -723,7 +723,7 @@ static void refused_before_anything(void **state)
 	 * of a 4 KiB stack bitmap */
 	S.geometry.max_ptrs = 65536;
 	assert_int_equal(mthp_simulate(&S, &R), -EINVAL);
-	assert_int_equal(mthp_scan(&S, 1u << 9, map, &info), -EINVAL);
+	assert_int_equal(mthp_scan(&S, 1u << 9, map, MTHP_MAX_PTRS, &info), -EINVAL);
 	S.geometry.max_ptrs = 512;
 	/* nfails past the array */
 	S.nfails = 300;
@@ -771,7 +771,7 @@ static void refused_before_anything(void **state)
 	assert_int_equal(mthp_simulate(&S, &R), 0);
 	assert_int_equal(R.result, MTHP_SCAN_EXCEED_SWAP_PTE);
 	/* orders the geometry does not have */
-	assert_int_equal(mthp_scan(&S, 1u << 12, map, &info), -EINVAL);
+	assert_int_equal(mthp_scan(&S, 1u << 12, map, MTHP_MAX_PTRS, &info), -EINVAL);
 }
 
 /* A forced geometry of PMD order 16 used to write order[16] past the

@@ -61,7 +61,7 @@ static inline unsigned int map_from(unsigned long *map, unsigned int nbits,
 	snprintf(name, sizeof(name), "custom:12:%u:%u", nbits, nbits);
 	if (mthp_geometry_lookup(name, &g, NULL, 0))
 		fail_msg("map_from: no geometry of %u PTEs", nbits);
-	if (mthp_map_parse(s, strlen(s), &g, ptes, &e))
+	if (mthp_map_parse(s, strlen(s), &g, ptes, MTHP_MAX_PTRS, &e))
 		fail_msg("map_from: col %u: %s", e.col, e.msg);
 	mthp_bitmap_zero(map, nbits);
 	for (unsigned int i = 0; i < nbits; i++)

@@ -22,7 +22,7 @@ extern "C" {
 /* SCAN_FAIL, SCAN_SUCCEED, ... as the kernel's enum scan_result; left out
  * where kernel code brings its own enum (mthpsim kcheck). */
 #ifndef MTHP_KCOMPAT_NO_SCAN_RESULT
-#define MTHP_KCOMPAT_SCAN_(n) SCAN_##n = MTHP_SCAN_##n,
+#define MTHP_KCOMPAT_SCAN_(n, v) SCAN_##n = v,
 enum {
 	MTHP_SCAN_RESULT_LIST(MTHP_KCOMPAT_SCAN_)
 };

@@ -22,29 +22,62 @@ extern "C" {
 
 /* The version of these headers; mthp_version() gives the library's. */
 #define MTHP_VERSION_MAJOR 0
-#define MTHP_VERSION_MINOR 4
+#define MTHP_VERSION_MINOR 5
 #define MTHP_VERSION_PATCH 0
-#define MTHP_VERSION_STRING "0.4.0"
+#define MTHP_VERSION_STRING "0.5.0"
 
 /* ------------------------------------------------------------------ */
-/* Result codes: the kernel's enum scan_result, in the kernel's order. */
+/* Result codes: the kernel's enum scan_result, with pinned numbers. */
 
-/* X-macro so the enum, the name table and kcompat.h share one list. */
+/*
+ * X-macro so the enum, the name table and kcompat.h share one list.
+ * The numbers are the library's own and never change: they began as the
+ * kernel's order before the mTHP collapse series, but the kernel renames,
+ * inserts and removes results between revisions, and a caller's stored or
+ * compiled-in values must keep their meaning. A new result gets the next
+ * free number, at the end. Where a kernel's own numbers matter (mthpsim
+ * kcheck), results are matched by name.
+ */
 #define MTHP_SCAN_RESULT_LIST(X) \
-	X(FAIL) X(SUCCEED) X(NO_PTE_TABLE) X(PMD_MAPPED) X(EXCEED_NONE_PTE) \
-	X(EXCEED_SWAP_PTE) X(EXCEED_SHARED_PTE) X(PTE_NON_PRESENT) \
-	X(PTE_UFFD_WP) X(PTE_MAPPED_HUGEPAGE) X(LACK_REFERENCED_PAGE) \
-	X(PAGE_NULL) X(SCAN_ABORT) X(PAGE_COUNT) X(PAGE_LRU) X(PAGE_LOCK) \
-	X(PAGE_ANON) X(PAGE_LAZYFREE) X(PAGE_COMPOUND) X(ANY_PROCESS) \
-	X(VMA_NULL) X(VMA_CHECK) X(ADDRESS_RANGE) X(DEL_PAGE_LRU) \
-	X(ALLOC_HUGE_PAGE_FAIL) X(CGROUP_CHARGE_FAIL) X(TRUNCATED) \
-	X(PAGE_HAS_PRIVATE) X(STORE_FAILED) X(COPY_MC) X(PAGE_FILLED) \
-	X(PAGE_DIRTY_OR_WRITEBACK) X(INVALID_PTES_NONE)
+	X(FAIL, 0) \
+	X(SUCCEED, 1) \
+	X(NO_PTE_TABLE, 2) \
+	X(PMD_MAPPED, 3) \
+	X(EXCEED_NONE_PTE, 4) \
+	X(EXCEED_SWAP_PTE, 5) \
+	X(EXCEED_SHARED_PTE, 6) \
+	X(PTE_NON_PRESENT, 7) \
+	X(PTE_UFFD_WP, 8) \
+	X(PTE_MAPPED_HUGEPAGE, 9) \
+	X(LACK_REFERENCED_PAGE, 10) \
+	X(PAGE_NULL, 11) \
+	X(SCAN_ABORT, 12) \
+	X(PAGE_COUNT, 13) \
+	X(PAGE_LRU, 14) \
+	X(PAGE_LOCK, 15) \
+	X(PAGE_ANON, 16) \
+	X(PAGE_LAZYFREE, 17) \
+	X(PAGE_COMPOUND, 18) \
+	X(ANY_PROCESS, 19) \
+	X(VMA_NULL, 20) \
+	X(VMA_CHECK, 21) \
+	X(ADDRESS_RANGE, 22) \
+	X(DEL_PAGE_LRU, 23) \
+	X(ALLOC_HUGE_PAGE_FAIL, 24) \
+	X(CGROUP_CHARGE_FAIL, 25) \
+	X(TRUNCATED, 26) \
+	X(PAGE_HAS_PRIVATE, 27) \
+	X(STORE_FAILED, 28) \
+	X(COPY_MC, 29) \
+	X(PAGE_FILLED, 30) \
+	X(PAGE_DIRTY_OR_WRITEBACK, 31) \
+	X(INVALID_PTES_NONE, 32)
 
-#define MTHP_SCAN_ENUM_(n) MTHP_SCAN_##n,
+#define MTHP_SCAN_ENUM_(n, v) MTHP_SCAN_##n = v,
 enum mthp_scan_result {
 	MTHP_SCAN_RESULT_LIST(MTHP_SCAN_ENUM_)
-	MTHP_SCAN_RESULT_COUNT
+	/* one past the highest number; grows with new results */
+	MTHP_SCAN_RESULT_COUNT = 33
 };
 #undef MTHP_SCAN_ENUM_
 
@@ -60,7 +93,18 @@ int mthp_scan_result_from_name(const char *name, enum mthp_scan_result *out);
 #define MTHP_MIN_ORDER 2u   /* KHUGEPAGED_MIN_MTHP_ORDER */
 #define MTHP_MAX_PMD_ORDER 15u /* offsets fit the kernel's u16 */
 
+/*
+ * Geometries and THP settings may grow, at the end. Both carry sz, the
+ * size the caller was compiled with: the functions that fill them in
+ * (mthp_geometry_lookup(), mthp_thp_settings_default(), ...) set it, and
+ * the functions that read them refuse one whose sz is smaller than the
+ * first layout with sz (this one), or larger with bytes the library does
+ * not know set - so a struct built from an older or newer header is read
+ * safely or refused, never misread. Make them with those functions, or
+ * copy one that was.
+ */
 struct mthp_geometry {
+	size_t sz; /* sizeof(struct mthp_geometry); the library sets it */
 	char name[40];
 	unsigned int page_shift;
 	unsigned int pmd_nr;    /* HPAGE_PMD_NR == PTRS_PER_PTE */
@@ -83,7 +127,8 @@ int mthp_geometry_custom(unsigned int page_shift, unsigned int pmd_nr,
 			 unsigned int max_ptrs, struct mthp_geometry *out,
 			 char *err, size_t errlen);
 /*
- * Whether g is a geometry the library can work on: page shift 10..20,
+ * Whether g is a geometry the library can work on: a g->sz as above, page
+ * shift 10..20,
  * HPAGE_PMD_NR and MAX_PTRS_PER_PTE powers of two with NR <= MAX <= 2^15,
  * PMD order 2..15 and equal to log2(NR). Every function that takes a
  * geometry checks it this way and refuses (-EINVAL, 0 or NULL, as its
@@ -181,11 +226,12 @@ int mthp_thp_setting_from_name(const char *name, enum mthp_thp_setting *out);
 #define MTHP_VMA_UFFD       (1u << 2) /* userfaultfd armed */
 
 struct mthp_thp_settings {
+	size_t sz; /* sizeof(struct mthp_thp_settings); the library sets it */
 	enum mthp_thp_setting enabled;                  /* top level */
 	enum mthp_thp_setting order[MTHP_MAX_PMD_ORDER + 1]; /* per size */
 };
-/* Kernel defaults: top "always"; PMD size "inherit", others "never" (no
- * PMD entry for an invalid g; nothing for a NULL s). */
+/* Kernel defaults, sz included: top "always"; PMD size "inherit", others
+ * "never" (no PMD entry for an invalid g; nothing for a NULL s). */
 void mthp_thp_settings_default(struct mthp_thp_settings *s,
 			       const struct mthp_geometry *g);
 /* Every order khugepaged can collapse to on g: bits 2 .. PMD order; 0 for
@@ -294,14 +340,15 @@ size_t mthp_collapse_max_steps(const struct mthp_geometry *g);
 
 /*
  * Decide and attempt collapses for one PMD range (counterpart:
- * mthp_collapse() in mm/khugepaged.c). bitmap holds g->max_ptrs bits; only
- * the first g->pmd_nr are ever read. The callback is called for each
+ * mthp_collapse() in mm/khugepaged.c). bitmap holds nbits bits (the
+ * kernel's are g->max_ptrs long), of which the first g->pmd_nr are read:
+ * nbits below g->pmd_nr is refused, and nothing past nbits is ever read. The callback is called for each
  * attempt, in the kernel's order, and must return a SCAN_* result; it may
  * call mthp_collapse() itself. Nothing is allocated; the pointers are only
  * used during the call.
  *
  * Returns 0; -EINVAL for bad arguments, with nothing attempted (a NULL
- * pointer, an invalid geometry, model or mode, an opts->sz below
+ * pointer, nbits below g->pmd_nr, an invalid geometry, model or mode, an opts->sz below
  * sizeof(size_t) or larger with non-zero unknown fields, a res->sz that
  * cannot hold the result code, max_ptes_none or unmapped out of range,
  * orders outside 2..PMD order, no callback); -EPROTO when the callback
@@ -309,7 +356,7 @@ size_t mthp_collapse_max_steps(const struct mthp_geometry *g);
  * *res describes what happened up to then, result SCAN_FAIL).
  */
 int mthp_collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
-		  const struct mthp_collapse_opts *opts,
+		  unsigned int nbits, const struct mthp_collapse_opts *opts,
 		  struct mthp_collapse_result *res);
 
 /* The library's version, "MAJOR.MINOR.PATCH", as built. */

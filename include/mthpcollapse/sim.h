@@ -152,13 +152,15 @@ int mthp_scenario_copy(struct mthp_scenario *dst,
 /*
  * The PTE map codec. mthp_map_parse() reads run-length text (tokens STATE
  * or STATE*COUNT or runs of states like "PPpp..", blank-separated; 'X' is
- * accepted for 'P') of exactly g->pmd_nr PTEs into ptes[0 .. pmd_nr - 1].
+ * accepted for 'P') of exactly g->pmd_nr PTEs into ptes[0 .. pmd_nr - 1];
+ * ptes holds nptes entries, at least g->pmd_nr (fewer is refused).
  * 0, or -EINVAL with *err (col counts from 1 in text). mthp_map_format()
  * writes the map of ptes[0 .. n - 1] into buf as snprintf() would and
  * returns the length it needs; it only writes whole tokens.
  */
 int mthp_map_parse(const char *text, size_t len, const struct mthp_geometry *g,
-		   struct mthp_pte *ptes, struct mthp_parse_error *err);
+		   struct mthp_pte *ptes, size_t nptes,
+		   struct mthp_parse_error *err);
 size_t mthp_map_format(const struct mthp_pte *ptes, unsigned int n, char *buf,
 		       size_t size);
 
@@ -292,9 +294,15 @@ long mthp_attempts_first_difference(const struct mthp_attempt *a, size_t na,
 bool mthp_ranges_equal(const struct mthp_range *a, size_t na,
 		       const struct mthp_range *b, size_t nb);
 
-/* The scan alone, filling bitmap (g->max_ptrs bits). */
+/*
+ * The scan alone, filling bitmap, which holds nbits bits: at least
+ * s->geometry.max_ptrs, every one of which it writes. 0, or -EINVAL (said
+ * through the log hook) for a NULL pointer, an invalid scenario, a short
+ * bitmap or orders the geometry has not.
+ */
 int mthp_scan(const struct mthp_scenario *s, uint32_t enabled_orders,
-	      unsigned long *bitmap, struct mthp_scan_info *info);
+	      unsigned long *bitmap, unsigned int nbits,
+	      struct mthp_scan_info *info);
 
 /* ---- the running machine ---- */
 

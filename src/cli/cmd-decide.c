@@ -63,7 +63,7 @@ static void map_file(struct mthp_scenario *s, const char *path)
 		if (comment)
 			text[i] = ' ';
 	}
-	if (mthp_map_parse(text, len, &s->geometry, s->ptes, &e)) {
+	if (mthp_map_parse(text, len, &s->geometry, s->ptes, s->geometry.pmd_nr, &e)) {
 		unsigned int line = 1, col = e.col;
 
 		for (size_t i = 0; e.col && i + 1 < e.col && i < len; i++) {
@@ -171,7 +171,7 @@ int cmd_decide(int argc, char **argv)
 		  .uffd = d.s.vma_flags & MTHP_VMA_UFFD, .collapse = decide_cb,
 		  .data = &d, .steps = steps, .steps_cap = cap);
 	MTHP_RESULT(res);
-	int r = mthp_collapse(gp, map, &o, &res);
+	int r = mthp_collapse(gp, map, gp->max_ptrs, &o, &res);
 
 	if (r)
 		errx(1, "decide: the engine refused the input (%s)", strerror(-r));

@@ -38,7 +38,7 @@ static void print_fails(const struct mthp_verify_case *in, enum mthp_model m)
 		  .steps = steps, .steps_cap = sizeof(steps) / sizeof(steps[0]));
 	MTHP_RESULT(res);
 
-	if (mthp_collapse(&in->geometry, in->bitmap, &o, &res))
+	if (mthp_collapse(&in->geometry, in->bitmap, MTHP_MAX_PTRS, &o, &res))
 		return;
 	for (size_t i = 0; i < res.nsteps; i++)
 		if (steps[i].kind == MTHP_STEP_ATTEMPTED &&

@@ -631,11 +631,8 @@ static bool opts_copy(const struct mthp_collapse_opts *in,
 	size_t sz = in->sz;
 
 	memset(out, 0, sizeof(*out));
-	if (sz < sizeof(in->sz))
+	if (!mthp_sz_ok(in, sz, sizeof(in->sz), sizeof(*out)))
 		return false;
-	for (size_t i = sizeof(*out); i < sz; i++)
-		if (((const unsigned char *)in)[i])
-			return false;
 	memcpy(out, in, sz < sizeof(*out) ? sz : sizeof(*out));
 	out->sz = sizeof(*out);
 	return true;
@@ -713,7 +710,7 @@ int mthp_collapse_checked(const struct mthp_geometry *g,
 }
 
 MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
-			      const unsigned long *bitmap,
+			      const unsigned long *bitmap, unsigned int nbits,
 			      const struct mthp_collapse_opts *opts,
 			      struct mthp_collapse_result *res)
 {
@@ -736,6 +733,9 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 					   : "larger than this library's options, with fields it does not know set");
 	if (!mthp_geometry_valid(g))
 		return mthp_refuse("mthp_collapse: the geometry is not valid (make it with mthp_geometry_lookup() or mthp_geometry_custom())");
+	if (nbits < g->pmd_nr)
+		return mthp_refuse("mthp_collapse: nbits %u: the bitmap is shorter than the %u PTEs of a %s table",
+				   nbits, g->pmd_nr, g->name);
 	int ret = check_opts(g, &o);
 
 	if (ret)

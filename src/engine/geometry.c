@@ -101,7 +101,8 @@ static int check(unsigned int page_shift, unsigned int pmd_nr,
 MTHP_EXPORT bool mthp_geometry_valid(const struct mthp_geometry *g)
 {
 	/* the rules of a custom geometry, and a consistent pmd_order */
-	return g && !check(g->page_shift, g->pmd_nr, g->max_ptrs, NULL, 0) &&
+	return g && mthp_sz_ok(g, g->sz, sizeof(*g), sizeof(*g)) &&
+	       !check(g->page_shift, g->pmd_nr, g->max_ptrs, NULL, 0) &&
 	       g->pmd_order == mthp_log2_floor(g->pmd_nr);
 }
 
@@ -119,6 +120,7 @@ MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
 	unsigned int order = mthp_log2_floor(pmd_nr);
 
 	memset(out, 0, sizeof(*out));
+	out->sz = sizeof(*out);
 	snprintf(out->name, sizeof(out->name), "custom:%u:%u:%u", page_shift,
 		 pmd_nr, max_ptrs);
 	out->page_shift = page_shift;

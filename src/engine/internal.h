@@ -56,6 +56,22 @@ uint32_t mthp_enabled_orders_checked(const struct mthp_geometry *g,
 int mthp_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* mthp_ilog2(), inlined where it runs on every mthp_collapse() call. */
+/*
+ * A caller's struct of sz bytes against the library's known size: true
+ * when sz is at least min (the first layout with sz) and every byte past
+ * known is zero (libbpf's rule for structs from a newer header).
+ */
+static inline bool mthp_sz_ok(const void *p, size_t sz, size_t min,
+			      size_t known)
+{
+	if (sz < min)
+		return false;
+	for (size_t i = known; i < sz; i++)
+		if (((const unsigned char *)p)[i])
+			return false;
+	return true;
+}
+
 static inline unsigned int mthp_log2_floor(unsigned long v)
 {
 	return v ? (unsigned int)(sizeof(v) * 8 - 1 - (unsigned int)__builtin_clzl(v)) : 0;

@@ -34,6 +34,7 @@ MTHP_EXPORT void mthp_thp_settings_default(struct mthp_thp_settings *s,
 	if (!s)
 		return;
 	memset(s, 0, sizeof(*s));
+	s->sz = sizeof(*s);
 	s->enabled = MTHP_THP_ALWAYS;
 	for (unsigned int k = 0; k <= MTHP_MAX_PMD_ORDER; k++)
 		s->order[k] = MTHP_THP_NEVER;
@@ -68,6 +69,7 @@ MTHP_EXPORT uint32_t mthp_enabled_orders(const struct mthp_geometry *g,
 					 unsigned int vma_flags)
 {
 	if (!mthp_model_desc(m) || !s || !mthp_geometry_valid(g) ||
+	    !mthp_sz_ok(s, s->sz, sizeof(*s), sizeof(*s)) ||
 	    (mode != MTHP_MODE_KHUGEPAGED && mode != MTHP_MODE_MADVISE))
 		return 0;
 	return mthp_enabled_orders_checked(g, m, mode, s, vma_flags);

@@ -5,7 +5,7 @@
 
 #include "internal.h"
 
-#define MTHP_SCAN_NAME_(n) [MTHP_SCAN_##n] = "SCAN_" #n,
+#define MTHP_SCAN_NAME_(n, v) [v] = "SCAN_" #n,
 static const char *const result_names[MTHP_SCAN_RESULT_COUNT] = {
 	MTHP_SCAN_RESULT_LIST(MTHP_SCAN_NAME_)
 };

@@ -130,7 +130,7 @@ static void run_side(const struct side *s, const struct input *in,
 		  .collapse = model_answer, .data = &c);
 	MTHP_RESULT(res);
 
-	if (mthp_collapse(in->g, in->map, &opts, &res))
+	if (mthp_collapse(in->g, in->map, in->g->max_ptrs, &opts, &res))
 		errx(1, "internal error: the engine refused a kcheck input");
 	o->ret = res.collapsed;
 	snprintf(o->ret_name, sizeof(o->ret_name), "%s",

@@ -171,7 +171,7 @@ int mthp_place_map(const struct mthp_place *pl, const char *text, size_t len,
 
 MTHP_EXPORT int mthp_map_parse(const char *text, size_t len,
 			       const struct mthp_geometry *g,
-			       struct mthp_pte *ptes,
+			       struct mthp_pte *ptes, size_t nptes,
 			       struct mthp_parse_error *err)
 {
 	struct mthp_parse_error dummy;
@@ -180,6 +180,9 @@ MTHP_EXPORT int mthp_map_parse(const char *text, size_t len,
 	memset(pl.err, 0, sizeof(*pl.err));
 	if (!text || !ptes || !mthp_geometry_valid(g))
 		return mthp_place_error(&pl, 0, "no map, no table or an invalid geometry");
+	if (nptes < g->pmd_nr)
+		return mthp_place_error(&pl, 0, "the table holds %zu PTEs; %s needs %u",
+					nptes, g->name, g->pmd_nr);
 	const char *nul = memchr(text, 0, len);
 
 	if (nul)

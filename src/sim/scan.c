@@ -193,11 +193,20 @@ void mthp_scan_checked(const struct mthp_scenario *s, uint32_t enabled_orders,
 
 MTHP_EXPORT int mthp_scan(const struct mthp_scenario *s,
 			  uint32_t enabled_orders, unsigned long *bitmap,
-			  struct mthp_scan_info *info)
+			  unsigned int nbits, struct mthp_scan_info *info)
 {
-	if (!mthp_scenario_valid(s) || !bitmap || !info ||
-	    (enabled_orders & ~mthp_orders_all(&s->geometry)))
-		return -EINVAL;
+	if (!s || !bitmap || !info)
+		return mthp_refuse("mthp_scan: %s is NULL",
+				   !s ? "s" : !bitmap ? "bitmap" : "info");
+	if (!mthp_scenario_valid(s))
+		return mthp_refuse("mthp_scan: the scenario is not valid (make it with mthp_scenario_init())");
+	if (nbits < s->geometry.max_ptrs)
+		return mthp_refuse("mthp_scan: nbits %u: the bitmap is shorter than the %u bits (MAX_PTRS_PER_PTE) the scan fills on %s",
+				   nbits, s->geometry.max_ptrs, s->geometry.name);
+	if (enabled_orders & ~mthp_orders_all(&s->geometry))
+		return mthp_refuse("mthp_scan: enabled_orders 0x%x holds orders %s has not (2..%u)",
+				   enabled_orders, s->geometry.name,
+				   s->geometry.pmd_order);
 	mthp_scan_checked(s, enabled_orders, bitmap, info);
 	return 0;
 }

@@ -62,7 +62,7 @@ static int callback(const struct mthp_range *r, void *data)
 		io.steps = NULL; /* the outer run's record is not ours */
 		io.steps_cap = 0;
 		c->depth++;
-		mthp_collapse(c->g, c->map, &io, &inner);
+		mthp_collapse(c->g, c->map, c->g->max_ptrs, &io, &inner);
 		c->depth--;
 	}
 	if (b < 0xf0) /* mostly results, success the most common */
@@ -94,6 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g.pmd_nr = take(&in, 3);
 		g.max_ptrs = take(&in, 3);
 		g.pmd_order = take(&in, 1);
+		/* sz set as the library sets it, or left wrong */
+		unsigned int szg = take(&in, 1);
+
+		g.sz = szg & 1 ? sizeof(g) : szg % sizeof(g); /* never a lie */
 	}
 	bool gvalid = mthp_geometry_valid(&g);
 	unsigned int szsel = take(&in, 1);
@@ -145,7 +149,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (max > nr)
 		mthp_bitmap_set(map_b, nr, max - nr); /* poison */
 
-	bool valid = gvalid && sz_ok && big.o.model < MTHP_MODEL_COUNT &&
+	/* the bitmap's length as the caller states it: usually the kernel's
+	 * MAX_PTRS_PER_PTE, sometimes exactly a table, sometimes too short */
+	unsigned int nsel = take(&in, 1), nbits = g.max_ptrs;
+
+	if (nsel % 4 == 1)
+		nbits = nr;
+	else if (nsel % 4 == 2 && nr)
+		nbits = nsel % nr;
+	bool valid = gvalid && sz_ok && nbits >= nr && big.o.model < MTHP_MODEL_COUNT &&
 		     big.o.mode <= MTHP_MODE_MADVISE &&
 		     big.o.max_ptes_none < nr && big.o.unmapped <= nr &&
 		     !(big.o.orders & ~mthp_orders_all(&g));
@@ -154,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	MTHP_RESULT(ra);
 
 	big.o.data = &c;
-	int ret = mthp_collapse(&g, map_a, &big.o, &ra);
+	int ret = mthp_collapse(&g, map_a, nbits, &big.o, &ra);
 
 	if (!valid) {
 		if (ret != -EINVAL || c.calls)
@@ -201,7 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	big.o.data = &c3;
 	big.o.steps = NULL;
 	big.o.steps_cap = 0;
-	if (mthp_collapse(&g, map_a, &big.o, &ru) != ret || c3.calls != c.calls ||
+	if (mthp_collapse(&g, map_a, nbits, &big.o, &ru) != ret || c3.calls != c.calls ||
 	    c3.trail != c.trail || ru.result != ra.result ||
 	    ru.collapsed != ra.collapsed || ru.attempts != ra.attempts ||
 	    ru.nsteps != ra.nsteps || ru.invalid_none != ra.invalid_none)
@@ -215,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		big.o.data = &c2;
 		big.o.steps = steps_b;
-		if (mthp_collapse(&g, map_b, &big.o, &rb) != ret ||
+		if (mthp_collapse(&g, map_b, nbits, &big.o, &rb) != ret ||
 		    rb.nsteps != ra.nsteps || rb.result != ra.result)
 			abort();
 		for (size_t i = 0; i < n; i++)

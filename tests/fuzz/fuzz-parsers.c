@@ -44,12 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     &g, NULL, 0);
 	switch (data[0] % 4) {
 	case 0: /* a map */
-		if (mthp_map_parse(t, len, &g, a, &e)) {
+		if (mthp_map_parse(t, len, &g, a, MTHP_MAX_PTRS, &e)) {
 			terminated(&e);
 			break;
 		}
 		if (mthp_map_format(a, g.pmd_nr, text, sizeof(text)) >= sizeof(text) ||
-		    mthp_map_parse(text, strlen(text), &g, b, &e))
+		    mthp_map_parse(text, strlen(text), &g, b, MTHP_MAX_PTRS, &e))
 			abort();
 		for (unsigned int i = 0; i < g.pmd_nr; i++)
 			if (a[i].kind != b[i].kind || a[i].flags != b[i].flags)

@@ -22,7 +22,7 @@ int main(void)
 	MTHP_OPTS(o, .orders = 1u << g.pmd_order, .collapse = ok);
 	MTHP_RESULT(r);
 
-	if (mthp_collapse(&g, map, &o, &r))
+	if (mthp_collapse(&g, map, g.max_ptrs, &o, &r))
 		return 1;
 	printf("%s %s %u\n", mthp_version(), mthp_scan_result_name(r.result),
 	       r.collapsed);
