@@ -50,6 +50,7 @@ int cmd_kcheck(int argc, char **argv);
 int cmd_settings(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_ktest(int argc, char **argv);
 
 /* Scenario loading shared by run and the commands that replay scenarios. */
 #include <getopt.h>

@@ -31,6 +31,7 @@ static void usage(FILE *f)
 "  settings         print the running kernel's THP settings as scenario keys\n"
 "  snapshot PID     write a process's anonymous memory as a snapshot\n"
 "  predict SNAP|PID what khugepaged would do to a whole process\n"
+"  ktest [FILE...]  play scenarios on the running kernel, compare with the model\n"
 "  geometries       list the page-table geometries, with stack figures\n"
 "  models           list the kernel models\n"
 "\n"
@@ -374,6 +375,7 @@ int main(int argc, char **argv)
 		{ "settings", cmd_settings },
 		{ "snapshot", cmd_snapshot },
 		{ "predict", cmd_predict },
+		{ "ktest", cmd_ktest },
 		{ "geometries", cmd_geometries },
 		{ "models", cmd_models },
 	};

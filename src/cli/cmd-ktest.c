@@ -1,0 +1,918 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mthpsim ktest: plays scenarios on the running kernel and holds what it
+ * does to the model. Each scenario's table is laid out in a child process
+ * (ktest-build.c), read back through pagemap and kpageflags, collapsed
+ * with MADV_COLLAPSE, read again, and compared with the model run on the
+ * same table in the same mode: which ranges collapsed and, for
+ * MADV_COLLAPSE, the errno through the kernel's mapping of results.
+ */
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+#include "ktest.h"
+#include "mthpcollapse/space.h"
+
+static const char ktest_usage[] =
+"usage: mthpsim ktest [SCENARIO...] [--khugepaged] [--model M] [--json] [--list]\n"
+"       mthpsim ktest --restore\n"
+"\n"
+"Plays scenarios on the running kernel and compares what it does with the\n"
+"model. Each table is built in a child process of this one (present pages\n"
+"written, zero pages read, shared pages kept by a forked holder, a PMD\n"
+"mapping made by MADV_COLLAPSE), read back from /proc/PID/pagemap and\n"
+"/proc/kpageflags, then collapsed with MADV_COLLAPSE. With no SCENARIO the\n"
+"built-in suite runs. No setting of the machine is changed.\n"
+"\n"
+"  --khugepaged  let khugepaged collapse instead: for each scenario its\n"
+"              settings are written to /sys/kernel/mm/transparent_hugepage\n"
+"              (max_ptes_*, enabled, hugepages-*/enabled, and a short\n"
+"              scan_sleep_millisecs), and ktest waits for two full scans.\n"
+"              Every value is recorded first in a restore file and put\n"
+"              back at the end, on SIGINT/SIGTERM/SIGHUP/SIGQUIT, or by\n"
+"              the next ktest after a crash\n"
+"  --restore   only put back what an interrupted run left in the restore\n"
+"              file ($MTHPSIM_KTEST_RESTORE, else /run/mthpsim-ktest.restore)\n"
+"  --model M   the model to hold the kernel to (default: baseline on a\n"
+"              kernel without the mTHP collapse series, latest with it)\n"
+"  --json      the report as JSON\n"
+"  --list      list the built-in suite and exit\n"
+"\n"
+"Each scenario is AGREE, DIFFER (both outcomes drawn) or SKIP (with the\n"
+"reason). Exit 0 when nothing differs, 1 when something does, 2 when\n"
+"ktest cannot run here (it says why).\n";
+
+/* ---- the built-in suite ---- */
+
+/*
+ * A table in runs whose lengths follow the running kernel's HPAGE_PMD_NR:
+ * "P*1/2 .*rest" is the first half present and the rest none; a count is
+ * a number of PTEs, a fraction a share of the table, "rest" what is left.
+ */
+struct builtin {
+	const char *name, *about;
+	const char *runs;   /* NULL: no table (see settings) */
+	const char *settings;
+	bool thp_disabled;
+};
+
+static const struct builtin suite[] = {
+	{ "full", "every PTE present: collapses", "P*rest", "", false },
+	{ "half", "the first half present, the rest none", "P*1/2 .*rest", "", false },
+	{ "one-page", "one present page, the rest none", "P*1 .*rest", "", false },
+	{ "last-page", "only the last page present", ".*rest P*1", "", false },
+	{ "quarter-end", "the last quarter present", ".*3/4 P*rest", "", false },
+	{ "hole-none-0", "one hole with max_ptes_none 0: MADV_COLLAPSE ignores the limit",
+	  "P*rest .*1", "max_ptes_none = 0\n", false },
+	{ "half-none-0", "half empty with max_ptes_none 0", ".*1/2 P*rest",
+	  "max_ptes_none = 0\n", false },
+	{ "old-pages", "present pages never touched again (young or not: MADV_COLLAPSE does not ask)",
+	  "p*rest", "", false },
+	{ "zero-only", "every PTE the zero page (read faults)", "z*rest", "", false },
+	{ "zero-one-present", "zero pages and one written page", "z*rest P*1", "", false },
+	{ "zero-half", "half zero pages, half written", "z*1/2 P*rest", "", false },
+	{ "zero-none", "zero pages and none, nothing written", "z*1/4 .*rest", "", false },
+	{ "shared-all", "every page shared with a forked process", "S*rest", "", false },
+	{ "shared-most", "three quarters shared, max_ptes_shared 0: MADV_COLLAPSE ignores the limit",
+	  "S*3/4 P*rest", "max_ptes_shared = 0\n", false },
+	{ "shared-one", "one shared page among written ones", "S*1 P*rest", "", false },
+	{ "shared-half-none", "half shared, half none", "S*1/2 .*rest", "", false },
+	{ "mixed", "a quarter each: written, zero, shared, none",
+	  "P*1/4 z*1/4 S*1/4 .*rest", "", false },
+	{ "no-table", "nothing ever touched: no page table", NULL, "pmd = none\n", false },
+	{ "pmd-mapped", "already a PMD mapping: success, nothing to do", NULL,
+	  "pmd = mapped\n", false },
+	{ "vma-hugepage", "MADV_HUGEPAGE on the VMA", "P*1/2 .*rest",
+	  "vma = hugepage\n", false },
+	{ "vma-nohugepage", "MADV_NOHUGEPAGE on the VMA: refused", "P*rest",
+	  "vma = nohugepage\n", false },
+	{ "thp-disabled", "the process has PR_SET_THP_DISABLE: refused", "P*rest",
+	  "", true },
+	{ "swap-some", "an eighth swapped out (where swap exists)", "w*1/8 P*rest",
+	  "", false },
+};
+
+#define SUITE_N (sizeof(suite) / sizeof(suite[0]))
+
+/* For khugepaged: the sysctls, the enabled settings and the VMA flags. */
+static const struct builtin ksuite[] = {
+	{ "k-none0-full", "max_ptes_none 0, every PTE present: collapses", "P*rest",
+	  "max_ptes_none = 0\n", false },
+	{ "k-none0-hole", "max_ptes_none 0 and one hole: not collapsed", "P*rest .*1",
+	  "max_ptes_none = 0\n", false },
+	{ "k-mid-at", "max_ptes_none HPAGE_PMD_NR/2 - 1 with as many holes: collapses",
+	  "P*1/2 P*1 .*rest", "max_ptes_none = @HALF_1@\n", false },
+	{ "k-mid-over", "max_ptes_none HPAGE_PMD_NR/2 - 1, one hole more: not collapsed",
+	  "P*1/2 .*rest", "max_ptes_none = @HALF_1@\n", false },
+	{ "k-max-one", "max_ptes_none HPAGE_PMD_NR - 1, one page present: collapses",
+	  "P*1 .*rest", "max_ptes_none = @MAX@\n", false },
+	{ "k-shared-at", "shared pages at max_ptes_shared (the default, HPAGE_PMD_NR/2)",
+	  "S*1/2 P*rest", "", false },
+	{ "k-shared-over", "one shared page over max_ptes_shared", "S*1/2 S*1 P*rest",
+	  "", false },
+	{ "k-shared-0", "one shared page with max_ptes_shared 0", "S*1 P*rest",
+	  "max_ptes_shared = 0\n", false },
+	{ "k-swap-at", "swap entries at max_ptes_swap (where swap exists)", "w*1/8 P*rest",
+	  "", false },
+	{ "k-enabled-never", "enabled never: not collapsed", "P*rest",
+	  "enabled = never\n", false },
+	{ "k-madvise-plain", "enabled madvise, a VMA without MADV_HUGEPAGE", "P*rest",
+	  "enabled = madvise\n", false },
+	{ "k-madvise-hugepage", "enabled madvise, MADV_HUGEPAGE", "P*rest",
+	  "enabled = madvise\nvma = hugepage\n", false },
+	{ "k-always", "enabled always, no VMA flag", "P*1/2 .*rest",
+	  "enabled = always\n", false },
+	{ "k-nohugepage", "enabled always, MADV_NOHUGEPAGE: not collapsed", "P*rest",
+	  "enabled = always\nvma = nohugepage\n", false },
+	{ "k-thp-disabled", "PR_SET_THP_DISABLE: not collapsed", "P*rest", "", true },
+	{ "k-pmd-size-never", "the PMD size set to never, top level always", "P*rest",
+	  "enabled = always\norder.@PMD@ = never\n", false },
+	{ "k-mthp-none0", "every size on, max_ptes_none 0, a quarter present",
+	  "P*1/4 .*rest", "orders = all\nmax_ptes_none = 0\n", false },
+	{ "k-mthp-max", "every size on, max_ptes_none HPAGE_PMD_NR - 1, a quarter present",
+	  "P*1/4 .*rest", "orders = all\nmax_ptes_none = @MAX@\n", false },
+	{ "k-pmd-mapped", "already a PMD mapping", NULL, "pmd = mapped\n", false },
+};
+
+#define KSUITE_N (sizeof(ksuite) / sizeof(ksuite[0]))
+
+/* The runs of a built-in case as a scenario's ptes value for nr PTEs. */
+static int expand_runs(const char *runs, unsigned int nr, char *out, size_t len)
+{
+	char buf[256];
+	unsigned int sum = 0, count[16];
+	char state[16];
+	int nruns = 0, rest = -1;
+
+	snprintf(buf, sizeof(buf), "%s", runs);
+	for (char *save, *tok = strtok_r(buf, " ", &save); tok && nruns < 16;
+	     tok = strtok_r(NULL, " ", &save), nruns++) {
+		char *star = strchr(tok, '*');
+		unsigned int a, b;
+
+		if (!star)
+			return -1;
+		state[nruns] = tok[0];
+		if (!strcmp(star + 1, "rest")) {
+			rest = nruns;
+			count[nruns] = 0;
+		} else if (sscanf(star + 1, "%u/%u", &a, &b) == 2 && b) {
+			count[nruns] = (unsigned int)((unsigned long)nr * a / b);
+		} else {
+			count[nruns] = (unsigned int)strtoul(star + 1, NULL, 10);
+		}
+		sum += count[nruns];
+	}
+	if (sum > nr || (rest < 0 && sum != nr))
+		return -1;
+	if (rest >= 0)
+		count[rest] = nr - sum;
+	size_t at = 0;
+
+	out[0] = 0;
+	for (int i = 0; i < nruns; i++)
+		if (count[i])
+			at += (size_t)snprintf(out + at, len - at, "%c*%u ", state[i],
+					       count[i]);
+	return 0;
+}
+
+static void builtin_case(const struct builtin *b, const struct mthp_geometry *g,
+			 struct kt_case *c)
+{
+	char text[1024], ptes[512] = "";
+	struct mthp_parse_error e;
+
+	if (b->runs && expand_runs(b->runs, g->pmd_nr, ptes, sizeof(ptes)))
+		errx(1, "internal error: built-in case %s", b->name);
+	char settings[256] = "";
+
+	/* @MAX@, @HALF_1@ and @PMD@ follow the running kernel's table */
+	for (const char *p = b->settings; *p;) {
+		size_t at = strlen(settings);
+
+		if (!strncmp(p, "@MAX@", 5)) {
+			snprintf(settings + at, sizeof(settings) - at, "%u", g->pmd_nr - 1);
+			p += 5;
+		} else if (!strncmp(p, "@HALF_1@", 8)) {
+			snprintf(settings + at, sizeof(settings) - at, "%u", g->pmd_nr / 2 - 1);
+			p += 8;
+		} else if (!strncmp(p, "@PMD@", 5)) {
+			snprintf(settings + at, sizeof(settings) - at, "%u", g->pmd_order);
+			p += 5;
+		} else if (at + 1 < sizeof(settings)) {
+			settings[at] = *p++;
+			settings[at + 1] = 0;
+		} else {
+			break;
+		}
+	}
+	snprintf(text, sizeof(text), "%s%s%s%s", settings,
+		 b->runs ? "ptes = " : "", ptes, b->runs ? "\n" : "");
+	if (mthp_scenario_parse(text, strlen(text), g, &c->s, &e))
+		errx(1, "internal error: built-in case %s: %s", b->name, e.msg);
+	snprintf(c->name, sizeof(c->name), "%s", b->name);
+	c->about = b->about;
+	c->thp_disabled = b->thp_disabled;
+}
+
+/* ---- the machine ---- */
+
+static bool have_swap(void)
+{
+	FILE *f = fopen("/proc/swaps", "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n > 1; /* a header line, then one per device */
+}
+
+static unsigned long mem_available_kb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	char line[256];
+	unsigned long kb = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lu kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* The series adds hugepages-<size>kB/stats/collapse_* counters: their
+ * presence tells a kernel with mTHP collapse. */
+static bool kernel_has_mthp_collapse(char *seen, size_t len)
+{
+	const char *root = "/sys/kernel/mm/transparent_hugepage";
+	DIR *d = opendir(root);
+	struct dirent *de;
+	bool found = false;
+
+	snprintf(seen, len, "no %s/hugepages-*/stats/collapse_alloc", root);
+	while (d && (de = readdir(d)) && !found) {
+		char path[512];
+
+		if (strncmp(de->d_name, "hugepages-", 10))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/stats/collapse_alloc", root,
+			 de->d_name);
+		if (!access(path, F_OK)) {
+			found = true;
+			snprintf(seen, len, "%.200s exists", path);
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* ---- one case ---- */
+
+enum verdict { V_AGREE, V_DIFFER, V_SKIP };
+static const char *const verdict_names[] = { "AGREE", "DIFFER", "SKIP" };
+
+struct outcome {
+	bool collapsed;   /* the range is mapped by a PMD afterwards */
+	int err;          /* MADV_COLLAPSE's errno, 0 for success */
+	int result;       /* the model's SCAN_* result (model side only) */
+	/* khugepaged: the ranges collapsed, PMD or smaller */
+	struct mthp_range ranges[64];
+	size_t nranges;
+};
+
+/* The errno MADV_COLLAPSE returns for a last failure (the kernel's
+ * mapping, docs/MODELS.md "MADV_COLLAPSE"). */
+static int madvise_errno(int result)
+{
+	switch (result) {
+	case MTHP_SCAN_SUCCEED:
+	case MTHP_SCAN_PMD_MAPPED:
+		return 0;
+	case MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL:
+		return ENOMEM;
+	case MTHP_SCAN_CGROUP_CHARGE_FAIL:
+	case MTHP_SCAN_EXCEED_NONE_PTE:
+		return EBUSY;
+	case MTHP_SCAN_PAGE_COUNT:
+	case MTHP_SCAN_PAGE_LOCK:
+	case MTHP_SCAN_PAGE_LRU:
+	case MTHP_SCAN_DEL_PAGE_LRU:
+	case MTHP_SCAN_PAGE_FILLED:
+		return EAGAIN;
+	default:
+		return EINVAL;
+	}
+}
+
+/* What the states of a table look like read back: the same kind, and
+ * for a present page whether it is shared. Young is not readable. */
+static char class_of(const struct mthp_pte *p)
+{
+	switch (p->kind) {
+	case MTHP_PTE_NONE: return '.';
+	case MTHP_PTE_ZERO: return 'z';
+	case MTHP_PTE_SWAP: return 'w';
+	case MTHP_PTE_PRESENT: return p->flags & MTHP_PTE_SHARED ? 'S' : 'P';
+	default: return '?';
+	}
+}
+
+/* Why a case cannot be built here, or NULL. */
+static const char *unbuildable(const struct kt_case *c,
+			       const struct mthp_geometry *live, bool swap,
+			       char *buf, size_t len)
+{
+	const struct mthp_scenario *s = &c->s;
+
+	if (strcmp(s->geometry.name, live->name) ||
+	    s->geometry.pmd_nr != live->pmd_nr) {
+		snprintf(buf, len, "geometry %s; the running kernel's is %s",
+			 s->geometry.name, live->name);
+		return buf;
+	}
+	if (s->vma_flags & MTHP_VMA_UFFD)
+		return "a userfaultfd-armed VMA is not built by this version";
+	if (s->nfails)
+		return "fail rules cannot be played on a kernel";
+	if (s->pmd != MTHP_PMD_TABLE)
+		return NULL;
+	for (unsigned int i = 0; i < s->geometry.pmd_nr; i++) {
+		const struct mthp_pte *p = &s->ptes[i];
+
+		if (p->kind == MTHP_PTE_SWAP && !swap)
+			return "no swap device (/proc/swaps lists none): swap entries cannot be made";
+		if (class_of(p) == '?' ||
+		    (p->kind == MTHP_PTE_PRESENT &&
+		     (p->flags & ~(MTHP_PTE_YOUNG | MTHP_PTE_SHARED)))) {
+			snprintf(buf, len, "PTE %u is '%c', a state userspace cannot make",
+				 i, mthp_pte_state_char(p));
+			return buf;
+		}
+		if (c->khugepaged && p->kind == MTHP_PTE_PRESENT &&
+		    !(p->flags & MTHP_PTE_YOUNG)) {
+			snprintf(buf, len, "PTE %u is '%c', not young: an old page needs page idle tracking, which this version does not use",
+				 i, mthp_pte_state_char(p));
+			return buf;
+		}
+		if (p->kind == MTHP_PTE_PRESENT && p->folio_order) {
+			snprintf(buf, len, "PTE %u maps a folio of order %u: large folios need a size enabled for the fault, which this version does not do",
+				 i, p->folio_order);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* The range as the kernel has it: 0, or -1 with why. ptes gets pmd_nr
+ * entries (all none when the range holds nothing). */
+static int read_range(pid_t pid, unsigned long addr, unsigned int nr,
+		      enum mthp_pmd_state *pmd, struct mthp_pte *ptes,
+		      char *why, size_t len)
+{
+	struct mthp_space sp;
+	struct mthp_parse_error e;
+
+	memset(ptes, 0, nr * sizeof(*ptes));
+	*pmd = MTHP_PMD_NONE;
+	if (mthp_space_snapshot(pid, NULL, &sp, &e)) {
+		snprintf(why, len, "reading the range back: %s", e.msg);
+		mthp_space_free(&sp);
+		return -1;
+	}
+	if (sp.unknown & (MTHP_UNKNOWN_ZERO | MTHP_UNKNOWN_FOLIO)) {
+		snprintf(why, len, "no PFNs in /proc/PID/pagemap (not root): the zero page and folios cannot be told");
+		mthp_space_free(&sp);
+		return -1;
+	}
+	for (size_t i = 0; i < sp.npmds; i++) {
+		if (sp.pmds[i].addr != addr)
+			continue;
+		*pmd = sp.pmds[i].pmd;
+		if (sp.pmds[i].pmd == MTHP_PMD_TABLE)
+			memcpy(ptes, sp.pmds[i].ptes, nr * sizeof(*ptes));
+	}
+	mthp_space_free(&sp);
+	return 0;
+}
+
+/* Where the built table differs from the scenario's, or NULL. */
+static const char *built_differs(const struct kt_case *c,
+				 enum mthp_pmd_state pmd,
+				 const struct mthp_pte *got, char *buf,
+				 size_t len)
+{
+	const struct mthp_scenario *s = &c->s;
+	unsigned int nr = s->geometry.pmd_nr;
+
+	if (s->pmd == MTHP_PMD_MAPPED)
+		return pmd == MTHP_PMD_MAPPED ? NULL
+			: "asked for a PMD mapping; found a page table";
+	if (pmd == MTHP_PMD_MAPPED)
+		return "found a PMD mapping where a page table was asked for";
+	for (unsigned int i = 0; s->pmd == MTHP_PMD_TABLE && i < nr; i++) {
+		if (class_of(&s->ptes[i]) == class_of(&got[i]))
+			continue;
+		if (s->ptes[i].kind == MTHP_PTE_ZERO && class_of(&got[i]) == 'P') {
+			snprintf(buf, len, "PTE %u: this kernel maps a private page on a read fault, not the shared zero page (booted with the zero page forbidden?)",
+				 i);
+			return buf;
+		}
+		char map[200];
+
+		mthp_map_format(got + i, nr - i > 16 ? 16 : nr - i, map, sizeof(map));
+		snprintf(buf, len, "PTE %u is '%c' in the scenario; found %s from there",
+			 i, mthp_pte_state_char(&s->ptes[i]), map);
+		return buf;
+	}
+	return NULL;
+}
+
+/* The model's outcome for the case under MADV_COLLAPSE. */
+static void model_outcome(const struct kt_case *c, enum mthp_model m,
+			  struct outcome *o)
+{
+	struct mthp_scenario s;
+	struct mthp_sim_result r;
+
+	scenario_copy(&s, &c->s);
+	s.model = m;
+	s.mode = c->khugepaged ? MTHP_MODE_KHUGEPAGED : MTHP_MODE_MADVISE;
+	/* a process with THP disabled has no eligible VMA: as predict
+	 * treats it */
+	if (c->thp_disabled)
+		s.vma_flags = (s.vma_flags & ~MTHP_VMA_HUGEPAGE) | MTHP_VMA_NOHUGEPAGE;
+	if (mthp_sim_result_init(&r, &s.geometry) || mthp_simulate(&s, &r))
+		errx(1, "internal error: the model refused case %s", c->name);
+	o->result = r.result;
+	o->err = madvise_errno(r.result);
+	o->collapsed = s.pmd == MTHP_PMD_MAPPED;
+	for (size_t i = 0; i < r.ncollapses && o->nranges < 64; i++)
+		o->ranges[o->nranges++] = r.collapses[i];
+	mthp_sim_result_free(&r);
+	mthp_scenario_free(&s);
+}
+
+/* The ranges khugepaged made: a PMD mapping, or the folios of order 2 and
+ * up that the table did not have before. */
+static void kernel_ranges(const struct kt_case *c, enum mthp_pmd_state pmd,
+			  const struct mthp_pte *got, struct outcome *o)
+{
+	const struct mthp_scenario *s = &c->s;
+	unsigned int nr = s->geometry.pmd_nr;
+
+	o->nranges = 0;
+	if (pmd == MTHP_PMD_MAPPED) {
+		if (s->pmd != MTHP_PMD_MAPPED)
+			o->ranges[o->nranges++] = (struct mthp_range){ 0, s->geometry.pmd_order };
+		return;
+	}
+	for (unsigned int i = 0; i < nr;) {
+		unsigned int k = got[i].kind == MTHP_PTE_PRESENT ? got[i].folio_order : 0;
+
+		if (k >= MTHP_MIN_ORDER && !(i & ((1u << k) - 1)) &&
+		    s->ptes[i].folio_order != k && o->nranges < 64) {
+			o->ranges[o->nranges++] = (struct mthp_range){ i, k };
+			i += 1u << k;
+			continue;
+		}
+		i++;
+	}
+}
+
+static bool same_ranges(const struct outcome *a, const struct outcome *b)
+{
+	return mthp_ranges_equal(a->ranges, a->nranges, b->ranges, b->nranges);
+}
+
+/* The case's settings, written for khugepaged; NULL or what failed. */
+static const char *apply_settings(const struct kt_case *c, char *buf, size_t len)
+{
+	const struct mthp_scenario *s = &c->s;
+	const struct mthp_geometry *g = &s->geometry;
+	char v[32], rel[64];
+	struct { const char *rel; unsigned int v; } nums[] = {
+		{ "khugepaged/max_ptes_none", s->max_ptes_none },
+		{ "khugepaged/max_ptes_swap", s->max_ptes_swap },
+		{ "khugepaged/max_ptes_shared", s->max_ptes_shared },
+		{ "khugepaged/pages_to_scan", g->pmd_nr * 8 },
+		/* last: writing it wakes khugepaged */
+		{ "khugepaged/scan_sleep_millisecs", 10 },
+	};
+
+	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++) {
+		snprintf(rel, sizeof(rel), "hugepages-%lukB/enabled",
+			 size_kb(g, k));
+		int r = kt_set(rel, mthp_thp_setting_name(s->thp.order[k]));
+
+		if (r && r != -ENOENT) {
+			snprintf(buf, len, "writing %s: %s", rel, strerror(-r));
+			return buf;
+		}
+	}
+	if (kt_set("enabled", mthp_thp_setting_name(s->thp.enabled))) {
+		snprintf(buf, len, "writing enabled: %s", strerror(errno));
+		return buf;
+	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		snprintf(v, sizeof(v), "%u", nums[i].v);
+		int r = kt_set(nums[i].rel, v);
+
+		if (r) {
+			snprintf(buf, len, "writing %s: %s", nums[i].rel, strerror(-r));
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* Whether the khugepaged thread exists: the kernel stops it when no size
+ * is enabled (enabled never, or every hugepages-*kB/enabled never). */
+static bool khugepaged_running(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool found = false;
+
+	while (d && !found && (de = readdir(d))) {
+		char path[300], comm[32] = "";
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		FILE *f = fopen(path, "r");
+
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "khugepaged\n"))
+			found = true;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* Two increments of full_scans: every registered mm, ours included, has
+ * been visited since. NULL, or why not. A stopped khugepaged visits
+ * nothing: that is the outcome, seen after a settling moment. */
+static const char *wait_two_scans(unsigned int seconds)
+{
+	unsigned long start = kt_full_scans();
+
+	usleep(100000);
+	if (!khugepaged_running()) {
+		usleep(400000);
+		if (!khugepaged_running())
+			return NULL;
+	}
+	for (unsigned int ms = 0; ms < seconds * 1000; ms += 20) {
+		if (kt_full_scans() >= start + 2)
+			return NULL;
+		usleep(20000);
+	}
+	return "timed out: khugepaged did not finish two full scans";
+}
+
+struct tally {
+	unsigned int n[3];
+};
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case 0: return "0";
+	case EINVAL: return "EINVAL";
+	case EBUSY: return "EBUSY";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	default: return strerror(e);
+	}
+}
+
+static void draw_after(const struct kt_case *c, const char *who,
+		       const struct outcome *o)
+{
+	struct mthp_range pmd = { 0, c->s.geometry.pmd_order };
+
+	printf("    %s:\n", who);
+	if (c->khugepaged)
+		draw_scenario(stdout, &c->s, o->ranges, o->nranges);
+	else
+		draw_scenario(stdout, &c->s, &pmd, o->collapsed ? 1 : 0);
+}
+
+/* "(0,9)", "(0,7) (128,7)", "nothing" */
+static void format_ranges(char *buf, size_t len, const struct outcome *o)
+{
+	size_t at = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < o->nranges && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s(%u,%u)", i ? " " : "",
+				       o->ranges[i].offset, o->ranges[i].order);
+	if (!o->nranges)
+		snprintf(buf, len, "nothing");
+}
+
+static enum verdict play(const struct kt_case *c, enum mthp_model m,
+			 const struct mthp_geometry *live, bool swap,
+			 struct json *j, struct tally *t)
+{
+	char why[320] = "";
+	const char *skip;
+	struct kt_child ch = { 0 };
+	struct outcome k = { 0 }, mo = { 0 };
+	enum verdict v = V_SKIP;
+	unsigned int nr = c->s.geometry.pmd_nr;
+	struct mthp_pte *got = calloc(nr, sizeof(*got));
+	enum mthp_pmd_state pmd;
+
+	if (!got)
+		err(1, "calloc");
+	skip = unbuildable(c, live, swap, why, sizeof(why));
+	if (skip)
+		goto report;
+	if (c->khugepaged) {
+		skip = apply_settings(c, why, sizeof(why));
+		if (skip)
+			goto report;
+	}
+	if (kt_start(c, &ch, why, sizeof(why))) {
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s",
+			 " (could not build)");
+		skip = why;
+		goto report;
+	}
+	if (read_range(ch.pid, ch.addr, nr, &pmd, got, why, sizeof(why))) {
+		skip = why;
+		goto report;
+	}
+	char diff[256];
+	const char *bad = built_differs(c, pmd, got, diff, sizeof(diff));
+
+	if (bad) {
+		snprintf(why, sizeof(why), "could not build: %s", bad);
+		skip = why;
+		goto report;
+	}
+	if (kt_act(&ch, c->khugepaged, &k.err)) {
+		skip = "the process holding the range died";
+		goto report;
+	}
+	if (c->khugepaged) {
+		skip = wait_two_scans(30);
+		if (skip)
+			goto report;
+	}
+	if (read_range(ch.pid, ch.addr, nr, &pmd, got, why, sizeof(why))) {
+		skip = why;
+		goto report;
+	}
+	k.collapsed = pmd == MTHP_PMD_MAPPED;
+	kernel_ranges(c, pmd, got, &k);
+	model_outcome(c, m, &mo);
+	if (c->khugepaged)
+		v = same_ranges(&k, &mo) ? V_AGREE : V_DIFFER;
+	else
+		v = k.collapsed == mo.collapsed && k.err == mo.err ? V_AGREE : V_DIFFER;
+report:
+	kt_stop(&ch);
+	free(got);
+	t->n[v]++;
+	if (j) {
+		json_begin_object(j);
+		json_kstring(j, "name", c->name);
+		if (c->about)
+			json_kstring(j, "about", c->about);
+		json_kstring(j, "verdict", verdict_names[v]);
+		if (v == V_SKIP) {
+			json_kstring(j, "reason", skip);
+		} else {
+			const struct outcome *side[2] = { &k, &mo };
+
+			for (int w = 0; w < 2; w++) {
+				json_key(j, w ? "model" : "kernel");
+				json_begin_object(j);
+				json_kbool(j, "pmd_mapped", side[w]->collapsed);
+				if (c->khugepaged) {
+					json_key(j, "collapsed");
+					json_begin_array(j);
+					for (size_t i = 0; i < side[w]->nranges; i++) {
+						json_begin_object(j);
+						json_kuint(j, "offset", side[w]->ranges[i].offset);
+						json_kuint(j, "order", side[w]->ranges[i].order);
+						json_end_object(j);
+					}
+					json_end_array(j);
+				} else {
+					json_kstring(j, "errno", errno_name(side[w]->err));
+				}
+				if (w)
+					json_kstring(j, "result", mthp_scan_result_name(mo.result));
+				json_end_object(j);
+			}
+		}
+		json_end_object(j);
+		return v;
+	}
+	if (v == V_SKIP) {
+		printf("SKIP    %-18s %s\n", c->name, skip);
+		return v;
+	}
+	if (c->khugepaged) {
+		char kr[128], mr[128];
+
+		format_ranges(kr, sizeof(kr), &k);
+		format_ranges(mr, sizeof(mr), &mo);
+		printf("%-7s %-18s kernel collapsed %s; model %s (%s)\n",
+		       verdict_names[v], c->name, kr, mr,
+		       mthp_scan_result_name(mo.result));
+	} else {
+		printf("%-7s %-18s kernel: %s, MADV_COLLAPSE %s; model: %s, %s (%s)\n",
+		       verdict_names[v], c->name,
+		       k.collapsed ? "PMD-mapped" : "not collapsed", errno_name(k.err),
+		       mo.collapsed ? "PMD-mapped" : "not collapsed",
+		       mthp_scan_result_name(mo.result), errno_name(mo.err));
+	}
+	if (v == V_DIFFER) {
+		printf("    the table:\n");
+		draw_scenario(stdout, &c->s, NULL, 0);
+		draw_after(c, "the kernel collapsed", &k);
+		draw_after(c, "the model collapsed", &mo);
+	}
+	return v;
+}
+
+int cmd_ktest(int argc, char **argv)
+{
+	enum { O_LIST = O_OWN, O_KHUGEPAGED, O_RESTORE };
+	static const struct option longopts[] = {
+		{ "khugepaged", no_argument, NULL, O_KHUGEPAGED },
+		{ "restore", no_argument, NULL, O_RESTORE },
+		{ "model", required_argument, NULL, O_MODEL },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "list", no_argument, NULL, O_LIST },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, list = false, model_set = false, khugepaged = false,
+	     restore = false;
+	enum mthp_model model = MTHP_MODEL_BASELINE;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_MODEL:
+			model = cli_model("--model", optarg);
+			model_set = true;
+			break;
+		case O_JSON: json = true; break;
+		case O_LIST: list = true; break;
+		case O_KHUGEPAGED: khugepaged = true; break;
+		case O_RESTORE: restore = true; break;
+		case 'h':
+		case O_HELP:
+			printf("%s", ktest_usage);
+			return 0;
+		default:
+			fprintf(stderr, "%s", ktest_usage);
+			return EXIT_INPUT;
+		}
+	}
+	const struct builtin *bsuite = khugepaged ? ksuite : suite;
+	size_t bn = khugepaged ? KSUITE_N : SUITE_N;
+
+	if (list) {
+		for (size_t i = 0; i < bn; i++)
+			printf("%-18s %s\n", bsuite[i].name, bsuite[i].about);
+		return 0;
+	}
+	if (restore) {
+		if (optind < argc)
+			errx(EXIT_INPUT, "ktest --restore takes no scenario");
+		if (!kt_restore_pending(false))
+			printf("ktest: nothing to restore (%s does not exist)\n", kt_restore_file());
+		else
+			printf("ktest: THP settings restored from %s\n", kt_restore_file());
+		return 0;
+	}
+
+	struct mthp_geometry live;
+	struct mthp_parse_error e;
+
+	/* a run that died left settings changed: put them back first */
+	if (geteuid() == 0)
+		kt_restore_pending(true);
+
+	if (mthp_live_geometry(NULL, &live, &e))
+		errx(EXIT_INPUT, "ktest: this machine's THP geometry: %s (is THP built into the kernel?)",
+		     e.msg);
+	if (geteuid() != 0)
+		errx(EXIT_INPUT, "ktest: needs root: without CAP_SYS_ADMIN /proc/PID/pagemap has no PFNs, so the zero page and folios cannot be read back");
+	unsigned long need_kb = 4 * ((unsigned long)live.pmd_nr << live.page_shift >> 10) + 65536;
+	unsigned long avail = mem_available_kb();
+
+	if (avail < need_kb)
+		errx(EXIT_INPUT, "ktest: MemAvailable is %lu kB; a case needs up to %lu kB",
+		     avail, need_kb);
+	char seen[300];
+	bool series = kernel_has_mthp_collapse(seen, sizeof(seen));
+
+	if (!model_set)
+		model = series ? MTHP_MODEL_LATEST : MTHP_MODEL_BASELINE;
+
+	/* the cases: files as given, else the suite */
+	size_t n = optind < argc ? (size_t)(argc - optind) : bn;
+	struct kt_case *cases = calloc(n, sizeof(*cases));
+
+	if (!cases)
+		err(1, "calloc");
+	for (size_t i = 0; i < n; i++) {
+		if (optind < argc) {
+			load_scenario(argv[optind + i], NULL, &cases[i].s);
+			snprintf(cases[i].name, sizeof(cases[i].name), "%s",
+				 input_name(argv[optind + i]));
+		} else {
+			builtin_case(&bsuite[i], &live, &cases[i]);
+		}
+		cases[i].khugepaged = khugepaged;
+	}
+
+	bool swap = have_swap();
+	struct json jj, *j = NULL;
+	struct tally t = { { 0 } };
+
+	if (json) {
+		j = &jj;
+		json_init(j, stdout);
+		json_begin_object(j);
+		json_kstring(j, "command", "ktest");
+		json_kstring(j, "mode", khugepaged ? "khugepaged" : "madvise");
+		json_kstring(j, "model", mthp_model_name(model));
+		json_kstring(j, "model_because", model_set ? "--model" : seen);
+		json_kstring(j, "geometry", live.name);
+		json_key(j, "cases");
+		json_begin_array(j);
+	} else {
+		printf("ktest: %s on %zu scenario%s, geometry %s, model %s (%s)\n\n",
+		       khugepaged ? "khugepaged" : "MADV_COLLAPSE", n,
+		       n == 1 ? "" : "s", live.name, mthp_model_name(model),
+		       model_set ? "--model" : seen);
+	}
+	pid_t pacer = 0;
+
+	if (khugepaged) {
+		fprintf(stderr, "ktest: changing THP settings under /sys/kernel/mm/transparent_hugepage for the run; they are recorded in %s and put back at the end\n",
+			kt_restore_file());
+		kt_guard_begin();
+		/* registered under the settings as they were, or as the
+		 * first case sets them: enabled madvise or always */
+		kt_set("enabled", "always");
+		pacer = kt_pacer(&live);
+		usleep(100000);
+	}
+	for (size_t i = 0; i < n; i++) {
+		play(&cases[i], model, &live, swap, j, &t);
+		mthp_scenario_free(&cases[i].s);
+		fflush(stdout);
+	}
+	free(cases);
+	if (pacer > 0) {
+		kill(pacer, SIGKILL);
+		waitpid(pacer, NULL, 0);
+	}
+	if (khugepaged)
+		kt_guard_end();
+	if (j) {
+		json_end_array(j);
+		json_key(j, "totals");
+		json_begin_object(j);
+		json_kuint(j, "agree", t.n[V_AGREE]);
+		json_kuint(j, "differ", t.n[V_DIFFER]);
+		json_kuint(j, "skip", t.n[V_SKIP]);
+		json_end_object(j);
+		json_end_object(j);
+	} else {
+		printf("\n%u agree, %u differ, %u skipped\n", t.n[V_AGREE],
+		       t.n[V_DIFFER], t.n[V_SKIP]);
+	}
+	return t.n[V_DIFFER] ? 1 : 0;
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mthpsim ktest, the process side: a child process that lays out one PMD
+ * range of its own memory as a scenario's table says, reads it back, and
+ * collapses it with MADV_COLLAPSE when told. Only the child's own memory
+ * is touched; it dies with its parent.
+ */
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ktest.h"
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+#ifndef PR_SET_THP_DISABLE
+#define PR_SET_THP_DISABLE 41
+#endif
+
+/* What the child says back: a stage and, on failure, why. */
+struct reply {
+	int ok;
+	int err;              /* errno of MADV_COLLAPSE, or of a failed step */
+	unsigned long addr;
+	char msg[160];
+};
+
+static void say(int fd, const struct reply *r)
+{
+	if (write(fd, r, sizeof(*r)) != (ssize_t)sizeof(*r))
+		_exit(3);
+}
+
+static _Noreturn void child_fail(int fd, int e, const char *what)
+{
+	struct reply r = { .ok = 0, .err = e };
+
+	snprintf(r.msg, sizeof(r.msg), "%s: %s", what, strerror(e));
+	say(fd, &r);
+	_exit(4);
+}
+
+static bool shared_pte(const struct mthp_pte *p)
+{
+	return p->kind == MTHP_PTE_PRESENT && (p->flags & MTHP_PTE_SHARED);
+}
+
+/*
+ * The holder: a fork of the builder that keeps only the pages meant to be
+ * shared (it drops its copy of every other page) and then waits to die
+ * with the builder.
+ */
+static void fork_holder(const struct mthp_scenario *s, char *base,
+			size_t page, int keep_fd, int *holder_pid)
+{
+	int ready[2];
+
+	if (pipe(ready))
+		child_fail(keep_fd, errno, "pipe");
+	pid_t pid = fork();
+
+	if (pid < 0)
+		child_fail(keep_fd, errno, "fork (holder)");
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* no inherited pipe end may keep a reader waiting */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != ready[1])
+				close(fd);
+		for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
+			if (!shared_pte(&s->ptes[i]))
+				madvise(base + i * page, page, MADV_DONTNEED);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	char c;
+
+	if (read(ready[0], &c, 1) != 1)
+		child_fail(keep_fd, EIO, "the holder of the shared pages died");
+	close(ready[0]);
+	*holder_pid = pid;
+}
+
+static void fill(char *p, size_t page, unsigned int i)
+{
+	/* distinct data: no two pages alike, none all zero */
+	for (size_t k = 0; k < page; k += sizeof(uint64_t))
+		*(volatile uint64_t *)(p + k) = 0x6b74657374000000ull + i * 4096 + k;
+}
+
+/*
+ * Registers the calling process's mm with khugepaged: MADV_HUGEPAGE alone
+ * does not (seen on 6.18), a fault in an eligible VMA does. The VMA is the
+ * process's own, apart from any range under test.
+ */
+static void register_mm(size_t pmd)
+{
+	char *d = mmap(NULL, pmd, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (d == MAP_FAILED)
+		return;
+	madvise(d, pmd, MADV_HUGEPAGE);
+	d[0] = 1;
+}
+
+/* The builder: runs in the child; never returns. */
+static _Noreturn void build(const struct kt_case *c, int cmd_fd, int reply_fd)
+{
+	const struct mthp_scenario *s = &c->s;
+	size_t page = (size_t)1 << s->geometry.page_shift;
+	size_t pmd = page * s->geometry.pmd_nr;
+	int holder = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(5);
+	/* every fault below maps a small page: no THP, no huge zero page */
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
+		child_fail(reply_fd, errno, "prctl(PR_SET_THP_DISABLE, 1)");
+	char *raw = mmap(NULL, 2 * pmd, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (raw == MAP_FAILED)
+		child_fail(reply_fd, errno, "mmap");
+	/* keep exactly one aligned PMD range: the VMA is that range */
+	uintptr_t a = ((uintptr_t)raw + pmd - 1) & ~(uintptr_t)(pmd - 1);
+	char *base = (char *)a;
+
+	if (base > raw)
+		munmap(raw, (size_t)(base - raw));
+	munmap(base + pmd, (size_t)(raw + 2 * pmd - (base + pmd)));
+	if (s->vma_flags & MTHP_VMA_HUGEPAGE)
+		if (madvise(base, pmd, MADV_HUGEPAGE))
+			child_fail(reply_fd, errno, "madvise(MADV_HUGEPAGE)");
+	if (s->vma_flags & MTHP_VMA_NOHUGEPAGE)
+		if (madvise(base, pmd, MADV_NOHUGEPAGE))
+			child_fail(reply_fd, errno, "madvise(MADV_NOHUGEPAGE)");
+
+	if (s->pmd == MTHP_PMD_MAPPED) {
+		for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
+			fill(base + i * page, page, i);
+		prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
+		if (madvise(base, pmd, MADV_COLLAPSE))
+			child_fail(reply_fd, errno, "MADV_COLLAPSE to make the PMD mapping");
+	} else if (s->pmd == MTHP_PMD_TABLE) {
+		bool shared = false, swap = false;
+
+		for (unsigned int i = 0; i < s->geometry.pmd_nr; i++) {
+			const struct mthp_pte *p = &s->ptes[i];
+			char *at = base + i * page;
+
+			if (p->kind == MTHP_PTE_ZERO)
+				(void)*(volatile char *)at;
+			else if (p->kind == MTHP_PTE_PRESENT || p->kind == MTHP_PTE_SWAP)
+				fill(at, page, i);
+			shared |= shared_pte(p);
+			swap |= p->kind == MTHP_PTE_SWAP;
+		}
+		if (shared) {
+			fork_holder(s, base, page, reply_fd, &holder);
+			/* fork write-protected every page; write the unshared
+			 * ones again, which makes their PTEs writable */
+			for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
+				if (s->ptes[i].kind == MTHP_PTE_PRESENT &&
+				    !shared_pte(&s->ptes[i]))
+					fill(base + i * page, page, i);
+		}
+		if (swap)
+			for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
+				if (s->ptes[i].kind == MTHP_PTE_SWAP)
+					madvise(base + i * page, page, MADV_PAGEOUT);
+	}
+	/* built, THP still off: read back before anything can collapse it */
+	struct reply r = { .ok = 1, .addr = (unsigned long)a };
+
+	say(reply_fd, &r);
+	for (;;) {
+		char cmd;
+
+		if (read(cmd_fd, &cmd, 1) != 1)
+			_exit(0); /* the parent is gone */
+		if (cmd == 'c' || cmd == 'k') {
+			struct reply o = { .ok = 1, .addr = (unsigned long)a };
+
+			/* THP back on, unless the case keeps it off */
+			if (!c->thp_disabled && prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0))
+				child_fail(reply_fd, errno, "prctl(PR_SET_THP_DISABLE, 0)");
+			if (cmd == 'c') {
+				int ret = madvise(base, pmd, MADV_COLLAPSE);
+
+				o.err = ret ? errno : 0;
+			} else {
+				/* register the mm with khugepaged, which the
+				 * faults (THP off) did not, in a VMA of its
+				 * own so the range keeps its flags */
+				register_mm(pmd);
+			}
+			say(reply_fd, &o);
+		} else {
+			if (holder)
+				kill(holder, SIGKILL);
+			_exit(0);
+		}
+	}
+}
+
+int kt_start(const struct kt_case *c, struct kt_child *ch, char *why,
+	     size_t whylen)
+{
+	int cmd[2], reply[2];
+
+	if (pipe(cmd))
+		err(1, "pipe");
+	if (pipe(reply))
+		err(1, "pipe");
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0)
+		err(1, "fork");
+	if (!pid) {
+		close(cmd[1]);
+		close(reply[0]);
+		build(c, cmd[0], reply[1]);
+	}
+	close(cmd[0]);
+	close(reply[1]);
+	ch->pid = pid;
+	ch->cmd = cmd[1];
+	ch->reply = reply[0];
+
+	struct reply r;
+
+	if (read(ch->reply, &r, sizeof(r)) != (ssize_t)sizeof(r)) {
+		snprintf(why, whylen, "the builder process died before the table was made");
+		kt_stop(ch);
+		return -1;
+	}
+	if (!r.ok) {
+		snprintf(why, whylen, "%s", r.msg);
+		kt_stop(ch);
+		return -1;
+	}
+	ch->addr = r.addr;
+	return 0;
+}
+
+int kt_act(struct kt_child *ch, bool khugepaged, int *err_out)
+{
+	struct reply r;
+
+	if (write(ch->cmd, khugepaged ? "k" : "c", 1) != 1 ||
+	    read(ch->reply, &r, sizeof(r)) != (ssize_t)sizeof(r))
+		return -1;
+	*err_out = r.err;
+	return 0;
+}
+
+pid_t kt_pacer(const struct mthp_geometry *g)
+{
+	size_t pmd = (size_t)g->pmd_nr << g->page_shift;
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+	register_mm(pmd);
+	for (;;)
+		pause();
+}
+
+void kt_stop(struct kt_child *ch)
+{
+	if (ch->pid <= 0)
+		return;
+	if (write(ch->cmd, "q", 1) != 1)
+		kill(ch->pid, SIGKILL);
+	close(ch->cmd);
+	close(ch->reply);
+	waitpid(ch->pid, NULL, 0);
+	ch->pid = 0;
+}

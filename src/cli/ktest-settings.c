@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mthpsim ktest --khugepaged changes machine-wide THP settings for the
+ * length of a run, and never leaves them changed: before the first write
+ * it records every value it may change in a restore file; it puts them
+ * back when the run ends, on SIGINT, SIGTERM, SIGHUP and SIGQUIT, and -
+ * after a crash or a SIGKILL - the next ktest (or ktest --restore) does.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "ktest.h"
+
+#define THP_ROOT "/sys/kernel/mm/transparent_hugepage"
+#define MAX_SAVED 64
+
+struct saved {
+	char path[160];
+	char value[32];
+};
+
+static struct saved saved[MAX_SAVED];
+static int nsaved;
+static char restore_path[256];
+static volatile sig_atomic_t guarded;
+
+const char *kt_restore_file(void)
+{
+	const char *e = getenv("MTHPSIM_KTEST_RESTORE");
+
+	snprintf(restore_path, sizeof(restore_path), "%s",
+		 e && *e ? e : "/run/mthpsim-ktest.restore");
+	return restore_path;
+}
+
+/* A settings file's value: the bracketed word of "always [madvise] never",
+ * or the number. 0, or -errno. */
+static int read_value(const char *path, char *out, size_t len)
+{
+	char buf[256];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+	fclose(f);
+	buf[n] = 0;
+	char *open = strchr(buf, '['), *close = open ? strchr(open, ']') : NULL;
+
+	const char *v = buf;
+
+	if (open && close) {
+		*close = 0;
+		v = open + 1;
+	} else {
+		buf[strcspn(buf, " \n")] = 0;
+	}
+	if (strlen(v) >= len)
+		return -EOVERFLOW;
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+/* Async-signal-safe: open, write, close. */
+static int write_value(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	size_t n = strlen(value);
+	int r = write(fd, value, n) == (ssize_t)n ? 0 : -1;
+
+	close(fd);
+	return r;
+}
+
+static void restore_all(void)
+{
+	for (int i = 0; i < nsaved; i++)
+		write_value(saved[i].path, saved[i].value);
+}
+
+static void on_signal(int sig)
+{
+	if (guarded) {
+		restore_all();
+		unlink(restore_path);
+		guarded = 0;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* A restore file's line must name a file under the THP directory and a
+ * plain value: nothing else is ever written back. */
+static bool plausible(const char *path, const char *value)
+{
+	if (strncmp(path, THP_ROOT "/", sizeof(THP_ROOT)) || strstr(path, ".."))
+		return false;
+	for (const char *v = value; *v; v++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9') || *v == '-'))
+			return false;
+	return *value != 0;
+}
+
+int kt_restore_pending(bool say)
+{
+	const char *file = kt_restore_file();
+	FILE *f = fopen(file, "r");
+	char line[256];
+	unsigned int lineno = 0, put = 0;
+
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		err(EXIT_INPUT, "%s", file);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *tab = strchr(line, '\t');
+
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		if (!tab) {
+			fclose(f);
+			errx(EXIT_INPUT, "%s:%u:1: not a 'PATH<tab>VALUE' line", file, lineno);
+		}
+		*tab = 0;
+		if (!plausible(line, tab + 1)) {
+			fclose(f);
+			errx(EXIT_INPUT, "%s:%u:1: '%s' = '%s' is not a THP setting ktest writes",
+			     file, lineno, line, tab + 1);
+		}
+		if (write_value(line, tab + 1))
+			warn("restoring %s to %s", line, tab + 1);
+		put++;
+	}
+	fclose(f);
+	if (unlink(file))
+		err(1, "%s", file);
+	if (say)
+		fprintf(stderr, "ktest: restored %u THP settings from %s (a run that did not end cleanly)\n",
+			put, file);
+	return (int)put;
+}
+
+static void add(const char *path)
+{
+	if (nsaved >= MAX_SAVED || access(path, W_OK))
+		return;
+	struct saved *s = &saved[nsaved];
+
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (read_value(path, s->value, sizeof(s->value)) || !plausible(path, s->value))
+		return;
+	nsaved++;
+}
+
+void kt_guard_begin(void)
+{
+	static const char *const files[] = {
+		THP_ROOT "/enabled",
+		THP_ROOT "/khugepaged/max_ptes_none",
+		THP_ROOT "/khugepaged/max_ptes_swap",
+		THP_ROOT "/khugepaged/max_ptes_shared",
+		THP_ROOT "/khugepaged/pages_to_scan",
+		THP_ROOT "/khugepaged/scan_sleep_millisecs",
+	};
+	glob_t gl;
+
+	nsaved = 0;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		add(files[i]);
+	if (!glob(THP_ROOT "/hugepages-*kB/enabled", 0, NULL, &gl)) {
+		for (size_t i = 0; i < gl.gl_pathc; i++)
+			add(gl.gl_pathv[i]);
+		globfree(&gl);
+	}
+
+	/* the record first, on disk, then the handlers, then any write */
+	const char *file = kt_restore_file();
+	char tmp[300];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", file);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		err(EXIT_INPUT, "ktest: cannot write the restore file %s", tmp);
+	FILE *f = fdopen(fd, "w");
+
+	for (int i = 0; i < nsaved; i++)
+		fprintf(f, "%s\t%s\n", saved[i].path, saved[i].value);
+	if (fflush(f) || fsync(fd) || fclose(f) || rename(tmp, file))
+		err(EXIT_INPUT, "ktest: writing the restore file %s", file);
+
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	guarded = 1;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
+void kt_guard_end(void)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (guarded) {
+		restore_all();
+		unlink(restore_path);
+		guarded = 0;
+	}
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+int kt_set(const char *rel, const char *value)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), THP_ROOT "/%s", rel);
+	if (access(path, F_OK))
+		return -ENOENT;
+	return write_value(path, value) ? -errno : 0;
+}
+
+unsigned long kt_full_scans(void)
+{
+	char v[32];
+
+	if (read_value(THP_ROOT "/khugepaged/full_scans", v, sizeof(v)))
+		return 0;
+	return strtoul(v, NULL, 10);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* mthpsim ktest: scenarios played on the running kernel. */
+#ifndef MTHPSIM_KTEST_H
+#define MTHPSIM_KTEST_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "mthpcollapse/sim.h"
+
+/* One scenario to play: its table and settings, and how to build it. */
+struct kt_case {
+	char name[64];
+	const char *about;      /* a built-in case: what it checks */
+	struct mthp_scenario s;
+	bool thp_disabled;      /* the process keeps PR_SET_THP_DISABLE */
+	bool khugepaged;        /* played with khugepaged, not MADV_COLLAPSE */
+};
+
+/* The process that holds the range. */
+struct kt_child {
+	pid_t pid;
+	int cmd, reply;
+	unsigned long addr;     /* the PMD range's start */
+};
+
+/* Forks the builder and waits until the range is laid out: 0, or -1 with
+ * why (the child's own words) - the case could not be built. */
+int kt_start(const struct kt_case *c, struct kt_child *ch, char *why,
+	     size_t whylen);
+/* Turns THP back on in the child (unless the case keeps it off), then
+ * MADV_COLLAPSE on the range (*err its errno, 0 for success) or, for
+ * khugepaged, registers the mm. 0, or -1 when the child is gone. */
+int kt_act(struct kt_child *ch, bool khugepaged, int *err);
+/* A process that keeps one MADV_HUGEPAGE VMA registered with khugepaged
+ * for the run, so that full passes go on when a case's own mm is not
+ * (or no longer) registered. It dies with its parent. */
+pid_t kt_pacer(const struct mthp_geometry *g);
+/* Ends the child (and the holder of shared pages). */
+void kt_stop(struct kt_child *ch);
+
+/* ---- settings (ktest-settings.c) ---- */
+
+/* The restore file: $MTHPSIM_KTEST_RESTORE, else /run/mthpsim-ktest.restore. */
+const char *kt_restore_file(void);
+/* Puts back what a restore file records and removes it: the number of
+ * settings put back (0: there was none). Exits 2 on a malformed file. */
+int kt_restore_pending(bool say);
+/* Records every setting ktest may change (in the restore file, synced)
+ * and guards them: SIGINT, SIGTERM, SIGHUP and SIGQUIT put them back. */
+void kt_guard_begin(void);
+/* Puts them back and removes the restore file. */
+void kt_guard_end(void);
+/* Writes a file under the THP directory: 0, or -errno. */
+int kt_set(const char *rel, const char *value);
+/* khugepaged/full_scans. */
+unsigned long kt_full_scans(void);
+
+#endif
