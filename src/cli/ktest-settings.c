@@ -114,37 +114,48 @@ static bool plausible(const char *path, const char *value)
 	return *value != 0;
 }
 
+/* One pass over a restore file: every line checked (exit 2 at the first
+ * bad one) and, when put is set, written back. The lines written. */
+static unsigned int restore_lines(FILE *f, const char *file, bool put)
+{
+	char line[256];
+	unsigned int lineno = 0, n = 0;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		char *tab = strchr(line, '\t');
+
+		lineno++;
+		line[strcspn(line, "\n")] = 0;
+		if (!tab)
+			errx(EXIT_INPUT, "%s:%u:1: not a 'PATH<tab>VALUE' line", file, lineno);
+		*tab = 0;
+		if (!plausible(line, tab + 1))
+			errx(EXIT_INPUT, "%s:%u:1: '%s' = '%s' is not a THP setting ktest writes",
+			     file, lineno, line, tab + 1);
+		if (!put)
+			continue;
+		if (write_value(line, tab + 1))
+			warn("restoring %s to %s", line, tab + 1);
+		n++;
+	}
+	return n;
+}
+
 int kt_restore_pending(bool say)
 {
 	const char *file = kt_restore_file();
 	FILE *f = fopen(file, "r");
-	char line[256];
-	unsigned int lineno = 0, put = 0;
 
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
 		err(EXIT_INPUT, "%s", file);
 	}
-	while (fgets(line, sizeof(line), f)) {
-		char *tab = strchr(line, '\t');
+	/* all of it checked before any of it is written */
+	restore_lines(f, file, false);
+	unsigned int put = restore_lines(f, file, true);
 
-		lineno++;
-		line[strcspn(line, "\n")] = 0;
-		if (!tab) {
-			fclose(f);
-			errx(EXIT_INPUT, "%s:%u:1: not a 'PATH<tab>VALUE' line", file, lineno);
-		}
-		*tab = 0;
-		if (!plausible(line, tab + 1)) {
-			fclose(f);
-			errx(EXIT_INPUT, "%s:%u:1: '%s' = '%s' is not a THP setting ktest writes",
-			     file, lineno, line, tab + 1);
-		}
-		if (write_value(line, tab + 1))
-			warn("restoring %s to %s", line, tab + 1);
-		put++;
-	}
 	fclose(f);
 	if (unlink(file))
 		err(1, "%s", file);

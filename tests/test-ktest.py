@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: MIT
+"""mthpsim ktest on the running kernel: both suites must agree with the
+model wherever a case can be built, and the THP settings must be as they
+were afterwards - after a clean run, after SIGINT in the middle of one, and
+after SIGKILL followed by `ktest --restore`.
+
+Exit 77 (skipped) where it cannot run: not root, or no THP in the kernel.
+Whatever happens, the settings this script saw at its start are written
+back at its end."""
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+MTHPSIM = sys.argv[1]
+THP = "/sys/kernel/mm/transparent_hugepage"
+# counters move by themselves; every other readable file must not change
+MOVING = ("full_scans", "pages_collapsed", "/stats/")
+
+
+def settings():
+    out = {}
+    for path in sorted(glob.glob(THP + "/**", recursive=True)):
+        if os.path.isdir(path) or any(m in path for m in MOVING):
+            continue
+        try:
+            with open(path) as f:
+                out[path] = f.read()
+        except OSError:
+            pass
+    return out
+
+
+def bracketed(text):
+    return text[text.index("[") + 1:text.index("]")] if "[" in text else text.strip()
+
+
+def put_back(saved):
+    for path, text in saved.items():
+        try:
+            with open(path, "w") as f:
+                f.write(bracketed(text))
+        except OSError:
+            pass
+
+
+def ktest(*args, env=None):
+    p = subprocess.run([MTHPSIM, "ktest", *args], capture_output=True,
+                       text=True, timeout=600, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+failures = []
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + (f": {detail}" if detail and not cond else ""))
+    if not cond:
+        failures.append(name)
+
+
+def same_settings(name, before):
+    after = settings()
+    changed = [p for p in before if before[p] != after.get(p)]
+    check(name, not changed, "changed: " + ", ".join(
+        f"{p} {before[p].strip()!r} -> {after.get(p, '').strip()!r}" for p in changed))
+
+
+def suite(before, args, what):
+    rc, out, err = ktest("--json", *args)
+    check(f"{what}: exit 0", rc == 0, f"exit {rc}; {err.strip()}")
+    if rc not in (0, 1):
+        return None
+    r = json.loads(out)
+    t = r["totals"]
+    print(f"# {what}: model {r['model']} ({r['model_because']}): "
+          f"{t['agree']} agree, {t['differ']} differ, {t['skip']} skipped")
+    for c in r["cases"]:
+        if c["verdict"] == "SKIP":
+            print(f"#   skip {c['name']}: {c['reason']}")
+    check(f"{what}: nothing differs", t["differ"] == 0,
+          ", ".join(c["name"] for c in r["cases"] if c["verdict"] == "DIFFER"))
+    check(f"{what}: every skip says why",
+          all(c.get("reason") for c in r["cases"] if c["verdict"] == "SKIP"))
+    # the cases any kernel can build: written pages, no swap, no zero page
+    check(f"{what}: most cases could be built", t["agree"] >= 12,
+          f"only {t['agree']} agree")
+    same_settings(f"{what}: THP settings as before", before)
+    return r
+
+
+def interrupted(before, sig, restore_after):
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, MTHPSIM_KTEST_RESTORE=os.path.join(d, "restore"))
+        p = subprocess.Popen([MTHPSIM, "ktest", "--khugepaged"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # the restore file exists from before the first write; then give
+        # the run a moment to be in the middle of a case
+        for _ in range(500):
+            if os.path.exists(env["MTHPSIM_KTEST_RESTORE"]) or p.poll() is not None:
+                break
+            time.sleep(0.01)
+        time.sleep(0.3)
+        p.send_signal(sig)
+        p.wait(timeout=60)
+        name = signal.Signals(sig).name
+        check(f"{name}: the run ended by the signal", p.returncode == -sig,
+              f"exit {p.returncode}")
+        if restore_after:
+            rc, out, err = ktest("--restore", env=env)
+            check(f"{name}: ktest --restore puts them back", rc == 0 and "restored" in out,
+                  f"exit {rc}: {out} {err}")
+        check(f"{name}: no restore file left",
+              not os.path.exists(env["MTHPSIM_KTEST_RESTORE"]))
+        same_settings(f"{name}: THP settings as before", before)
+
+
+def hostile_restore_files(before):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "restore")
+        env = dict(os.environ, MTHPSIM_KTEST_RESTORE=path)
+        for text, words in [
+            (f"{THP}/khugepaged/max_ptes_none\t7\nno tab here\n", ":2:1: not a 'PATH<tab>VALUE' line"),
+            ("/etc/hostname\tevil\n", ":1:1: '/etc/hostname' = 'evil' is not a THP setting"),
+            (f"{THP}/../../../../etc/hostname\tx\n", "is not a THP setting"),
+            (f"{THP}/enabled\talways; reboot\n", "is not a THP setting"),
+        ]:
+            with open(path, "w") as f:
+                f.write(text)
+            rc, out, err = ktest("--restore", env=env)
+            check(f"restore file refused ({words})", rc == 2 and path + ":" in err and words in err,
+                  f"exit {rc}: {err.strip()}")
+        same_settings("hostile restore files changed nothing", before)
+
+
+def bad_scenario():
+    with tempfile.NamedTemporaryFile("w", suffix=".scn", delete=False) as f:
+        f.write("max_ptes_none = 0\nptes = P*100 Q\n")
+    try:
+        rc, out, err = ktest(f.name)
+        check("a bad scenario: exit 2 at FILE:LINE:COL", rc == 2 and f"{f.name}:2:" in err,
+              f"exit {rc}: {err.strip()}")
+    finally:
+        os.unlink(f.name)
+
+
+def main():
+    if os.geteuid() != 0:
+        print("SKIP: ktest needs root (PFNs in pagemap, THP settings)")
+        sys.exit(77)
+    if not os.path.exists(THP + "/hpage_pmd_size"):
+        print("SKIP: this kernel has no transparent huge pages")
+        sys.exit(77)
+    before = settings()
+    try:
+        r = suite(before, [], "MADV_COLLAPSE suite")
+        suite(before, ["--khugepaged"], "khugepaged suite")
+        if r and r["model"] == "baseline":
+            # a model that collapses below the PMD order must be caught on
+            # a kernel that does not: the comparison can fail
+            rc, out, err = ktest("--khugepaged", "--model", "latest")
+            check("--model latest on a baseline kernel: DIFFER, exit 1",
+                  rc == 1 and "DIFFER  k-mthp-none0" in out, f"exit {rc}")
+            same_settings("after the DIFFER run: THP settings as before", before)
+        interrupted(before, signal.SIGINT, False)
+        interrupted(before, signal.SIGTERM, False)
+        interrupted(before, signal.SIGKILL, True)
+        hostile_restore_files(before)
+        bad_scenario()
+    finally:
+        put_back(before)
+    sys.exit(1 if failures else 0)
+
+
+main()
