@@ -20,11 +20,11 @@
 
 #include "cli.h"
 #include "json.h"
-#include "ktest.h"
+#include "../kernel/ktest.h"
 #include "mthpcollapse/space.h"
 
 static const char ktest_usage[] =
-"usage: mthpsim ktest [SCENARIO...] [--khugepaged] [--model M] [--json] [--list]\n"
+"usage: mthpsim ktest [SCENARIO...] [--khugepaged] [--model M] [--keep] [--json] [--list]\n"
 "       mthpsim ktest --restore\n"
 "\n"
 "Plays scenarios on the running kernel and compares what it does with the\n"
@@ -45,6 +45,8 @@ static const char ktest_usage[] =
 "              file ($MTHPSIM_KTEST_RESTORE, else /run/mthpsim-ktest.restore)\n"
 "  --model M   the model to hold the kernel to (default: baseline on a\n"
 "              kernel without the mTHP collapse series, latest with it)\n"
+"  --keep      leave the process of each DIFFER case running, holding its\n"
+"              range, and say its PID, for a look at /proc/PID/smaps\n"
 "  --json      the report as JSON\n"
 "  --list      list the built-in suite and exit\n"
 "\n"
@@ -64,42 +66,53 @@ struct builtin {
 	const char *runs;   /* NULL: no table (see settings) */
 	const char *settings;
 	bool thp_disabled;
+	/* existing folios of this order over the first 1/folio_share of
+	 * the table (0: none) */
+	unsigned int folio_order, folio_share;
 };
 
 static const struct builtin suite[] = {
-	{ "full", "every PTE present: collapses", "P*rest", "", false },
-	{ "half", "the first half present, the rest none", "P*1/2 .*rest", "", false },
-	{ "one-page", "one present page, the rest none", "P*1 .*rest", "", false },
-	{ "last-page", "only the last page present", ".*rest P*1", "", false },
-	{ "quarter-end", "the last quarter present", ".*3/4 P*rest", "", false },
+	{ "full", "every PTE present: collapses", "P*rest", "", false, 0, 0 },
+	{ "half", "the first half present, the rest none", "P*1/2 .*rest", "", false, 0, 0 },
+	{ "one-page", "one present page, the rest none", "P*1 .*rest", "", false, 0, 0 },
+	{ "last-page", "only the last page present", ".*rest P*1", "", false, 0, 0 },
+	{ "quarter-end", "the last quarter present", ".*3/4 P*rest", "", false, 0, 0 },
 	{ "hole-none-0", "one hole with max_ptes_none 0: MADV_COLLAPSE ignores the limit",
-	  "P*rest .*1", "max_ptes_none = 0\n", false },
+	  "P*rest .*1", "max_ptes_none = 0\n", false, 0, 0 },
 	{ "half-none-0", "half empty with max_ptes_none 0", ".*1/2 P*rest",
-	  "max_ptes_none = 0\n", false },
+	  "max_ptes_none = 0\n", false, 0, 0 },
 	{ "old-pages", "present pages never touched again (young or not: MADV_COLLAPSE does not ask)",
-	  "p*rest", "", false },
-	{ "zero-only", "every PTE the zero page (read faults)", "z*rest", "", false },
-	{ "zero-one-present", "zero pages and one written page", "z*rest P*1", "", false },
-	{ "zero-half", "half zero pages, half written", "z*1/2 P*rest", "", false },
-	{ "zero-none", "zero pages and none, nothing written", "z*1/4 .*rest", "", false },
-	{ "shared-all", "every page shared with a forked process", "S*rest", "", false },
+	  "p*rest", "", false, 0, 0 },
+	{ "zero-only", "every PTE the zero page (read faults)", "z*rest", "", false, 0, 0 },
+	{ "zero-one-present", "zero pages and one written page", "z*rest P*1", "", false, 0, 0 },
+	{ "zero-half", "half zero pages, half written", "z*1/2 P*rest", "", false, 0, 0 },
+	{ "zero-none", "zero pages and none, nothing written", "z*1/4 .*rest", "", false, 0, 0 },
+	{ "shared-all", "every page shared with a forked process", "S*rest", "", false, 0, 0 },
 	{ "shared-most", "three quarters shared, max_ptes_shared 0: MADV_COLLAPSE ignores the limit",
-	  "S*3/4 P*rest", "max_ptes_shared = 0\n", false },
-	{ "shared-one", "one shared page among written ones", "S*1 P*rest", "", false },
-	{ "shared-half-none", "half shared, half none", "S*1/2 .*rest", "", false },
+	  "S*3/4 P*rest", "max_ptes_shared = 0\n", false, 0, 0 },
+	{ "shared-one", "one shared page among written ones", "S*1 P*rest", "", false, 0, 0 },
+	{ "shared-half-none", "half shared, half none", "S*1/2 .*rest", "", false, 0, 0 },
 	{ "mixed", "a quarter each: written, zero, shared, none",
-	  "P*1/4 z*1/4 S*1/4 .*rest", "", false },
-	{ "no-table", "nothing ever touched: no page table", NULL, "pmd = none\n", false },
+	  "P*1/4 z*1/4 S*1/4 .*rest", "", false, 0, 0 },
+	{ "no-table", "nothing ever touched: no page table", NULL, "pmd = none\n", false, 0, 0 },
 	{ "pmd-mapped", "already a PMD mapping: success, nothing to do", NULL,
-	  "pmd = mapped\n", false },
+	  "pmd = mapped\n", false, 0, 0 },
 	{ "vma-hugepage", "MADV_HUGEPAGE on the VMA", "P*1/2 .*rest",
-	  "vma = hugepage\n", false },
+	  "vma = hugepage\n", false, 0, 0 },
 	{ "vma-nohugepage", "MADV_NOHUGEPAGE on the VMA: refused", "P*rest",
-	  "vma = nohugepage\n", false },
+	  "vma = nohugepage\n", false, 0, 0 },
 	{ "thp-disabled", "the process has PR_SET_THP_DISABLE: refused", "P*rest",
-	  "", true },
+	  "", true, 0, 0 },
 	{ "swap-some", "an eighth swapped out (where swap exists)", "w*1/8 P*rest",
-	  "", false },
+	  "", false, 0, 0 },
+	{ "uffd-full", "a userfaultfd-armed VMA, every PTE present", "P*rest",
+	  "vma = uffd\n", false, 0, 0 },
+	{ "uffd-hole", "a userfaultfd-armed VMA with one hole", "P*rest .*1",
+	  "vma = uffd\n", false, 0, 0 },
+	{ "mthp-folios", "the first half already order-4 folios (64K on 4K pages)",
+	  "P*rest", "", false, 4, 2 },
+	{ "mthp-folios-holes", "order-2 folios over the first half, part of them unmapped",
+	  "P*1/4 .*1/8 P*rest", "", false, 2, 2 },
 };
 
 #define SUITE_N (sizeof(suite) / sizeof(suite[0]))
@@ -107,41 +120,51 @@ static const struct builtin suite[] = {
 /* For khugepaged: the sysctls, the enabled settings and the VMA flags. */
 static const struct builtin ksuite[] = {
 	{ "k-none0-full", "max_ptes_none 0, every PTE present: collapses", "P*rest",
-	  "max_ptes_none = 0\n", false },
+	  "max_ptes_none = 0\n", false, 0, 0 },
 	{ "k-none0-hole", "max_ptes_none 0 and one hole: not collapsed", "P*rest .*1",
-	  "max_ptes_none = 0\n", false },
+	  "max_ptes_none = 0\n", false, 0, 0 },
 	{ "k-mid-at", "max_ptes_none HPAGE_PMD_NR/2 - 1 with as many holes: collapses",
-	  "P*1/2 P*1 .*rest", "max_ptes_none = @HALF_1@\n", false },
+	  "P*1/2 P*1 .*rest", "max_ptes_none = @HALF_1@\n", false, 0, 0 },
 	{ "k-mid-over", "max_ptes_none HPAGE_PMD_NR/2 - 1, one hole more: not collapsed",
-	  "P*1/2 .*rest", "max_ptes_none = @HALF_1@\n", false },
+	  "P*1/2 .*rest", "max_ptes_none = @HALF_1@\n", false, 0, 0 },
 	{ "k-max-one", "max_ptes_none HPAGE_PMD_NR - 1, one page present: collapses",
-	  "P*1 .*rest", "max_ptes_none = @MAX@\n", false },
+	  "P*1 .*rest", "max_ptes_none = @MAX@\n", false, 0, 0 },
 	{ "k-shared-at", "shared pages at max_ptes_shared (the default, HPAGE_PMD_NR/2)",
-	  "S*1/2 P*rest", "", false },
+	  "S*1/2 P*rest", "", false, 0, 0 },
 	{ "k-shared-over", "one shared page over max_ptes_shared", "S*1/2 S*1 P*rest",
-	  "", false },
+	  "", false, 0, 0 },
 	{ "k-shared-0", "one shared page with max_ptes_shared 0", "S*1 P*rest",
-	  "max_ptes_shared = 0\n", false },
+	  "max_ptes_shared = 0\n", false, 0, 0 },
 	{ "k-swap-at", "swap entries at max_ptes_swap (where swap exists)", "w*1/8 P*rest",
-	  "", false },
+	  "", false, 0, 0 },
 	{ "k-enabled-never", "enabled never: not collapsed", "P*rest",
-	  "enabled = never\n", false },
+	  "enabled = never\n", false, 0, 0 },
 	{ "k-madvise-plain", "enabled madvise, a VMA without MADV_HUGEPAGE", "P*rest",
-	  "enabled = madvise\n", false },
+	  "enabled = madvise\n", false, 0, 0 },
 	{ "k-madvise-hugepage", "enabled madvise, MADV_HUGEPAGE", "P*rest",
-	  "enabled = madvise\nvma = hugepage\n", false },
+	  "enabled = madvise\nvma = hugepage\n", false, 0, 0 },
 	{ "k-always", "enabled always, no VMA flag", "P*1/2 .*rest",
-	  "enabled = always\n", false },
+	  "enabled = always\n", false, 0, 0 },
 	{ "k-nohugepage", "enabled always, MADV_NOHUGEPAGE: not collapsed", "P*rest",
-	  "enabled = always\nvma = nohugepage\n", false },
-	{ "k-thp-disabled", "PR_SET_THP_DISABLE: not collapsed", "P*rest", "", true },
+	  "enabled = always\nvma = nohugepage\n", false, 0, 0 },
+	{ "k-thp-disabled", "PR_SET_THP_DISABLE: not collapsed", "P*rest", "", true, 0, 0 },
 	{ "k-pmd-size-never", "the PMD size set to never, top level always", "P*rest",
-	  "enabled = always\norder.@PMD@ = never\n", false },
+	  "enabled = always\norder.@PMD@ = never\n", false, 0, 0 },
 	{ "k-mthp-none0", "every size on, max_ptes_none 0, a quarter present",
-	  "P*1/4 .*rest", "orders = all\nmax_ptes_none = 0\n", false },
+	  "P*1/4 .*rest", "orders = all\nmax_ptes_none = 0\n", false, 0, 0 },
 	{ "k-mthp-max", "every size on, max_ptes_none HPAGE_PMD_NR - 1, a quarter present",
-	  "P*1/4 .*rest", "orders = all\nmax_ptes_none = @MAX@\n", false },
-	{ "k-pmd-mapped", "already a PMD mapping", NULL, "pmd = mapped\n", false },
+	  "P*1/4 .*rest", "orders = all\nmax_ptes_none = @MAX@\n", false, 0, 0 },
+	{ "k-pmd-mapped", "already a PMD mapping", NULL, "pmd = mapped\n", false, 0, 0 },
+	{ "k-uffd-hole", "a userfaultfd-armed VMA with one hole, max_ptes_none at its maximum",
+	  "P*rest .*1", "vma = uffd\nmax_ptes_none = @MAX@\n", false, 0, 0 },
+	{ "k-uffd-full", "a userfaultfd-armed VMA, every PTE present", "P*rest",
+	  "vma = uffd\n", false, 0, 0 },
+	{ "k-folios-enabled", "order-4 folios over the first half, that size enabled",
+	  "P*rest", "order.4 = always\n", false, 4, 2 },
+	{ "k-folios-disabled", "order-4 folios over the first half, that size never",
+	  "P*rest", "order.4 = never\n", false, 4, 2 },
+	{ "k-none-mid-mthp", "every size on, max_ptes_none HPAGE_PMD_NR/2 - 1, half present",
+	  "P*1/2 .*rest", "orders = all\nmax_ptes_none = @HALF_1@\n", false, 0, 0 },
 };
 
 #define KSUITE_N (sizeof(ksuite) / sizeof(ksuite[0]))
@@ -190,7 +213,7 @@ static int expand_runs(const char *runs, unsigned int nr, char *out, size_t len)
 static void builtin_case(const struct builtin *b, const struct mthp_geometry *g,
 			 struct kt_case *c)
 {
-	char text[1024], ptes[512] = "";
+	char text[2560], ptes[512] = "";
 	struct mthp_parse_error e;
 
 	if (b->runs && expand_runs(b->runs, g->pmd_nr, ptes, sizeof(ptes)))
@@ -217,8 +240,17 @@ static void builtin_case(const struct builtin *b, const struct mthp_geometry *g,
 			break;
 		}
 	}
-	snprintf(text, sizeof(text), "%s%s%s%s", settings,
-		 b->runs ? "ptes = " : "", ptes, b->runs ? "\n" : "");
+	char folios[1024] = "";
+
+	for (unsigned int i = 0; b->folio_order && i < g->pmd_nr / b->folio_share;
+	     i += 1u << b->folio_order) {
+		size_t at = strlen(folios);
+
+		snprintf(folios + at, sizeof(folios) - at, "folio = %u %u\n", i,
+			 b->folio_order);
+	}
+	snprintf(text, sizeof(text), "%s%s%s%s%s", settings,
+		 b->runs ? "ptes = " : "", ptes, b->runs ? "\n" : "", folios);
 	if (mthp_scenario_parse(text, strlen(text), g, &c->s, &e))
 		errx(1, "internal error: built-in case %s: %s", b->name, e.msg);
 	snprintf(c->name, sizeof(c->name), "%s", b->name);
@@ -287,6 +319,7 @@ static bool kernel_has_mthp_collapse(char *seen, size_t len)
 /* ---- one case ---- */
 
 enum verdict { V_AGREE, V_DIFFER, V_SKIP };
+static bool opt_keep;
 static const char *const verdict_names[] = { "AGREE", "DIFFER", "SKIP" };
 
 struct outcome {
@@ -296,7 +329,26 @@ struct outcome {
 	/* khugepaged: the ranges collapsed, PMD or smaller */
 	struct mthp_range ranges[64];
 	size_t nranges;
+	/* /proc/vmstat thp_collapse_alloc and _failed: the change over the
+	 * case (machine-wide: other processes may add to it), or the
+	 * model's count */
+	long vm_alloc, vm_failed;
 };
+
+/* thp_collapse_alloc and thp_collapse_alloc_failed from /proc/vmstat. */
+static void vmstat_collapse(long *alloc, long *failed)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char line[128];
+
+	*alloc = *failed = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		sscanf(line, "thp_collapse_alloc %ld", alloc);
+		sscanf(line, "thp_collapse_alloc_failed %ld", failed);
+	}
+	if (f)
+		fclose(f);
+}
 
 /* The errno MADV_COLLAPSE returns for a last failure (the kernel's
  * mapping, docs/MODELS.md "MADV_COLLAPSE"). */
@@ -335,6 +387,33 @@ static char class_of(const struct mthp_pte *p)
 	}
 }
 
+/* The order of the case's existing large folios, 0 when it has none. */
+static unsigned int folio_order_of(const struct mthp_scenario *s)
+{
+	for (unsigned int i = 0; s->pmd == MTHP_PMD_TABLE && i < s->geometry.pmd_nr; i++)
+		if (s->ptes[i].kind == MTHP_PTE_PRESENT && s->ptes[i].folio_order)
+			return s->ptes[i].folio_order;
+	return 0;
+}
+
+/* For faulting folios of order k: that size always, every other never. */
+static const char *folio_settings(const struct mthp_geometry *g, unsigned int k,
+				  char *buf, size_t len)
+{
+	for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++) {
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "hugepages-%lukB/enabled", size_kb(g, o));
+		int r = kt_set(rel, o == k ? "always" : "never");
+
+		if (r && r != -ENOENT) {
+			snprintf(buf, len, "writing %s: %s", rel, strerror(-r));
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 /* Why a case cannot be built here, or NULL. */
 static const char *unbuildable(const struct kt_case *c,
 			       const struct mthp_geometry *live, bool swap,
@@ -348,8 +427,6 @@ static const char *unbuildable(const struct kt_case *c,
 			 s->geometry.name, live->name);
 		return buf;
 	}
-	if (s->vma_flags & MTHP_VMA_UFFD)
-		return "a userfaultfd-armed VMA is not built by this version";
 	if (s->nfails)
 		return "fail rules cannot be played on a kernel";
 	if (s->pmd != MTHP_PMD_TABLE)
@@ -372,10 +449,43 @@ static const char *unbuildable(const struct kt_case *c,
 				 i, mthp_pte_state_char(p));
 			return buf;
 		}
-		if (p->kind == MTHP_PTE_PRESENT && p->folio_order) {
-			snprintf(buf, len, "PTE %u maps a folio of order %u: large folios need a size enabled for the fault, which this version does not do",
-				 i, p->folio_order);
+	}
+	/* folios: one order per case (the fault takes the largest enabled
+	 * size that fits), of a size the kernel has, holding only present
+	 * and none PTEs */
+	unsigned int k = folio_order_of(s);
+
+	for (unsigned int i = 0; k && i < s->geometry.pmd_nr; i++) {
+		const struct mthp_pte *p = &s->ptes[i];
+
+		if (p->kind == MTHP_PTE_PRESENT && p->folio_order && p->folio_order != k) {
+			snprintf(buf, len, "folios of orders %u and %u: one order per case is built",
+				 k, p->folio_order);
 			return buf;
+		}
+	}
+	if (k) {
+		char path[160];
+
+		snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/enabled",
+			 size_kb(&s->geometry, k));
+		if (access(path, W_OK)) {
+			snprintf(buf, len, "folios of order %u: %s is not there to fault them", k, path);
+			return buf;
+		}
+		for (unsigned int i = 0; i < s->geometry.pmd_nr; i += 1u << k) {
+			bool folio = false, other = false;
+
+			for (unsigned int j = i; j < i + (1u << k); j++) {
+				folio |= s->ptes[j].kind == MTHP_PTE_PRESENT && s->ptes[j].folio_order;
+				other |= s->ptes[j].kind != MTHP_PTE_PRESENT &&
+					 s->ptes[j].kind != MTHP_PTE_NONE;
+			}
+			if (folio && other) {
+				snprintf(buf, len, "the folio at PTE %u holds a zero-page or swap PTE, which a fault cannot leave",
+					 i);
+				return buf;
+			}
 		}
 	}
 	return NULL;
@@ -428,8 +538,15 @@ static const char *built_differs(const struct kt_case *c,
 	if (pmd == MTHP_PMD_MAPPED)
 		return "found a PMD mapping where a page table was asked for";
 	for (unsigned int i = 0; s->pmd == MTHP_PMD_TABLE && i < nr; i++) {
-		if (class_of(&s->ptes[i]) == class_of(&got[i]))
+		if (class_of(&s->ptes[i]) == class_of(&got[i]) &&
+		    (s->ptes[i].kind != MTHP_PTE_PRESENT ||
+		     s->ptes[i].folio_order == got[i].folio_order))
 			continue;
+		if (class_of(&s->ptes[i]) == class_of(&got[i])) {
+			snprintf(buf, len, "PTE %u maps a folio of order %u; the scenario says order %u",
+				 i, got[i].folio_order, s->ptes[i].folio_order);
+			return buf;
+		}
 		if (s->ptes[i].kind == MTHP_PTE_ZERO && class_of(&got[i]) == 'P') {
 			snprintf(buf, len, "PTE %u: this kernel maps a private page on a read fault, not the shared zero page (booted with the zero page forbidden?)",
 				 i);
@@ -466,6 +583,8 @@ static void model_outcome(const struct kt_case *c, enum mthp_model m,
 	o->collapsed = s.pmd == MTHP_PMD_MAPPED;
 	for (size_t i = 0; i < r.ncollapses && o->nranges < 64; i++)
 		o->ranges[o->nranges++] = r.collapses[i];
+	o->vm_alloc = (long)r.vmstat[MTHP_VMSTAT_COLLAPSE_ALLOC];
+	o->vm_failed = (long)r.vmstat[MTHP_VMSTAT_COLLAPSE_ALLOC_FAILED];
 	mthp_sim_result_free(&r);
 	mthp_scenario_free(&s);
 }
@@ -655,7 +774,24 @@ static enum verdict play(const struct kt_case *c, enum mthp_model m,
 		if (skip)
 			goto report;
 	}
-	if (kt_start(c, &ch, why, sizeof(why))) {
+	unsigned int fk = folio_order_of(&c->s);
+
+	if (fk) {
+		skip = folio_settings(&c->s.geometry, fk, why, sizeof(why));
+		if (skip)
+			goto report;
+	}
+	int started = kt_start(c, &ch, why, sizeof(why));
+
+	if (fk) {
+		/* the faults are done: the settings as the case has them */
+		kt_guard_reset();
+		if (c->khugepaged && !skip)
+			skip = apply_settings(c, why + strlen(why), sizeof(why) - strlen(why));
+		if (skip)
+			goto report;
+	}
+	if (started) {
 		snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s",
 			 " (could not build)");
 		skip = why;
@@ -673,6 +809,9 @@ static enum verdict play(const struct kt_case *c, enum mthp_model m,
 		skip = why;
 		goto report;
 	}
+	long a0, f0;
+
+	vmstat_collapse(&a0, &f0);
 	if (kt_act(&ch, c->khugepaged, &k.err)) {
 		skip = "the process holding the range died";
 		goto report;
@@ -687,6 +826,9 @@ static enum verdict play(const struct kt_case *c, enum mthp_model m,
 		goto report;
 	}
 	k.collapsed = pmd == MTHP_PMD_MAPPED;
+	vmstat_collapse(&k.vm_alloc, &k.vm_failed);
+	k.vm_alloc -= a0;
+	k.vm_failed -= f0;
 	kernel_ranges(c, pmd, got, &k);
 	model_outcome(c, m, &mo);
 	if (c->khugepaged)
@@ -694,6 +836,13 @@ static enum verdict play(const struct kt_case *c, enum mthp_model m,
 	else
 		v = k.collapsed == mo.collapsed && k.err == mo.err ? V_AGREE : V_DIFFER;
 report:
+	if (v == V_DIFFER && opt_keep && ch.pid > 0) {
+		pid_t kept = ch.pid;
+
+		if (!kt_keep(&ch))
+			fprintf(stderr, "ktest: %s: process %ld keeps the range at 0x%lx for inspection (kill %ld to end it)\n",
+				c->name, (long)kept, ch.addr, (long)kept);
+	}
 	kt_stop(&ch);
 	free(got);
 	t->n[v]++;
@@ -725,6 +874,10 @@ report:
 				} else {
 					json_kstring(j, "errno", errno_name(side[w]->err));
 				}
+				json_key(j, "thp_collapse_alloc");
+				json_int(j, side[w]->vm_alloc);
+				json_key(j, "thp_collapse_alloc_failed");
+				json_int(j, side[w]->vm_failed);
 				if (w)
 					json_kstring(j, "result", mthp_scan_result_name(mo.result));
 				json_end_object(j);
@@ -763,8 +916,9 @@ report:
 
 int cmd_ktest(int argc, char **argv)
 {
-	enum { O_LIST = O_OWN, O_KHUGEPAGED, O_RESTORE };
+	enum { O_LIST = O_OWN, O_KHUGEPAGED, O_RESTORE, O_KEEP };
 	static const struct option longopts[] = {
+		{ "keep", no_argument, NULL, O_KEEP },
 		{ "khugepaged", no_argument, NULL, O_KHUGEPAGED },
 		{ "restore", no_argument, NULL, O_RESTORE },
 		{ "model", required_argument, NULL, O_MODEL },
@@ -788,6 +942,7 @@ int cmd_ktest(int argc, char **argv)
 		case O_LIST: list = true; break;
 		case O_KHUGEPAGED: khugepaged = true; break;
 		case O_RESTORE: restore = true; break;
+		case O_KEEP: opt_keep = true; break;
 		case 'h':
 		case O_HELP:
 			printf("%s", ktest_usage);
@@ -878,7 +1033,15 @@ int cmd_ktest(int argc, char **argv)
 		       model_set ? "--model" : seen);
 	}
 	pid_t pacer = 0;
+	bool folios = false;
 
+	for (size_t i = 0; i < n; i++)
+		folios |= folio_order_of(&cases[i].s) != 0;
+	if (!khugepaged && folios) {
+		fprintf(stderr, "ktest: setting hugepages-<size>kB/enabled for the moment folios are faulted; the values are recorded in %s and put back\n",
+			kt_restore_file());
+		kt_guard_begin();
+	}
 	if (khugepaged) {
 		fprintf(stderr, "ktest: changing THP settings under /sys/kernel/mm/transparent_hugepage for the run; they are recorded in %s and put back at the end\n",
 			kt_restore_file());
@@ -899,7 +1062,7 @@ int cmd_ktest(int argc, char **argv)
 		kill(pacer, SIGKILL);
 		waitpid(pacer, NULL, 0);
 	}
-	if (khugepaged)
+	if (khugepaged || folios)
 		kt_guard_end();
 	if (j) {
 		json_end_array(j);

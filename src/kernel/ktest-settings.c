@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "ktest.h"
 
 #define THP_ROOT "/sys/kernel/mm/transparent_hugepage"
@@ -128,10 +127,10 @@ static unsigned int restore_lines(FILE *f, const char *file, bool put)
 		lineno++;
 		line[strcspn(line, "\n")] = 0;
 		if (!tab)
-			errx(EXIT_INPUT, "%s:%u:1: not a 'PATH<tab>VALUE' line", file, lineno);
+			errx(KT_EXIT_INPUT, "%s:%u:1: not a 'PATH<tab>VALUE' line", file, lineno);
 		*tab = 0;
 		if (!plausible(line, tab + 1))
-			errx(EXIT_INPUT, "%s:%u:1: '%s' = '%s' is not a THP setting ktest writes",
+			errx(KT_EXIT_INPUT, "%s:%u:1: '%s' = '%s' is not a THP setting ktest writes",
 			     file, lineno, line, tab + 1);
 		if (!put)
 			continue;
@@ -150,7 +149,7 @@ int kt_restore_pending(bool say)
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
-		err(EXIT_INPUT, "%s", file);
+		err(KT_EXIT_INPUT, "%s", file);
 	}
 	/* all of it checked before any of it is written */
 	restore_lines(f, file, false);
@@ -206,13 +205,13 @@ void kt_guard_begin(void)
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd < 0)
-		err(EXIT_INPUT, "ktest: cannot write the restore file %s", tmp);
+		err(KT_EXIT_INPUT, "ktest: cannot write the restore file %s", tmp);
 	FILE *f = fdopen(fd, "w");
 
 	for (int i = 0; i < nsaved; i++)
 		fprintf(f, "%s\t%s\n", saved[i].path, saved[i].value);
 	if (fflush(f) || fsync(fd) || fclose(f) || rename(tmp, file))
-		err(EXIT_INPUT, "ktest: writing the restore file %s", file);
+		err(KT_EXIT_INPUT, "ktest: writing the restore file %s", file);
 
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -240,6 +239,12 @@ void kt_guard_end(void)
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+void kt_guard_reset(void)
+{
+	if (guarded)
+		restore_all();
 }
 
 int kt_set(const char *rel, const char *value)

@@ -8,6 +8,9 @@
 
 #include "mthpcollapse/sim.h"
 
+/* Bad input (a malformed restore file): the CLI's exit status for it. */
+#define KT_EXIT_INPUT 2
+
 /* One scenario to play: its table and settings, and how to build it. */
 struct kt_case {
 	char name[64];
@@ -36,6 +39,9 @@ int kt_act(struct kt_child *ch, bool khugepaged, int *err);
  * for the run, so that full passes go on when a case's own mm is not
  * (or no longer) registered. It dies with its parent. */
 pid_t kt_pacer(const struct mthp_geometry *g);
+/* Leaves the child running after ktest exits, for inspection: 0, or -1
+ * when it is gone. */
+int kt_keep(struct kt_child *ch);
 /* Ends the child (and the holder of shared pages). */
 void kt_stop(struct kt_child *ch);
 
@@ -51,6 +57,8 @@ int kt_restore_pending(bool say);
 void kt_guard_begin(void);
 /* Puts them back and removes the restore file. */
 void kt_guard_end(void);
+/* Puts the recorded values back, and stays on guard. */
+void kt_guard_reset(void);
 /* Writes a file under the THP directory: 0, or -errno. */
 int kt_set(const char *rel, const char *value);
 /* khugepaged/full_scans. */

@@ -12,8 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +33,20 @@
 #define PR_SET_THP_DISABLE 41
 #endif
 
+#ifdef MTHP_COVERAGE
+void __gcov_dump(void);
+#endif
+
+/* The builder's way out: _exit(), after writing a coverage build's counts
+ * (which _exit() alone would lose). */
+static _Noreturn void child_exit(int code)
+{
+#ifdef MTHP_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(code);
+}
+
 /* What the child says back: a stage and, on failure, why. */
 struct reply {
 	int ok;
@@ -40,7 +58,7 @@ struct reply {
 static void say(int fd, const struct reply *r)
 {
 	if (write(fd, r, sizeof(*r)) != (ssize_t)sizeof(*r))
-		_exit(3);
+		child_exit(3);
 }
 
 static _Noreturn void child_fail(int fd, int e, const char *what)
@@ -49,7 +67,7 @@ static _Noreturn void child_fail(int fd, int e, const char *what)
 
 	snprintf(r.msg, sizeof(r.msg), "%s: %s", what, strerror(e));
 	say(fd, &r);
-	_exit(4);
+	child_exit(4);
 }
 
 static bool shared_pte(const struct mthp_pte *p)
@@ -119,6 +137,70 @@ static void register_mm(size_t pmd)
 	d[0] = 1;
 }
 
+/* Arms the range for userfaultfd (missing faults) after it is built, so
+ * no fault of the build waits for a handler. The descriptor stays open
+ * for the child's life. */
+static void arm_uffd(char *base, size_t len, int reply_fd)
+{
+	int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		child_fail(reply_fd, errno, "userfaultfd (vm.unprivileged_userfaultfd, or no CAP_SYS_PTRACE)");
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (unsigned long)base, .len = len },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+
+	if (ioctl(fd, UFFDIO_API, &api))
+		child_fail(reply_fd, errno, "UFFDIO_API");
+	if (ioctl(fd, UFFDIO_REGISTER, &reg))
+		child_fail(reply_fd, errno, "UFFDIO_REGISTER");
+}
+
+/* The folios of order 2 and up, faulted whole while the parent has only
+ * their size enabled; then the PTEs the table leaves none inside them are
+ * zapped, which leaves each folio whole and PTE-mapped. */
+static void fault_folios(const struct mthp_scenario *s, char *base,
+			 size_t page, int reply_fd)
+{
+	unsigned int nr = s->geometry.pmd_nr;
+
+	if (prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0))
+		child_fail(reply_fd, errno, "prctl(PR_SET_THP_DISABLE, 0)");
+	for (unsigned int i = 0; i < nr; i++) {
+		unsigned int k = s->ptes[i].folio_order;
+
+		if (k && !(i & ((1u << k) - 1)))
+			*(volatile char *)(base + i * page) = 1;
+	}
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
+		child_fail(reply_fd, errno, "prctl(PR_SET_THP_DISABLE, 1)");
+	for (unsigned int i = 0; i < nr; i++) {
+		unsigned int k = s->ptes[i].folio_order;
+
+		if (!k)
+			continue;
+		/* PTE i lies in the order-k folio at i & ~(2^k - 1) */
+		for (unsigned int j = i & ~((1u << k) - 1); j < (i | ((1u << k) - 1)) + 1 && j < nr; j++)
+			if (s->ptes[j].kind == MTHP_PTE_NONE)
+				madvise(base + j * page, page, MADV_DONTNEED);
+		i |= (1u << k) - 1;
+	}
+}
+
+static bool in_folio(const struct mthp_scenario *s, unsigned int i)
+{
+	for (unsigned int k = 1; k < 16 && k < s->geometry.pmd_order; k++) {
+		unsigned int start = i & ~((1u << k) - 1);
+
+		for (unsigned int j = start; j < start + (1u << k) && j < s->geometry.pmd_nr; j++)
+			if (s->ptes[j].kind == MTHP_PTE_PRESENT && s->ptes[j].folio_order == k)
+				return true;
+	}
+	return false;
+}
+
 /* The builder: runs in the child; never returns. */
 static _Noreturn void build(const struct kt_case *c, int cmd_fd, int reply_fd)
 {
@@ -129,7 +211,7 @@ static _Noreturn void build(const struct kt_case *c, int cmd_fd, int reply_fd)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
-		_exit(5);
+		child_exit(5);
 	/* every fault below maps a small page: no THP, no huge zero page */
 	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 		child_fail(reply_fd, errno, "prctl(PR_SET_THP_DISABLE, 1)");
@@ -159,18 +241,31 @@ static _Noreturn void build(const struct kt_case *c, int cmd_fd, int reply_fd)
 		if (madvise(base, pmd, MADV_COLLAPSE))
 			child_fail(reply_fd, errno, "MADV_COLLAPSE to make the PMD mapping");
 	} else if (s->pmd == MTHP_PMD_TABLE) {
-		bool shared = false, swap = false;
+		bool shared = false, swap = false, folios = false;
 
 		for (unsigned int i = 0; i < s->geometry.pmd_nr; i++) {
 			const struct mthp_pte *p = &s->ptes[i];
 			char *at = base + i * page;
 
+			/* a folio's pages are faulted together, below */
+			if (in_folio(s, i)) {
+				folios = true;
+				continue;
+			}
 			if (p->kind == MTHP_PTE_ZERO)
 				(void)*(volatile char *)at;
 			else if (p->kind == MTHP_PTE_PRESENT || p->kind == MTHP_PTE_SWAP)
 				fill(at, page, i);
 			shared |= shared_pte(p);
 			swap |= p->kind == MTHP_PTE_SWAP;
+		}
+		if (folios) {
+			fault_folios(s, base, page, reply_fd);
+			for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
+				if (s->ptes[i].kind == MTHP_PTE_PRESENT && s->ptes[i].folio_order)
+					fill(base + i * page, page, i);
+			for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
+				shared |= shared_pte(&s->ptes[i]);
 		}
 		if (shared) {
 			fork_holder(s, base, page, reply_fd, &holder);
@@ -186,6 +281,8 @@ static _Noreturn void build(const struct kt_case *c, int cmd_fd, int reply_fd)
 				if (s->ptes[i].kind == MTHP_PTE_SWAP)
 					madvise(base + i * page, page, MADV_PAGEOUT);
 	}
+	if (s->vma_flags & MTHP_VMA_UFFD)
+		arm_uffd(base, pmd, reply_fd);
 	/* built, THP still off: read back before anything can collapse it */
 	struct reply r = { .ok = 1, .addr = (unsigned long)a };
 
@@ -194,7 +291,7 @@ static _Noreturn void build(const struct kt_case *c, int cmd_fd, int reply_fd)
 		char cmd;
 
 		if (read(cmd_fd, &cmd, 1) != 1)
-			_exit(0); /* the parent is gone */
+			child_exit(0); /* the parent is gone */
 		if (cmd == 'c' || cmd == 'k') {
 			struct reply o = { .ok = 1, .addr = (unsigned long)a };
 
@@ -212,10 +309,21 @@ static _Noreturn void build(const struct kt_case *c, int cmd_fd, int reply_fd)
 				register_mm(pmd);
 			}
 			say(reply_fd, &o);
+		} else if (cmd == 'K') {
+			/* kept for inspection: outlive the parent, until
+			 * someone kills this process */
+			struct reply o = { .ok = 1, .addr = (unsigned long)a };
+
+			prctl(PR_SET_PDEATHSIG, 0);
+			say(reply_fd, &o);
+			close(cmd_fd);
+			close(reply_fd);
+			for (;;)
+				pause();
 		} else {
 			if (holder)
 				kill(holder, SIGKILL);
-			_exit(0);
+			child_exit(0);
 		}
 	}
 }
@@ -285,6 +393,19 @@ pid_t kt_pacer(const struct mthp_geometry *g)
 	register_mm(pmd);
 	for (;;)
 		pause();
+}
+
+int kt_keep(struct kt_child *ch)
+{
+	struct reply r;
+
+	if (write(ch->cmd, "K", 1) != 1 ||
+	    read(ch->reply, &r, sizeof(r)) != (ssize_t)sizeof(r))
+		return -1;
+	close(ch->cmd);
+	close(ch->reply);
+	ch->pid = 0; /* no longer ours to end */
+	return 0;
 }
 
 void kt_stop(struct kt_child *ch)
