@@ -137,6 +137,36 @@ def hostile_restore_files(before):
         same_settings("hostile restore files changed nothing", before)
 
 
+def listing_and_keep(before):
+    for args, first in [([], "full"), (["--khugepaged"], "k-none0-full")]:
+        rc, out, err = ktest("--list", *args)
+        names = [l.split()[0] for l in out.splitlines() if l.strip()]
+        check(f"--list {' '.join(args)}: the suite, named", rc == 0 and
+              names[0] == first and len(names) >= 20, f"exit {rc}: {names[:3]}")
+    rc, out, err = ktest("--restore")
+    check("--restore with nothing to restore says so", rc == 0 and "nothing to restore" in out,
+          f"exit {rc}: {out}")
+    # a scenario file of one's own, text report; under a model that
+    # collapses below the PMD order a baseline kernel differs, and --keep
+    # leaves the process holding the range
+    with tempfile.NamedTemporaryFile("w", suffix=".scn", delete=False) as f:
+        f.write("orders = all\nmax_ptes_none = 0\nptes = P*128 .*384\n")
+    try:
+        rc, out, err = ktest(f.name)
+        check("own scenario, MADV_COLLAPSE: AGREE", rc == 0 and out.count("AGREE") == 1,
+              f"exit {rc}: {out} {err}")
+        rc, out, err = ktest("--khugepaged", "--model", "latest", "--keep", f.name)
+        kept = [w for w in err.split() if w.isdigit()]
+        check("--keep: a DIFFER's process is left running and named",
+              rc == 1 and "keeps the range" in err and kept and os.path.exists("/proc/" + kept[0]),
+              f"exit {rc}: {err}")
+        if kept:
+            os.kill(int(kept[0]), signal.SIGKILL)
+        same_settings("after --keep: THP settings as before", before)
+    finally:
+        os.unlink(f.name)
+
+
 def bad_scenario():
     with tempfile.NamedTemporaryFile("w", suffix=".scn", delete=False) as f:
         f.write("max_ptes_none = 0\nptes = P*100 Q\n")
@@ -171,6 +201,8 @@ def main():
         interrupted(before, signal.SIGKILL, True)
         hostile_restore_files(before)
         bad_scenario()
+        if r and r["model"] == "baseline":
+            listing_and_keep(before)
     finally:
         put_back(before)
     sys.exit(1 if failures else 0)

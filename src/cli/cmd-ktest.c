@@ -523,6 +523,26 @@ static int read_range(pid_t pid, unsigned long addr, unsigned int nr,
 	return 0;
 }
 
+
+/* A word of the kernel's command line that contains SUB (a boot parameter
+ * such as one that forbids the zero page), copied to BUF; false if none. */
+static bool boot_param_with(char *buf, size_t len, const char *sub)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cmdline", "r");
+	bool found = false;
+
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f))
+		for (char *w = strtok(line, " \n"); w && !found; w = strtok(NULL, " \n"))
+			if (strstr(w, sub) && strlen(w) < len) {
+				snprintf(buf, len, "%s", w);
+				found = true;
+			}
+	fclose(f);
+	return found;
+}
 /* Where the built table differs from the scenario's, or NULL. */
 static const char *built_differs(const struct kt_case *c,
 				 enum mthp_pmd_state pmd,
@@ -548,8 +568,14 @@ static const char *built_differs(const struct kt_case *c,
 			return buf;
 		}
 		if (s->ptes[i].kind == MTHP_PTE_ZERO && class_of(&got[i]) == 'P') {
-			snprintf(buf, len, "PTE %u: this kernel maps a private page on a read fault, not the shared zero page (booted with the zero page forbidden?)",
-				 i);
+			char param[64];
+
+			if (boot_param_with(param, sizeof(param), "no_zero_page"))
+				snprintf(buf, len, "PTE %u: this kernel maps a private page on a read fault, not the shared zero page (booted with '%s')",
+					 i, param);
+			else
+				snprintf(buf, len, "PTE %u: this kernel maps a private page on a read fault, not the shared zero page (booted with the zero page forbidden?)",
+					 i);
 			return buf;
 		}
 		char map[200];

@@ -75,6 +75,22 @@ static bool shared_pte(const struct mthp_pte *p)
 	return p->kind == MTHP_PTE_PRESENT && (p->flags & MTHP_PTE_SHARED);
 }
 
+/* A process that may outlive mthpsim (a kept builder, its holder) lets go
+ * of the caller's terminal and pipes: whoever reads mthpsim's output (a
+ * pager, a test) waits for EOF on them. */
+static void stdio_to_null(void)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	if (null < 0)
+		return;
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(null, 2);
+	if (null > 2)
+		close(null);
+}
+
 /*
  * The holder: a fork of the builder that keeps only the pages meant to be
  * shared (it drops its copy of every other page) and then waits to die
@@ -97,6 +113,7 @@ static void fork_holder(const struct mthp_scenario *s, char *base,
 		for (int fd = 3; fd < 1024; fd++)
 			if (fd != ready[1])
 				close(fd);
+		stdio_to_null();
 		for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
 			if (!shared_pte(&s->ptes[i]))
 				madvise(base + i * page, page, MADV_DONTNEED);
@@ -318,6 +335,8 @@ static _Noreturn void build(const struct kt_case *c, int cmd_fd, int reply_fd)
 			say(reply_fd, &o);
 			close(cmd_fd);
 			close(reply_fd);
+			stdio_to_null();
+			setsid();
 			for (;;)
 				pause();
 		} else {
