@@ -337,7 +337,7 @@ static void refusals_say_why(void **state)
 	bad = o;
 	bad.orders = 0x3ff;
 	refuse(&x86, full, &bad, &r, "opts->orders 0x3ff holds orders x86_64 has not (2..9)");
-	refuse_n(&x86, full, 511, &o, &r, "nbits 511: the bitmap is shorter than the 512 PTEs of a x86_64 table");
+	refuse_n(&x86, full, 511, &o, &r, "nbits 511: the bitmap is shorter than the 512 PTEs of the table (x86_64)");
 	broken = x86;
 	broken.sz = 0;
 	refuse(&broken, full, &o, &r, "the geometry is not valid");
@@ -386,7 +386,7 @@ static void bitmap_length_is_honoured(void **state)
 	mthp_bitmap_fill(small, 512);
 	mthp_set_log(hear, &nsaid);
 	calls = 0;
-	refuse_n(&a, small, 512, &o, &r, "nbits 512: the bitmap is shorter than the 8192 PTEs of a arm64-64k table");
+	refuse_n(&a, small, 512, &o, &r, "nbits 512: the bitmap is shorter than the 8192 PTEs of the table (arm64-64k)");
 	mthp_set_log(NULL, NULL);
 	free(small);
 }

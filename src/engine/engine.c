@@ -734,7 +734,7 @@ MTHP_EXPORT int mthp_collapse(const struct mthp_geometry *g,
 	if (!mthp_geometry_valid(g))
 		return mthp_refuse("mthp_collapse: the geometry is not valid (make it with mthp_geometry_lookup() or mthp_geometry_custom())");
 	if (nbits < g->pmd_nr)
-		return mthp_refuse("mthp_collapse: nbits %u: the bitmap is shorter than the %u PTEs of a %s table",
+		return mthp_refuse("mthp_collapse: nbits %u: the bitmap is shorter than the %u PTEs of the table (%s)",
 				   nbits, g->pmd_nr, g->name);
 	int ret = check_opts(g, &o);
 
