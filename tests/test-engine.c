@@ -922,6 +922,41 @@ static void untraced_matches_traced(void **state)
 	}
 }
 
+/*
+ * The stack models without a step record jump as the walk does and work
+ * out the steps and the deepest stack instead of taking them. On a table
+ * of 16 PTEs every bitmap, every set of enabled orders and callback
+ * results that vary from range to range are tried; go() compares each run
+ * with the popping search, attempt by attempt.
+ */
+static void stack_untraced_exhaustive_small(void **state)
+{
+	static struct run r;
+	static const enum mthp_model stack_models[] = {
+		MTHP_MODEL_SCALED, MTHP_MODEL_V15, MTHP_MODEL_V16,
+		MTHP_MODEL_V17, MTHP_MODEL_V18,
+	};
+	unsigned int runs = 0;
+
+	(void)state;
+	for (size_t mi = 0; mi < sizeof(stack_models) / sizeof(stack_models[0]); mi++)
+		for (uint32_t orders = 1; orders < 8; orders++)
+			for (uint32_t bits = 0; bits < 1u << 16; bits++) {
+				uint32_t salt = bits * 7919u + orders * 104729u + (uint32_t)mi;
+
+				setup_run(&r, "custom:12:16:16", stack_models[mi],
+					  orders << MTHP_MIN_ORDER, bits & 4 ? 15 : 0);
+				r.map[0] = bits;
+				r.o.collapse = hashed_result;
+				r.o.data = &salt;
+				int e = go(&r);
+
+				assert_true(e == 0 || e == -EPROTO);
+				runs++;
+			}
+	assert_int_equal(runs, 5 * 7 * 65536);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -951,6 +986,7 @@ int main(void)
 		cmocka_unit_test(bad_arguments),
 		cmocka_unit_test(step_record_truncates),
 		cmocka_unit_test(untraced_matches_traced),
+		cmocka_unit_test(stack_untraced_exhaustive_small),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);

@@ -431,11 +431,90 @@ HOT size_t walk_nodes_before(unsigned int o, unsigned int low,
 
 struct untraced {
 	unsigned int low;        /* the lowest enabled order */
-	size_t skipped;          /* steps of the full walk not taken */
+	unsigned int floor;      /* the lowest order the search examines */
+	size_t skipped;          /* steps of the full search not taken */
 	bool stopped;
 	unsigned int stop_offset, stop_order; /* where it stopped */
 	struct outcome out;      /* the engine's, kept here while it runs */
+	/* the stack models' deepest stack (stack_depth()) */
+	bool stack;
+	unsigned int depth, depth_bound;
+	unsigned int cursor;     /* end of the last range not split */
 };
+
+/*
+ * The deepest stack of the stack-driven search, without the stack. When
+ * the DFS pops a range, the stack holds one pending right half for each
+ * ancestor whose left half the range is in: for (o, k) that is the number
+ * of zero bits of o from bit k to bit PMD_ORDER - 1. A range that splits
+ * pushes two more. So the deepest stack is 2 more than that count at the
+ * split range that has it largest (1 when the PMD range does not split),
+ * and that range is one whose left half does not split: a range of order
+ * floor + 1 (the halves of order floor never split), or the parent of a
+ * left half that was collapsed or that stopped the search.
+ */
+HOT unsigned int left_pending(unsigned int o, unsigned int k, unsigned int pmd)
+{
+	return pmd - k - (unsigned int)__builtin_popcount(o >> k);
+}
+
+/* The fewest one bits of a number in x..y (x <= y): x itself, or the
+ * smallest number above x with bit i set and none below, for a bit i
+ * that x lacks; any z > x is at least the one for its top bit unlike x. */
+HOT unsigned int fewest_bits(unsigned int x, unsigned int y)
+{
+	unsigned int best = (unsigned int)__builtin_popcount(x);
+
+	for (unsigned int i = 0; best && i < 16; i++)
+		if (!((x >> i) & 1) && (((x >> i) | 1u) << i) <= y) {
+			unsigned int c = (unsigned int)__builtin_popcount(x >> (i + 1)) + 1;
+
+			if (c < best)
+				best = c;
+		}
+	return best;
+}
+
+/* The ranges of order floor + 1 in cursor..end (end excluded) all split:
+ * none was collapsed, none stopped the search, no ancestor did either. */
+HOT void stack_depth_gap(struct untraced *u, unsigned int end, unsigned int pmd)
+{
+	unsigned int s = u->floor + 1;
+
+	if (u->depth < u->depth_bound && s <= pmd && end > u->cursor) {
+		unsigned int x = (u->cursor + (1u << s) - 1) >> s;
+		unsigned int y = (end + (1u << s) - 1) >> s;
+
+		if (x < y) {
+			unsigned int d = pmd - s - fewest_bits(x, y - 1) + 2;
+
+			if (d > u->depth)
+				u->depth = d;
+		}
+	}
+}
+
+/* (o, k) was attempted and does not split: done with it, or stopped. */
+HOT void stack_depth_at(struct untraced *u, unsigned int o, unsigned int k,
+			bool stop, unsigned int pmd)
+{
+	if (!u->stack)
+		return;
+	if (k > u->floor || stop) {
+		/* the ranges of order floor + 1 before it */
+		stack_depth_gap(u, o, pmd);
+		if (k > u->floor)
+			u->cursor = o + (1u << k);
+	}
+	/* its parent split, if it is the parent's left half (at a stop of
+	 * order floor, that is the range of order floor + 1 holding it) */
+	if (k < pmd && !(o & (1u << k))) {
+		unsigned int d = left_pending(o, k + 1, pmd) + 2;
+
+		if (d > u->depth)
+			u->depth = d;
+	}
+}
 
 /*
  * One attempt at (o, k). Returns where the walk goes on: past the range
@@ -451,14 +530,18 @@ HOT unsigned int walk_attempt(const struct engine *e, struct untraced *u,
 		u->stopped = true;
 		u->stop_offset = o;
 		u->stop_order = k;
+		stack_depth_at(u, o, k, true, e->g->pmd_order);
 		return 0;
 	case MTHP_ACTION_NEXT:
 		/* the ranges inside it are not examined */
-		u->skipped += ((size_t)2 << (k - u->low)) - 2;
+		u->skipped += ((size_t)2 << (k - u->floor)) - 2;
+		stack_depth_at(u, o, k, false, e->g->pmd_order);
 		return o + (1u << k);
 	case MTHP_ACTION_LOWER:
 		break;
 	}
+	/* below the lowest enabled order nothing is attempted: the stack
+	 * models' halves down to floor are counted, not examined */
 	return k == u->low ? o + (1u << k) : o;
 }
 
@@ -486,17 +569,23 @@ HOT unsigned int walk_offset(struct engine *e, struct untraced *u,
 	}
 }
 
-/* Whether the model's walk may jump: it lowers to the lowest enabled
- * order and no further, and never gives up over max_ptes_none. */
-static bool walk_can_jump(const struct mthp_model_desc *m)
+/*
+ * Whether the search may jump. The stack DFS attempts the same ranges in
+ * the same order as the walk (docs/MODELS.md section 6.4): it pops the
+ * left half of a range right after the range, and the right half after
+ * everything inside the left one, which is where the walk goes next. A
+ * split below the lowest enabled order attempts nothing, so only the
+ * steps differ, and they are counted down to the model's floor. A model
+ * that gives up over max_ptes_none does so at its first sub-PMD range:
+ * the plain search is short then (search()).
+ */
+static bool can_jump(const struct mthp_model_desc *m)
 {
-	return m->search == MTHP_SEARCH_WALK &&
-	       m->split == MTHP_SPLIT_LOWER_ENABLED &&
-	       m->invalid_none != MTHP_INVALID_NONE_STOP;
+	return m->search == MTHP_SEARCH_WALK || m->search == MTHP_SEARCH_STACK;
 }
 
 /*
- * The walk when nobody asked for a record of the steps (walk_can_jump()):
+ * The search when nobody asked for a record of the steps (can_jump()):
  * the same attempts in the same order and the same counters, but only the
  * offsets where some range can be attempted are visited (any[]); the
  * steps of the rest are counted, not taken. A disabled order acts as one
@@ -510,9 +599,17 @@ HOT void walk_untraced(struct engine *e)
 	struct untraced u = {
 		.low = (unsigned int)__builtin_ctz(e->orders),
 		.out = e->out,
+		.stack = e->m->search == MTHP_SEARCH_STACK,
+		.depth = 1,
+		/* PMD_ORDER - floor + 1, the bound (1 when nothing splits) */
 	};
 	unsigned long any[nwords], high[nwords];
 	size_t steps;
+
+	u.floor = e->m->split == MTHP_SPLIT_ABOVE_MIN ? MTHP_MIN_ORDER : u.low;
+	if (u.floor > pmd)
+		u.floor = pmd;
+	u.depth_bound = pmd - u.floor + 1 > 1 ? pmd - u.floor + 1 : 1;
 
 	/* the PMD range first, before anything below it is worked out:
 	 * often it is all there is */
@@ -557,11 +654,17 @@ HOT void walk_untraced(struct engine *e)
 		}
 	}
 	if (u.stopped)
-		steps = walk_nodes_before(u.stop_offset, u.low, pmd) +
+		steps = walk_nodes_before(u.stop_offset, u.floor, pmd) +
 			top_order_at(u.stop_offset, pmd) - u.stop_order + 1 -
 			u.skipped;
 	else
-		steps = walk_nodes_before(nr, u.low, pmd) - u.skipped;
+		steps = walk_nodes_before(nr, u.floor, pmd) - u.skipped;
+	if (u.stack) {
+		if (!u.stopped)
+			stack_depth_gap(&u, nr, pmd);
+		e->res->max_stack_depth = u.depth;
+		e->res->stack_capacity = mthp_model_stack_capacity(e->o->model, g);
+	}
 	e->res->nsteps = steps;
 	e->out = u.out;
 	if (e->flagged && steps > 1)
@@ -574,9 +677,13 @@ __attribute__((target_clones("popcnt", "default")))
 #endif
 static void search(struct engine *e)
 {
-	if (!e->o->steps && walk_can_jump(e->m)) {
-		walk_untraced(e); /* prepares the orders as it needs them */
-		return;
+	if (!e->o->steps && can_jump(e->m)) {
+		if (e->m->invalid_none == MTHP_INVALID_NONE_STOP)
+			prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
+		if (!e->stop) {
+			walk_untraced(e); /* prepares the orders as it needs them */
+			return;
+		}
 	}
 	prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
 	switch (e->m->search) {
