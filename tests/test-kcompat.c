@@ -1,18 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * kcompat.h: a search written in the kernel's style, using only the
+ * kcompat.h: searches written in the kernel's style, using only the
  * kernel's spellings, must make the same attempts as the library's engine.
- * The kernel-style stack below and the walk in kstyle-walk.h are this
- * project's own code, written from docs/MODELS.md sections 6.1 and 6.2 in
- * the shape a kernel patch would have.
+ * They are the benchmarks' comparators (bench/kernel-algorithms.h, this
+ * project's own code from docs/MODELS.md sections 6.1, 6.2 and 6.5): what
+ * the engine is timed against is checked here, attempt by attempt.
  */
 #include "testlib.h"
 #include "common/rng.h"
 
 #include "mthpcollapse/kcompat.h"
-
-typedef uint16_t u16;
-typedef uint8_t u8;
 
 static struct mthp_geometry kgeo;
 #define HPAGE_PMD_NR (kgeo.pmd_nr)
@@ -20,18 +17,12 @@ static struct mthp_geometry kgeo;
 #define MAX_PTRS_PER_PTE 8192 /* the largest named profile */
 #define MTHP_STACK_SIZE (1u << (13 - 2))
 
-#include "kstyle-walk.h"
-
-struct mthp_range_k {
-	u16 offset;
-	u8 order;
-};
+#include "../bench/kernel-algorithms.h"
 
 struct collapse_control {
 	DECLARE_BITMAP(mthp_bitmap, MAX_PTRS_PER_PTE);
 	DECLARE_BITMAP(mthp_bitmap_mask, MAX_PTRS_PER_PTE);
-	struct mthp_range_k mthp_bitmap_stack[MTHP_STACK_SIZE];
-	int stack_size;
+	struct kalg_stack_entry mthp_bitmap_stack[MTHP_STACK_SIZE];
 };
 
 /* Records every attempt made through it; results come from a table. */
@@ -65,82 +56,6 @@ static int logged_collapse(const struct mthp_range *r, void *data)
 
 	log->r[log->n++] = *r;
 	return scripted_result(r, log->salt);
-}
-
-static void push(struct collapse_control *cc, int offset, int order)
-{
-	cc->mthp_bitmap_stack[cc->stack_size].offset = (u16)offset;
-	cc->mthp_bitmap_stack[cc->stack_size].order = (u8)order;
-	cc->stack_size++;
-}
-
-static unsigned int kstyle_none_allowed(unsigned int order,
-					unsigned int max_ptes_none, bool *stop)
-{
-	*stop = false;
-	if (order == HPAGE_PMD_ORDER)
-		return max_ptes_none;
-	if (max_ptes_none == 0)
-		return 0;
-	if (max_ptes_none == HPAGE_PMD_NR - 1)
-		return BIT(order) - 1;
-	*stop = true; /* v15: only 0 and HPAGE_PMD_NR - 1 are supported */
-	return 0;
-}
-
-/* v15's shape: an explicit stack, left half examined first. */
-static int kstyle_stack_collapse(struct collapse_control *cc,
-				 unsigned long enabled_orders,
-				 unsigned int max_ptes_none,
-				 struct attempt_log *log)
-{
-	int collapsed = 0;
-
-	cc->stack_size = 0;
-	push(cc, 0, HPAGE_PMD_ORDER);
-	while (cc->stack_size) {
-		struct mthp_range_k top = cc->mthp_bitmap_stack[--cc->stack_size];
-		unsigned int order = top.order, offset = top.offset;
-		unsigned int nr_pte = BIT(order);
-		bool stop;
-
-		if (!test_bit(order, &enabled_orders))
-			goto next;
-		unsigned int none = kstyle_none_allowed(order, max_ptes_none,
-							&stop);
-		if (stop)
-			return collapsed;
-		/* count through a mask, as the v15 patch did */
-		bitmap_zero(cc->mthp_bitmap_mask, MAX_PTRS_PER_PTE);
-		bitmap_set(cc->mthp_bitmap_mask, offset, nr_pte);
-		unsigned int present = bitmap_weight_and(cc->mthp_bitmap,
-							 cc->mthp_bitmap_mask,
-							 MAX_PTRS_PER_PTE);
-		assert_int_equal(present, pte_count_present(cc->mthp_bitmap,
-							    offset, order));
-		if (present >= nr_pte - none) {
-			struct mthp_range r = { offset, order };
-
-			switch (logged_collapse(&r, log)) {
-			case SCAN_SUCCEED:
-				collapsed += (int)nr_pte;
-				continue;
-			case SCAN_PTE_MAPPED_HUGEPAGE:
-				continue;
-			case SCAN_ALLOC_HUGE_PAGE_FAIL:
-			case SCAN_EXCEED_NONE_PTE:
-				goto next;
-			default:
-				return collapsed;
-			}
-		}
-next:
-		if (order > KHUGEPAGED_MIN_MTHP_ORDER) {
-			push(cc, (int)(offset + nr_pte / 2), (int)order - 1);
-			push(cc, (int)offset, (int)order - 1);
-		}
-	}
-	return collapsed;
 }
 
 static struct collapse_control cc;
@@ -177,9 +92,8 @@ static void compare(enum mthp_model model, bool walk)
 			unsigned long orders =
 				(seed & orders_range(2, HPAGE_PMD_ORDER)) |
 				BIT(HPAGE_PMD_ORDER);
-			unsigned int none = (iter % 3 == 0) ? 0
-					  : (iter % 3 == 1) ? HPAGE_PMD_NR - 1
-							    : HPAGE_PMD_NR / 2;
+			/* the two values every revision keeps */
+			unsigned int none = iter % 2 ? HPAGE_PMD_NR - 1 : 0;
 			struct mthp_collapse_opts o = {
 				.sz = sizeof(o),
 				.model = model,
@@ -192,11 +106,12 @@ static void compare(enum mthp_model model, bool walk)
 
 			klog.n = llog.n = 0;
 			klog.salt = llog.salt = seed;
-			int kc = walk ? kstyle_walk(cc.mthp_bitmap,
-						    cc.mthp_bitmap_mask, orders,
-						    none, logged_collapse, &klog)
-				      : kstyle_stack_collapse(&cc, orders, none,
-							      &klog);
+			unsigned int kc = walk
+				? kalg_walk(cc.mthp_bitmap, orders, none, KALG_LIST_B,
+					    logged_collapse, &klog)
+				: kalg_stack(cc.mthp_bitmap, cc.mthp_bitmap_mask,
+					     cc.mthp_bitmap_stack, orders, none,
+					     KALG_LIST_A, logged_collapse, &klog);
 			assert_int_equal(mthp_collapse(&kgeo, cc.mthp_bitmap,
 						       kgeo.max_ptrs, &o, &res),
 					 0);
@@ -207,7 +122,7 @@ static void compare(enum mthp_model model, bool walk)
 				assert_int_equal(klog.r[i].order,
 						 llog.r[i].order);
 			}
-			assert_int_equal((unsigned int)kc, res.collapsed);
+			assert_int_equal(kc, res.collapsed);
 		}
 	}
 }
