@@ -4,6 +4,7 @@
 made by hand (the expected keys written out below) and on this machine,
 and --settings live|FILE. Printed as TAP."""
 import json
+import mmap
 import subprocess
 import os
 import sys
@@ -508,6 +509,120 @@ def sysfs_spellings_in_scenarios():
     assert d["enabled_orders"] == [4]
     code, out, err = run("run", "-", stdin="hugepages-8kB/enabled = always\nptes = P*512\n")
     assert code == 2 and "<stdin>:1:11: hugepages-8kB/enabled: 8kB is not an anonymous THP size" in err, err
+
+# tests/live-holder.c: a process holding 8 whole PMD ranges of small
+# pages, in range i the first 64 * (i + 1) written, the rest none; its
+# mapping is not MADV_HUGEPAGE, so under "enabled = madvise" khugepaged
+# leaves it alone and what predict reads stays put while it runs.
+HOLDER = sys.argv[3]
+
+
+def holder():
+    p = subprocess.Popen([HOLDER], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def whole_machine_usable():
+    if os.geteuid() != 0 or not os.path.exists(os.path.join(SYS, "enabled")):
+        print("# predict --all: needs root and THP sysfs (PFNs, every process): skipped")
+        return False
+    if "[always]" in open(os.path.join(SYS, "enabled")).read() or mmap.PAGESIZE != 4096:
+        print("# predict --all: THP enabled = always (faults map THPs) or not 4K pages: skipped")
+        return False
+    return True
+
+
+@test
+def predict_all_processes():
+    if not whole_machine_usable():
+        return
+    p = holder()
+    try:
+        code, out, err = run("predict", "--all", "--json", "--enabled", "always",
+                             "--compare", "max_ptes_none=255")
+        assert code == 0, err
+        d = json.loads(out)
+        rows = {r["pid"]: r for r in d["processes"]}
+        assert p.pid in rows, f"{p.pid} not among {sorted(rows)}"
+        r = rows[p.pid]
+        # worked by hand: with max_ptes_none 511 every range collapses to
+        # a PMD; present 64 * (1 + ... + 8) = 2304 pages -> 8 * 512 = 4096
+        assert r["pmd_ranges"] == 8 and r["collapses"] == {"9": 8}, r
+        assert (r["present_before"], r["present_after"]) == (2304, 4096), r
+        assert r["added_kib"] == (4096 - 2304) * 4, r
+        assert r["anonymous_kib"] >= 2304 * 4, r
+        # max_ptes_none 255: ranges with at least 257 pages, the 320, 384,
+        # 448 and 512 ones, add 192 + 128 + 64 + 0 pages
+        c = r["compare"][0]
+        assert c["settings"] == "max_ptes_none=255" and c["collapses"] == {"9": 4}, c
+        assert c["added_kib"] == (192 + 128 + 64) * 4, c
+        # the ones the settings change most first; the total adds them up
+        added = [x["added_kib"] for x in d["processes"]]
+        assert added == sorted(added, reverse=True), added
+        assert d["total"]["processes"] == len(d["processes"])
+        assert d["total"]["added_kib"] == sum(added)
+        assert d["skipped"]["kernel_threads"] >= 1, d["skipped"]
+        # one process alone says the same
+        code, out, err = run("predict", "--json", "--enabled", "always", str(p.pid))
+        assert code == 0, err
+        one = json.loads(out)["total"]
+        for k in ("pmd_ranges", "collapses", "present_before", "present_after", "added_kib"):
+            assert one[k] == r[k], (k, one[k], r[k])
+        # the text report: a row for it, and the total line
+        code, out, err = run("predict", "--all", "--enabled", "always", "--jobs", "1")
+        assert code == 0, err
+        line = [l for l in out.splitlines() if l.split()[:1] == [str(p.pid)]]
+        assert line and "2048kB:8" in line[0] and "+7168" in line[0], out
+        assert any(l.startswith("total") for l in out.splitlines()), out
+        assert "kernel threads" in out, out
+    finally:
+        p.stdin.close()
+        p.wait()
+
+
+@test
+def predict_cgroup():
+    if not whole_machine_usable():
+        return
+    root = "/sys/fs/cgroup"
+    if not os.path.exists(os.path.join(root, "cgroup.procs")):
+        print("# predict --cgroup: no cgroup v2 hierarchy at /sys/fs/cgroup: skipped")
+        return
+    name = f"mthpsim-test-{os.getpid()}"
+    group = os.path.join(root, name)
+    p = holder()
+    try:
+        os.mkdir(group)
+        with open(os.path.join(group, "cgroup.procs"), "w") as f:
+            f.write(str(p.pid))
+        code, out, err = run("predict", "--cgroup", name, "--json", "--enabled", "always")
+        assert code == 0, err
+        d = json.loads(out)
+        assert [r["pid"] for r in d["processes"]] == [p.pid], d["processes"]
+        assert d["scope"] == "cgroup" and d["total"]["added_kib"] == 7168, d["total"]
+    finally:
+        p.stdin.close()
+        p.wait()
+        if os.path.isdir(group):
+            os.rmdir(group)
+
+
+@test
+def predict_all_errors():
+    code, out, err = run("predict", "--cgroup", "no/such/group")
+    assert code == 2 and "no/such/group" in err and "cgroup.procs" in err, err
+    code, out, err = run("predict", "--all", "self")
+    assert code == 2 and "--all takes no SNAPSHOT or PID" in err, err
+    code, out, err = run("predict", "--all", "--cgroup", "x")
+    assert code == 2 and "one or the other" in err, err
+    code, out, err = run("predict", "--jobs", "2", "self")
+    assert code == 2 and "--jobs goes with --all" in err, err
+    code, out, err = run("predict", "--all", "--jobs", "0")
+    assert code == 2 and "--jobs" in err, err
+    code, out, err = run("predict", "--all", "--compare", "max_ptes_none=9999")
+    assert code == 2 and "max_ptes_none" in err, err
 
 
 report()

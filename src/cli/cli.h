@@ -134,6 +134,17 @@ void json_stats(struct json *j, const struct mthp_scenario *s,
 void print_stats(const struct mthp_scenario *s, const struct mthp_sim_result *r);
 
 
+/* ---- predict (cmd-predict.c, cmd-predict-all.c) ---- */
+struct mthp_space_totals;
+/* --compare "k=v,k=v" onto s; exits 2 naming the setting */
+void predict_apply_compare(const char *spec, struct mthp_scenario *s);
+void predict_json_totals(struct json *j, const struct mthp_geometry *g,
+			 const struct mthp_space_totals *t);
+/* --all (cgroup NULL) or --cgroup: every process, a row each */
+int predict_all(const struct sim_opts *so, const char *const *compare,
+		size_t ncompare, int young, unsigned int rounds,
+		const char *cgroup, unsigned int jobs);
+
 /* ---- behaviour every command shares (mthpsim.c) ---- */
 /* A progress line on standard error, only when it is a terminal and the
  * work has taken over a second; progress_done() clears it. */

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
@@ -19,6 +20,7 @@ static void usage_predict(FILE *f)
 {
 	fprintf(f,
 "usage: mthpsim predict [options] SNAPSHOT|PID|self\n"
+"       mthpsim predict [options] --all | --cgroup PATH [--jobs N]\n"
 "\n"
 "Runs khugepaged's visit (scan, decide, attempt) over every PMD range of\n"
 "an address space - a snapshot file ('-' for standard input; a scenario\n"
@@ -33,7 +35,16 @@ static void usage_predict(FILE *f)
 "  --rounds             visit again until nothing changes (at most 64)\n"
 "  --compare SETTINGS   also under these settings, e.g. max_ptes_none=0 or\n"
 "                       max_ptes_none=511,orders=4-9 (repeatable): a column each\n"
-"  --svg FILE           a picture of the address space, one cell per PMD range\n");
+"  --svg FILE           a picture of the address space, one cell per PMD range\n"
+"  --all                every process of the machine: a row each (PID,\n"
+"                       command, PMD ranges, collapses by size, anonymous\n"
+"                       memory before and after, huge coverage), the ones\n"
+"                       the settings change most first, and the total\n"
+"  --cgroup PATH        the same for the processes of a cgroup v2 group and\n"
+"                       the groups below it (PATH absolute or under\n"
+"                       /sys/fs/cgroup)\n"
+"  --jobs N             processes read at once with --all/--cgroup (default:\n"
+"                       the online CPUs, at most 8)\n");
 	sim_options_help(f);
 }
 
@@ -58,10 +69,9 @@ static void each(void *ctx, size_t vma, size_t pmd,
 		progress("predict", pmd, c->total ? c->total : pmd);
 }
 
-static void json_totals(struct json *j, const struct mthp_space *sp,
-			const struct mthp_space_totals *t)
+void predict_json_totals(struct json *j, const struct mthp_geometry *g,
+			 const struct mthp_space_totals *t)
 {
-	const struct mthp_geometry *g = &sp->settings.geometry;
 	char k[16];
 
 	json_kuint(j, "pmd_ranges", t->pmd_ranges);
@@ -386,7 +396,7 @@ static bool load_process(const char *arg, struct mthp_space *sp)
 }
 
 /* --compare "k=v,k=v": each a settings key through the one setter. */
-static void apply_compare(const char *spec, struct mthp_scenario *s)
+void predict_apply_compare(const char *spec, struct mthp_scenario *s)
 {
 	char buf[256];
 
@@ -438,7 +448,7 @@ static void start_columns(struct predict *p, struct mthp_space *sp)
 		if (mthp_scenario_copy(&p->settings[col], &sp->settings))
 			err(1, "out of memory");
 		if (col)
-			apply_compare(p->compare[col - 1], &p->settings[col]);
+			predict_apply_compare(p->compare[col - 1], &p->settings[col]);
 		one.settings = p->settings[col];
 		struct mthp_space_visit_opts o = {
 			.sz = sizeof(o), .model = one.settings.model, .young = p->young,
@@ -487,9 +497,12 @@ static int predict_range(void *ctx, struct mthp_space *sp, size_t vma,
 
 int cmd_predict(int argc, char **argv)
 {
-	enum { O_YOUNG = O_OWN, O_ROUNDS, O_COMPARE, O_SVG };
+	enum { O_YOUNG = O_OWN, O_ROUNDS, O_COMPARE, O_SVG, O_ALL, O_CGROUP, O_JOBS };
 	static const struct option longopts[] = {
 		SIM_LONGOPTS,
+		{ "all", no_argument, NULL, O_ALL },
+		{ "cgroup", required_argument, NULL, O_CGROUP },
+		{ "jobs", required_argument, NULL, O_JOBS },
 		{ "young", required_argument, NULL, O_YOUNG },
 		{ "rounds", no_argument, NULL, O_ROUNDS },
 		{ "compare", required_argument, NULL, O_COMPARE },
@@ -497,10 +510,11 @@ int cmd_predict(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_opts so = { 0 };
-	const char *compare[16], *svg = NULL;
+	const char *compare[16], *svg = NULL, *cgroup = NULL;
 	size_t ncompare = 0;
 	int young = 1, c;
-	unsigned int rounds = 1;
+	unsigned int rounds = 1, jobs = 0;
+	bool all = false;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == O_GEOMETRY)
@@ -523,11 +537,40 @@ int cmd_predict(int argc, char **argv)
 			compare[ncompare++] = optarg;
 			break;
 		case O_SVG: svg = optarg; break;
+		case O_ALL: all = true; break;
+		case O_CGROUP: cgroup = optarg; break;
+		case O_JOBS: {
+			struct mthp_parse_error e;
+			unsigned long n;
+
+			if (mthp_parse_number(optarg, strlen(optarg), "--jobs", 1, 64, &n, &e))
+				errx(EXIT_INPUT, "%s", e.msg);
+			jobs = (unsigned int)n;
+			break;
+		}
 		case 'h':
 		case O_HELP: usage_predict(stdout); return 0;
 		default: usage_predict(stderr); return EXIT_INPUT;
 		}
 	}
+	if (all || cgroup) {
+		if (all && cgroup)
+			errx(EXIT_INPUT, "predict: --all and --cgroup: one or the other");
+		if (optind != argc)
+			errx(EXIT_INPUT, "predict: %s takes no SNAPSHOT or PID ('%s')",
+			     all ? "--all" : "--cgroup", argv[optind]);
+		if (svg)
+			errx(EXIT_INPUT, "predict: --svg draws one address space, not %s",
+			     all ? "--all" : "--cgroup");
+		if (!jobs) {
+			long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+			jobs = n < 1 ? 1 : n > 8 ? 8 : (unsigned int)n;
+		}
+		return predict_all(&so, compare, ncompare, young, rounds, cgroup, jobs);
+	}
+	if (jobs)
+		errx(EXIT_INPUT, "predict: --jobs goes with --all or --cgroup");
 	if (optind != argc - 1) {
 		usage_predict(stderr);
 		errx(EXIT_INPUT, "predict: expected one SNAPSHOT or PID, got %d",
@@ -624,14 +667,14 @@ int cmd_predict(int argc, char **argv)
 			for (char *w = strtok(flags, " "); w; w = strtok(NULL, " "))
 				json_string(&j, w);
 			json_end_array(&j);
-			json_totals(&j, &base, &per[v]);
+			predict_json_totals(&j, &base.settings.geometry, &per[v]);
 			json_unknown(&j, base.unknown);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
 		json_key(&j, "total");
 		json_begin_object(&j);
-		json_totals(&j, &base, &totals[0]);
+		predict_json_totals(&j, &base.settings.geometry, &totals[0]);
 		json_unknown(&j, base.unknown);
 		json_end_object(&j);
 		json_key(&j, "compare");
@@ -641,7 +684,7 @@ int cmd_predict(int argc, char **argv)
 			json_kstring(&j, "settings", compare[col - 1]);
 			json_key(&j, "total");
 			json_begin_object(&j);
-			json_totals(&j, &base, &totals[col]);
+			predict_json_totals(&j, &base.settings.geometry, &totals[col]);
 			json_end_object(&j);
 			json_end_object(&j);
 		}
