@@ -150,6 +150,8 @@ static int write_pass(struct run *x)
 			e = mthp_space_write_pmd(&x->settings, &p, f);
 		}
 	}
+	if (!e) /* format 2: a snapshot ends with its counts */
+		e = mthp_space_write_end(VMAS, (size_t)VMAS * RANGES_PER_VMA, f);
 	if (fclose(f) && !e)
 		e = -EIO;
 	return e;
