@@ -150,6 +150,11 @@ struct mthp_space_totals {
 	unsigned long huge_round[MTHP_SPACE_MAX_ROUNDS + 1];
 };
 
+/* Adds the counters of a to t (the visits of several spaces, a machine's
+ * processes); rounds becomes the larger of the two. */
+void mthp_space_totals_add(struct mthp_space_totals *t,
+			   const struct mthp_space_totals *a);
+
 struct mthp_space_visit_opts {
 	size_t sz;                 /* sizeof(struct mthp_space_visit_opts) */
 	enum mthp_model model;     /* 0: latest */

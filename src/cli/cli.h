@@ -140,6 +140,10 @@ struct mthp_space_totals;
 void predict_apply_compare(const char *spec, struct mthp_scenario *s);
 void predict_json_totals(struct json *j, const struct mthp_geometry *g,
 			 const struct mthp_space_totals *t);
+/* "compare": [{"settings", "total"}...] for columns 1.. */
+void predict_json_compare(struct json *j, const struct mthp_geometry *g,
+			  const char *const *compare, size_t ncols,
+			  const struct mthp_space_totals *totals);
 /* --all (cgroup NULL) or --cgroup: every process, a row each */
 int predict_all(const struct sim_opts *so, const char *const *compare,
 		size_t ncompare, int young, unsigned int rounds,

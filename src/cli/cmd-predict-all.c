@@ -143,27 +143,6 @@ static long *list_group(const char *arg, size_t *n)
 	return pids;
 }
 
-/* Adds t to sum, counter by counter. */
-static void totals_add(struct mthp_space_totals *sum, const struct mthp_space_totals *t)
-{
-	sum->pmd_ranges += t->pmd_ranges;
-	sum->scanned += t->scanned;
-	sum->not_eligible += t->not_eligible;
-	sum->already_huge += t->already_huge;
-	sum->no_table += t->no_table;
-	sum->present_before += t->present_before;
-	sum->present_after += t->present_after;
-	for (unsigned int o = 0; o <= MTHP_MAX_PMD_ORDER; o++) {
-		sum->collapses[o] += t->collapses[o];
-		sum->huge_before[o] += t->huge_before[o];
-		sum->huge_after[o] += t->huge_after[o];
-	}
-	for (unsigned int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
-		sum->results[r] += t->results[r];
-	if (t->rounds > sum->rounds)
-		sum->rounds = t->rounds;
-}
-
 /* The visit of one process's snapshot under a column's settings. */
 static int visit_column(struct pool *pl, struct mthp_space *sp, size_t col,
 			struct mthp_space_totals *t)
@@ -441,7 +420,7 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 			anon_sum += pl.procs[i].anon_kb;
 		if (pl.procs[i].fate == ROW)
 			for (size_t col = 0; col < ncols; col++)
-				totals_add(&sum[col], &pl.procs[i].totals[col]);
+				mthp_space_totals_add(&sum[col], &pl.procs[i].totals[col]);
 	}
 	sort_geometry = g;
 	qsort(pl.procs, npids, sizeof(*pl.procs), by_change);
@@ -488,18 +467,7 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 		json_kuint(&j, "anonymous_kib", anon_sum);
 		predict_json_totals(&j, g, &sum[0]);
 		json_end_object(&j);
-		json_key(&j, "compare");
-		json_begin_array(&j);
-		for (size_t col = 1; col < ncols; col++) {
-			json_begin_object(&j);
-			json_kstring(&j, "settings", compare[col - 1]);
-			json_key(&j, "total");
-			json_begin_object(&j);
-			predict_json_totals(&j, g, &sum[col]);
-			json_end_object(&j);
-			json_end_object(&j);
-		}
-		json_end_array(&j);
+		predict_json_compare(&j, g, compare, ncols, sum);
 		json_key(&j, "skipped");
 		json_begin_object(&j);
 		json_kuint(&j, "kernel_threads", count[KERNEL]);

@@ -113,6 +113,24 @@ void predict_json_totals(struct json *j, const struct mthp_geometry *g,
 	json_kuint(j, "rounds", t->rounds);
 }
 
+void predict_json_compare(struct json *j, const struct mthp_geometry *g,
+			  const char *const *compare, size_t ncols,
+			  const struct mthp_space_totals *totals)
+{
+	json_key(j, "compare");
+	json_begin_array(j);
+	for (size_t col = 1; col < ncols; col++) {
+		json_begin_object(j);
+		json_kstring(j, "settings", compare[col - 1]);
+		json_key(j, "total");
+		json_begin_object(j);
+		predict_json_totals(j, g, &totals[col]);
+		json_end_object(j);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
 static void json_unknown(struct json *j, unsigned int unknown)
 {
 	static const char *const w[] = { "young", "folio", "zero", "end" };
@@ -677,18 +695,7 @@ int cmd_predict(int argc, char **argv)
 		predict_json_totals(&j, &base.settings.geometry, &totals[0]);
 		json_unknown(&j, base.unknown);
 		json_end_object(&j);
-		json_key(&j, "compare");
-		json_begin_array(&j);
-		for (size_t col = 1; col < ncols; col++) {
-			json_begin_object(&j);
-			json_kstring(&j, "settings", compare[col - 1]);
-			json_key(&j, "total");
-			json_begin_object(&j);
-			predict_json_totals(&j, &base.settings.geometry, &totals[col]);
-			json_end_object(&j);
-			json_end_object(&j);
-		}
-		json_end_array(&j);
+		predict_json_compare(&j, &base.settings.geometry, compare, ncols, totals);
 		json_end_object(&j);
 	} else if (ncompare) {
 		printf("\n%-28s", "compared (totals)");

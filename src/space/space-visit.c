@@ -304,8 +304,8 @@ MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 	return 0;
 }
 
-static void add_totals(struct mthp_space_totals *t,
-		       const struct mthp_space_totals *a)
+MTHP_EXPORT void mthp_space_totals_add(struct mthp_space_totals *t,
+				      const struct mthp_space_totals *a)
 {
 	t->pmd_ranges += a->pmd_ranges;
 	t->scanned += a->scanned;
@@ -354,7 +354,7 @@ MTHP_EXPORT int mthp_space_visitor_end(struct mthp_space_visitor *v,
 		memset(vt->tail_huge, 0, sizeof(vt->tail_huge));
 		if (per_vma)
 			per_vma[i] = vt->t;
-		add_totals(total, &vt->t);
+		mthp_space_totals_add(total, &vt->t);
 	}
 	return 0;
 }
