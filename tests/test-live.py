@@ -586,10 +586,13 @@ def predict_all_processes():
 def predict_cgroup():
     if not whole_machine_usable():
         return
-    root = "/sys/fs/cgroup"
-    if not os.path.exists(os.path.join(root, "cgroup.procs")):
-        print("# predict --cgroup: no cgroup v2 hierarchy at /sys/fs/cgroup: skipped")
+    # the v2 hierarchy: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a
+    # machine that mounts v1 and v2 side by side
+    roots = [l.split()[1] for l in open("/proc/self/mounts") if l.split()[2] == "cgroup2"]
+    if not roots:
+        print("# predict --cgroup: no cgroup v2 hierarchy mounted: skipped")
         return
+    root = roots[0]
     name = f"mthpsim-test-{os.getpid()}"
     group = os.path.join(root, name)
     p = holder()
@@ -602,6 +605,9 @@ def predict_cgroup():
         d = json.loads(out)
         assert [r["pid"] for r in d["processes"]] == [p.pid], d["processes"]
         assert d["scope"] == "cgroup" and d["total"]["added_kib"] == 7168, d["total"]
+        # the same group by its absolute path, in text
+        code, out, err = run("predict", "--cgroup", group, "--enabled", "always")
+        assert code == 0 and "+7168" in out and f"{group}: 1 process with anonymous memory" in out, out
     finally:
         p.stdin.close()
         p.wait()

@@ -20,7 +20,6 @@
 #include "json.h"
 #include "mthpcollapse/space.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 #define MAX_JOBS 64
 
 enum fate {
@@ -121,21 +120,40 @@ static void list_cgroup(const char *dir, long **pids, size_t *n, size_t *cap)
 	closedir(d);
 }
 
-/* A cgroup v2 group by its path: absolute, or under /sys/fs/cgroup. */
+/* Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on most
+ * machines, /sys/fs/cgroup/unified on a hybrid (v1 and v2) one. */
+static void cgroup2_root(char *buf, size_t len)
+{
+	char dev[256], dir[4096], type[64];
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	snprintf(buf, len, "/sys/fs/cgroup");
+	if (!f)
+		return;
+	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
+		if (!strcmp(type, "cgroup2")) {
+			snprintf(buf, len, "%s", dir);
+			break;
+		}
+	fclose(f);
+}
+
+/* A cgroup v2 group by its path: absolute, or under the v2 mount. */
 static long *list_group(const char *arg, size_t *n)
 {
-	char dir[4096], probe[4200];
+	char root[4096], dir[8200], probe[8300];
 	long *pids = NULL;
 	size_t cap = 0;
 
+	cgroup2_root(root, sizeof(root));
 	if (arg[0] == '/')
 		snprintf(dir, sizeof(dir), "%s", arg);
 	else
-		snprintf(dir, sizeof(dir), "%s/%s", CGROUP_ROOT, arg);
+		snprintf(dir, sizeof(dir), "%s/%s", root, arg);
 	snprintf(probe, sizeof(probe), "%s/cgroup.procs", dir);
 	if (access(probe, R_OK))
-		errx(EXIT_INPUT, "predict --cgroup %s: %s: %s (a cgroup v2 group is a directory with a cgroup.procs file, e.g. %s/system.slice)",
-		     arg, probe, strerror(errno), CGROUP_ROOT);
+		errx(EXIT_INPUT, "predict --cgroup %s: %s: %s (a cgroup v2 group is a directory with a cgroup.procs file under %s)",
+		     arg, probe, strerror(errno), root);
 	*n = 0;
 	list_cgroup(dir, &pids, n, &cap);
 	if (!pids)
@@ -480,8 +498,8 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 		print_settings(stdout, "settings", &settings[0],
 			       mthp_enabled_orders(g, settings[0].model, MTHP_MODE_KHUGEPAGED,
 						   &settings[0].thp, 0));
-		printf("\n%s: %zu processes with anonymous memory (of %zu read), %.2f s\n\n",
-		       scope, count[ROW], npids, wall);
+		printf("\n%s: %zu process%s with anonymous memory (of %zu read), %.2f s\n\n",
+		       scope, count[ROW], count[ROW] == 1 ? "" : "es", npids, wall);
 		printf("%-8s %-16s %10s %7s %-22s %10s %9s %-17s", "PID", "COMMAND", "ANON KiB",
 		       "PMDS", "COLLAPSES", "AFTER KiB", "ADDED KiB", "HUGE BEFORE->AFTER");
 		for (size_t col = 1; col < ncols; col++)
@@ -496,7 +514,8 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 		}
 		char label[32];
 
-		snprintf(label, sizeof(label), "%zu processes", count[ROW]);
+		snprintf(label, sizeof(label), "%zu process%s", count[ROW],
+			 count[ROW] == 1 ? "" : "es");
 		print_row(g, "total", label, anon_sum, &sum[0], ncols, sum);
 		printf("\nnot listed: %zu kernel threads, %zu processes without anonymous memory",
 		       count[KERNEL], count[NO_ANON]);

@@ -42,7 +42,7 @@ static void usage_predict(FILE *f)
 "                       the settings change most first, and the total\n"
 "  --cgroup PATH        the same for the processes of a cgroup v2 group and\n"
 "                       the groups below it (PATH absolute or under\n"
-"                       /sys/fs/cgroup)\n"
+"                       where cgroup v2 is mounted)\n"
 "  --jobs N             processes read at once with --all/--cgroup (default:\n"
 "                       the online CPUs, at most 8)\n");
 	sim_options_help(f);
