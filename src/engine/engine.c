@@ -436,7 +436,7 @@ struct untraced {
 	bool stopped;
 	unsigned int stop_offset, stop_order; /* where it stopped */
 	struct outcome out;      /* the engine's, kept here while it runs */
-	/* the stack models' deepest stack (stack_depth()) */
+	/* the stack models' deepest stack (stack_depth_at()) */
 	bool stack;
 	unsigned int depth, depth_bound;
 	unsigned int cursor;     /* end of the last range not split */
@@ -591,7 +591,7 @@ static bool can_jump(const struct mthp_model_desc *m)
  * steps of the rest are counted, not taken. A disabled order acts as one
  * no range reaches (its need is above any count).
  */
-HOT void walk_untraced(struct engine *e)
+HOT void walk_untraced(struct engine *e, bool prepared)
 {
 	const struct mthp_geometry *g = e->g;
 	const unsigned int nr = g->pmd_nr, pmd = g->pmd_order;
@@ -599,24 +599,23 @@ HOT void walk_untraced(struct engine *e)
 	struct untraced u = {
 		.low = (unsigned int)__builtin_ctz(e->orders),
 		.out = e->out,
+		/* the orders that split are those of e->lower: floor + 1 up */
+		.floor = (unsigned int)__builtin_ctz(e->lower) - 1,
 		.stack = e->m->search == MTHP_SEARCH_STACK,
 		.depth = 1,
-		/* PMD_ORDER - floor + 1, the bound (1 when nothing splits) */
 	};
 	unsigned long any[nwords], high[nwords];
 	size_t steps;
 
-	u.floor = e->m->split == MTHP_SPLIT_ABOVE_MIN ? MTHP_MIN_ORDER : u.low;
-	if (u.floor > pmd)
-		u.floor = pmd;
-	u.depth_bound = pmd - u.floor + 1 > 1 ? pmd - u.floor + 1 : 1;
+	u.depth_bound = pmd - u.floor + 1; /* 1 when nothing splits */
 
 	/* the PMD range first, before anything below it is worked out:
 	 * often it is all there is */
-	prepare_orders(e, pmd, pmd);
+	if (!prepared)
+		prepare_orders(e, pmd, pmd);
 	unsigned int pos = walk_offset(e, &u, 0, pmd, pmd);
 
-	if (pos == ~0u || (pos && pos < nr))
+	if (!prepared && (pos == ~0u || (pos && pos < nr)))
 		prepare_orders(e, MTHP_MIN_ORDER, pmd - 1);
 	if (pos == ~0u)
 		pos = walk_offset(e, &u, 0, pmd - 1, u.low);
@@ -677,15 +676,19 @@ __attribute__((target_clones("popcnt", "default")))
 #endif
 static void search(struct engine *e)
 {
-	if (!e->o->steps && can_jump(e->m)) {
-		if (e->m->invalid_none == MTHP_INVALID_NONE_STOP)
-			prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
-		if (!e->stop) {
-			walk_untraced(e); /* prepares the orders as it needs them */
-			return;
-		}
+	/* a model that may give up over max_ptes_none: whether it does is
+	 * known once its orders are worked out */
+	bool prepared = e->m->invalid_none == MTHP_INVALID_NONE_STOP;
+
+	if (prepared)
+		prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
+	if (!e->o->steps && can_jump(e->m) && !e->stop) {
+		/* else it prepares the orders as it needs them */
+		walk_untraced(e, prepared);
+		return;
 	}
-	prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
+	if (!prepared)
+		prepare_orders(e, MTHP_MIN_ORDER, e->g->pmd_order);
 	switch (e->m->search) {
 	case MTHP_SEARCH_ONE_PMD:
 		examine(e, 0, e->g->pmd_order, 0);
