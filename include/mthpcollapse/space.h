@@ -74,7 +74,8 @@ int mthp_space_write(const struct mthp_space *sp, FILE *f);
  * PMD ranges holding a present or swapped page are listed (found with
  * PAGEMAP_SCAN where the kernel has it, else by reading each range). Without
  * CAP_SYS_ADMIN there are no PFNs, so folio extents and the zero page are
- * recorded as unknown. Returns 0; -ESRCH (no such process), -EACCES,
+ * recorded as unknown. Returns 0; -ESRCH (no such process, or it exited
+ * while read), -ENODATA (a kernel thread: no user memory), -EACCES,
  * -EPERM, or another -errno with *err naming the file.
  */
 int mthp_space_snapshot(pid_t pid, const char *root, struct mthp_space *sp,

@@ -155,5 +155,8 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 void progress(const char *what, unsigned long long done,
 	      unsigned long long total);
 void progress_done(void);
+/* The number after "KEY" on its line of a /proc file ("MemAvailable:" in
+ * /proc/meminfo, in kB); 0 when the file or the line is missing. */
+unsigned long proc_kb(const char *path, const char *key);
 
 #endif

@@ -274,21 +274,6 @@ static bool have_swap(void)
 	return n > 1; /* a header line, then one per device */
 }
 
-static unsigned long mem_available_kb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[256];
-	unsigned long kb = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %lu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
-}
-
 /* The series adds hugepages-<size>kB/stats/collapse_* counters: their
  * presence tells a kernel with mTHP collapse. */
 static bool kernel_has_mthp_collapse(char *seen, size_t len)
@@ -1009,7 +994,7 @@ int cmd_ktest(int argc, char **argv)
 	if (geteuid() != 0)
 		errx(EXIT_INPUT, "ktest: needs root: without CAP_SYS_ADMIN /proc/PID/pagemap has no PFNs, so the zero page and folios cannot be read back");
 	unsigned long need_kb = 4 * ((unsigned long)live.pmd_nr << live.page_shift >> 10) + 65536;
-	unsigned long avail = mem_available_kb();
+	unsigned long avail = proc_kb("/proc/meminfo", "MemAvailable:");
 
 	if (avail < need_kb)
 		errx(EXIT_INPUT, "ktest: MemAvailable is %lu kB; a case needs up to %lu kB",

@@ -37,6 +37,7 @@ struct proc {
 	char why[256];                      /* UNREADABLE */
 	unsigned long anon_kb;              /* smaps_rollup's Anonymous */
 	struct mthp_space_totals *totals;   /* a column each, ROW only */
+	unsigned long added_kb, collapses;  /* column 0's, to sort by */
 };
 
 struct pool {
@@ -49,41 +50,42 @@ struct pool {
 	size_t next;                        /* the next process to take */
 	size_t done;
 	pthread_mutex_t lock;
-	const struct mthp_geometry *g;
 };
 
-/* The PIDs of /proc, or NULL on failure with errno set. */
-static long *list_all(size_t *n)
+struct pid_list {
+	long *v;
+	size_t n, cap;
+};
+
+static void pid_add(struct pid_list *l, long pid)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		long *p = realloc(l->v, l->cap * sizeof(*l->v));
+
+		if (!p)
+			err(1, "out of memory");
+		l->v = p;
+	}
+	l->v[l->n++] = pid;
+}
+
+/* The PIDs of /proc. */
+static void list_all(struct pid_list *l)
 {
 	DIR *d = opendir("/proc");
-	long *pids = NULL;
-	size_t cap = 0;
 	struct dirent *de;
 
-	*n = 0;
 	if (!d)
-		return NULL;
-	while ((de = readdir(d))) {
-		if (!de->d_name[0] || strspn(de->d_name, "0123456789") != strlen(de->d_name))
-			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 256;
-			long *p = realloc(pids, cap * sizeof(*pids));
-
-			if (!p)
-				err(1, "out of memory");
-			pids = p;
-		}
-		pids[(*n)++] = atol(de->d_name);
-	}
+		err(EXIT_INPUT, "predict --all: /proc");
+	while ((de = readdir(d)))
+		if (de->d_name[0] && strspn(de->d_name, "0123456789") == strlen(de->d_name))
+			pid_add(l, atol(de->d_name));
 	closedir(d);
-	if (!pids)
-		pids = malloc(sizeof(*pids));
-	return pids;
 }
 
 /* Appends the processes of group dir and of every group below it. */
-static void list_cgroup(const char *dir, long **pids, size_t *n, size_t *cap)
+static void list_cgroup(const char *dir, struct pid_list *l)
 {
 	char path[4096];
 	FILE *f;
@@ -93,17 +95,8 @@ static void list_cgroup(const char *dir, long **pids, size_t *n, size_t *cap)
 	f = fopen(path, "r");
 	if (!f)
 		err(EXIT_INPUT, "predict --cgroup: %s", path);
-	for (long pid; fscanf(f, "%ld", &pid) == 1;) {
-		if (*n == *cap) {
-			*cap = *cap ? 2 * *cap : 256;
-			long *p = realloc(*pids, *cap * sizeof(**pids));
-
-			if (!p)
-				err(1, "out of memory");
-			*pids = p;
-		}
-		(*pids)[(*n)++] = pid;
-	}
+	for (long pid; fscanf(f, "%ld", &pid) == 1;)
+		pid_add(l, pid);
 	fclose(f);
 
 	DIR *d = opendir(dir);
@@ -115,7 +108,7 @@ static void list_cgroup(const char *dir, long **pids, size_t *n, size_t *cap)
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < sizeof(path))
-			list_cgroup(path, pids, n, cap);
+			list_cgroup(path, l);
 	}
 	closedir(d);
 }
@@ -139,11 +132,9 @@ static void cgroup2_root(char *buf, size_t len)
 }
 
 /* A cgroup v2 group by its path: absolute, or under the v2 mount. */
-static long *list_group(const char *arg, size_t *n)
+static void list_group(const char *arg, struct pid_list *l)
 {
 	char root[4096], dir[8200], probe[8300];
-	long *pids = NULL;
-	size_t cap = 0;
 
 	cgroup2_root(root, sizeof(root));
 	if (arg[0] == '/')
@@ -154,11 +145,7 @@ static long *list_group(const char *arg, size_t *n)
 	if (access(probe, R_OK))
 		errx(EXIT_INPUT, "predict --cgroup %s: %s: %s (a cgroup v2 group is a directory with a cgroup.procs file under %s)",
 		     arg, probe, strerror(errno), root);
-	*n = 0;
-	list_cgroup(dir, &pids, n, &cap);
-	if (!pids)
-		pids = malloc(sizeof(*pids));
-	return pids;
+	list_cgroup(dir, l);
 }
 
 /* The visit of one process's snapshot under a column's settings. */
@@ -182,19 +169,10 @@ static int visit_column(struct pool *pl, struct mthp_space *sp, size_t col,
  * only the PMD ranges wholly inside a VMA. */
 static unsigned long anon_kib(long pid)
 {
-	char path[64], line[256];
-	unsigned long kb = 0;
-	FILE *f;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Anonymous: %lu kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return proc_kb(path, "Anonymous:");
 }
 
 static void read_one(struct pool *pl, struct proc *p)
@@ -206,7 +184,7 @@ static void read_one(struct pool *pl, struct proc *p)
 	snprintf(p->comm, sizeof(p->comm), "%s", sp.comm);
 	if (r == -ESRCH) {
 		p->fate = EXITED;
-	} else if (r == -EINVAL && strstr(e.msg, "kernel thread")) {
+	} else if (r == -ENODATA) {
 		p->fate = KERNEL;
 	} else if (r) {
 		p->fate = UNREADABLE;
@@ -263,8 +241,6 @@ static unsigned long added_kib(const struct mthp_geometry *g,
 	return (t->present_after - t->present_before) * ((1ul << g->page_shift) >> 10);
 }
 
-static const struct mthp_geometry *sort_geometry;
-
 /* What the settings change most first: memory added, then collapses. */
 static int by_change(const void *a, const void *b)
 {
@@ -272,20 +248,10 @@ static int by_change(const void *a, const void *b)
 
 	if ((x->fate == ROW) != (y->fate == ROW))
 		return x->fate == ROW ? -1 : 1;
-	if (x->fate != ROW)
-		return (x->pid > y->pid) - (x->pid < y->pid);
-	unsigned long ax = added_kib(sort_geometry, &x->totals[0]);
-	unsigned long ay = added_kib(sort_geometry, &y->totals[0]);
-	unsigned long cx = 0, cy = 0;
-
-	for (unsigned int o = 0; o <= MTHP_MAX_PMD_ORDER; o++) {
-		cx += x->totals[0].collapses[o];
-		cy += y->totals[0].collapses[o];
-	}
-	if (ax != ay)
-		return ax > ay ? -1 : 1;
-	if (cx != cy)
-		return cx > cy ? -1 : 1;
+	if (x->fate == ROW && x->added_kb != y->added_kb)
+		return x->added_kb > y->added_kb ? -1 : 1;
+	if (x->fate == ROW && x->collapses != y->collapses)
+		return x->collapses > y->collapses ? -1 : 1;
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
@@ -384,20 +350,23 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 		predict_apply_compare(compare[col - 1], &settings[col]);
 	}
 
-	long *pids = cgroup ? list_group(cgroup, &npids) : list_all(&npids);
+	struct pid_list pids = { 0 };
 
-	if (!pids)
-		err(EXIT_INPUT, "predict --all: /proc");
+	if (cgroup)
+		list_group(cgroup, &pids);
+	else
+		list_all(&pids);
+	npids = pids.n;
 	struct pool pl = {
 		.settings = settings, .ncols = ncols, .young = young, .rounds = rounds,
-		.nprocs = npids, .g = &settings[0].geometry,
+		.nprocs = npids,
 	};
 	pl.procs = calloc(npids ? npids : 1, sizeof(*pl.procs));
 	if (!pl.procs)
 		err(1, "out of memory");
 	for (size_t i = 0; i < npids; i++)
-		pl.procs[i].pid = pids[i];
-	free(pids);
+		pl.procs[i].pid = pids.v[i];
+	free(pids.v);
 	pthread_mutex_init(&pl.lock, NULL);
 
 	pthread_t th[MAX_JOBS];
@@ -433,14 +402,18 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 	if (!sum)
 		err(1, "out of memory");
 	for (size_t i = 0; i < npids; i++) {
-		count[pl.procs[i].fate]++;
-		if (pl.procs[i].fate == ROW)
-			anon_sum += pl.procs[i].anon_kb;
-		if (pl.procs[i].fate == ROW)
-			for (size_t col = 0; col < ncols; col++)
-				mthp_space_totals_add(&sum[col], &pl.procs[i].totals[col]);
+		struct proc *p = &pl.procs[i];
+
+		count[p->fate]++;
+		if (p->fate != ROW)
+			continue;
+		p->added_kb = added_kib(g, &p->totals[0]);
+		for (unsigned int o = 0; o <= MTHP_MAX_PMD_ORDER; o++)
+			p->collapses += p->totals[0].collapses[o];
+		anon_sum += p->anon_kb;
+		for (size_t col = 0; col < ncols; col++)
+			mthp_space_totals_add(&sum[col], &p->totals[col]);
 	}
-	sort_geometry = g;
 	qsort(pl.procs, npids, sizeof(*pl.procs), by_change);
 	double wall = wall_now() - t0;
 	const char *scope = cgroup ? cgroup : "the machine";

@@ -88,6 +88,24 @@ void progress(const char *what, unsigned long long done,
 		t - progress_start);
 }
 
+unsigned long proc_kb(const char *path, const char *key)
+{
+	char line[256];
+	size_t len = strlen(key);
+	unsigned long kb = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len)) {
+			kb = strtoul(line + len, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
 void progress_done(void)
 {
 	if (progress_shown)

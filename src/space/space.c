@@ -515,7 +515,7 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 	}
 	fclose(f);
 	if (!user_memory)
-		return mthp_error(err, -EINVAL, 0, 0,
+		return mthp_error(err, -ENODATA, 0, 0,
 				  "process %ld (%s) is a kernel thread, or has exited: it has no user memory",
 				  sp->pid, sp->comm);
 	unsigned long long born = start_time(sp->pid);
