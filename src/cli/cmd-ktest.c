@@ -553,14 +553,12 @@ static const char *built_differs(const struct kt_case *c,
 			return buf;
 		}
 		if (s->ptes[i].kind == MTHP_PTE_ZERO && class_of(&got[i]) == 'P') {
-			char param[64];
+			char param[64], why[80] = "the zero page forbidden?";
 
 			if (boot_param_with(param, sizeof(param), "no_zero_page"))
-				snprintf(buf, len, "PTE %u: this kernel maps a private page on a read fault, not the shared zero page (booted with '%s')",
-					 i, param);
-			else
-				snprintf(buf, len, "PTE %u: this kernel maps a private page on a read fault, not the shared zero page (booted with the zero page forbidden?)",
-					 i);
+				snprintf(why, sizeof(why), "'%s'", param);
+			snprintf(buf, len, "PTE %u: this kernel maps a private page on a read fault, not the shared zero page (booted with %s)",
+				 i, why);
 			return buf;
 		}
 		char map[200];
