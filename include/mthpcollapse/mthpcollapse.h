@@ -22,9 +22,9 @@ extern "C" {
 
 /* The version of these headers; mthp_version() gives the library's. */
 #define MTHP_VERSION_MAJOR 0
-#define MTHP_VERSION_MINOR 6
+#define MTHP_VERSION_MINOR 7
 #define MTHP_VERSION_PATCH 0
-#define MTHP_VERSION_STRING "0.6.0"
+#define MTHP_VERSION_STRING "0.7.0"
 
 /* ------------------------------------------------------------------ */
 /* Result codes: the kernel's enum scan_result, with pinned numbers. */

@@ -269,6 +269,21 @@ void mthp_sim_result_free(struct mthp_sim_result *r);
 int mthp_simulate(struct mthp_scenario *s, struct mthp_sim_result *r);
 
 /*
+ * One collapse attempt at rg on the mock page table, exactly as
+ * mthp_simulate() makes them for its engine (docs/MODELS.md section 7),
+ * for a caller that runs a scan of its own - kcheck runs a kernel file's
+ * scan this way: s's fail rules, swap-in when unmapped (the scan's count
+ * of non-present entries) is not 0, isolate, and on success the new folio
+ * in s. Its statistics are added to r->stats and r->vmstat and its trace
+ * events appended to r->events (r from mthp_sim_result_init(); nothing
+ * else of r is touched). Returns the attempt's SCAN_* result, or -EINVAL
+ * for a NULL argument, an invalid scenario, a range that is not naturally
+ * aligned with an order of 2..PMD, or a scenario whose pmd is not a table.
+ */
+int mthp_mock_attempt(struct mthp_scenario *s, const struct mthp_range *rg,
+		      unsigned int unmapped, struct mthp_sim_result *r);
+
+/*
  * Visits repeated (scan, decide, attempt) until one collapses nothing or
  * leaves the table as it was - the fixed point - or max visits collapsed
  * something; docs/MODELS.md section 9 (creep). each, when not NULL, sees

@@ -9,6 +9,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <grp.h>
@@ -31,6 +32,7 @@
 #include "../kcheck/kcheck.h"
 #include "../kcheck/source.h"
 #include "../kcheck/check.h"
+#include "kcheck-scan.h"
 
 #ifndef MTHP_KERNEL_ENV_SRC
 #define MTHP_KERNEL_ENV_SRC ""
@@ -45,7 +47,7 @@
 #define MTHP_PUBLIC_INCLUDE_INSTALLED ""
 #endif
 
-static void print_outcome(const struct side *s, const struct outcome *o)
+static void print_outcome(const struct side *s, const struct kc_outcome *o)
 {
 	printf("  %s:", s->name);
 	if (!o->n)
@@ -117,7 +119,7 @@ static void print_first(const struct check *k)
 	print_outcome(&k->a, &k->fa);
 	print_outcome(&k->b, &k->fb);
 	const struct side *m = !k->a.u ? &k->a : !k->b.u ? &k->b : NULL;
-	const struct outcome *mo = !k->a.u ? &k->fa : &k->fb;
+	const struct kc_outcome *mo = !k->a.u ? &k->fa : &k->fb;
 
 	if (m) {
 		printf("  the model's side again: %s decide --geometry %s --model %s --orders %s --max-ptes-none %u --unmapped %u%s%s",
@@ -225,7 +227,7 @@ static void usage_kcheck(FILE *f)
 }
 
 static void json_outcome(struct json *j, const char *key, const struct side *s,
-			 const struct outcome *o)
+			 const struct kc_outcome *o)
 {
 	json_key(j, key);
 	json_begin_object(j);
@@ -303,11 +305,11 @@ static void json_failure(struct json *j, const struct check *k,
 
 	json_key(j, "failure");
 	json_begin_object(j);
-	json_kstring(j, "side", k->cur_side ? k->b.name : k->a.name);
-	json_kstring(j, "what", k->failure == F_SIGNAL ? "signal" :
-			       k->failure == F_TIMEOUT ? "timeout" : "exit");
-	json_kuint(j, "value", (unsigned long long)k->failure_value);
-	json_kstring(j, "text", kc_failure_words(k, timeout, what, sizeof(what)));
+	json_kstring(j, "side", k->w.cur_side ? k->b.name : k->a.name);
+	json_kstring(j, "what", k->w.failure == F_SIGNAL ? "signal" :
+			       k->w.failure == F_TIMEOUT ? "timeout" : "exit");
+	json_kuint(j, "value", (unsigned long long)k->w.failure_value);
+	json_kstring(j, "text", kc_failure_words(&k->w, timeout, what, sizeof(what)));
 	json_case(j, in);
 	json_kstring(j, "table", map);
 	json_end_object(j);
@@ -316,12 +318,12 @@ static void json_failure(struct json *j, const struct check *k,
 
 static void print_failure(const struct check *k, unsigned int timeout)
 {
-	const struct side *s = k->cur_side ? &k->b : &k->a;
+	const struct side *s = k->w.cur_side ? &k->b : &k->a;
 	char what[160];
 
-	if (!k->failure)
+	if (!k->w.failure)
 		return;
-	kc_failure_words(k, timeout, what, sizeof(what));
+	kc_failure_words(&k->w, timeout, what, sizeof(what));
 	printf("\n%s's code %s on this case (the check stopped there):\n", s->name, what);
 	print_case(&k->cur);
 }
@@ -432,10 +434,365 @@ static void json_explain(struct json *j, const struct kc_unit *u,
 	kc_explained_free(&e);
 }
 
+#ifndef MTHP_EXAMPLES_SRC
+#define MTHP_EXAMPLES_SRC ""
+#endif
+
+/* Scenario files: each PATH a file, or a directory of *.scn files. Each
+ * is read and checked now (a file that does not parse is bad input). */
+static size_t read_scenarios(const char *const *paths, size_t n, char ***names,
+			     char ***texts, bool quiet_missing)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		char **files = NULL;
+		size_t nf = 0;
+
+		if (stat(paths[i], &st)) {
+			if (quiet_missing)
+				continue;
+			errx(EXIT_INPUT, "--scenario %s: %s", paths[i], strerror(errno));
+		}
+		if (S_ISDIR(st.st_mode)) {
+			struct dirent **ents;
+			int ne = scandir(paths[i], &ents, NULL, alphasort);
+
+			if (ne < 0)
+				errx(EXIT_INPUT, "--scenario %s: %s", paths[i], strerror(errno));
+			for (int e = 0; e < ne; e++) {
+				size_t l = strlen(ents[e]->d_name);
+
+				if (l > 4 && !strcmp(ents[e]->d_name + l - 4, ".scn")) {
+					files = realloc(files, (nf + 1) * sizeof(*files));
+					if (!files || asprintf(&files[nf], "%s/%s", paths[i], ents[e]->d_name) < 0)
+						err(1, "malloc");
+					nf++;
+				}
+				free(ents[e]);
+			}
+			free(ents);
+		} else {
+			files = malloc(sizeof(*files));
+			if (!files || !(files[0] = strdup(paths[i])))
+				err(1, "malloc");
+			nf = 1;
+		}
+		for (size_t f = 0; f < nf; f++) {
+			size_t len;
+			char *text = read_input(files[f], &len);
+			struct mthp_scenario sc;
+			struct mthp_parse_error e;
+
+			if (mthp_scenario_parse(text, len, NULL, &sc, &e))
+				errx(EXIT_INPUT, "%s:%u:%u: %s", files[f], e.line, e.col, e.msg);
+			mthp_scenario_free(&sc);
+			*names = realloc(*names, (count + 1) * sizeof(**names));
+			*texts = realloc(*texts, (count + 1) * sizeof(**texts));
+			if (!*names || !*texts)
+				err(1, "malloc");
+			(*names)[count] = files[f];
+			(*texts)[count] = text;
+			count++;
+		}
+		free(files);
+	}
+	return count;
+}
+
+/*
+ * The scan check: the file's scan function (and, through it, its own
+ * mthp_collapse()) against the model's scan, engine and attempt, over
+ * scenario files and random scenarios on every named geometry.
+ */
+static int scan_check(struct kc_source *src, const char *against,
+		      const char *scan_fn, const enum mthp_model *model,
+		      const char *const *geos, size_t ngeos,
+		      unsigned int per_geometry, unsigned int seed,
+		      unsigned int timeout, bool json, bool explain, bool werror,
+		      const char *const *scen, size_t nscen, const char *inc,
+		      const char *pub, const char *tmpl, bool after_engine,
+		      struct json *outer)
+{
+	static struct kc_unit su[2];
+	struct kc_unit *units[2] = { &su[0], against ? &su[1] : NULL };
+	char msg[1024];
+	struct scan_check *sc = kcheck_scan_state();
+
+	for (int i = 0; i < 2; i++) {
+		if (!units[i])
+			continue;
+		snprintf(units[i]->dir, sizeof(units[i]->dir), "%s/%c", tmpl, 's' + i);
+		if (mkdir(units[i]->dir, 0711))
+			err(1, "%s", units[i]->dir);
+		units[i]->scan = true;
+		const char *fn = scan_fn;
+		struct kc_file kf;
+
+		if (i == 1) {
+			/* the other side's scan may have another name */
+			if (kc_file_load(&kf, src[1].path, msg, sizeof(msg))) {
+				warnx("%s", msg);
+				return EXIT_INPUT;
+			}
+			fn = kc_find(&kf, scan_fn, KC_FUNCTION) ? scan_fn : kc_find_scan(&kf);
+			fn = fn ? strdup(fn) : NULL;
+			kc_file_free(&kf);
+			if (!fn) {
+				warnx("%s: no scan function to compare with %s's %s()",
+				      src[1].display, src[0].display, scan_fn);
+				return EXIT_INPUT;
+			}
+		}
+		int r = kc_generate(units[i], src[i].path, src[i].display, fn, msg, sizeof(msg));
+
+		if (r) {
+			warnx("%s", msg);
+			return r == KC_BAD_INPUT ? EXIT_INPUT : 1;
+		}
+	}
+	/* the shape says the model, unless one was named */
+	enum mthp_model m = model ? *model :
+			    su[0].calls_engine ? MTHP_MODEL_DEFAULT : MTHP_MODEL_BASELINE;
+	char names[2][720];
+
+	snprintf(names[0], sizeof(names[0]), "%s", src[0].name);
+	if (against)
+		snprintf(names[1], sizeof(names[1]), "%s", src[1].name);
+	else
+		snprintf(names[1], sizeof(names[1]), "model %s", mthp_model_name(m));
+
+	char **fnames = NULL, **ftexts = NULL;
+	size_t nfiles;
+
+	if (nscen) {
+		nfiles = read_scenarios(scen, nscen, &fnames, &ftexts, false);
+	} else {
+		const char *ex = MTHP_EXAMPLES_SRC;
+
+		nfiles = *ex ? read_scenarios(&ex, 1, &fnames, &ftexts, true) : 0;
+	}
+	sc->rng = (struct rng){ seed };
+	int status = 0;
+
+	for (size_t gi = 0; gi < mthp_geometry_count() && !status && !sc->w.failure &&
+			    !kc_interrupted; gi++) {
+		struct mthp_geometry g;
+		bool chosen = !ngeos;
+
+		mthp_geometry_lookup(mthp_geometry_name(gi), &g, NULL, 0);
+		for (size_t n = 0; n < ngeos; n++)
+			chosen |= !strcmp(geos[n], g.name);
+		if (!chosen)
+			continue;
+		struct kc_geometry kg = { "", g.page_shift, g.pmd_nr, g.max_ptrs,
+					  g.pmd_order,
+					  !strncmp(g.name, "ppc64-", 6) || g.pmd_nr != g.max_ptrs };
+
+		snprintf(kg.tag, sizeof(kg.tag), "%s", g.name);
+		for (int i = 0; i < 2 && !status; i++)
+			if (units[i]) {
+				int r = kc_compile(units[i], &kg, inc, pub, stderr);
+
+				if (r)
+					status = kc_interrupted ? 1 : r == KC_BAD_INPUT ? EXIT_INPUT : 1;
+			}
+		if (status)
+			break;
+		/* the files of this geometry */
+		const char *fn[256], *ft[256];
+		size_t nf = 0;
+
+		for (size_t i = 0; i < nfiles && nf < 256; i++) {
+			struct mthp_scenario t;
+			struct mthp_parse_error e;
+
+			if (!mthp_scenario_parse(ftexts[i], strlen(ftexts[i]), NULL, &t, &e) &&
+			    !strcmp(t.geometry.name, g.name)) {
+				fn[nf] = fnames[i];
+				ft[nf++] = ftexts[i];
+			}
+			mthp_scenario_free(&t);
+		}
+		struct scan_opts o = {
+			.units = { units[0], units[1] },
+			.names = { names[0], names[1] },
+			.model = m, .geometry = g.name, .random = per_geometry,
+			.file_names = fn, .file_texts = ft, .nfiles = nf,
+			.timeout = timeout,
+		};
+		int r = kcheck_scan_geometry(&o);
+
+		if (r)
+			status = r;
+		progress("kcheck scan", gi + 1, mthp_geometry_count());
+	}
+	progress_done();
+	for (size_t i = 0; i < nfiles; i++) {
+		free(fnames[i]);
+		free(ftexts[i]);
+	}
+	free(fnames);
+	free(ftexts);
+	if (kc_interrupted)
+		interrupted_exit(tmpl);
+	if (!status && !sc->w.failure && !sc->cases) {
+		warnx("kcheck: no scenario was checked (--random 0 and no scenario file, or every one needs a result the file lacks): nothing to compare");
+		status = EXIT_INPUT;
+	}
+	char diff_path[700] = "";
+
+	if (!status && sc->found) {
+		const char *td = getenv("TMPDIR");
+
+		if (kcheck_scan_write_difference(td && *td ? td : "/tmp", diff_path,
+						 sizeof(diff_path)))
+			warn("kcheck: writing the scenario of the first difference");
+	}
+	const char *shape = su[0].calls_engine
+		? "the series' shape: fills the occupancy bitmap and calls mthp_collapse()"
+		: "mainline's shape before the series: calls collapse_huge_page() itself";
+	size_t nwarn = su[0].nwarnings + su[1].nwarnings;
+
+	if (!status && json) {
+		struct json own, *jp = outer ? outer : &own;
+#define j (*jp)
+		if (outer) {
+			json_key(&j, "scan");
+		} else {
+			json_init(&j, stdout);
+		}
+		json_begin_object(&j);
+		json_kstring(&j, "command", "kcheck");
+		json_kstring(&j, "check", "scan");
+		json_key(&j, "settings");
+		json_begin_object(&j);
+		json_kstring(&j, "file", src[0].name);
+		json_source(&j, "source", &src[0]);
+		json_kstring(&j, "function", scan_fn);
+		json_kstring(&j, "shape", su[0].calls_engine ? "series" : "baseline");
+		if (against) {
+			json_kstring(&j, "against", src[1].name);
+			json_source(&j, "against_source", &src[1]);
+		}
+		json_kstring(&j, "model", mthp_model_name(m));
+		json_kuint(&j, "random_per_geometry", per_geometry);
+		json_kuint(&j, "seed", seed);
+		json_kuint(&j, "scenario_files", nfiles);
+		json_end_object(&j);
+		json_kuint(&j, "cases", sc->cases);
+		json_kuint(&j, "skipped", sc->skipped);
+		json_kuint(&j, "not_scanned", sc->not_scanned);
+		json_kuint(&j, "differ", sc->differ);
+		if (sc->found) {
+			json_key(&j, "first_difference");
+			json_begin_object(&j);
+			json_kstring(&j, "scenario", sc->first_name);
+			json_kstring(&j, "what", sc->first_what);
+			json_kstring(&j, "scenario_file", diff_path);
+			json_kstring(&j, "scenario_text", sc->first_text);
+			json_end_object(&j);
+		}
+		if (sc->w.failure) {
+			char what[160];
+
+			json_key(&j, "failure");
+			json_begin_object(&j);
+			json_kstring(&j, "side", names[sc->w.cur_side]);
+			json_kstring(&j, "text", kc_failure_words(&sc->w, timeout, what, sizeof(what)));
+			json_kstring(&j, "scenario", sc->cur_name);
+			json_end_object(&j);
+		}
+		json_key(&j, "warnings");
+		json_begin_array(&j);
+		for (int i = 0; i < 2; i++)
+			for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
+				json_string(&j, units[i]->warnings[w]);
+		json_end_array(&j);
+		if (explain) {
+			json_key(&j, "explain");
+			json_begin_array(&j);
+			for (int i = 0; i < 2; i++)
+				if (units[i])
+					json_explain(&j, units[i], &src[i], inc, pub);
+			json_end_array(&j);
+		}
+		json_end_object(&j);
+#undef j
+	} else if (!status) {
+		printf("%skcheck: %s: %s\n", after_engine ? "\n" : "", src[0].name, su[0].shape);
+		printf("  %s\n", shape);
+		if (against)
+			printf("against %s: %s\n", src[1].name, su[1].shape);
+		else
+			printf("  against model %s%s\n", mthp_model_name(m),
+			       model ? "" : " (from the shape; --model names another)");
+		printf("%lu scenarios (%zu scenario file%s, %u random per geometry), %lu differ\n",
+		       sc->cases, nfiles, nfiles == 1 ? "" : "s", per_geometry, sc->differ);
+		if (sc->skipped)
+			printf("  %lu skipped: they need a result the file does not have (%s)\n",
+			       sc->skipped, sc->skip_example);
+		if (sc->not_scanned)
+			printf("  %lu not run: no order is enabled, so the kernel does not scan them\n",
+			       sc->not_scanned);
+		if (sc->found) {
+			printf("\nfirst difference, in %s:\n", sc->first_name);
+			fputs("  ", stdout);
+			for (const char *p = sc->first_what; *p; p++) {
+				putchar(*p);
+				if (*p == '\n' && p[1])
+					fputs("  ", stdout);
+			}
+			if (sc->first_what[0] && sc->first_what[strlen(sc->first_what) - 1] != '\n')
+				putchar('\n');
+			printf("  the scenario (the model's side: %s run FILE):\n", getprogname());
+			if (diff_path[0])
+				printf("  saved as %s\n", diff_path);
+			for (const char *p = sc->first_text; *p;) {
+				const char *eol = strchr(p, '\n');
+				int l = eol ? (int)(eol - p) : (int)strlen(p);
+
+				if (l > 0 && p[0] != '#')
+					printf("    %.*s\n", l, p);
+				p += l + (eol ? 1 : 0);
+			}
+		}
+		if (sc->w.failure) {
+			char what[160];
+
+			printf("\n%s's code %s on %s (the check stopped there)\n",
+			       names[sc->w.cur_side],
+			       kc_failure_words(&sc->w, timeout, what, sizeof(what)),
+			       sc->cur_name);
+		}
+		if (nwarn) {
+			printf("\nthe compiler's warnings about the file%s (%s):\n",
+			       against ? "s" : "",
+			       werror ? "--Werror: they fail the check"
+				      : "they do not change the verdict; --Werror makes them");
+			for (int i = 0; i < 2; i++)
+				for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
+					printf("  %s\n", units[i]->warnings[w]);
+		}
+		for (int i = 0; explain && i < 2; i++)
+			if (units[i])
+				print_explain(units[i], &src[i], inc, pub);
+	}
+	if (!status)
+		status = sc->differ || sc->w.failure ? 1 : 0;
+	if (werror && nwarn && status != 1)
+		status = EXIT_INPUT;
+	kc_unit_free(&su[0]);
+	kc_unit_free(&su[1]);
+	return status;
+}
+
 int cmd_kcheck(int argc, char **argv)
 {
 	enum { O_FUNCTION = O_OWN, O_AGAINST, O_RANDOM, O_SEED, O_BITMAPS,
-	       O_WERROR, O_PATCH, O_AGAINST_PATCH, O_EXPLAIN, O_TIMEOUT };
+	       O_WERROR, O_PATCH, O_AGAINST_PATCH, O_EXPLAIN, O_TIMEOUT,
+	       O_SCENARIO };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "geometry", required_argument, NULL, O_GEOMETRY },
@@ -449,6 +806,7 @@ int cmd_kcheck(int argc, char **argv)
 		{ "against-patch", required_argument, NULL, O_AGAINST_PATCH },
 		{ "explain", no_argument, NULL, O_EXPLAIN },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "scenario", required_argument, NULL, O_SCENARIO },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -456,7 +814,10 @@ int cmd_kcheck(int argc, char **argv)
 	struct check *k = mmap(NULL, sizeof(*k), PROT_READ | PROT_WRITE,
 			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	static struct kc_unit ua, ub;
-	const char *function = "mthp_collapse", *against = NULL;
+	const char *function = NULL, *against = NULL;
+	const char *scenarios[64];
+	size_t nscenarios = 0;
+	bool model_given = false;
 	const char *geos[32];
 	size_t ngeos = 0;
 	unsigned int per_geometry = 400, seed = 1, bitmaps = 1u << 16, timeout = 5;
@@ -469,7 +830,15 @@ int cmd_kcheck(int argc, char **argv)
 	k->a.model = k->b.model = MTHP_MODEL_DEFAULT;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_MODEL: k->b.model = cli_model("--model", optarg); break;
+		case O_MODEL:
+			k->b.model = cli_model("--model", optarg);
+			model_given = true;
+			break;
+		case O_SCENARIO:
+			if (nscenarios == 64)
+				errx(EXIT_INPUT, "--scenario: at most 64");
+			scenarios[nscenarios++] = optarg;
+			break;
 		case O_GEOMETRY:
 			if (ngeos == 32)
 				errx(EXIT_INPUT, "--geometry: at most 32");
@@ -544,14 +913,56 @@ int cmd_kcheck(int argc, char **argv)
 			status = EXIT_INPUT;
 			break;
 		}
-		int r = kc_generate(units[i], src[i].path, src[i].display, function,
-				    msg, sizeof(msg));
+	}
+	/* what to check: the engine, the scan, or (by default) each the
+	 * first file has */
+	bool do_engine = false, do_scan = false, nested = false;
+	const char *scan_fn = NULL;
+	struct json j;
+
+	if (!status) {
+		struct kc_file kf;
+
+		if (kc_file_load(&kf, src[0].path, msg, sizeof(msg))) {
+			warnx("%s", msg);
+			status = EXIT_INPUT;
+		} else {
+			const char *found = kc_find_scan(&kf);
+			bool named_scan = false;
+
+			for (size_t i = 0; function && kc_scan_names[i]; i++)
+				named_scan |= !strcmp(function, kc_scan_names[i]);
+			if (!function) {
+				do_engine = kc_find(&kf, "mthp_collapse", KC_FUNCTION) != NULL;
+				do_scan = found != NULL;
+				scan_fn = found;
+				if (!do_engine && !do_scan) {
+					warnx("%s: no definition of mthp_collapse() and no scan function (collapse_scan_pmd(), hpage_collapse_scan_pmd(), or one that maps the PTE table and calls a collapse); name one with --function",
+					      src[0].display);
+					status = EXIT_INPUT;
+				}
+			} else if (named_scan || (found && !strcmp(function, found))) {
+				do_scan = true;
+				scan_fn = function;
+			} else {
+				do_engine = true;
+			}
+			kc_file_free(&kf);
+		}
+	}
+	for (int i = 0; i < 2 && !status && do_engine; i++) {
+		if (!units[i])
+			continue;
+		int r = kc_generate(units[i], src[i].path, src[i].display,
+				    function ? function : "mthp_collapse", msg, sizeof(msg));
 
 		if (r) {
 			warnx("%s", msg);
 			status = r == KC_BAD_INPUT ? EXIT_INPUT : 1;
 		}
 	}
+	if (!do_engine)
+		goto scan_part;
 	k->a.u = &ua;
 	snprintf(k->a.name, sizeof(k->a.name), "%s", src[0].name);
 	if (against) {
@@ -586,14 +997,14 @@ int cmd_kcheck(int argc, char **argv)
 	}
 	/* smallest table first */
 	for (size_t i = 1; i < nkg; i++)
-		for (size_t j = i; j > 1 && kgs[j].pmd_nr < kgs[j - 1].pmd_nr; j--) {
-			struct kc_geometry t = kgs[j];
+		for (size_t jj = i; jj > 1 && kgs[jj].pmd_nr < kgs[jj - 1].pmd_nr; jj--) {
+			struct kc_geometry t = kgs[jj];
 
-			kgs[j] = kgs[j - 1];
-			kgs[j - 1] = t;
+			kgs[jj] = kgs[jj - 1];
+			kgs[jj - 1] = t;
 		}
 	k->rng = (struct rng){ seed };
-	for (size_t gi = 0; gi < nkg && !status && !k->failure && !kc_interrupted; gi++) {
+	for (size_t gi = 0; gi < nkg && !status && !k->w.failure && !kc_interrupted; gi++) {
 		int r = kc_compile_both(k, &kgs[gi], inc, pub);
 
 		if (r) {
@@ -611,7 +1022,7 @@ int cmd_kcheck(int argc, char **argv)
 	progress_done();
 	if (kc_interrupted)
 		interrupted_exit(tmpl);
-	if (!status && !k->failure && !k->cases) {
+	if (!status && !k->w.failure && !k->cases) {
 		warnx("kcheck: no case was checked (--bitmaps 0 and --random 0, or every case needs a result the file lacks): nothing to compare");
 		status = EXIT_INPUT;
 	}
@@ -620,16 +1031,15 @@ int cmd_kcheck(int argc, char **argv)
 		size_t nwarn = ua.nwarnings + ub.nwarnings;
 
 		if (k->json) {
-			struct json j;
-
 			json_init(&j, stdout);
+			nested = do_scan;
 			json_begin_object(&j);
 			json_kstring(&j, "command", "kcheck");
 			json_key(&j, "settings");
 			json_begin_object(&j);
 			json_kstring(&j, "file", src[0].name);
 			json_source(&j, "source", &src[0]);
-			json_kstring(&j, "function", function);
+			json_kstring(&j, "function", function ? function : "mthp_collapse");
 			json_kstring(&j, "shape", ua.shape);
 			if (against) {
 				json_kstring(&j, "against", src[1].name);
@@ -653,7 +1063,7 @@ int cmd_kcheck(int argc, char **argv)
 				json_outcome(&j, "b", &k->b, &k->fb);
 				json_end_object(&j);
 			}
-			if (k->failure)
+			if (k->w.failure)
 				json_failure(&j, k, timeout);
 			json_key(&j, "warnings");
 			json_begin_array(&j);
@@ -669,7 +1079,9 @@ int cmd_kcheck(int argc, char **argv)
 						json_explain(&j, units[i], &src[i], inc, pub);
 				json_end_array(&j);
 			}
-			json_end_object(&j);
+			/* the scan's check, if it runs, goes inside: "scan" */
+			if (!nested)
+				json_end_object(&j);
 		} else {
 			printf("kcheck: %s: %s\n", src[0].name, ua.shape);
 			if (against)
@@ -692,10 +1104,22 @@ int cmd_kcheck(int argc, char **argv)
 				if (units[i])
 					print_explain(units[i], &src[i], inc, pub);
 		}
-		status = k->differ || k->failure ? 1 : 0;
+		status = k->differ || k->w.failure ? 1 : 0;
 		if (werror && nwarn)
 			status = EXIT_INPUT;
 	}
+scan_part:
+	if (do_scan && status != EXIT_INPUT) {
+		int r = scan_check(src, against, scan_fn, model_given ? &k->b.model : NULL,
+				   geos, ngeos, per_geometry, seed, timeout, k->json,
+				   explain, werror, scenarios, nscenarios, inc, pub, tmpl,
+				   do_engine, nested ? &j : NULL);
+
+		if (r > status)
+			status = r;
+	}
+	if (nested)
+		json_end_object(&j);
 	kc_unit_free(&ua);
 	kc_unit_free(&ub);
 	remove_tree(tmpl);

@@ -22,6 +22,42 @@
 #include "kcheck.h"
 
 static const char *const stubbed[] = { "collapse_huge_page", NULL };
+/* the scan's stubs: the PMD lookup answers from the case */
+static const char *const scan_stubbed[] = { "collapse_huge_page",
+					    "find_pmd_or_thp_or_none", NULL };
+/* trace points the environment records rather than drops */
+static const char *const recorded[] = { "trace_mm_khugepaged_scan_pmd", NULL };
+
+const char *const kc_scan_names[] = { "collapse_scan_pmd", "hpage_collapse_scan_pmd",
+				      "khugepaged_scan_pmd", NULL };
+
+static bool item_uses(const struct kc_item *it, const char *name)
+{
+	for (size_t k = 0; k < it->nuses; k++)
+		if (!strcmp(it->uses[k], name))
+			return true;
+	return false;
+}
+
+const char *kc_find_scan(const struct kc_file *f)
+{
+	for (size_t i = 0; kc_scan_names[i]; i++)
+		if (kc_find(f, kc_scan_names[i], KC_FUNCTION))
+			return kc_scan_names[i];
+	/* a name of its own: the function that maps one PMD's PTE table
+	 * and calls a collapse */
+	for (size_t i = 0; i < f->nitems; i++) {
+		const struct kc_item *it = &f->items[i];
+
+		if (it->kind == KC_FUNCTION && it->ndefines &&
+		    item_uses(it, "pte_offset_map_lock") &&
+		    (item_uses(it, "mthp_collapse") ||
+		     item_uses(it, "collapse_huge_page")) &&
+		    strcmp(it->defines[0], "collapse_huge_page"))
+			return it->defines[0];
+	}
+	return NULL;
+}
 
 volatile sig_atomic_t kc_interrupted;
 
@@ -114,6 +150,7 @@ static const char *param_words(const char *v)
 		{ "&kc_cc", "kcheck's struct collapse_control" },
 		{ "&kc_locked", "a bool, true" },
 		{ "c->orders", "the case's enabled orders" },
+		{ "kc_scan_referenced", "the referenced PTEs the scan passed" },
 	};
 
 	for (size_t i = 0; v && i < sizeof(w) / sizeof(w[0]); i++)
@@ -126,6 +163,9 @@ static const char *param_words(const char *v)
  * kernel's come from a generated header, which kcheck does not have. */
 static bool is_trace_point(const struct kc_file *kf, const char *name)
 {
+	for (size_t i = 0; recorded[i]; i++)
+		if (!strcmp(name, recorded[i]))
+			return false;
 	return !strncmp(name, "trace_", 6) && name[6] && !kc_find(kf, name, -1);
 }
 
@@ -238,6 +278,169 @@ static bool struct_has_field(const struct kc_file *kf, const char *tag,
 	return false;
 }
 
+/* What the environment's fakes call (khugepaged.h): the table of the
+ * case being run, and its recorders; the same in both kinds of unit. */
+static void emit_fake_support(FILE *f)
+{
+	out(f, "struct kc_scan_case {\n\tconst struct kc_fake_pte *ptes;\n\tint pmd;\n"
+	       "\tint khugepaged, uffd;\n\tunsigned long vm_flags;\n"
+	       "\tunsigned int max_ptes_none, max_ptes_swap, max_ptes_shared;\n"
+	       "\tunsigned long orders;\n"
+	       "\tint (*attempt)(void *, unsigned int, unsigned int, int, int);\n"
+	       "\tvoid (*vm_event)(void *, int, long);\n"
+	       "\tvoid (*mthp_stat)(void *, int, int, long);\n"
+	       "\tvoid (*traced)(void *, long, long, long, long);\n"
+	       "\tvoid *ctx;\n\tunsigned long *bitmap;\n\tint has_bitmap;\n};\n");
+	out(f, "pte_t kc_table[MAX_PTRS_PER_PTE];\nstruct page kc_pages[MAX_PTRS_PER_PTE];\n"
+	       "struct folio kc_folios[MAX_PTRS_PER_PTE];\n"
+	       "static const struct kc_scan_case *kc_scan;\n");
+	out(f, "pte_t *kc_pte_map(unsigned long addr)\n{\n"
+	       "\tif (!kc_scan || kc_scan->pmd != 0)\n\t\treturn NULL;\n"
+	       "\treturn &kc_table[(addr >> PAGE_SHIFT) & (HPAGE_PMD_NR - 1)];\n}\n");
+	out(f, "unsigned long kc_allowable_orders(unsigned long o)\n"
+	       "{\n\treturn kc_scan ? kc_scan->orders & o : 0;\n}\n");
+	out(f, "void kc_count_vm_event(int item, long n)\n"
+	       "{\n\tif (kc_scan)\n\t\tkc_scan->vm_event(kc_scan->ctx, item, n);\n}\n");
+	out(f, "void kc_count_mthp_stat(int order, int item, long n)\n"
+	       "{\n\tif (kc_scan)\n\t\tkc_scan->mthp_stat(kc_scan->ctx, order, item, n);\n}\n");
+	out(f, "void kc_scan_traced(long ref, long none, long st, long unm)\n"
+	       "{\n\tif (kc_scan)\n\t\tkc_scan->traced(kc_scan->ctx, ref, none, st, unm);\n}\n");
+}
+
+/* A name of the file's enum scan_result, or NULL. */
+static const char *result_named(const struct kc_file *kf, const char *const *names)
+{
+	const struct kc_item *en = kc_find(kf, "enum scan_result", -1);
+
+	for (size_t n = 0; en && names[n]; n++)
+		for (size_t k = 1; k < en->ndefines; k++)
+			if (!strcmp(en->defines[k], names[n]))
+				return names[n];
+	return NULL;
+}
+
+/* find_pmd_or_thp_or_none(), stubbed with the file's own signature: it
+ * answers from the case's PMD and hands out a PMD to pass on. */
+static int emit_pmd_stub(struct kc_unit *u, FILE *f, char *err, size_t errlen)
+{
+	const struct kc_file *kf = &u->file;
+	const struct kc_item *it = kc_find(kf, "find_pmd_or_thp_or_none", KC_FUNCTION);
+	bool used = false;
+
+	for (size_t i = 0; i < kf->nitems; i++)
+		used |= kf->items[i].wanted && item_uses(&kf->items[i], "find_pmd_or_thp_or_none");
+	if (!used)
+		return 0;
+	struct kc_param p[8];
+	size_t n;
+	char ret[128];
+	static const char *const none[] = { "SCAN_NO_PTE_TABLE", "SCAN_PMD_NONE",
+					    "SCAN_PMD_NULL", NULL };
+	static const char *const mapped[] = { "SCAN_PMD_MAPPED", NULL };
+	const char *nn = result_named(kf, none), *mn = result_named(kf, mapped);
+
+	if (!it || kc_signature(kf, it, ret, sizeof(ret), p, 8, &n)) {
+		snprintf(err, errlen, "%s: the scan calls find_pmd_or_thp_or_none(), but the file has no definition of it to take the signature from",
+			 kf->path);
+		return -1;
+	}
+	if (!nn || !mn) {
+		snprintf(err, errlen, "%s:%u: the file's enum scan_result has no %s for find_pmd_or_thp_or_none() to return",
+			 kf->path, it->line, !nn ? "SCAN_NO_PTE_TABLE (or SCAN_PMD_NONE)" : "SCAN_PMD_MAPPED");
+		return -1;
+	}
+	const char *out_pmd = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (strstr(p[i].type, "pmd_t") && strstr(p[i].type, "**"))
+			out_pmd = p[i].name;
+	size_t hl = kc_header_len(kf, it);
+	char *h = strndup(kf->text + it->start, hl);
+
+	if (!h)
+		abort();
+	out(f, "#line 1 \"<kcheck stub of find_pmd_or_thp_or_none>\"\n%s\n{\n", h);
+	free(h);
+	for (size_t i = 0; i < n; i++)
+		if (!out_pmd || strcmp(p[i].name, out_pmd))
+			out(f, "\t(void)%s;\n", p[i].name);
+	if (out_pmd)
+		out(f, "\tstatic pmd_t kc_pmd;\n\t*%s = &kc_pmd;\n", out_pmd);
+	out(f, "\treturn (%s)(kc_scan->pmd == 0 ? SCAN_SUCCEED : kc_scan->pmd == 1 ? %s : %s);\n}\n",
+	    bare_type(ret), nn, mn);
+	add_stub(u, "find_pmd_or_thp_or_none");
+	return 0;
+}
+
+/* The scan's entry point: the case's table into the fakes, the sysctls
+ * and the collapse_control set, the scan called, its bitmap read back. */
+static void emit_scan_entry(struct kc_unit *u, FILE *f, const char *function,
+			    const struct kc_param *params, size_t np)
+{
+	const struct kc_file *kf = &u->file;
+	static const char *const sysctls[][2] = {
+		{ "khugepaged_max_ptes_none", "max_ptes_none" },
+		{ "khugepaged_max_ptes_swap", "max_ptes_swap" },
+		{ "khugepaged_max_ptes_shared", "max_ptes_shared" },
+	};
+	bool has_cc = kc_find(kf, "struct collapse_control", -1) != NULL;
+	char names[8][64];
+	size_t nb = has_cc ? bitmap_fields(kf, names, 8) : 0;
+
+	out(f, "long kc_scan_run(const struct kc_scan_case *c, struct kc_findings *kc_f)\n{\n");
+	out(f, "\tstatic struct mm_struct kc_mm;\n\tstatic struct vm_area_struct kc_vma;\n");
+	if (has_cc)
+		out(f, "\tstatic struct collapse_control kc_cc;\n");
+	out(f, "\tstatic bool kc_locked;\n\t(void)kc_mm; (void)kc_vma;\n");
+	out(f, "\tkc_scan = c;\n\tkc_answer = c->attempt;\n\tkc_ctx = c->ctx;\n\tkc_warnings = 0;\n"
+	       "\tkc_locked = true;\n");
+	out(f, "\tfor (unsigned int i = 0; i < HPAGE_PMD_NR; i++) {\n"
+	       "\t\tkc_table[i].e = c->ptes[i];\n\t\tkc_table[i].kc_idx = i;\n"
+	       "\t\tkc_pages[i].kc_idx = i;\n\t\tkc_folios[i].page.kc_idx = i;\n\t}\n");
+	add_input(u, "the PTE table: the scenario's, through pte_offset_map_lock() and ptep_get()");
+	out(f, "\tkc_f->bugs = 0;\n\tif (setjmp(kc_crash)) {\n\t\tkc_f->warnings = kc_warnings;\n"
+	       "\t\tkc_f->bugs = 1;\n\t\tkc_f->bug_line = kc_bug_line;\n\t\tkc_scan = 0;\n\t\treturn 0;\n\t}\n");
+	out(f, "\tkc_vma.vm_mm = &kc_mm;\n\tkc_vma.kc_uffd_armed = c->uffd;\n"
+	       "\tkc_vma.vm_start = KC_BASE;\n\tkc_vma.vm_end = KC_BASE + HPAGE_PMD_SIZE;\n"
+	       "\tkc_vma.vm_flags = c->vm_flags;\n");
+	add_input(u, "the VMA: one PMD range, the scenario's hugepage/nohugepage flags, userfaultfd_armed() its uffd");
+	add_input(u, "thp_vma_allowable_orders(): the orders the scenario's settings enable");
+	for (size_t i = 0; i < 3; i++)
+		for (size_t k = 0; k < kf->nitems; k++)
+			if (kf->items[k].wanted && kf->items[k].kind == KC_VARIABLE &&
+			    item_defines(&kf->items[k], sysctls[i][0])) {
+				out(f, "\t%s = c->%s;\n", sysctls[i][0], sysctls[i][1]);
+				add_input(u, "%s: the scenario's %s", sysctls[i][0], sysctls[i][1]);
+			}
+	if (has_cc && struct_has_field(kf, "struct collapse_control", "is_khugepaged")) {
+		out(f, "\tkc_cc.is_khugepaged = c->khugepaged;\n");
+		add_input(u, "cc->is_khugepaged: true in khugepaged mode, false for MADV_COLLAPSE");
+	}
+	/* a scan must clear the bitmap itself: it starts full */
+	for (size_t i = 0; i < nb; i++) {
+		out(f, "\t__builtin_memset(kc_cc.%s, 0xff, sizeof(kc_cc.%s));\n", names[i], names[i]);
+		add_input(u, "cc->%s: all ones before the call (the scan clears it), read back after it", names[i]);
+	}
+	for (size_t i = 0; i < np; i++) {
+		bool known;
+
+		add_input(u, "parameter %s %s: %s", params[i].type, params[i].name,
+			  param_words(param_for(&params[i], &known)));
+	}
+	out(f, "\tlong r = (long)%s(", function);
+	for (size_t i = 0; i < np; i++) {
+		bool known;
+
+		out(f, "%s%s", i ? ", " : "", param_for(&params[i], &known));
+	}
+	out(f, ");\n\tkc_f->warnings = kc_warnings;\n");
+	u->has_bitmap = nb > 0;
+	if (nb)
+		out(f, "\t__builtin_memcpy(c->bitmap, kc_cc.%s, sizeof(kc_cc.%s));\n"
+		       "\t((struct kc_scan_case *)c)->has_bitmap = 1;\n", names[0], names[0]);
+	out(f, "\tkc_scan = 0;\n\treturn r;\n}\n");
+}
+
 int kc_generate(struct kc_unit *u, const char *path, const char *display,
 		const char *function, char *err, size_t errlen)
 {
@@ -251,7 +454,7 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 	if (!kf->path)
 		abort();
 	path = kf->path;
-	struct kc_item *target = kc_closure(kf, function, stubbed);
+	struct kc_item *target = kc_closure(kf, function, u->scan ? scan_stubbed : stubbed);
 
 	if (!target) {
 		snprintf(err, errlen, "%s: no definition of a function '%s' (name another with --function)",
@@ -267,7 +470,8 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 			 path, target->line, function);
 		return KC_BAD_INPUT;
 	}
-	u->returns_result = strstr(ret, "scan_result") != NULL;
+	/* a scan returns its result, as an int before the series */
+	u->returns_result = strstr(ret, "scan_result") != NULL || u->scan;
 	u->returns_count = !u->returns_result && strstr(ret, "void") == NULL;
 	snprintf(u->shape, sizeof(u->shape), "%s %s(", ret, function);
 	for (size_t i = 0; i < np; i++) {
@@ -289,6 +493,10 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 	u->uses_vma = false;
 	for (size_t i = 0; i < np; i++)
 		u->uses_vma |= !strcmp(params[i].name, "vma");
+	u->calls_engine = false;
+	for (size_t i = 0; i < kf->nitems; i++)
+		if (kf->items[i].wanted && item_uses(&kf->items[i], "mthp_collapse"))
+			u->calls_engine = true;
 
 	/* the stub takes collapse_huge_page()'s signature from the file */
 	const struct kc_item *chp = kc_find(kf, "collapse_huge_page", -1);
@@ -307,14 +515,21 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 			 path, function);
 		return KC_BAD_INPUT;
 	}
-	const char *addr = NULL, *order = NULL;
+	const char *addr = NULL, *order = NULL, *refd = "0", *unm = "0";
 
 	for (size_t i = 0; i < nsp; i++) {
 		if (strstr(sp[i].name, "addr"))
 			addr = sp[i].name;
 		if (!strcmp(sp[i].name, "order"))
 			order = sp[i].name;
+		if (!strcmp(sp[i].name, "referenced"))
+			refd = sp[i].name;
+		if (!strcmp(sp[i].name, "unmapped"))
+			unm = sp[i].name;
 	}
+	/* mainline's collapse_huge_page() has no order: it collapses the PMD */
+	if (calls_chp && !order && u->scan)
+		order = "HPAGE_PMD_ORDER";
 	if (calls_chp && (!addr || !order)) {
 		snprintf(err, errlen,
 			 "%s:%u: collapse_huge_page() has no 'address' and 'order' parameters to record",
@@ -332,9 +547,10 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 	out(f, "/* generated by mthpsim kcheck from %s: %s */\n", path, function);
 	out(f, "#include <mthpcollapse/kernel/khugepaged.h>\n");
 	out(f, "struct kc_case;\nstatic const struct kc_case *kc_cur;\n");
-	out(f, "static int (*kc_answer)(void *ctx, unsigned int offset, unsigned int order);\n");
+	out(f, "static int (*kc_answer)(void *ctx, unsigned int offset, unsigned int order, int referenced, int unmapped);\n");
 	out(f, "static void *kc_ctx;\nstatic unsigned int kc_warnings;\n");
 	out(f, "#define KC_BASE (64UL * HPAGE_PMD_SIZE)\n");
+	emit_fake_support(f);
 	u->nstubs = 0;
 	u->ninputs = 0;
 	u->stub_header[0] = 0;
@@ -375,11 +591,16 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 		/* "static" and the return type as the file has them */
 		out(f, "%s\n{\n", h);
 		for (size_t i = 0; i < nsp; i++)
-			if (strcmp(sp[i].name, addr) && strcmp(sp[i].name, order))
+			if (strcmp(sp[i].name, addr) && strcmp(sp[i].name, order) &&
+			    strcmp(sp[i].name, refd) && strcmp(sp[i].name, unm))
 				out(f, "\t(void)%s;\n", sp[i].name);
-		out(f, "\treturn (%s)kc_answer(kc_ctx, (unsigned int)((%s - KC_BASE) >> PAGE_SHIFT), %s);\n}\n",
-		    bare_type(sret), addr, order);
+		out(f, "\treturn (%s)kc_answer(kc_ctx, (unsigned int)((%s - KC_BASE) >> PAGE_SHIFT), %s, (int)(%s), (int)(%s));\n}\n",
+		    bare_type(sret), addr, order, refd, unm);
 		free(h);
+	}
+	if (u->scan && emit_pmd_stub(u, f, err, errlen)) {
+		fclose(f);
+		return KC_BAD_INPUT;
 	}
 	for (size_t i = 0; i < kf->nitems; i++) {
 		const struct kc_item *it = &kf->items[i];
@@ -402,9 +623,13 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 	       "\tlongjmp(kc_crash, 1);\n}\n");
 	out(f, "struct kc_case {\n\tconst unsigned long *bitmap;\n\tunsigned long orders;\n"
 	       "\tint khugepaged, uffd, referenced;\n\tunsigned int max_ptes_none, unmapped;\n"
-	       "\tint (*answer)(void *, unsigned int, unsigned int);\n\tvoid *ctx;\n};\n");
+	       "\tint (*answer)(void *, unsigned int, unsigned int, int, int);\n\tvoid *ctx;\n};\n");
 	out(f, "unsigned int kc_geometry(void) { return HPAGE_PMD_NR; }\n");
 	out(f, "struct kc_findings { unsigned int warnings, bugs; int bug_line; };\n");
+	if (u->scan) {
+		emit_scan_entry(u, f, function, params, np);
+		goto names;
+	}
 	out(f, "long kc_run(const struct kc_case *c, struct kc_findings *kc_f)\n{\n");
 	out(f, "\tstatic struct mm_struct kc_mm;\n\tstatic struct vm_area_struct kc_vma;\n");
 	if (kc_find(kf, "struct collapse_control", -1))
@@ -453,6 +678,7 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 		out(f, "%s%s", i ? ", " : "", param_for(&params[i], &known));
 	}
 	out(f, ");\n\tkc_f->warnings = kc_warnings;\n\treturn r;\n}\n");
+names:;
 	/* the file's result names, so results map by name */
 	const struct kc_item *en = kc_find(kf, "enum scan_result", -1);
 
@@ -718,15 +944,21 @@ int kc_load(struct kc_unit *u, FILE *msg)
 		return KC_ERROR;
 	}
 	/* POSIX's way from dlsym()'s void * to a function pointer */
-	*(void **)&u->run = dlsym(u->handle, "kc_run");
+	*(void **)&u->run = u->scan ? NULL : dlsym(u->handle, "kc_run");
+	*(void **)&u->scan_run = u->scan ? dlsym(u->handle, "kc_scan_run") : NULL;
 	*(void **)&u->result_name = dlsym(u->handle, "kc_result_name");
 	*(void **)&u->result_value = dlsym(u->handle, "kc_result_value");
-	if (!u->run || !u->result_name || !u->result_value) {
+	if ((!u->run && !u->scan_run) || !u->result_name || !u->result_value) {
 		fprintf(msg, "kcheck: %s lacks the entry points kcheck wrote\n", so);
 		return KC_ERROR;
 	}
 	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
 		u->to_kernel[r] = u->result_value(mthp_scan_result_name(r));
+	/* mainline before the series named a range without a PTE table so */
+	if (u->to_kernel[MTHP_SCAN_NO_PTE_TABLE] < 0)
+		u->to_kernel[MTHP_SCAN_NO_PTE_TABLE] = u->result_value("SCAN_PMD_NONE");
+	if (u->to_kernel[MTHP_SCAN_NO_PTE_TABLE] < 0)
+		u->to_kernel[MTHP_SCAN_NO_PTE_TABLE] = u->result_value("SCAN_PMD_NULL");
 	return 0;
 }
 

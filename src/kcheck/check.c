@@ -53,17 +53,20 @@ static int answer_for(enum pattern p, size_t k)
 
 
 struct run_ctx {
-	struct outcome *o;
+	struct kc_outcome *o;
 	const struct input *in;
 	const struct side *s;
 	size_t cap;
 	jmp_buf out;
 };
 
-static int kernel_answer(void *ctx, unsigned int offset, unsigned int order)
+static int kernel_answer(void *ctx, unsigned int offset, unsigned int order,
+			 int referenced, int unmapped)
 {
+	(void)referenced;
+	(void)unmapped;
 	struct run_ctx *c = ctx;
-	struct outcome *o = c->o;
+	struct kc_outcome *o = c->o;
 
 	if (o->n >= c->cap) {
 		o->runaway = true;
@@ -79,7 +82,7 @@ static int kernel_answer(void *ctx, unsigned int offset, unsigned int order)
 static int model_answer(const struct mthp_range *rg, void *ctx)
 {
 	struct run_ctx *c = ctx;
-	struct outcome *o = c->o;
+	struct kc_outcome *o = c->o;
 	int r = answer_for(c->in->pattern, o->n);
 
 	if (o->n < MAX_SEEN) {
@@ -90,7 +93,7 @@ static int model_answer(const struct mthp_range *rg, void *ctx)
 }
 
 static void run_side(const struct side *s, const struct input *in,
-		     struct outcome *o)
+		     struct kc_outcome *o)
 {
 	static struct run_ctx c;
 
@@ -138,8 +141,8 @@ static void run_side(const struct side *s, const struct input *in,
 }
 
 /* What each side returns is compared in the form the kernel side has. */
-static bool same(const struct side *a, const struct outcome *x,
-		 const struct side *b, const struct outcome *y)
+static bool same(const struct side *a, const struct kc_outcome *x,
+		 const struct side *b, const struct kc_outcome *y)
 {
 	if (x->n != y->n || x->runaway || y->runaway || x->warnings ||
 	    y->warnings || x->bugs || y->bugs)
@@ -186,12 +189,12 @@ static void one(struct check *k, const struct input *in)
 	memcpy(k->cur_map, in->map, mthp_bitmap_longs(in->g->max_ptrs) * sizeof(long));
 	k->cur.map = k->cur_map;
 	k->cur.g = &k->cur_g;
-	k->cur_side = 0;
-	k->started = true;
+	k->w.cur_side = 0;
+	k->w.started = true;
 	run_side(&k->a, in, &k->oa);
-	k->cur_side = 1;
+	k->w.cur_side = 1;
 	run_side(&k->b, in, &k->ob);
-	k->count++;
+	k->w.count++;
 	if (same(&k->a, &k->oa, &k->b, &k->ob))
 		return;
 	k->differ++;
@@ -372,16 +375,45 @@ static void contain(void)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-/*
- * Runs the cases of one geometry in a child process and watches it: a
- * case that takes longer than timeout seconds is stopped, and so is a
- * crash; either is recorded in k->failure with the case in k->cur.
- * Returns 0, or an exit status for bad input (code that does not load).
- */
+struct cases_arg {
+	struct check *k;
+	const struct kc_geometry *kg;
+	unsigned int bitmaps, per_geometry;
+	void (*progress)(unsigned long long done, unsigned long long total);
+	unsigned long last;
+};
+
+static void cases_body(void *arg)
+{
+	struct cases_arg *c = arg;
+
+	run_cases(c->k, c->kg, c->bitmaps, c->per_geometry);
+}
+
+static void cases_tick(void *arg)
+{
+	struct cases_arg *c = arg;
+
+	if (c->k->w.count != c->last && c->bitmaps && c->progress) {
+		c->last = c->k->w.count;
+		c->progress(c->k->cur_map[0], 1ull << 16);
+	}
+}
+
 int kc_run_isolated(struct check *k, const struct kc_geometry *kg,
 		    unsigned int bitmaps, unsigned int per_geometry,
 		    unsigned int timeout,
 		    void (*progress)(unsigned long long done, unsigned long long total))
+{
+	struct kc_unit *const us[2] = { k->a.u, k->b.u };
+	struct cases_arg c = { k, kg, bitmaps, per_geometry, progress, k->w.count };
+
+	return kc_isolate(us, &k->w, cases_body, &c, timeout, cases_tick);
+}
+
+int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
+	       void (*body)(void *arg), void *arg, unsigned int timeout,
+	       void (*tick)(void *arg))
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -389,8 +421,6 @@ int kc_run_isolated(struct check *k, const struct kc_geometry *kg,
 	if (pid < 0)
 		err(1, "kcheck: fork");
 	if (!pid) {
-		struct kc_unit *us[2] = { k->a.u, k->b.u };
-
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
@@ -398,25 +428,25 @@ int kc_run_isolated(struct check *k, const struct kc_geometry *kg,
 		 * the process may be a user the scratch directory's parents
 		 * do not let in, and loads through the open file */
 		for (int i = 0; i < 2; i++) {
-			if (!us[i])
+			if (!units[i])
 				continue;
-			int fd = open(us[i]->so_path, O_RDONLY);
+			int fd = open(units[i]->so_path, O_RDONLY);
 
 			if (fd < 0) {
-				warn("kcheck: %s", us[i]->so_path);
+				warn("kcheck: %s", units[i]->so_path);
 				_exit(KC_ERROR);
 			}
-			snprintf(us[i]->so_path, sizeof(us[i]->so_path),
+			snprintf(units[i]->so_path, sizeof(units[i]->so_path),
 				 "/proc/self/fd/%d", fd);
 		}
 		contain();
 		for (int i = 0; i < 2; i++) {
-			int r = us[i] ? kc_load(us[i], stderr) : 0;
+			int r = units[i] ? kc_load(units[i], stderr) : 0;
 
 			if (r)
 				_exit(r == KC_BAD_INPUT ? KC_BAD_INPUT : KC_ERROR);
 		}
-		run_cases(k, kg, bitmaps, per_geometry);
+		body(arg);
 		fflush(NULL);
 #ifdef MTHP_COVERAGE
 		__gcov_dump(); /* _exit() would lose the child's counts */
@@ -424,86 +454,86 @@ int kc_run_isolated(struct check *k, const struct kc_geometry *kg,
 		_exit(0);
 	}
 	kc_child_pid = pid;
-	unsigned long last = k->count, total = bitmaps ? 1ul << 16 : 1;
-	struct timespec tick = { 0, 50 * 1000 * 1000 }, seen, now;
+	unsigned long last = w->count;
+	struct timespec tick_len = { 0, 50 * 1000 * 1000 }, seen, now;
 	int st = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &seen);
 	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
+		pid_t r = waitpid(pid, &st, WNOHANG);
 
-		if (w == pid)
+		if (r == pid)
 			break;
-		if (w < 0 && errno != EINTR)
+		if (r < 0 && errno != EINTR)
 			err(1, "kcheck: waitpid");
 		if (kc_interrupted) {
 			kill(pid, SIGKILL);
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (k->count != last) {
-			last = k->count;
+		if (w->count != last) {
+			last = w->count;
 			seen = now;
-			if (bitmaps && progress)
-				progress(k->cur_map[0], total);
+			if (tick)
+				tick(arg);
 		} else if (now.tv_sec - seen.tv_sec >= (time_t)timeout) {
 			kill(pid, SIGKILL);
-			k->failure = F_TIMEOUT;
-			k->failure_value = (int)timeout;
+			w->failure = F_TIMEOUT;
+			w->failure_value = (int)timeout;
 			waitpid(pid, &st, 0);
 			break;
 		}
-		nanosleep(&tick, NULL);
+		nanosleep(&tick_len, NULL);
 	}
 	kc_child_pid = 0;
 	if (kc_interrupted)
 		return 0;
-	if (k->failure && !k->started) {
+	if (w->failure && !w->started) {
 		warnx("kcheck: the file's code did not return within %u s while it was loaded, before the first case (a constructor in the file?)",
 		      timeout);
-		k->failure = F_NONE;
+		w->failure = F_NONE;
 		return 1;
 	}
-	if (k->failure)
+	if (w->failure)
 		return 0;
-	if (WIFSIGNALED(st) && !k->started) {
+	if (WIFSIGNALED(st) && !w->started) {
 		warnx("kcheck: the process that runs the file's code was killed by signal %d (%s) before the first case (a constructor in the file?)",
 		      WTERMSIG(st), strsignal(WTERMSIG(st)));
 		return 1;
 	}
 	if (WIFSIGNALED(st)) {
-		k->failure = F_SIGNAL;
-		k->failure_value = WTERMSIG(st);
+		w->failure = F_SIGNAL;
+		w->failure_value = WTERMSIG(st);
 		return 0;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == KC_BAD_INPUT)
 		return KC_BAD_INPUT; /* the code did not load: said on stderr */
-	if (WIFEXITED(st) && WEXITSTATUS(st) && !k->started) {
+	if (WIFEXITED(st) && WEXITSTATUS(st) && !w->started) {
 		/* before any case: the reason is on standard error */
 		warnx("kcheck: the process that runs the file's code stopped before the first case (exit status %d)",
 		      WEXITSTATUS(st));
 		return 1;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st)) {
-		k->failure = F_EXIT;
-		k->failure_value = WEXITSTATUS(st);
+		w->failure = F_EXIT;
+		w->failure_value = WEXITSTATUS(st);
 	}
 	return 0;
 }
 
-const char *kc_failure_words(const struct check *k, unsigned int timeout,
-				 char *buf, size_t len)
+const char *kc_failure_words(const struct kc_watch *w, unsigned int timeout,
+			     char *buf, size_t len)
 {
-	switch (k->failure) {
+	switch (w->failure) {
 	case F_SIGNAL:
-		snprintf(buf, len, "was killed by signal %d (%s)", k->failure_value,
-			 strsignal(k->failure_value));
+		snprintf(buf, len, "was killed by signal %d (%s)", w->failure_value,
+			 strsignal(w->failure_value));
 		break;
 	case F_TIMEOUT:
 		snprintf(buf, len, "did not return within %u s (--timeout)", timeout);
 		break;
 	case F_EXIT:
-		snprintf(buf, len, "ended the process (exit status %d)", k->failure_value);
+		snprintf(buf, len, "ended the process (exit status %d)", w->failure_value);
 		break;
 	case F_NONE:
 		snprintf(buf, len, "returned");

@@ -28,7 +28,7 @@ struct input {
 };
 
 #define MAX_SEEN 20000
-struct outcome {
+struct kc_outcome {
 	struct mthp_range att[MAX_SEEN];
 	int res[MAX_SEEN];
 	size_t n;
@@ -50,6 +50,28 @@ struct side {
 /* What stopped the file's code (the case that did it is in cur). */
 enum failure { F_NONE, F_SIGNAL, F_TIMEOUT, F_EXIT };
 
+/* What the child process that runs the file's code tells its parent,
+ * through memory they share. */
+struct kc_watch {
+	volatile unsigned long count; /* cases done */
+	volatile int cur_side;        /* the side running now */
+	volatile bool started;        /* a case has been begun */
+	enum failure failure;         /* what stopped the file's code */
+	int failure_value;            /* the signal, or the exit status */
+};
+
+/*
+ * Runs body(arg) in a child process that loads units[0] and units[1]
+ * (either may be NULL) and watches it: a case (w->count not moving) that
+ * takes longer than timeout seconds is stopped, and so is a crash; either
+ * is recorded in w. tick (may be NULL) is called while it runs. Returns
+ * 0, KC_BAD_INPUT when the code does not load, 1 when the child failed
+ * before its first case.
+ */
+int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
+	       void (*body)(void *arg), void *arg, unsigned int timeout,
+	       void (*tick)(void *arg));
+
 /*
  * The state of a check. It lives in memory shared with the child process
  * that runs the file's code, which writes the counts, the first
@@ -64,18 +86,13 @@ struct check {
 	struct input first;      /* the first difference */
 	unsigned long first_map[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
 	struct mthp_geometry first_g;
-	struct outcome oa, ob, fa, fb;
+	struct kc_outcome oa, ob, fa, fb;
 	struct rng rng;          /* the random tables, across geometries */
-	/* the case being run, and on which side */
-	volatile unsigned long count;
+	/* the case being run */
 	struct input cur;
 	unsigned long cur_map[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
 	struct mthp_geometry cur_g;
-	volatile int cur_side;
-	volatile bool started; /* a case has been begun: cur is one */
-	/* what stopped the file's code */
-	enum failure failure;
-	int failure_value;       /* the signal, or the exit status */
+	struct kc_watch w;
 };
 
 /* What each pattern means, in words. */
@@ -104,7 +121,7 @@ int kc_run_isolated(struct check *k, const struct kc_geometry *kg,
 		    void (*progress)(unsigned long long done, unsigned long long total));
 
 /* What stopped the file's code, in words ("was killed by signal 11"). */
-const char *kc_failure_words(const struct check *k, unsigned int timeout,
+const char *kc_failure_words(const struct kc_watch *w, unsigned int timeout,
 			     char *buf, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mthpcollapse/mthpcollapse.h"
@@ -19,9 +20,12 @@ struct kc_case {
 	unsigned long orders;
 	int khugepaged, uffd, referenced;
 	unsigned int max_ptes_none, unmapped;
-	int (*answer)(void *ctx, unsigned int offset, unsigned int order);
+	int (*answer)(void *ctx, unsigned int offset, unsigned int order,
+		      int referenced, int unmapped);
 	void *ctx;
 };
+
+
 /* What the kernel code raised during one call. */
 struct kc_findings {
 	unsigned int warnings; /* WARN_ON_ONCE and kin that fired */
@@ -29,6 +33,39 @@ struct kc_findings {
 	int bug_line;          /* where, in the file */
 };
 typedef long (*kc_run_fn)(const struct kc_case *c, struct kc_findings *f);
+
+/*
+ * What the scan's entry point takes: one PMD range of a scenario, the
+ * layout the kernel environment's fakes read (kernel/khugepaged.h has
+ * the same struct kc_fake_pte).
+ */
+struct kc_fake_pte {
+	uint8_t kind, order;
+	uint16_t flags;
+};
+struct kc_scan_case {
+	const struct kc_fake_pte *ptes; /* HPAGE_PMD_NR entries */
+	int pmd;                        /* 0: a PTE table, 1: none, 2: a PMD */
+	int khugepaged, uffd;
+	unsigned long vm_flags;         /* the kernel's VM_HUGEPAGE, VM_NOHUGEPAGE */
+	unsigned int max_ptes_none, max_ptes_swap, max_ptes_shared;
+	unsigned long orders;           /* what thp_vma_allowable_orders() allows */
+	int (*attempt)(void *ctx, unsigned int offset, unsigned int order,
+		       int referenced, int unmapped);
+	void (*vm_event)(void *ctx, int item, long n);
+	void (*mthp_stat)(void *ctx, int order, int item, long n);
+	void (*traced)(void *ctx, long referenced, long none_or_zero,
+		       long status, long unmapped);
+	void *ctx;
+	unsigned long *bitmap;          /* out: the occupancy bitmap, if any */
+	int has_bitmap;                 /* out */
+};
+typedef long (*kc_scan_fn)(const struct kc_scan_case *c, struct kc_findings *f);
+/* The scan functions' names across revisions, newest first. */
+extern const char *const kc_scan_names[];
+/* The scan function of a file: by name, else by its role (the function
+ * that maps the PTE table and calls a collapse); NULL when there is none. */
+const char *kc_find_scan(const struct kc_file *f);
 
 struct kc_geometry {
 	char tag[48];
@@ -46,8 +83,13 @@ struct kc_unit {
 	char c_path[700];
 	char shape[256];   /* "enum scan_result mthp_collapse(mm, ...)" */
 	bool returns_result, returns_count, uses_vma;
+	/* the scan: set before kc_generate(); after it, whether the scan
+	 * hands the bitmap to mthp_collapse() (the series) or calls
+	 * collapse_huge_page() itself (mainline before it) */
+	bool scan, calls_engine, has_bitmap;
 	void *handle;
 	kc_run_fn run;
+	kc_scan_fn scan_run;
 	const char *(*result_name)(long v);
 	long (*result_value)(const char *name);
 	long to_kernel[MTHP_SCAN_RESULT_COUNT]; /* -1: not in the file */

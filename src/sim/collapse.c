@@ -17,6 +17,7 @@ struct sim {
 	struct mthp_scenario *s;
 	struct mthp_sim_result *r;
 	const struct mthp_model_desc *m;
+	unsigned int unmapped; /* what the scan counted: swap-in runs when > 0 */
 };
 
 static void event(struct sim *x, const struct mthp_event *ev)
@@ -246,7 +247,7 @@ static int attempt(const struct mthp_range *rg, void *data)
 		st = f->result;
 		goto out;
 	}
-	if (x->r->scan.unmapped) {
+	if (x->unmapped) {
 		st = swapin(x, rg);
 		if (st != MTHP_SCAN_SUCCEED)
 			goto out;
@@ -355,6 +356,7 @@ int mthp_simulate_checked(struct mthp_scenario *s, struct mthp_sim_result *r)
 	r->result = r->scan.result;
 	if (r->scan.result != MTHP_SCAN_SUCCEED)
 		return 0;
+	x.unmapped = r->scan.unmapped;
 
 	struct mthp_collapse_opts o = {
 		.sz = sizeof(o),
@@ -379,6 +381,32 @@ int mthp_simulate_checked(struct mthp_scenario *s, struct mthp_sim_result *r)
 					r->attempts, r->collapses, &r->ncollapses);
 	r->result = r->engine.result;
 	return 0;
+}
+
+MTHP_EXPORT int mthp_mock_attempt(struct mthp_scenario *s,
+				   const struct mthp_range *rg,
+				   unsigned int unmapped,
+				   struct mthp_sim_result *r)
+{
+	if (!s || !rg || !r || !r->events || !r->events_cap)
+		return mthp_refuse("mthp_mock_attempt: %s is NULL or not initialised",
+				   !s ? "s" : !rg ? "rg" : "r");
+	if (!mthp_scenario_valid(s))
+		return mthp_refuse("mthp_mock_attempt: the scenario is not valid (make it with mthp_scenario_init())");
+	const struct mthp_geometry *g = &s->geometry;
+
+	if (rg->order < MTHP_MIN_ORDER || rg->order > g->pmd_order ||
+	    rg->offset % (1u << rg->order) ||
+	    rg->offset + (1u << rg->order) > g->pmd_nr)
+		return mthp_refuse("mthp_mock_attempt: (%u, order %u) is not a naturally aligned range of orders %u..%u in %s's %u PTEs",
+				   rg->offset, rg->order, MTHP_MIN_ORDER,
+				   g->pmd_order, g->name, g->pmd_nr);
+	if (s->pmd != MTHP_PMD_TABLE)
+		return mthp_refuse("mthp_mock_attempt: the range has no PTE table to collapse (pmd is not 'table')");
+	struct sim x = { .s = s, .r = r, .m = mthp_model_desc(s->model),
+			 .unmapped = unmapped };
+
+	return attempt(rg, &x);
 }
 
 MTHP_EXPORT size_t mthp_steps_split(const struct mthp_step *steps, size_t n,

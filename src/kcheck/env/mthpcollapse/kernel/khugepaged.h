@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <mthpcollapse/kernel/spellings.h>
 
@@ -70,8 +71,6 @@ typedef struct { unsigned long bits[1]; } nodemask_t;
 #define MAX_NUMNODES 1
 #define NUMA_NO_NODE (-1)
 struct mm_struct { int kc_unused; };
-struct page;
-struct folio;
 /* what kcheck sets for the code to read */
 struct vm_area_struct {
 	struct mm_struct *vm_mm;
@@ -179,5 +178,175 @@ void kc_bug(const char *file, int line, const char *cond);
 #define pr_info(...) ((void)0)
 #define pr_debug(...) ((void)0)
 #define pr_err(...) ((void)0)
+
+/*
+ * ---- One scan's world: the page table, the folios and the VMA ----
+ *
+ * FAKES (working stand-ins that answer from the case kcheck runs): the
+ * PTE table of the range, one entry per PTE of the case (kind, flags and
+ * the order of the folio it maps, as the library's mock page table has
+ * them); the pages and folios behind the present entries; the VMA.
+ * pte_offset_map_lock() hands out the table, ptep_get() reads an entry,
+ * and the pte_*, vm_normal_page(), page_folio() and folio_* queries answer
+ * from the entry. A folio is seen through the PTE it was reached from:
+ * locked, pinned, off-LRU and lazyfree are states of the entry, as the
+ * mock has them. A shared folio is mapped by one other process, which maps
+ * only the folio's first page: folio_maybe_mapped_shared() is true for
+ * every page of it, page_mapcount() is 2 for its first page alone.
+ * RECORDED: count_vm_event(), count_mthp_stat() and the scan's trace
+ * point go to kcheck, which compares them with the model's.
+ * CONSTANT: one NUMA node, no node reclaim, no swap cache, every present
+ * page writable, no young bit but the PTE's own.
+ */
+enum { KC_PTE_NONE, KC_PTE_ZERO, KC_PTE_PRESENT, KC_PTE_SWAP, KC_PTE_NON_SWAP };
+/* the flags, as the library's MTHP_PTE_* */
+#define KC_PTE_YOUNG (1u << 0)
+#define KC_PTE_SHARED (1u << 1)
+#define KC_PTE_UFFD_WP (1u << 2)
+#define KC_PTE_NO_PAGE (1u << 3)
+#define KC_PTE_LOCKED (1u << 4)
+#define KC_PTE_PINNED (1u << 5)
+#define KC_PTE_NOT_LRU (1u << 6)
+#define KC_PTE_LAZYFREE (1u << 7)
+#define KC_PTE_NOT_ANON (1u << 8)
+struct kc_fake_pte {
+	uint8_t kind, order;
+	uint16_t flags;
+};
+typedef struct {
+	struct kc_fake_pte e;
+	unsigned int kc_idx;
+} pte_t;
+typedef struct { int kc_unused; } pmd_t;
+struct page { unsigned int kc_idx; };
+struct folio { struct page page; };
+extern pte_t kc_table[MAX_PTRS_PER_PTE];
+extern struct page kc_pages[MAX_PTRS_PER_PTE];
+extern struct folio kc_folios[MAX_PTRS_PER_PTE];
+/* what kcheck's entry point provides for the fakes */
+unsigned long kc_allowable_orders(unsigned long orders);
+void kc_count_vm_event(int item, long n);
+void kc_count_mthp_stat(int order, int item, long n);
+void kc_scan_traced(long referenced, long none_or_zero, long status, long unmapped);
+pte_t *kc_pte_map(unsigned long addr);
+
+#define KC_ZERO_PFN 0x10UL
+#define KC_PFN_BASE 0x1000UL
+#define pte_offset_map_lock(mm, pmd, addr, ptlp) \
+	((void)(mm), (void)(pmd), (void)(ptlp), kc_pte_map(addr))
+#define pte_offset_map_nolock(mm, pmd, addr, ptlp) \
+	pte_offset_map_lock(mm, pmd, addr, ptlp)
+#define pte_offset_map_rw_nolock(mm, pmd, addr, pmdv, ptlp) \
+	((void)(pmdv), pte_offset_map_lock(mm, pmd, addr, ptlp))
+#define pte_offset_map(pmd, addr) ((void)(pmd), kc_pte_map(addr))
+#define pte_unmap_unlock(pte, ptl) ((void)(pte), (void)(ptl))
+#define pte_unmap(pte) ((void)(pte))
+#define ptep_get(p) (*(p))
+#define ptep_get_lockless(p) (*(p))
+#define pte_none(p) ((p).e.kind == KC_PTE_NONE)
+#define pte_present(p) ((p).e.kind == KC_PTE_PRESENT || (p).e.kind == KC_PTE_ZERO)
+#define is_swap_pte(p) (!pte_none(p) && !pte_present(p))
+#define pte_swp_uffd_wp(p) (!pte_present(p) && ((p).e.flags & KC_PTE_UFFD_WP) != 0)
+#define pte_swp_uffd_wp_any(p) pte_swp_uffd_wp(p)
+#define pte_uffd_wp(p) (pte_present(p) && ((p).e.flags & KC_PTE_UFFD_WP) != 0)
+#define pte_write(p) pte_present(p)
+#define pte_young(p) (pte_present(p) && ((p).e.flags & KC_PTE_YOUNG) != 0)
+#define pte_dirty(p) (pte_present(p) && !((p).e.flags & KC_PTE_LAZYFREE))
+#define pte_pfn(p) ((p).e.kind == KC_PTE_ZERO ? KC_ZERO_PFN : KC_PFN_BASE + (p).kc_idx)
+#define is_zero_pfn(pfn) ((pfn) == KC_ZERO_PFN)
+#define my_zero_pfn(addr) ((void)(addr), KC_ZERO_PFN)
+static inline struct page *kc_normal_page(pte_t p)
+{
+	if (p.e.kind != KC_PTE_PRESENT || (p.e.flags & KC_PTE_NO_PAGE))
+		return NULL;
+	return &kc_pages[p.kc_idx];
+}
+#define vm_normal_page(vma, addr, p) ((void)(vma), (void)(addr), kc_normal_page(p))
+#define page_folio(pg) (&kc_folios[(pg)->kc_idx])
+#define vm_normal_folio(vma, addr, p) \
+	(kc_normal_page(p) ? page_folio(kc_normal_page(p)) : (struct folio *)NULL)
+#define pfn_folio(pfn) (&kc_folios[(pfn) - KC_PFN_BASE])
+#define is_zone_device_page(pg) ((void)(pg), false)
+#define folio_is_zone_device(f) ((void)(f), false)
+#define kc_entry_of(f) (kc_table[(f)->page.kc_idx].e)
+#define folio_order(f) ((unsigned int)kc_entry_of(f).order)
+#define folio_nr_pages(f) (1L << folio_order(f))
+#define folio_test_large(f) (folio_order(f) > 0)
+#define folio_test_anon(f) (!(kc_entry_of(f).flags & KC_PTE_NOT_ANON))
+#define folio_test_lru(f) (!(kc_entry_of(f).flags & KC_PTE_NOT_LRU))
+#define folio_test_locked(f) ((kc_entry_of(f).flags & KC_PTE_LOCKED) != 0)
+#define folio_test_swapcache(f) ((void)(f), false)
+#define folio_test_swapbacked(f) (!(kc_entry_of(f).flags & KC_PTE_LAZYFREE))
+#define folio_test_lazyfree(f) (folio_test_anon(f) && !folio_test_swapbacked(f))
+#define folio_test_dirty(f) (!(kc_entry_of(f).flags & KC_PTE_LAZYFREE))
+#define folio_test_young(f) ((void)(f), false)
+#define folio_test_referenced(f) ((void)(f), false)
+#define folio_test_ksm(f) ((void)(f), false)
+#define folio_maybe_mapped_shared(f) ((kc_entry_of(f).flags & KC_PTE_SHARED) != 0)
+#define folio_likely_mapped_shared(f) folio_maybe_mapped_shared(f)
+#define folio_mapcount(f) ((int)folio_nr_pages(f) + (folio_maybe_mapped_shared(f) ? 1 : 0))
+#define folio_expected_ref_count(f) folio_mapcount(f)
+#define folio_ref_count(f) \
+	(folio_mapcount(f) + ((kc_entry_of(f).flags & KC_PTE_PINNED) ? 1 : 0))
+static inline int kc_page_mapcount(unsigned int i)
+{
+	struct kc_fake_pte e = kc_table[i].e;
+
+	if (!(e.flags & KC_PTE_SHARED))
+		return 1;
+	return (i & ((1u << e.order) - 1)) == 0 ? 2 : 1;
+}
+#define page_mapcount(pg) kc_page_mapcount((pg)->kc_idx)
+#define folio_precise_page_mapcount(f, pg) ((void)(f), page_mapcount(pg))
+#define folio_nid(f) ((void)(f), 0)
+#define page_to_nid(pg) ((void)(pg), 0)
+#define mmu_notifier_test_young(mm, addr) ((void)(mm), (void)(addr), false)
+/* one node, no node reclaim */
+#define node_reclaim_mode 0
+#define node_reclaim_enabled() false
+#define node_distance(a, b) ((a) == (b) ? 10 : 20)
+#define node_reclaim_distance 30
+#define nodes_clear(mask) memset(&(mask), 0, sizeof(mask))
+#define node_set(node, mask) ((void)(node), (void)(mask))
+#define node_isset(node, mask) ((void)(node), (void)(mask), true)
+#define cond_resched() ((void)0)
+#define lru_add_drain() ((void)0)
+#define mmap_read_lock(mm) ((void)(mm))
+#define mmap_read_unlock(mm) ((void)(mm))
+/* which orders the VMA allows: the case's */
+#define VM_HUGEPAGE 0x20000000UL
+#define VM_NOHUGEPAGE 0x40000000UL
+#define PMD_ORDER HPAGE_PMD_ORDER
+#define THP_ORDERS_ALL_ANON ((BIT(HPAGE_PMD_ORDER + 1) - 1) & ~(BIT(0) | BIT(1)))
+enum kc_tva_type { TVA_SMAPS, TVA_PAGEFAULT, TVA_KHUGEPAGED, TVA_FORCED_COLLAPSE };
+#define TVA_ENFORCE_SYSFS 1
+#define thp_vma_allowable_orders(vma, vm_flags, type, orders) \
+	((void)(vma), (void)(vm_flags), (void)(type), kc_allowable_orders(orders))
+#define thp_vma_allowable_order(vma, vm_flags, type, order) \
+	(kc_allowable_orders(thp_vma_allowable_orders(vma, vm_flags, type, BIT(order))) != 0)
+/* the events and statistics the scan counts, in the library's order */
+enum kc_vm_event_item { THP_COLLAPSE_ALLOC, THP_COLLAPSE_ALLOC_FAILED,
+	THP_SCAN_EXCEED_NONE_PTE, THP_SCAN_EXCEED_SWAP_PTE,
+	THP_SCAN_EXCEED_SHARE_PTE };
+enum kc_mthp_stat_item { MTHP_STAT_COLLAPSE_ALLOC, MTHP_STAT_COLLAPSE_ALLOC_FAILED,
+	MTHP_STAT_COLLAPSE_EXCEED_NONE, MTHP_STAT_COLLAPSE_EXCEED_SWAP,
+	MTHP_STAT_COLLAPSE_EXCEED_SHARED };
+#define count_vm_event(item) kc_count_vm_event((item), 1)
+#define count_vm_events(item, n) kc_count_vm_event((item), (n))
+#define count_mthp_stat(order, item) kc_count_mthp_stat((order), (item), 1)
+/* the scan's trace point, in mainline's two shapes: (mm, folio,
+ * referenced, none_or_zero, status, unmapped) and, before 6.14, with the
+ * page and a writable flag after mm */
+#define KC_NARGS_(a1, a2, a3, a4, a5, a6, a7, n, ...) n
+#define KC_NARGS(...) KC_NARGS_(__VA_ARGS__, 7, 6, 5, 4, 3, 2, 1, 0)
+#define KC_CAT_(a, b) a##b
+#define KC_CAT(a, b) KC_CAT_(a, b)
+#define KC_SCAN_TRACE_6(mm, f, ref, none, st, unm) \
+	kc_scan_traced((long)(ref), (long)(none), (long)(st), (long)(unm))
+#define KC_SCAN_TRACE_7(mm, pg, w, ref, none, st, unm) \
+	kc_scan_traced((long)(ref), (long)(none), (long)(st), (long)(unm))
+#define trace_mm_khugepaged_scan_pmd(...) \
+	KC_CAT(KC_SCAN_TRACE_, KC_NARGS(__VA_ARGS__))(__VA_ARGS__)
+
 
 #endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* mthpsim kcheck of the scan (kcheck-scan.c), for cmd-kcheck.c. */
+#ifndef MTHPSIM_KCHECK_SCAN_H
+#define MTHPSIM_KCHECK_SCAN_H
+
+#include <stdbool.h>
+
+#include "mthpcollapse/sim.h"
+#include "../kcheck/kcheck.h"
+#include "../kcheck/check.h"
+#include "oracle.h"
+
+/* What one geometry's pass runs. */
+struct scan_opts {
+	struct kc_unit *units[2];  /* NULL: that side is the model */
+	const char *names[2];      /* what the report calls each side */
+	enum mthp_model model;     /* the model, and the mock's attempt */
+	const char *geometry;      /* the pass's geometry */
+	unsigned int random;       /* random scenarios on it */
+	const char *const *file_names; /* scenario files of this geometry */
+	const char *const *file_texts;
+	size_t nfiles;
+	unsigned int timeout;
+};
+
+/* The state of the check, shared with the child that runs the file's code. */
+struct scan_check {
+	struct kc_watch w;
+	struct rng rng;
+	unsigned long cases, differ, skipped, not_scanned;
+	char skip_example[48];       /* a result the file lacks */
+	bool found;
+	char first_name[256];        /* which scenario */
+	char first_what[4096];       /* what differs, in words */
+	char first_text[GEN_MAX_TEXT + 64];  /* the reproducer */
+	char cur_name[256];          /* the scenario being run */
+	char cur_text[GEN_MAX_TEXT];
+};
+
+struct scan_check *kcheck_scan_state(void);
+/* One geometry's pass in a contained child: 0, or an exit status. */
+int kcheck_scan_geometry(struct scan_opts *o);
+/* The first difference's scenario into a new file in dir: 0 or -1. */
+int kcheck_scan_write_difference(const char *dir, char *path, size_t len);
+
+#endif
