@@ -71,6 +71,27 @@ MUTANTS = {
         "\t\tcase SCAN_SUCCEED:\n\t\t\tBUG_ON(collapsed);\n\t\t\tcollapsed += span;\n"),
     # hostile code: an endless loop, a NULL store, a shell command, each
     # on the first case whose only enabled order is 3
+    # the scan's mutants (docs/MODELS.md section 5): the swap limit one
+    # entry too strict
+    "scan-swap-limit.c": ("khugepaged-walk.c",
+        "if (++unmapped > collapse_max_ptes_swap(cc)) {",
+        "if (++unmapped >= collapse_max_ptes_swap(cc)) {"),
+    # sharing judged by the page's own mapcount, not by the folio
+    "scan-shared-per-pte.c": ("khugepaged-walk.c",
+        "if (folio_maybe_mapped_shared(folio) &&",
+        "if (page_mapcount(page) > 1 &&"),
+    # khugepaged no longer needs a young page
+    "scan-no-young.c": ("khugepaged-walk.c",
+        "(!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2)))",
+        "(unmapped && referenced < HPAGE_PMD_NR / 2))"),
+    # a PTE of the zero page counted as a present page
+    "scan-zero-present.c": ("khugepaged-walk.c",
+        "\treturn pte_present(pte) && is_zero_pfn(pte_pfn(pte));",
+        "\treturn false;"),
+    # mainline's shape, its swap limit one entry too strict
+    "scan-baseline-swap-limit.c": ("khugepaged-baseline.c",
+        "if (++unmapped > collapse_max_ptes_swap(cc)) {",
+        "if (++unmapped >= collapse_max_ptes_swap(cc)) {"),
     "hostile-loop.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
         "\tbool alloc_failed = false;\n\tif (enabled_orders == 0x8)\n"
         "\t\tfor (;;)\n\t\t\t;\n"),
@@ -361,6 +382,180 @@ def explain_names_what_was_compiled():
                             os.path.join(K, "khugepaged-stack.c"))
     assert code == 0 and "what kcheck compiled for" in out and \
         "stubbed by kcheck:" in out, out
+
+
+SCAN_QUICK = ["--random", "40"]
+
+
+def sgit(tree, *args):
+    p = subprocess.run(["git", "-C", tree, *args], capture_output=True,
+                       text=True)
+    assert p.returncode == 0, (args, p.stderr)
+    return p.stdout
+
+
+def scan_json(*args):
+    code, out, err = kcheck("--json", "--function", "collapse_scan_pmd",
+                            *SCAN_QUICK, *args)
+    assert code in (0, 1), (code, err)
+    d = json.loads(out)
+    assert d["check"] == "scan", d
+    return code, d
+
+
+def table_of(text):
+    """The PTE letters of a scenario's ptes line, one per PTE."""
+    for line in text.splitlines():
+        if line.replace(" ", "").startswith("ptes="):
+            out = ""
+            for tok in line.split("=", 1)[1].split():
+                if "*" in tok:
+                    c, n = tok.split("*")
+                    out += c * int(n)
+                else:
+                    out += tok
+            return out
+    raise AssertionError("no ptes line: " + text)
+
+
+def setting(text, key, default):
+    for line in text.splitlines():
+        k, _, v = line.partition("=")
+        if k.strip() == key:
+            return v.strip()
+    return default
+
+
+@test
+def scan_fixtures_clean_on_every_geometry():
+    # each shape's fixture against the model the shape picks, on every
+    # named geometry (the default), over the examples and random tables
+    for f, fn, shape, model in (
+            ("khugepaged-walk.c", "collapse_scan_pmd", "series", "latest"),
+            ("khugepaged-baseline.c", "hpage_collapse_scan_pmd", "baseline",
+             "baseline")):
+        code, out, err = kcheck("--json", "--function", fn, *SCAN_QUICK,
+                                os.path.join(K, f))
+        assert code == 0, (f, code, out, err)
+        d = json.loads(out)
+        assert d["settings"]["shape"] == shape and d["settings"]["model"] == model, d["settings"]
+        assert d["differ"] == 0 and d["cases"] > 7 * 30, d
+        assert d["settings"]["scenario_files"] >= 20, d["settings"]
+    # by default a file with both is checked both ways
+    code, out, err = kcheck(*QUICK, os.path.join(K, "khugepaged-walk.c"))
+    assert code == 0, (out, err)
+    assert "mthp_collapse(" in out and "collapse_scan_pmd(" in out, out
+    assert "the series' shape" in out, out
+
+
+def check_scan_mutant(name, fn="collapse_scan_pmd"):
+    code, out, err = kcheck("--json", "--function", fn, *SCAN_QUICK,
+                            "--random", "200", os.path.join(TMP, name))
+    assert code == 1, (name, code, err)
+    d = json.loads(out)
+    f = d["first_difference"]
+    assert d["differ"] > 0 and f["what"], d
+    # the scenario file plays the model's side
+    path = f["scenario_file"]
+    with open(path) as fh:
+        text = fh.read()
+    assert text == f["scenario_text"]
+    code, rout, rerr = run_prog(MTHPSIM, "run", "--json", path)
+    assert code == 0, rerr
+    os.unlink(path)
+    return d, text, json.loads(rout)
+
+
+@test
+def scan_mutants_are_caught():
+    # the swap limit: the mutant refuses at max_ptes_swap entries, the
+    # model only past it, so the scenario holds at least that many
+    d, text, run = check_scan_mutant("scan-swap-limit.c")
+    limit = int(setting(text, "max_ptes_swap", "64"))
+    assert sum(table_of(text).count(c) for c in "wWm") >= limit, text
+    assert setting(text, "mode", "khugepaged") == "khugepaged", text
+    # sharing per page: only a shared folio of more than one page has
+    # pages the other process does not map
+    d, text, run = check_scan_mutant("scan-shared-per-pte.c")
+    t = table_of(text)
+    big = [tuple(map(int, line.split("=")[1].split()))
+           for line in text.splitlines() if line.startswith("folio =")]
+    assert any(o > 0 and any(c in "Ss" for c in t[s:s + (1 << o)])
+               for s, o in big), text
+    # the young rule: the difference needs a scan that saw no young page
+    d, text, run = check_scan_mutant("scan-no-young.c")
+    assert not any(c in "PS" for c in table_of(text)), text
+    assert setting(text, "mode", "khugepaged") == "khugepaged", text
+    # the zero page as present: the table has zero-page PTEs
+    d, text, run = check_scan_mutant("scan-zero-present.c")
+    assert "z" in table_of(text), text
+    # and in mainline's shape
+    d, text, run = check_scan_mutant("scan-baseline-swap-limit.c",
+                                     "hpage_collapse_scan_pmd")
+    assert d["settings"]["model"] == "baseline", d["settings"]
+    assert run["model"] == "baseline", run.keys()
+    limit = int(setting(text, "max_ptes_swap", "64"))
+    assert sum(table_of(text).count(c) for c in "wWm") >= limit, text
+
+
+@test
+def scan_text_report_names_the_scenario_file():
+    code, out, err = kcheck("--function", "collapse_scan_pmd", *SCAN_QUICK,
+                            "--random", "200", os.path.join(TMP, "scan-zero-present.c"))
+    assert code == 1, (out, err)
+    assert "first difference, in " in out and "saved as " in out, out
+    path = out.split("saved as ")[1].split()[0]
+    assert os.path.exists(path), path
+    os.unlink(path)
+    no_environment_lines(out, err)
+
+
+@test
+def scan_of_trees_revisions_and_patches():
+    tree = os.path.join(TMP, "linux-scan")
+    os.makedirs(os.path.join(tree, "mm"))
+    ours = os.path.join(tree, "mm", "khugepaged.c")
+    sgit(tree, "init", "-q")
+    sgit(tree, "config", "user.email", "kcheck@example.org")
+    sgit(tree, "config", "user.name", "kcheck test")
+    shutil.copy(os.path.join(K, "khugepaged-walk.c"), ours)
+    sgit(tree, "add", ".")
+    sgit(tree, "commit", "-qm", "base")
+    sgit(tree, "tag", "base")
+    shutil.copy(os.path.join(TMP, "scan-swap-limit.c"), ours)
+    sgit(tree, "commit", "-qam", "mm: khugepaged: a stricter swap limit")
+    patch = os.path.join(TMP, "swap.patch")
+    with open(patch, "w") as f:
+        f.write(sgit(tree, "format-patch", "--stdout", "base..HEAD"))
+    sgit(tree, "checkout", "-q", "base")
+    code, d = scan_json(tree)
+    assert code == 0 and d["differ"] == 0, d
+    code, d = scan_json(tree + "@base")
+    assert code == 0 and d["differ"] == 0, d
+    code, d = scan_json(tree + "@master") if "master" in sgit(tree, "branch") \
+        else scan_json(tree + "@main")
+    assert code == 1 and d["differ"] > 0, d
+    code, d = scan_json(tree + "@base", "--patch", patch)
+    assert code == 1 and d["differ"] > 0, d
+    assert d["settings"]["source"]["patches_applied"] == 1
+    # before against after
+    code, d = scan_json(tree + "@base", "--against", tree + "@base",
+                        "--against-patch", patch)
+    assert code == 1 and d["differ"] > 0 and d["settings"]["against"], d
+    assert sgit(tree, "status", "--porcelain") == ""
+
+
+@test
+def scan_bad_scenario_file_is_located():
+    bad = os.path.join(TMP, "bad.scn")
+    with open(bad, "w") as f:
+        f.write("max_ptes_none = 5\nptes = P*10\n")
+    code, out, err = kcheck("--function", "collapse_scan_pmd", "--scenario", bad,
+                            os.path.join(K, "khugepaged-walk.c"))
+    assert code == 2 and bad + ":2:" in err, (code, err)
+    code, out, err = kcheck("--function", "collapse_scan_pmd", "--scenario",
+                            "/nonexistent.scn", os.path.join(K, "khugepaged-walk.c"))
+    assert code == 2 and "/nonexistent.scn" in err, (code, err)
 
 
 def git(tree, *args):
