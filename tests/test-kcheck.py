@@ -384,14 +384,15 @@ def explain_names_what_was_compiled():
         "stubbed by kcheck:" in out, out
 
 
-SCAN_QUICK = ["--random", "40"]
-
-
-def sgit(tree, *args):
+def git(tree, *args):
     p = subprocess.run(["git", "-C", tree, *args], capture_output=True,
                        text=True)
     assert p.returncode == 0, (args, p.stderr)
     return p.stdout
+
+
+SCAN_QUICK = ["--random", "40"]
+
 
 
 def scan_json(*args):
@@ -515,24 +516,24 @@ def scan_of_trees_revisions_and_patches():
     tree = os.path.join(TMP, "linux-scan")
     os.makedirs(os.path.join(tree, "mm"))
     ours = os.path.join(tree, "mm", "khugepaged.c")
-    sgit(tree, "init", "-q")
-    sgit(tree, "config", "user.email", "kcheck@example.org")
-    sgit(tree, "config", "user.name", "kcheck test")
+    git(tree, "init", "-q")
+    git(tree, "config", "user.email", "kcheck@example.org")
+    git(tree, "config", "user.name", "kcheck test")
     shutil.copy(os.path.join(K, "khugepaged-walk.c"), ours)
-    sgit(tree, "add", ".")
-    sgit(tree, "commit", "-qm", "base")
-    sgit(tree, "tag", "base")
+    git(tree, "add", ".")
+    git(tree, "commit", "-qm", "base")
+    git(tree, "tag", "base")
     shutil.copy(os.path.join(TMP, "scan-swap-limit.c"), ours)
-    sgit(tree, "commit", "-qam", "mm: khugepaged: a stricter swap limit")
+    git(tree, "commit", "-qam", "mm: khugepaged: a stricter swap limit")
     patch = os.path.join(TMP, "swap.patch")
     with open(patch, "w") as f:
-        f.write(sgit(tree, "format-patch", "--stdout", "base..HEAD"))
-    sgit(tree, "checkout", "-q", "base")
+        f.write(git(tree, "format-patch", "--stdout", "base..HEAD"))
+    git(tree, "checkout", "-q", "base")
     code, d = scan_json(tree)
     assert code == 0 and d["differ"] == 0, d
     code, d = scan_json(tree + "@base")
     assert code == 0 and d["differ"] == 0, d
-    code, d = scan_json(tree + "@master") if "master" in sgit(tree, "branch") \
+    code, d = scan_json(tree + "@master") if "master" in git(tree, "branch") \
         else scan_json(tree + "@main")
     assert code == 1 and d["differ"] > 0, d
     code, d = scan_json(tree + "@base", "--patch", patch)
@@ -542,7 +543,7 @@ def scan_of_trees_revisions_and_patches():
     code, d = scan_json(tree + "@base", "--against", tree + "@base",
                         "--against-patch", patch)
     assert code == 1 and d["differ"] > 0 and d["settings"]["against"], d
-    assert sgit(tree, "status", "--porcelain") == ""
+    assert git(tree, "status", "--porcelain") == ""
 
 
 @test
@@ -557,12 +558,6 @@ def scan_bad_scenario_file_is_located():
                             "/nonexistent.scn", os.path.join(K, "khugepaged-walk.c"))
     assert code == 2 and "/nonexistent.scn" in err, (code, err)
 
-
-def git(tree, *args):
-    p = subprocess.run(["git", "-C", tree, *args], capture_output=True,
-                       text=True)
-    assert p.returncode == 0, (args, p.stderr)
-    return p.stdout
 
 
 def summary(d):

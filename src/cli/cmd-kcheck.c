@@ -446,6 +446,28 @@ static void json_explain(struct json *j, const struct kc_unit *u,
 	kc_explained_free(&e);
 }
 
+/* The compiler's warnings about the files, and (explain) what was
+ * compiled of each. */
+static void json_units(struct json *j, struct kc_unit *const units[2],
+		       const struct kc_source *src, bool explain,
+		       const char *inc, const char *pub)
+{
+	json_key(j, "warnings");
+	json_begin_array(j);
+	for (int i = 0; i < 2; i++)
+		for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
+			json_string(j, units[i]->warnings[w]);
+	json_end_array(j);
+	if (explain) {
+		json_key(j, "explain");
+		json_begin_array(j);
+		for (int i = 0; i < 2; i++)
+			if (units[i])
+				json_explain(j, units[i], &src[i], inc, pub);
+		json_end_array(j);
+	}
+}
+
 #ifndef MTHP_EXAMPLES_SRC
 #define MTHP_EXAMPLES_SRC ""
 #endif
@@ -716,20 +738,7 @@ static int scan_check(struct kc_source *src, const char *against,
 			json_kstring(&j, "scenario", sc->cur_name);
 			json_end_object(&j);
 		}
-		json_key(&j, "warnings");
-		json_begin_array(&j);
-		for (int i = 0; i < 2; i++)
-			for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
-				json_string(&j, units[i]->warnings[w]);
-		json_end_array(&j);
-		if (explain) {
-			json_key(&j, "explain");
-			json_begin_array(&j);
-			for (int i = 0; i < 2; i++)
-				if (units[i])
-					json_explain(&j, units[i], &src[i], inc, pub);
-			json_end_array(&j);
-		}
+		json_units(&j, units, src, explain, inc, pub);
 		json_end_object(&j);
 #undef j
 	} else if (!status) {
@@ -1077,20 +1086,7 @@ int cmd_kcheck(int argc, char **argv)
 			}
 			if (k->w.failure)
 				json_failure(&j, k, timeout);
-			json_key(&j, "warnings");
-			json_begin_array(&j);
-			for (int i = 0; i < 2; i++)
-				for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
-					json_string(&j, units[i]->warnings[w]);
-			json_end_array(&j);
-			if (explain) {
-				json_key(&j, "explain");
-				json_begin_array(&j);
-				for (int i = 0; i < 2; i++)
-					if (units[i])
-						json_explain(&j, units[i], &src[i], inc, pub);
-				json_end_array(&j);
-			}
+			json_units(&j, units, src, explain, inc, pub);
 			/* the scan's check, if it runs, goes inside: "scan" */
 			if (!nested)
 				json_end_object(&j);

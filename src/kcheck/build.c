@@ -278,6 +278,25 @@ static bool struct_has_field(const struct kc_file *kf, const char *tag,
 	return false;
 }
 
+/* The call of the checked function, each parameter given what kcheck
+ * passes, and the words --explain says for each. */
+static void emit_call(struct kc_unit *u, FILE *f, const char *function,
+		      const struct kc_param *params, size_t np)
+{
+	for (size_t i = 0; i < np; i++) {
+		bool known;
+
+		add_input(u, "parameter %s %s: %s", params[i].type, params[i].name,
+			  param_words(param_for(&params[i], &known)));
+	}
+	out(f, "\tlong r = (long)%s(", function);
+	for (size_t i = 0; i < np; i++) {
+		bool known;
+
+		out(f, "%s%s", i ? ", " : "", param_for(&params[i], &known));
+	}
+}
+
 /* What the environment's fakes call (khugepaged.h): the table of the
  * case being run, and its recorders; the same in both kinds of unit. */
 static void emit_fake_support(FILE *f)
@@ -421,18 +440,7 @@ static void emit_scan_entry(struct kc_unit *u, FILE *f, const char *function,
 		out(f, "\t__builtin_memset(kc_cc.%s, 0xff, sizeof(kc_cc.%s));\n", names[i], names[i]);
 		add_input(u, "cc->%s: all ones before the call (the scan clears it), read back after it", names[i]);
 	}
-	for (size_t i = 0; i < np; i++) {
-		bool known;
-
-		add_input(u, "parameter %s %s: %s", params[i].type, params[i].name,
-			  param_words(param_for(&params[i], &known)));
-	}
-	out(f, "\tlong r = (long)%s(", function);
-	for (size_t i = 0; i < np; i++) {
-		bool known;
-
-		out(f, "%s%s", i ? ", " : "", param_for(&params[i], &known));
-	}
+	emit_call(u, f, function, params, np);
 	out(f, ");\n\tkc_f->warnings = kc_warnings;\n");
 	u->has_bitmap = nb > 0;
 	if (nb)
@@ -665,18 +673,7 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 			add_input(u, "cc->%s: the case's occupancy bitmap", names[i]);
 		}
 	}
-	for (size_t i = 0; i < np; i++) {
-		bool known;
-
-		add_input(u, "parameter %s %s: %s", params[i].type, params[i].name,
-			  param_words(param_for(&params[i], &known)));
-	}
-	out(f, "\tlong r = (long)%s(", function);
-	for (size_t i = 0; i < np; i++) {
-		bool known;
-
-		out(f, "%s%s", i ? ", " : "", param_for(&params[i], &known));
-	}
+	emit_call(u, f, function, params, np);
 	out(f, ");\n\tkc_f->warnings = kc_warnings;\n\treturn r;\n}\n");
 names:;
 	/* the file's result names, so results map by name */
