@@ -431,17 +431,35 @@ def setting(text, key, default):
 def scan_fixtures_clean_on_every_geometry():
     # each shape's fixture against the model the shape picks, on every
     # named geometry (the default), over the examples and random tables
-    for f, fn, shape, model in (
-            ("khugepaged-walk.c", "collapse_scan_pmd", "series", "latest"),
+    for f, fn, shape, model, given in (
+            ("khugepaged-walk.c", "collapse_scan_pmd", "series", "latest", []),
+            ("khugepaged-stack.c", "collapse_scan_pmd", "series", "v15",
+             ["--model", "v15"]),
             ("khugepaged-baseline.c", "hpage_collapse_scan_pmd", "baseline",
-             "baseline")):
+             "baseline", [])):
         code, out, err = kcheck("--json", "--function", fn, *SCAN_QUICK,
-                                os.path.join(K, f))
+                                *given, os.path.join(K, f))
         assert code == 0, (f, code, out, err)
         d = json.loads(out)
         assert d["settings"]["shape"] == shape and d["settings"]["model"] == model, d["settings"]
         assert d["differ"] == 0 and d["cases"] > 7 * 30, d
         assert d["settings"]["scenario_files"] >= 20, d["settings"]
+        # ktest's two suites, on each of the named geometries
+        assert d["settings"]["ktest_scenarios"] >= 40 * 7, d["settings"]
+    # the v15-shaped scan is not latest's: a zero-only table in madvise
+    # mode passes latest's scan (no limit) and fails v15's (511 holes)
+    code, d = scan_json(os.path.join(K, "khugepaged-stack.c"))
+    assert code == 1 and d["differ"] > 0, d
+    f = d["first_difference"]
+    os.unlink(f["scenario_file"])
+    assert setting(f["scenario_text"], "mode", "") == "madvise", f
+    assert set(table_of(f["scenario_text"])) <= set(".z"), f
+    assert "no attempt" in f["what"] and "(0,9) SCAN_SUCCEED" in f["what"], f
+    # --scenario: a directory of .scn files (and no ktest suite)
+    code, d = scan_json("--scenario", os.path.join(SRCDIR, "examples"),
+                        "--random", "0", os.path.join(K, "khugepaged-walk.c"))
+    assert code == 0 and d["settings"]["ktest_scenarios"] == 0, d["settings"]
+    assert d["settings"]["scenario_files"] >= 20 and d["cases"] >= 19, d
     # by default a file with both is checked both ways
     code, out, err = kcheck(*QUICK, os.path.join(K, "khugepaged-walk.c"))
     assert code == 0, (out, err)

@@ -159,4 +159,12 @@ void progress_done(void);
  * /proc/meminfo, in kB); 0 when the file or the line is missing. */
 unsigned long proc_kb(const char *path, const char *key);
 
+/*
+ * ktest's built-in suites (MADV_COLLAPSE, then khugepaged) as scenario
+ * texts for g, named "ktest NAME" and "ktest --khugepaged NAME"; the
+ * caller frees each string and both arrays. Returns how many.
+ */
+size_t ktest_suite_scenarios(const struct mthp_geometry *g, char ***names,
+			     char ***texts);
+
 #endif

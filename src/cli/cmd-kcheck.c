@@ -609,6 +609,7 @@ static int scan_check(struct kc_source *src, const char *against,
 	}
 	sc->rng = (struct rng){ seed };
 	int status = 0;
+	size_t nsuite = 0;
 
 	for (size_t gi = 0; gi < mthp_geometry_count() && !status && !sc->w.failure &&
 			    !kc_interrupted; gi++) {
@@ -634,9 +635,18 @@ static int scan_check(struct kc_source *src, const char *against,
 			}
 		if (status)
 			break;
-		/* the files of this geometry */
-		const char *fn[256], *ft[256];
+		/* the files of this geometry, and (by default) ktest's suites,
+		 * whose layouts were played on a real kernel */
+		const char *fn[512], *ft[512];
 		size_t nf = 0;
+		char **kn = NULL, **kt = NULL;
+		size_t nk = nscen ? 0 : ktest_suite_scenarios(&g, &kn, &kt);
+
+		for (size_t i = 0; i < nk && nf < 256; i++) {
+			fn[nf] = kn[i];
+			ft[nf++] = kt[i];
+		}
+		nsuite += nk;
 
 		for (size_t i = 0; i < nfiles && nf < 256; i++) {
 			struct mthp_scenario t;
@@ -658,6 +668,12 @@ static int scan_check(struct kc_source *src, const char *against,
 		};
 		int r = kcheck_scan_geometry(&o);
 
+		for (size_t i = 0; i < nk; i++) {
+			free(kn[i]);
+			free(kt[i]);
+		}
+		free(kn);
+		free(kt);
 		if (r)
 			status = r;
 		progress("kcheck scan", gi + 1, mthp_geometry_count());
@@ -714,6 +730,7 @@ static int scan_check(struct kc_source *src, const char *against,
 		json_kuint(&j, "random_per_geometry", per_geometry);
 		json_kuint(&j, "seed", seed);
 		json_kuint(&j, "scenario_files", nfiles);
+		json_kuint(&j, "ktest_scenarios", nsuite);
 		json_end_object(&j);
 		json_kuint(&j, "cases", sc->cases);
 		json_kuint(&j, "skipped", sc->skipped);
@@ -749,8 +766,9 @@ static int scan_check(struct kc_source *src, const char *against,
 		else
 			printf("  against model %s%s\n", mthp_model_name(m),
 			       model ? "" : " (from the shape; --model names another)");
-		printf("%lu scenarios (%zu scenario file%s, %u random per geometry), %lu differ\n",
-		       sc->cases, nfiles, nfiles == 1 ? "" : "s", per_geometry, sc->differ);
+		printf("%lu scenarios (%zu scenario file%s, %zu of ktest's suites over the geometries, %u random per geometry), %lu differ\n",
+		       sc->cases, nfiles, nfiles == 1 ? "" : "s", nsuite, per_geometry,
+		       sc->differ);
 		if (sc->skipped)
 			printf("  %lu skipped: they need a result the file does not have (%s)\n",
 			       sc->skipped, sc->skip_example);

@@ -210,11 +210,11 @@ static int expand_runs(const char *runs, unsigned int nr, char *out, size_t len)
 	return 0;
 }
 
-static void builtin_case(const struct builtin *b, const struct mthp_geometry *g,
-			 struct kt_case *c)
+/* A built-in case's scenario text for g (without its mode). */
+static void builtin_text(const struct builtin *b, const struct mthp_geometry *g,
+			 char *text, size_t len)
 {
-	char text[2560], ptes[512] = "";
-	struct mthp_parse_error e;
+	char ptes[512] = "";
 
 	if (b->runs && expand_runs(b->runs, g->pmd_nr, ptes, sizeof(ptes)))
 		errx(1, "internal error: built-in case %s", b->name);
@@ -249,13 +249,57 @@ static void builtin_case(const struct builtin *b, const struct mthp_geometry *g,
 		snprintf(folios + at, sizeof(folios) - at, "folio = %u %u\n", i,
 			 b->folio_order);
 	}
-	snprintf(text, sizeof(text), "%s%s%s%s%s", settings,
+	snprintf(text, len, "%s%s%s%s%s", settings,
 		 b->runs ? "ptes = " : "", ptes, b->runs ? "\n" : "", folios);
+}
+
+static void builtin_case(const struct builtin *b, const struct mthp_geometry *g,
+			 struct kt_case *c)
+{
+	char text[2560];
+	struct mthp_parse_error e;
+
+	builtin_text(b, g, text, sizeof(text));
 	if (mthp_scenario_parse(text, strlen(text), g, &c->s, &e))
 		errx(1, "internal error: built-in case %s: %s", b->name, e.msg);
 	snprintf(c->name, sizeof(c->name), "%s", b->name);
 	c->about = b->about;
 	c->thp_disabled = b->thp_disabled;
+}
+
+size_t ktest_suite_scenarios(const struct mthp_geometry *g, char ***names,
+			     char ***texts)
+{
+	const struct builtin *suites[2] = { suite, ksuite };
+	size_t ns[2] = { sizeof(suite) / sizeof(suite[0]),
+			 sizeof(ksuite) / sizeof(ksuite[0]) };
+	size_t n = 0;
+
+	*names = calloc(ns[0] + ns[1], sizeof(**names));
+	*texts = calloc(ns[0] + ns[1], sizeof(**texts));
+	if (!*names || !*texts)
+		err(1, "malloc");
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < ns[k]; i++) {
+			char text[2560];
+
+			/* a process with THP disabled is never scanned */
+			if (suites[k][i].thp_disabled)
+				continue;
+			char name[96], all[2700];
+
+			builtin_text(&suites[k][i], g, text, sizeof(text));
+			snprintf(name, sizeof(name), "ktest %s%s", k ? "--khugepaged " : "",
+				 suites[k][i].name);
+			snprintf(all, sizeof(all), "geometry = %s\n%s%s", g->name,
+				 k ? "" : "mode = madvise\n", text);
+			(*names)[n] = strdup(name);
+			(*texts)[n] = strdup(all);
+			if (!(*names)[n] || !(*texts)[n])
+				err(1, "malloc");
+			n++;
+		}
+	return n;
 }
 
 /* ---- the machine ---- */

@@ -298,6 +298,203 @@ split:
 	return collapsed;
 }
 
+/* where the range's PTE table is, if it has one */
+static int find_pmd_or_thp_or_none(struct mm_struct *mm,
+		unsigned long address, pmd_t **pmd)
+{
+	pmd_t pmde;
+
+	*pmd = mm_find_pmd(mm, address);
+	if (!*pmd)
+		return SCAN_NO_PTE_TABLE;
+	pmde = pmdp_get_lockless(*pmd);
+	if (pmd_none(pmde))
+		return SCAN_NO_PTE_TABLE;
+	if (pmd_trans_huge(pmde))
+		return SCAN_PMD_MAPPED;
+	return SCAN_SUCCEED;
+}
+
+/* empty, or mapping the shared zero page: both count as holes */
+static bool pte_none_or_zero(pte_t pte)
+{
+	if (pte_none(pte))
+		return true;
+	return pte_present(pte) && is_zero_pfn(pte_pfn(pte));
+}
+
+/* nobody but the mappings holds the folio */
+static bool is_refcount_suitable(struct folio *folio)
+{
+	int want = folio_mapcount(folio);
+
+	if (folio_test_swapcache(folio))
+		want += folio_nr_pages(folio);
+	return folio_ref_count(folio) == want;
+}
+
+/* a page far from the pages seen so far ends the scan under node reclaim */
+static bool collapse_scan_abort(int nid, struct collapse_control *cc)
+{
+	if (!node_reclaim_enabled())
+		return false;
+	return !cc->node_load[nid];
+}
+
+/* the swap entries a PMD collapse may read back in */
+static unsigned int collapse_max_ptes_swap(struct collapse_control *cc)
+{
+	return cc->is_khugepaged ? khugepaged_max_ptes_swap : HPAGE_PMD_NR;
+}
+
+/* the pages of a PMD collapse that other processes may map too */
+static unsigned int collapse_max_ptes_shared(struct collapse_control *cc)
+{
+	return cc->is_khugepaged ? khugepaged_max_ptes_shared : HPAGE_PMD_NR;
+}
+
+/* the anonymous orders the VMA allows now */
+static unsigned long collapse_allowable_orders(struct vm_area_struct *vma,
+		struct collapse_control *cc)
+{
+	if (!cc->is_khugepaged)
+		return BIT(HPAGE_PMD_ORDER);
+	return thp_vma_allowable_orders(vma, vma->vm_flags, TVA_KHUGEPAGED,
+					THP_ORDERS_ALL_ANON);
+}
+
+static int collapse_scan_pmd(struct mm_struct *mm,
+		struct vm_area_struct *vma, unsigned long start_addr,
+		bool *mmap_locked, struct collapse_control *cc)
+{
+	unsigned int none_or_zero = 0, unmapped = 0, shared = 0, referenced = 0;
+	unsigned long enabled_orders = collapse_allowable_orders(vma, cc);
+	unsigned int max_none = KHUGEPAGED_MAX_PTES_LIMIT;
+	int result = SCAN_FAIL, collapsed;
+	struct folio *folio = NULL;
+	unsigned long addr;
+	pte_t *pte, *ptep;
+	spinlock_t *ptl;
+	pmd_t *pmd;
+	int i;
+
+	VM_BUG_ON(start_addr & ~HPAGE_PMD_MASK);
+	result = find_pmd_or_thp_or_none(mm, start_addr, &pmd);
+	if (result != SCAN_SUCCEED)
+		goto out;
+	/* khugepaged for the PMD alone keeps its limit; otherwise every
+	 * hole is left for the search to weigh */
+	if (cc->is_khugepaged && enabled_orders == BIT(HPAGE_PMD_ORDER))
+		max_none = khugepaged_max_ptes_none;
+	bitmap_zero(cc->mthp_bitmap, HPAGE_PMD_NR);
+	memset(cc->node_load, 0, sizeof(cc->node_load));
+	nodes_clear(cc->alloc_nmask);
+
+	pte = pte_offset_map_lock(mm, pmd, start_addr, &ptl);
+	if (!pte) {
+		result = SCAN_NO_PTE_TABLE;
+		goto out;
+	}
+	for (i = 0, ptep = pte, addr = start_addr; i < HPAGE_PMD_NR;
+	     i++, ptep++, addr += PAGE_SIZE) {
+		pte_t pteval = ptep_get(ptep);
+		struct page *page;
+		int node;
+
+		if (pte_none_or_zero(pteval)) {
+			/* a userfaultfd VMA must see its missing pages fault */
+			if (++none_or_zero > max_none || userfaultfd_armed(vma)) {
+				result = SCAN_EXCEED_NONE_PTE;
+				count_vm_event(THP_SCAN_EXCEED_NONE_PTE);
+				goto out_unmap;
+			}
+			continue;
+		}
+		if (!pte_present(pteval)) {
+			if (++unmapped > collapse_max_ptes_swap(cc)) {
+				result = SCAN_EXCEED_SWAP_PTE;
+				count_vm_event(THP_SCAN_EXCEED_SWAP_PTE);
+				goto out_unmap;
+			}
+			/* a write-protect marker stays with its entry */
+			if (pte_swp_uffd_wp_any(pteval)) {
+				result = SCAN_PTE_UFFD_WP;
+				goto out_unmap;
+			}
+			continue;
+		}
+		if (pte_uffd_wp(pteval)) {
+			result = SCAN_PTE_UFFD_WP;
+			goto out_unmap;
+		}
+		page = vm_normal_page(vma, addr, pteval);
+		if (unlikely(!page) || unlikely(is_zone_device_page(page))) {
+			result = SCAN_PAGE_NULL;
+			goto out_unmap;
+		}
+		folio = page_folio(page);
+		if (cc->is_khugepaged && !pte_dirty(pteval) &&
+		    folio_test_lazyfree(folio)) {
+			result = SCAN_PAGE_LAZYFREE;
+			goto out_unmap;
+		}
+		if (!folio_test_anon(folio)) {
+			result = SCAN_PAGE_ANON;
+			goto out_unmap;
+		}
+		/* sharing is the folio's: every page of it counts */
+		if (folio_maybe_mapped_shared(folio) &&
+		    ++shared > collapse_max_ptes_shared(cc)) {
+			result = SCAN_EXCEED_SHARED_PTE;
+			count_vm_event(THP_SCAN_EXCEED_SHARE_PTE);
+			goto out_unmap;
+		}
+		__set_bit(i, cc->mthp_bitmap);
+
+		node = folio_nid(folio);
+		if (collapse_scan_abort(node, cc)) {
+			result = SCAN_SCAN_ABORT;
+			goto out_unmap;
+		}
+		cc->node_load[node]++;
+		if (!folio_test_lru(folio)) {
+			result = SCAN_PAGE_LRU;
+			goto out_unmap;
+		}
+		if (folio_test_locked(folio)) {
+			result = SCAN_PAGE_LOCK;
+			goto out_unmap;
+		}
+		if (!is_refcount_suitable(folio)) {
+			result = SCAN_PAGE_COUNT;
+			goto out_unmap;
+		}
+		if (cc->is_khugepaged &&
+		    (pte_young(pteval) || folio_test_young(folio) ||
+		     folio_test_referenced(folio) ||
+		     mmu_notifier_test_young(vma->vm_mm, addr)))
+			referenced++;
+	}
+	/* khugepaged wants the range in use; half of it when pages must be
+	 * read back from swap */
+	if (cc->is_khugepaged &&
+	    (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2)))
+		result = SCAN_LACK_REFERENCED_PAGE;
+	else
+		result = SCAN_SUCCEED;
+out_unmap:
+	pte_unmap_unlock(pte, ptl);
+	if (result == SCAN_SUCCEED) {
+		collapsed = mthp_collapse(mm, start_addr, referenced, unmapped,
+					  cc, mmap_locked, enabled_orders);
+		result = collapsed ? SCAN_SUCCEED : SCAN_FAIL;
+	}
+out:
+	trace_mm_khugepaged_scan_pmd(mm, folio, referenced, none_or_zero,
+				     result, unmapped);
+	return result;
+}
+
 static void collapse_unrelated_teardown(struct mm_struct *mm)
 	__must_hold(&khugepaged_mm_lock)
 {
