@@ -522,6 +522,15 @@ static size_t read_scenarios(const char *const *paths, size_t n, char ***names,
 			if (mthp_scenario_parse(text, len, NULL, &sc, &e))
 				errx(EXIT_INPUT, "%s:%u:%u: %s", files[f], e.line, e.col, e.msg);
 			mthp_scenario_free(&sc);
+			/* kept as a string: the reproducer is its text */
+			if (memchr(text, 0, len))
+				errx(EXIT_INPUT, "%s: holds a NUL byte, which a scenario file does not", files[f]);
+			char *z = realloc(text, len + 1);
+
+			if (!z)
+				err(1, "malloc");
+			text = z;
+			text[len] = 0;
 			*names = realloc(*names, (count + 1) * sizeof(**names));
 			*texts = realloc(*texts, (count + 1) * sizeof(**texts));
 			if (!*names || !*texts)
