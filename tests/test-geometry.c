@@ -171,9 +171,11 @@ static void names_round_trip(void **state)
 	assert_null(mthp_scan_result_name(MTHP_SCAN_RESULT_COUNT));
 	assert_string_equal(mthp_scan_result_name(MTHP_SCAN_SUCCEED),
 			    "SCAN_SUCCEED");
-	/* docs/MODELS.md section 12: the order: SUCCEED second, INVALID_PTES_NONE appended */
+	/* docs/MODELS.md section 12: the order: SUCCEED second, then
+	 * INVALID_PTES_NONE and PAGE_RO appended, in that order */
 	assert_int_equal(MTHP_SCAN_SUCCEED, 1);
-	assert_int_equal(MTHP_SCAN_INVALID_PTES_NONE, MTHP_SCAN_RESULT_COUNT - 1);
+	assert_int_equal(MTHP_SCAN_INVALID_PTES_NONE, 32);
+	assert_int_equal(MTHP_SCAN_PAGE_RO, MTHP_SCAN_RESULT_COUNT - 1);
 
 	enum mthp_mode mo;
 

@@ -81,6 +81,40 @@ static void assert_attempts(const struct want *w, size_t n)
 
 /* ---- the scan ---- */
 
+/* Mainline refuses a table that maps no page but the zero page (seen as
+ * EINVAL from MADV_COLLAPSE on 6.18: docs/MODELS.md section 5); the
+ * models of the series do not. */
+static void scan_needs_a_page_in_baseline(void **state)
+{
+	struct mthp_scan_info i;
+
+	(void)state;
+	i = scan("model = baseline\nmode = madvise\nptes = z*512");
+	assert_int_equal(i.result, MTHP_SCAN_PAGE_RO);
+	assert_int_equal(i.none_or_zero, 512);
+	i = scan("model = baseline\nmode = madvise\nptes = z*64 .*448");
+	assert_int_equal(i.result, MTHP_SCAN_PAGE_RO);
+	i = scan("model = baseline\nmode = madvise\nptes = .*512");
+	assert_int_equal(i.result, MTHP_SCAN_PAGE_RO);
+	/* one written page is enough */
+	i = scan("model = baseline\nmode = madvise\nptes = z*511 P");
+	assert_int_equal(i.result, OK);
+	/* khugepaged: 512 holes pass no limit, so swap entries fill the
+	 * table; the rule comes before the young one */
+	i = scan("model = baseline\nmax_ptes_none = 511\nptes = z*512");
+	assert_int_equal(i.result, MTHP_SCAN_EXCEED_NONE_PTE);
+	i = scan("model = baseline\nmax_ptes_none = 511\nptes = z*500 w*12");
+	assert_int_equal(i.result, MTHP_SCAN_PAGE_RO);
+	assert_int_equal(i.unmapped, 12);
+	i = scan("model = baseline\nmax_ptes_none = 511\nptes = z*511 p");
+	assert_int_equal(i.result, MTHP_SCAN_LACK_REFERENCED_PAGE);
+	/* the series' models collapse a zero-only table */
+	i = scan("model = latest\nmode = madvise\nptes = z*512");
+	assert_int_equal(i.result, OK);
+	i = scan("model = v16\nmode = madvise\nptes = z*512");
+	assert_int_equal(i.result, OK);
+}
+
 static void scan_none_limit_per_model(void **state)
 {
 	struct mthp_scan_info i;
@@ -100,7 +134,7 @@ static void scan_none_limit_per_model(void **state)
 	i = scan("model = v15\nmax_ptes_none = 10\norder.4 = always\nptes = P*501 .*11");
 	assert_int_equal(i.result, OK);
 	/* madvise: baseline unlimited, v15 511 */
-	i = scan("model = baseline\nmode = madvise\nmax_ptes_none = 0\nptes = .*512");
+	i = scan("model = baseline\nmode = madvise\nmax_ptes_none = 0\nptes = P .*511");
 	assert_int_equal(i.result, OK);
 	i = scan("model = v15\nmode = madvise\nmax_ptes_none = 0\nptes = .*512");
 	assert_int_equal(i.result, MTHP_SCAN_EXCEED_NONE_PTE);
@@ -883,6 +917,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(scan_none_limit_per_model),
+		T(scan_needs_a_page_in_baseline),
 		T(scan_uffd),
 		T(scan_swap),
 		T(scan_present_checks),

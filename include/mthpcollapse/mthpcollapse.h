@@ -71,13 +71,14 @@ extern "C" {
 	X(COPY_MC, 29) \
 	X(PAGE_FILLED, 30) \
 	X(PAGE_DIRTY_OR_WRITEBACK, 31) \
-	X(INVALID_PTES_NONE, 32)
+	X(INVALID_PTES_NONE, 32) \
+	X(PAGE_RO, 33)
 
 #define MTHP_SCAN_ENUM_(n, v) MTHP_SCAN_##n = v,
 enum mthp_scan_result {
 	MTHP_SCAN_RESULT_LIST(MTHP_SCAN_ENUM_)
 	/* one past the highest number; grows with new results */
-	MTHP_SCAN_RESULT_COUNT = 33
+	MTHP_SCAN_RESULT_COUNT = 34
 };
 #undef MTHP_SCAN_ENUM_
 

@@ -107,6 +107,7 @@ static const struct {
 	{ MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL, "the huge page could not be allocated" },
 	{ MTHP_SCAN_CGROUP_CHARGE_FAIL, "the memory cgroup charge failed" },
 	{ MTHP_SCAN_INVALID_PTES_NONE, "max_ptes_none is neither 0 nor HPAGE_PMD_NR-1" },
+	{ MTHP_SCAN_PAGE_RO, "no page in the table but the zero page (mainline)" },
 };
 
 const char *result_words(int result)

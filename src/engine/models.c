@@ -31,6 +31,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.run = MTHP_RUN_ATTEMPT,
 		.scan_none = MTHP_SCAN_NONE_BASELINE,
 		.scan_uffd_fails_at_none = true,
+		.scan_needs_page = true,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
 		.stats = MTHP_STATS_NONE,
 	},

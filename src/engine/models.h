@@ -80,6 +80,9 @@ struct mthp_model_desc {
 	/* scan and collapse attempt (the mock backend) */
 	enum mthp_scan_none_rule scan_none;
 	bool scan_uffd_fails_at_none;
+	/* the scan fails with SCAN_PAGE_RO when it met no page but the
+	 * zero page (docs/MODELS.md section 5) */
+	bool scan_needs_page;
 	int isolate_invalid_none_result; /* when the allowance says stop */
 	enum mthp_stats_rule stats;
 	/* tests only: attempt with this many occupied PTEs fewer than the

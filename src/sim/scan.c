@@ -162,7 +162,13 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 	info->shared = t.shared;
 	info->occupied = t.occupied;
 	info->referenced = t.referenced;
-	if (r != MTHP_SCAN_SUCCEED || !khugepaged)
+	if (r != MTHP_SCAN_SUCCEED)
+		return r;
+	/* mainline (6.18) refuses a table that maps no page but the zero
+	 * page, MADV_COLLAPSE too (EINVAL) */
+	if (m->scan_needs_page && !t.occupied)
+		return MTHP_SCAN_PAGE_RO;
+	if (!khugepaged)
 		return r;
 	if (!t.referenced ||
 	    (t.unmapped && t.referenced < g->pmd_nr / 2))

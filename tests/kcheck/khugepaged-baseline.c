@@ -33,6 +33,7 @@ enum scan_result {
 	SCAN_PTE_NON_PRESENT,
 	SCAN_PTE_UFFD_WP,
 	SCAN_PTE_MAPPED_HUGEPAGE,
+	SCAN_PAGE_RO,
 	SCAN_LACK_REFERENCED_PAGE,
 	SCAN_PAGE_NULL,
 	SCAN_SCAN_ABORT,
@@ -167,6 +168,7 @@ static int hpage_collapse_scan_pmd(struct mm_struct *mm,
 		bool *mmap_locked, struct collapse_control *cc)
 {
 	unsigned int none_or_zero = 0, unmapped = 0, shared = 0, referenced = 0;
+	bool mapped = false;
 	unsigned int max_none = cc->is_khugepaged ? khugepaged_max_ptes_none : HPAGE_PMD_NR;
 	int result = SCAN_FAIL;
 	struct folio *folio = NULL;
@@ -226,6 +228,7 @@ static int hpage_collapse_scan_pmd(struct mm_struct *mm,
 			goto out_unmap;
 		}
 		folio = page_folio(page);
+		mapped = true;
 		if (cc->is_khugepaged && !pte_dirty(pteval) &&
 		    folio_test_lazyfree(folio)) {
 			result = SCAN_PAGE_LAZYFREE;
@@ -268,8 +271,11 @@ static int hpage_collapse_scan_pmd(struct mm_struct *mm,
 	}
 	/* khugepaged wants the range in use; half of it when pages must be
 	 * read back from swap */
-	if (cc->is_khugepaged &&
-	    (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2)))
+	/* a table of holes and zero pages is not worth a huge page */
+	if (!mapped)
+		result = SCAN_PAGE_RO;
+	else if (cc->is_khugepaged &&
+		 (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2)))
 		result = SCAN_LACK_REFERENCED_PAGE;
 	else
 		result = SCAN_SUCCEED;
