@@ -519,11 +519,16 @@ static size_t read_scenarios(const char *const *paths, size_t n, char ***names,
 			struct mthp_scenario sc;
 			struct mthp_parse_error e;
 
-			if (mthp_scenario_parse(text, len, NULL, &sc, &e))
-				errx(EXIT_INPUT, "%s:%u:%u: %s", files[f], e.line, e.col, e.msg);
+			int bad = mthp_scenario_parse(text, len, NULL, &sc, &e);
+
 			mthp_scenario_free(&sc);
 			/* kept as a string: the reproducer is its text */
-			if (memchr(text, 0, len))
+			bool nul = !bad && memchr(text, 0, len);
+
+			free(nul || bad ? text : NULL);
+			if (bad)
+				errx(EXIT_INPUT, "%s:%u:%u: %s", files[f], e.line, e.col, e.msg);
+			if (nul)
 				errx(EXIT_INPUT, "%s: holds a NUL byte, which a scenario file does not", files[f]);
 			char *z = realloc(text, len + 1);
 
@@ -571,6 +576,7 @@ static int scan_check(struct kc_source *src, const char *against,
 			err(1, "%s", units[i]->dir);
 		units[i]->scan = true;
 		const char *fn = scan_fn;
+		char other[96] = "";
 		struct kc_file kf;
 
 		if (i == 1) {
@@ -580,8 +586,9 @@ static int scan_check(struct kc_source *src, const char *against,
 				return EXIT_INPUT;
 			}
 			fn = kc_find(&kf, scan_fn, KC_FUNCTION) ? scan_fn : kc_find_scan(&kf);
-			fn = fn ? strdup(fn) : NULL;
+			snprintf(other, sizeof(other), "%s", fn ? fn : "");
 			kc_file_free(&kf);
+			fn = *other ? other : NULL;
 			if (!fn) {
 				warnx("%s: no scan function to compare with %s's %s()",
 				      src[1].display, src[0].display, scan_fn);
