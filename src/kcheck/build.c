@@ -28,36 +28,6 @@ static const char *const scan_stubbed[] = { "collapse_huge_page",
 /* trace points the environment records rather than drops */
 static const char *const recorded[] = { "trace_mm_khugepaged_scan_pmd", NULL };
 
-const char *const kc_scan_names[] = { "collapse_scan_pmd", "hpage_collapse_scan_pmd",
-				      "khugepaged_scan_pmd", NULL };
-
-static bool item_uses(const struct kc_item *it, const char *name)
-{
-	for (size_t k = 0; k < it->nuses; k++)
-		if (!strcmp(it->uses[k], name))
-			return true;
-	return false;
-}
-
-const char *kc_find_scan(const struct kc_file *f)
-{
-	for (size_t i = 0; kc_scan_names[i]; i++)
-		if (kc_find(f, kc_scan_names[i], KC_FUNCTION))
-			return kc_scan_names[i];
-	/* a name of its own: the function that maps one PMD's PTE table
-	 * and calls a collapse */
-	for (size_t i = 0; i < f->nitems; i++) {
-		const struct kc_item *it = &f->items[i];
-
-		if (it->kind == KC_FUNCTION && it->ndefines &&
-		    item_uses(it, "pte_offset_map_lock") &&
-		    (item_uses(it, "mthp_collapse") ||
-		     item_uses(it, "collapse_huge_page")) &&
-		    strcmp(it->defines[0], "collapse_huge_page"))
-			return it->defines[0];
-	}
-	return NULL;
-}
 
 volatile sig_atomic_t kc_interrupted;
 
@@ -347,7 +317,7 @@ static int emit_pmd_stub(struct kc_unit *u, FILE *f, char *err, size_t errlen)
 	bool used = false;
 
 	for (size_t i = 0; i < kf->nitems; i++)
-		used |= kf->items[i].wanted && item_uses(&kf->items[i], "find_pmd_or_thp_or_none");
+		used |= kf->items[i].wanted && kc_item_uses(&kf->items[i], "find_pmd_or_thp_or_none");
 	if (!used)
 		return 0;
 	struct kc_param p[8];
@@ -503,7 +473,7 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 		u->uses_vma |= !strcmp(params[i].name, "vma");
 	u->calls_engine = false;
 	for (size_t i = 0; i < kf->nitems; i++)
-		if (kf->items[i].wanted && item_uses(&kf->items[i], "mthp_collapse"))
+		if (kf->items[i].wanted && kc_item_uses(&kf->items[i], "mthp_collapse"))
 			u->calls_engine = true;
 
 	/* the stub takes collapse_huge_page()'s signature from the file */

@@ -749,3 +749,34 @@ int kc_signature(const struct kc_file *f, const struct kc_item *it,
 	}
 	return 0;
 }
+
+const char *const kc_scan_names[] = { "collapse_scan_pmd", "hpage_collapse_scan_pmd",
+				      "khugepaged_scan_pmd", NULL };
+
+bool kc_item_uses(const struct kc_item *it, const char *name)
+{
+	for (size_t k = 0; k < it->nuses; k++)
+		if (!strcmp(it->uses[k], name))
+			return true;
+	return false;
+}
+
+const char *kc_find_scan(const struct kc_file *f)
+{
+	for (size_t i = 0; kc_scan_names[i]; i++)
+		if (kc_find(f, kc_scan_names[i], KC_FUNCTION))
+			return kc_scan_names[i];
+	/* a name of its own: the function that maps one PMD's PTE table
+	 * and calls a collapse */
+	for (size_t i = 0; i < f->nitems; i++) {
+		const struct kc_item *it = &f->items[i];
+
+		if (it->kind == KC_FUNCTION && it->ndefines &&
+		    kc_item_uses(it, "pte_offset_map_lock") &&
+		    (kc_item_uses(it, "mthp_collapse") ||
+		     kc_item_uses(it, "collapse_huge_page")) &&
+		    strcmp(it->defines[0], "collapse_huge_page"))
+			return it->defines[0];
+	}
+	return NULL;
+}

@@ -89,4 +89,12 @@ int kc_signature(const struct kc_file *f, const struct kc_item *it,
 /* The text of an item's header: everything before its body's '{'. */
 size_t kc_header_len(const struct kc_file *f, const struct kc_item *it);
 
+/* Whether an item uses name. */
+bool kc_item_uses(const struct kc_item *it, const char *name);
+/* The scan functions' names across revisions, newest first. */
+extern const char *const kc_scan_names[];
+/* The scan function of a file: by name, else by its role (the function
+ * that maps the PTE table and calls a collapse); NULL when there is none. */
+const char *kc_find_scan(const struct kc_file *f);
+
 #endif

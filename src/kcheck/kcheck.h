@@ -61,11 +61,7 @@ struct kc_scan_case {
 	int has_bitmap;                 /* out */
 };
 typedef long (*kc_scan_fn)(const struct kc_scan_case *c, struct kc_findings *f);
-/* The scan functions' names across revisions, newest first. */
-extern const char *const kc_scan_names[];
-/* The scan function of a file: by name, else by its role (the function
- * that maps the PTE table and calls a collapse); NULL when there is none. */
-const char *kc_find_scan(const struct kc_file *f);
+
 
 struct kc_geometry {
 	char tag[48];

@@ -4,7 +4,8 @@
  * user gives into items and takes a function's closure. Checks: every
  * item lies inside the text, in order, its line within the file; a
  * function's closure and signature read without crashing; a refusal
- * leaves a terminated message.
+ * leaves a terminated message; the scan function found, if any, is one
+ * the file defines.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -68,6 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t k = 0; k < f.nitems; k++)
 			f.items[k].wanted = false;
 	}
+	/* the scan, found by name or role, is a function of the file */
+	const char *scan = kc_find_scan(&f);
+
+	if (scan && !kc_find(&f, scan, KC_FUNCTION))
+		abort();
 	kc_file_free(&f);
 	return 0;
 }
