@@ -92,6 +92,24 @@ MUTANTS = {
     "scan-baseline-swap-limit.c": ("khugepaged-baseline.c",
         "if (++unmapped > collapse_max_ptes_swap(cc)) {",
         "if (++unmapped >= collapse_max_ptes_swap(cc)) {"),
+    # the swap limit's /proc/vmstat count forgotten (its mTHP stat kept)
+    "scan-no-vmstat.c": ("khugepaged-walk.c",
+        "\t\t\t\tcount_vm_event(THP_SCAN_EXCEED_SWAP_PTE);\n", ""),
+    # a uffd-wp PTE returns at once: past the unlock and the trace point
+    "scan-uffd-return.c": ("khugepaged-walk.c",
+        "\t\tif (pte_uffd_wp(pteval)) {\n\t\t\tresult = SCAN_PTE_UFFD_WP;\n\t\t\tgoto out_unmap;",
+        "\t\tif (pte_uffd_wp(pteval)) {\n\t\t\treturn SCAN_PTE_UFFD_WP;"),
+    # an assertion that khugepaged never meets a swap entry
+    "scan-warn.c": ("khugepaged-walk.c",
+        "\t\tif (!pte_present(pteval)) {\n",
+        "\t\tif (!pte_present(pteval)) {\n\t\t\tWARN_ON_ONCE(cc->is_khugepaged);\n"),
+    # hostile code in the scan, on the first table with a locked folio
+    "scan-hostile-segv.c": ("khugepaged-walk.c",
+        "\t\tif (folio_test_locked(folio)) {\n",
+        "\t\tif (folio_test_locked(folio)) {\n\t\t\t*(volatile int *)0 = 1;\n"),
+    "scan-hostile-loop.c": ("khugepaged-walk.c",
+        "\t\tif (folio_test_locked(folio)) {\n",
+        "\t\tif (folio_test_locked(folio)) {\n\t\t\tfor (;;)\n\t\t\t\t;\n"),
     "hostile-loop.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
         "\tbool alloc_failed = false;\n\tif (enabled_orders == 0x8)\n"
         "\t\tfor (;;)\n\t\t\t;\n"),
@@ -515,6 +533,60 @@ def scan_mutants_are_caught():
     assert run["model"] == "baseline", run.keys()
     limit = int(setting(text, "max_ptes_swap", "64"))
     assert sum(table_of(text).count(c) for c in "wWm") >= limit, text
+
+
+@test
+def scan_counts_traces_and_warnings_are_compared():
+    # the attempts and the result agree, the count does not: a swap
+    # refusal adds one to thp_scan_exceed_swap_pte in the model only
+    d, text, run = check_scan_mutant("scan-no-vmstat.c")
+    what = d["first_difference"]["what"]
+    assert what.startswith("/proc/vmstat thp_scan_exceed_swap_pte:"), what
+    assert what.splitlines()[1].endswith(": 0") and what.splitlines()[2].endswith(": 1"), what
+    limit = int(setting(text, "max_ptes_swap", "64"))
+    assert sum(table_of(text).count(c) for c in "wWm") > limit, text
+    # a return past the trace point: the model traces every scan once
+    d, text, run = check_scan_mutant("scan-uffd-return.c")
+    what = d["first_difference"]["what"]
+    assert what.startswith("the scan's trace point mm_khugepaged_scan_pmd fired:"), what
+    assert "0 times" in what.splitlines()[1] and "1 times" in what.splitlines()[2], what
+    assert "u" in table_of(text), text
+    # a wrong assertion is a difference of its own, named before the rest
+    d, text, run = check_scan_mutant("scan-warn.c")
+    what = d["first_difference"]["what"]
+    assert "scan-warn.c: a WARN_ON_ONCE/VM_WARN_ON_ONCE fired" in what, what
+    assert setting(text, "mode", "khugepaged") == "khugepaged", text
+    assert any(c in "wWm" for c in table_of(text)), text
+
+
+def check_scan_failure(name, *args):
+    code, out, err = kcheck("--json", "--function", "collapse_scan_pmd",
+                            *SCAN_QUICK, *args, os.path.join(TMP, name))
+    assert code == 1, (name, code, err)
+    f = json.loads(out)["failure"]
+    # the scenario it stopped on is saved, and plays on the model's side
+    with open(f["scenario_file"]) as fh:
+        assert fh.read() == f["scenario_text"]
+    assert "L" in table_of(f["scenario_text"]), f
+    code, rout, rerr = run_prog(MTHPSIM, "run", f["scenario_file"])
+    assert code == 0, rerr
+    os.unlink(f["scenario_file"])
+    return f
+
+
+@test
+def scan_crash_and_endless_loop_are_findings_with_their_scenario():
+    f = check_scan_failure("scan-hostile-segv.c")
+    # SIGSEGV, or SIGABRT where the address sanitizer catches it first
+    assert f["text"].startswith("was killed by signal"), f
+    f = check_scan_failure("scan-hostile-loop.c", "--timeout", "1")
+    assert f["text"] == "did not return within 1 s (--timeout)", f
+    code, out, err = kcheck("--function", "collapse_scan_pmd", *SCAN_QUICK,
+                            os.path.join(TMP, "scan-hostile-segv.c"))
+    assert code == 1 and "(the check stopped there)" in out, (out, err)
+    path = out.split("saved as ")[-1].split()[0]
+    assert os.path.exists(path), out
+    os.unlink(path)
 
 
 @test

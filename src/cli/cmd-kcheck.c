@@ -446,6 +446,29 @@ static void json_explain(struct json *j, const struct kc_unit *u,
 	kc_explained_free(&e);
 }
 
+/* After the verdict: the compiler's warnings about the files' own
+ * lines, then (--explain) what each build took from where. */
+static void print_units(struct kc_unit *const units[2], const struct kc_source src[2],
+			bool werror, bool explain, const char *inc, const char *pub)
+{
+	size_t nwarn = 0;
+
+	for (int i = 0; i < 2; i++)
+		nwarn += units[i] ? units[i]->nwarnings : 0;
+	if (nwarn) {
+		printf("\nthe compiler's warnings about the file%s (%s):\n",
+		       units[1] ? "s" : "",
+		       werror ? "--Werror: they fail the check"
+			      : "they do not change the verdict; --Werror makes them");
+		for (int i = 0; i < 2; i++)
+			for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
+				printf("  %s\n", units[i]->warnings[w]);
+	}
+	for (int i = 0; explain && i < 2; i++)
+		if (units[i])
+			print_explain(units[i], &src[i], inc, pub);
+}
+
 /* The compiler's warnings about the files, and (explain) what was
  * compiled of each. */
 static void json_units(struct json *j, struct kc_unit *const units[2],
@@ -547,6 +570,22 @@ static size_t read_scenarios(const char *const *paths, size_t n, char ***names,
 		free(files);
 	}
 	return count;
+}
+
+/* A reproducer in the text report: where it was saved, then its lines. */
+static void print_scenario(const char *path, const char *text)
+{
+	printf("  the scenario (the model's side: %s run FILE):\n", getprogname());
+	if (path[0])
+		printf("  saved as %s\n", path);
+	for (const char *p = text; *p;) {
+		const char *eol = strchr(p, '\n');
+		int l = eol ? (int)(eol - p) : (int)strlen(p);
+
+		if (l > 0 && p[0] != '#')
+			printf("    %.*s\n", l, p);
+		p += l + (eol ? 1 : 0);
+	}
 }
 
 /*
@@ -707,14 +746,17 @@ static int scan_check(struct kc_source *src, const char *against,
 		warnx("kcheck: no scenario was checked (--random 0 and no scenario file, or every one needs a result the file lacks): nothing to compare");
 		status = EXIT_INPUT;
 	}
-	char diff_path[700] = "";
+	char diff_path[700] = "", fail_path[700] = "";
+	const char *td = getenv("TMPDIR");
 
-	if (!status && sc->found) {
-		const char *td = getenv("TMPDIR");
-
-		if (kcheck_scan_write_difference(td && *td ? td : "/tmp", diff_path,
-						 sizeof(diff_path)))
-			warn("kcheck: writing the scenario of the first difference");
+	td = td && *td ? td : "/tmp";
+	if (!status && sc->found &&
+	    kcheck_scan_save(td, sc->first_text, diff_path, sizeof(diff_path)))
+		warn("kcheck: writing the scenario of the first difference");
+	if (!status && sc->w.failure) {
+		kcheck_scan_failed_scenario(m);
+		if (kcheck_scan_save(td, sc->fail_text, fail_path, sizeof(fail_path)))
+			warn("kcheck: writing the scenario the check stopped on");
 	}
 	const char *shape = su[0].calls_engine
 		? "the series' shape: fills the occupancy bitmap and calls mthp_collapse()"
@@ -769,6 +811,8 @@ static int scan_check(struct kc_source *src, const char *against,
 			json_kstring(&j, "side", names[sc->w.cur_side]);
 			json_kstring(&j, "text", kc_failure_words(&sc->w, timeout, what, sizeof(what)));
 			json_kstring(&j, "scenario", sc->cur_name);
+			json_kstring(&j, "scenario_file", fail_path);
+			json_kstring(&j, "scenario_text", sc->fail_text);
 			json_end_object(&j);
 		}
 		json_units(&j, units, src, explain, inc, pub);
@@ -801,17 +845,7 @@ static int scan_check(struct kc_source *src, const char *against,
 			}
 			if (sc->first_what[0] && sc->first_what[strlen(sc->first_what) - 1] != '\n')
 				putchar('\n');
-			printf("  the scenario (the model's side: %s run FILE):\n", getprogname());
-			if (diff_path[0])
-				printf("  saved as %s\n", diff_path);
-			for (const char *p = sc->first_text; *p;) {
-				const char *eol = strchr(p, '\n');
-				int l = eol ? (int)(eol - p) : (int)strlen(p);
-
-				if (l > 0 && p[0] != '#')
-					printf("    %.*s\n", l, p);
-				p += l + (eol ? 1 : 0);
-			}
+			print_scenario(diff_path, sc->first_text);
 		}
 		if (sc->w.failure) {
 			char what[160];
@@ -820,19 +854,9 @@ static int scan_check(struct kc_source *src, const char *against,
 			       names[sc->w.cur_side],
 			       kc_failure_words(&sc->w, timeout, what, sizeof(what)),
 			       sc->cur_name);
+			print_scenario(fail_path, sc->fail_text);
 		}
-		if (nwarn) {
-			printf("\nthe compiler's warnings about the file%s (%s):\n",
-			       against ? "s" : "",
-			       werror ? "--Werror: they fail the check"
-				      : "they do not change the verdict; --Werror makes them");
-			for (int i = 0; i < 2; i++)
-				for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
-					printf("  %s\n", units[i]->warnings[w]);
-		}
-		for (int i = 0; explain && i < 2; i++)
-			if (units[i])
-				print_explain(units[i], &src[i], inc, pub);
+		print_units(units, src, werror, explain, inc, pub);
 	}
 	if (!status)
 		status = sc->differ || sc->w.failure ? 1 : 0;
@@ -1133,18 +1157,7 @@ int cmd_kcheck(int argc, char **argv)
 			if (k->found)
 				print_first(k);
 			print_failure(k, timeout);
-			if (nwarn) {
-				printf("\nthe compiler's warnings about the file%s (%s):\n",
-				       against ? "s" : "",
-				       werror ? "--Werror: they fail the check"
-					      : "they do not change the verdict; --Werror makes them");
-				for (int i = 0; i < 2; i++)
-					for (size_t w = 0; units[i] && w < units[i]->nwarnings; w++)
-						printf("  %s\n", units[i]->warnings[w]);
-			}
-			for (int i = 0; explain && i < 2; i++)
-				if (units[i])
-					print_explain(units[i], &src[i], inc, pub);
+			print_units(units, src, werror, explain, inc, pub);
 		}
 		status = k->differ || k->w.failure ? 1 : 0;
 		if (werror && nwarn)

@@ -510,15 +510,20 @@ int kcheck_scan_geometry(struct scan_opts *o)
 	return kc_isolate(us, &kcheck_scan_state()->w, body, o, o->timeout, NULL);
 }
 
-int kcheck_scan_write_difference(const char *dir, char *path, size_t len)
+void kcheck_scan_failed_scenario(enum mthp_model m)
+{
+	reproducer(sc->cur_text, m, sc->fail_text, sizeof(sc->fail_text));
+}
+
+int kcheck_scan_save(const char *dir, const char *text, char *path, size_t len)
 {
 	snprintf(path, len, "%s/mthpsim-kcheck-XXXXXX.scn", dir);
 	int fd = mkstemps(path, 4);
 
 	if (fd < 0)
 		return -1;
-	size_t n = strlen(sc->first_text);
-	bool ok = write(fd, sc->first_text, n) == (ssize_t)n;
+	size_t n = strlen(text);
+	bool ok = write(fd, text, n) == (ssize_t)n;
 
 	if (close(fd) || !ok)
 		return -1;

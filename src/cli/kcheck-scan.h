@@ -35,12 +35,16 @@ struct scan_check {
 	char first_text[GEN_MAX_TEXT + 64];  /* the reproducer */
 	char cur_name[256];          /* the scenario being run */
 	char cur_text[GEN_MAX_TEXT];
+	char fail_text[GEN_MAX_TEXT + 64];   /* the reproducer of a failure */
 };
 
 struct scan_check *kcheck_scan_state(void);
 /* One geometry's pass in a contained child: 0, or an exit status. */
 int kcheck_scan_geometry(struct scan_opts *o);
-/* The first difference's scenario into a new file in dir: 0 or -1. */
-int kcheck_scan_write_difference(const char *dir, char *path, size_t len);
+/* After a failure: the reproducer of the scenario it stopped on, in
+ * fail_text. */
+void kcheck_scan_failed_scenario(enum mthp_model m);
+/* A reproducer's text into a new file in dir, its name in path: 0 or -1. */
+int kcheck_scan_save(const char *dir, const char *text, char *path, size_t len);
 
 #endif
