@@ -103,6 +103,11 @@ MUTANTS = {
     "scan-warn.c": ("khugepaged-walk.c",
         "\t\tif (!pte_present(pteval)) {\n",
         "\t\tif (!pte_present(pteval)) {\n\t\t\tWARN_ON_ONCE(cc->is_khugepaged);\n"),
+    # a hole counted as occupied in the bitmap (the count stays right)
+    "scan-hole-occupied.c": ("khugepaged-walk.c",
+        "\t\t\t\tgoto out_unmap;\n\t\t\t}\n\t\t\tcontinue;\n\t\t}\n\t\tif (!pte_present(pteval)) {\n",
+        "\t\t\t\tgoto out_unmap;\n\t\t\t}\n\t\t\t__set_bit(i, cc->mthp_present_ptes);\n"
+        "\t\t\tcontinue;\n\t\t}\n\t\tif (!pte_present(pteval)) {\n"),
     # hostile code in the scan, on the first table with a locked folio
     "scan-hostile-segv.c": ("khugepaged-walk.c",
         "\t\tif (folio_test_locked(folio)) {\n",
@@ -559,6 +564,25 @@ def scan_counts_traces_and_warnings_are_compared():
     assert any(c in "wWm" for c in table_of(text)), text
 
 
+@test
+def scan_bitmap_is_compared():
+    # one hole, then 511 young pages, the PMD size alone: both scans pass
+    # (one hole is within max_ptes_none 511) and both try (0,9), which
+    # succeeds; only the bitmap says PTE 0 is occupied
+    scn = os.path.join(TMP, "one-hole.scn")
+    with open(scn, "w") as f:
+        f.write("geometry = x86_64\norder.9 = always\nptes = .*1 P*511\n")
+    code, out, err = kcheck("--json", "--function", "collapse_scan_pmd", "--random", "0",
+                            "--scenario", scn, os.path.join(TMP, "scan-hole-occupied.c"))
+    assert code == 1, (code, err)
+    d = json.loads(out)
+    assert d["cases"] == 1 and d["differ"] == 1, d
+    what = d["first_difference"]["what"].splitlines()
+    assert what[0] == "the occupancy bitmap after the scan, PTE 0:", what
+    assert what[1].endswith(": occupied") and what[2].endswith(": not occupied"), what
+    os.unlink(d["first_difference"]["scenario_file"])
+
+
 def check_scan_failure(name, *args):
     code, out, err = kcheck("--json", "--function", "collapse_scan_pmd",
                             *SCAN_QUICK, *args, os.path.join(TMP, name))
@@ -587,6 +611,52 @@ def scan_crash_and_endless_loop_are_findings_with_their_scenario():
     path = out.split("saved as ")[-1].split()[0]
     assert os.path.exists(path), out
     os.unlink(path)
+
+
+@test
+def scan_against_another_file():
+    walk = os.path.join(K, "khugepaged-walk.c")
+    # the young rule dropped: they part only on a khugepaged scan that
+    # saw no young page
+    code, out, err = kcheck("--json", "--function", "collapse_scan_pmd", *SCAN_QUICK,
+                            "--random", "200", walk, "--against",
+                            os.path.join(TMP, "scan-no-young.c"))
+    assert code == 1, (code, err)
+    d = json.loads(out)
+    assert d["settings"]["against"].endswith("scan-no-young.c"), d["settings"]
+    text = d["first_difference"]["scenario_text"]
+    assert not any(c in "PS" for c in table_of(text)), text
+    assert setting(text, "mode", "khugepaged") == "khugepaged", text
+    os.unlink(d["first_difference"]["scenario_file"])
+    # mainline's scan against the series' (each found by its own name):
+    # the first of the bundled tables where they part is ktest's
+    # zero-only, which mainline refuses for want of a page (SCAN_PAGE_RO)
+    # and the series collapses whole
+    code, out, err = kcheck("--random", "0", os.path.join(K, "khugepaged-baseline.c"),
+                            "--against", walk)
+    assert code == 1, (code, err)
+    assert "first difference, in ktest zero-only:" in out, out
+    first = out.split("first difference, in ktest zero-only:")[1]
+    assert "khugepaged-baseline.c: no attempt (0 in all)" in first, first
+    assert "khugepaged-walk.c: (0,9) SCAN_SUCCEED" in first, first
+    assert "hpage_collapse_scan_pmd(" in out and "collapse_scan_pmd(" in out, out
+    os.unlink(out.split("saved as ")[1].split()[0])
+
+
+@test
+def scan_check_refuses_what_it_cannot_run():
+    walk = os.path.join(K, "khugepaged-walk.c")
+    neither = os.path.join(TMP, "neither.c")
+    with open(neither, "w") as f:
+        f.write("int khugepaged_pages_to_scan;\n")
+    code, out, err = kcheck(neither)
+    assert code == 2 and "no definition of mthp_collapse() and no scan function" in err, err
+    code, out, err = kcheck("--against-patch", neither, walk)
+    assert code == 2 and "no --against side" in err, err
+    # the compiler's warnings fail the scan's check too under --Werror
+    code, out, err = kcheck("--function", "collapse_scan_pmd", "--random", "2",
+                            "--Werror", os.path.join(TMP, "warning-unused.c"))
+    assert code == 2 and "never_used" in out and "0 differ" in out, (code, out, err)
 
 
 @test
@@ -723,6 +793,60 @@ def trees_revisions_and_patches_agree_with_files():
     assert "hunk 1 (@@ -" in err and "does not apply to mm/khugepaged.c" in err, err
     code, out, err = kcheck(tree + "@no-such-branch")
     assert code == 2 and "no-such-branch" in err, err
+
+
+@test
+def patches_as_the_list_sends_them():
+    import difflib
+    import re
+    walk_c = os.path.join(K, "khugepaged-walk.c")
+    with open(walk_c) as f:
+        old = f.read().splitlines(True)
+    with open(os.path.join(TMP, "mutant-walk-threshold.c")) as f:
+        new = f.read().splitlines(True)
+    hunks = "".join(difflib.unified_diff(old, new, "a/mm/khugepaged.c",
+                                         "b/mm/khugepaged.c"))
+    quick = ["--function", "mthp_collapse", "--bitmaps", "64", "--random", "2",
+             "--geometry", "x86_64"]
+    mutant = summary(kjson(*quick, os.path.join(TMP, "mutant-walk-threshold.c"))[1])
+    assert mutant[1] > 0, mutant
+
+    def patch(name, text):
+        path = os.path.join(TMP, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    # written against a file with four more lines above: found 4 lines up
+    drift = re.sub(r"@@ -(\d+),(\d+) \+(\d+),(\d+) @@",
+                   lambda m: "@@ -%d,%s +%d,%s @@" % (int(m[1]) + 4, m[2],
+                                                   int(m[3]) + 4, m[4]), hunks)
+    assert drift != hunks
+    code, d = kjson(*quick, walk_c, "--patch", patch("drift.patch", drift))
+    assert summary(d) == mutant, (summary(d), mutant)
+    # a last line added without its newline, as diff marks it
+    n = len(old)
+    tail = ("--- a/mm/khugepaged.c\n+++ b/mm/khugepaged.c\n"
+            "@@ -%d,1 +%d,2 @@\n %s+/* the end */\n"
+            "\\ No newline at end of file\n" % (n, n, old[-1]))
+    code, d = kjson(*quick, walk_c, "--patch", patch("tail.patch", tail))
+    assert code == 0 and d["differ"] == 0 and d["cases"] > 0, d
+    assert d["settings"]["source"]["patches_applied"] == 1, d["settings"]
+    # what cannot be applied is named, exit 2, nothing checked
+    mail = ("From: a <a@example.org>\nSubject: [PATCH] mm: a change\n"
+            "Content-Transfer-Encoding: base64\n\nLS0tIGEvbW0va2h1Z2VwYWdlZC5j\n")
+    short = hunks.split("\n@@", 1)[0] + "\n@@ -300,9 +300,9 @@\n context\n"
+    for name, text, words in (
+            ("mail.eml", mail, "(\"[PATCH] mm: a change\"): the message is base64-encoded"),
+            ("short.patch", short, "hunk 1 of mm/khugepaged.c is malformed (@@ -300,9 +300,9 @@)"),
+            ("notes.txt", "nothing but words\n",
+             "not a patch (no '--- ' and '+++ ' lines of a unified diff)")):
+        code, out, err = kcheck(*quick, walk_c, "--patch", patch(name, text))
+        assert code == 2 and os.path.join(TMP, name) in err, (name, code, err)
+        assert words in err, (name, err)
+        assert out == "", out
+    code, out, err = kcheck(*quick, walk_c, "--patch", TMP)
+    assert code == 2 and TMP + ":" in err, err
 
 
 @test
