@@ -414,8 +414,17 @@ def git(tree, *args):
     return p.stdout
 
 
-SCAN_QUICK = ["--random", "40"]
+def new_tree(name):
+    """An empty git work tree in TMP with its mm/, and its khugepaged.c's path."""
+    tree = os.path.join(TMP, name)
+    os.makedirs(os.path.join(tree, "mm"))
+    git(tree, "init", "-q")
+    git(tree, "config", "user.email", "kcheck@example.org")
+    git(tree, "config", "user.name", "kcheck test")
+    return tree, os.path.join(tree, "mm", "khugepaged.c")
 
+
+SCAN_QUICK = ["--random", "40"]
 
 
 def scan_json(*args):
@@ -673,12 +682,7 @@ def scan_text_report_names_the_scenario_file():
 
 @test
 def scan_of_trees_revisions_and_patches():
-    tree = os.path.join(TMP, "linux-scan")
-    os.makedirs(os.path.join(tree, "mm"))
-    ours = os.path.join(tree, "mm", "khugepaged.c")
-    git(tree, "init", "-q")
-    git(tree, "config", "user.email", "kcheck@example.org")
-    git(tree, "config", "user.name", "kcheck test")
+    tree, ours = new_tree("linux-scan")
     shutil.copy(os.path.join(K, "khugepaged-walk.c"), ours)
     git(tree, "add", ".")
     git(tree, "commit", "-qm", "base")
@@ -732,12 +736,7 @@ def summary(d):
 def trees_revisions_and_patches_agree_with_files():
     if not shutil.which("git"):
         raise AssertionError("git is needed for this test")
-    tree = os.path.join(TMP, "linux")
-    os.makedirs(os.path.join(tree, "mm"))
-    ours = os.path.join(tree, "mm", "khugepaged.c")
-    git(tree, "init", "-q")
-    git(tree, "config", "user.email", "kcheck@example.org")
-    git(tree, "config", "user.name", "kcheck test")
+    tree, ours = new_tree("linux")
     # base: the v15 shape; then two commits, as a series: the walk with
     # its threshold one PTE too strict, and the fix; another file too
     shutil.copy(os.path.join(K, "khugepaged-stack.c"), ours)
