@@ -662,6 +662,14 @@ def scan_check_refuses_what_it_cannot_run():
     assert code == 2 and "no definition of mthp_collapse() and no scan function" in err, err
     code, out, err = kcheck("--against-patch", neither, walk)
     assert code == 2 and "no --against side" in err, err
+    # each list option has its bound, said before anything is compiled
+    for opt, n, words in (("--scenario", 65, "--scenario: at most 64"),
+                          ("--geometry", 33, "--geometry: at most 32")):
+        args = []
+        for _ in range(n):
+            args += [opt, "x86_64" if opt == "--geometry" else neither]
+        code, out, err = kcheck(*args, walk)
+        assert code == 2 and words in err and out == "", (opt, code, err)
     # the compiler's warnings fail the scan's check too under --Werror
     code, out, err = kcheck("--function", "collapse_scan_pmd", "--random", "2",
                             "--Werror", os.path.join(TMP, "warning-unused.c"))
