@@ -81,38 +81,99 @@ static void assert_attempts(const struct want *w, size_t n)
 
 /* ---- the scan ---- */
 
-/* Mainline refuses a table that maps no page but the zero page (seen as
- * EINVAL from MADV_COLLAPSE on 6.18: docs/MODELS.md section 5); the
- * models of the series do not. */
-static void scan_needs_a_page_in_baseline(void **state)
+/*
+ * A VMA that was only ever read has no anon_vma: the attempt looks at the
+ * VMA again after its allocation and refuses it, SCAN_PAGE_ANON (seen as
+ * EINVAL from MADV_COLLAPSE on zero-page tables: docs/MODELS.md section
+ * 7). The scan itself passes such a table in MADV_COLLAPSE mode.
+ */
+static void attempt_needs_an_anon_vma(void **state)
+{
+	static const char *const models[] = { "baseline", "latest", "v16" };
+	/* the run's result: baseline the attempt's, the walk the last
+	 * failure it met, the stack FAIL when nothing collapsed (6.1-6.3) */
+	static const int runs[] = { MTHP_SCAN_PAGE_ANON, MTHP_SCAN_PAGE_ANON,
+				    MTHP_SCAN_FAIL };
+	char text[160];
+
+	(void)state;
+	for (size_t m = 0; m < 3; m++) {
+		static const char *const maps[] = { "z*512", "z*64 .*448", ".*512" };
+
+		for (size_t k = 0; k < 3; k++) {
+			snprintf(text, sizeof(text), "model = %s\nmode = madvise\nptes = %s",
+				 models[m], maps[k]);
+			mthp_scenario_free(&S);
+			load(text);
+			simulate();
+			assert_int_equal(R.scan.result, OK);
+			/* one PMD attempt: allocated, then refused */
+			ATTEMPTS({ 0, 9, MTHP_SCAN_PAGE_ANON });
+			assert_int_equal(R.result, runs[m]);
+			assert_int_equal(R.vmstat[MTHP_VMSTAT_COLLAPSE_ALLOC], 1);
+			assert_int_equal(mthp_madvise_errno(S.model, R.result), EINVAL);
+		}
+		/* one written page is enough: the PMD collapses */
+		snprintf(text, sizeof(text), "model = %s\nmode = madvise\nptes = z*511 P",
+			 models[m]);
+		mthp_scenario_free(&S);
+		load(text);
+		simulate();
+		ATTEMPTS({ 0, 9, OK });
+		/* a swap entry stands for a page that was written */
+		snprintf(text, sizeof(text), "model = %s\nmode = madvise\nptes = z*511 w",
+			 models[m]);
+		mthp_scenario_free(&S);
+		load(text);
+		simulate();
+		ATTEMPTS({ 0, 9, OK });
+	}
+	/* khugepaged: 500 zero pages pass max_ptes_none 511, the 12 swap
+	 * entries max_ptes_swap 64; nothing is young */
+	struct mthp_scan_info i = scan("model = baseline\nmax_ptes_none = 511\nptes = z*500 w*12");
+
+	assert_int_equal(i.result, MTHP_SCAN_LACK_REFERENCED_PAGE);
+	assert_int_equal(i.unmapped, 12);
+}
+
+/*
+ * baseline-6.12 and baseline-6.1: a scan (and an isolate) that meets no
+ * writable PTE fails with SCAN_PAGE_RO, in both modes, before the young
+ * rule; a page shared with a forked process is write-protected.
+ */
+static void writable_check_before_6_18(void **state)
 {
 	struct mthp_scan_info i;
 
 	(void)state;
-	i = scan("model = baseline\nmode = madvise\nptes = z*512");
+	i = scan("model = baseline-6.12\nmode = madvise\nptes = S*512");
 	assert_int_equal(i.result, MTHP_SCAN_PAGE_RO);
-	assert_int_equal(i.none_or_zero, 512);
-	i = scan("model = baseline\nmode = madvise\nptes = z*64 .*448");
+	assert_int_equal(i.shared, 512);
+	i = scan("model = baseline-6.12\nmode = madvise\nptes = S*256 .*256");
 	assert_int_equal(i.result, MTHP_SCAN_PAGE_RO);
-	i = scan("model = baseline\nmode = madvise\nptes = .*512");
+	i = scan("model = baseline-6.12\nmode = madvise\nptes = z*512");
 	assert_int_equal(i.result, MTHP_SCAN_PAGE_RO);
-	/* one written page is enough */
-	i = scan("model = baseline\nmode = madvise\nptes = z*511 P");
+	/* one exclusive page is writable */
+	i = scan("model = baseline-6.12\nmode = madvise\nptes = S*511 P");
 	assert_int_equal(i.result, OK);
-	/* khugepaged: 512 holes pass no limit, so swap entries fill the
-	 * table; the rule comes before the young one */
-	i = scan("model = baseline\nmax_ptes_none = 511\nptes = z*512");
-	assert_int_equal(i.result, MTHP_SCAN_EXCEED_NONE_PTE);
-	i = scan("model = baseline\nmax_ptes_none = 511\nptes = z*500 w*12");
+	/* khugepaged: the writable rule before the young one */
+	i = scan("model = baseline-6.12\nmax_ptes_none = 511\nptes = z*500 w*12");
 	assert_int_equal(i.result, MTHP_SCAN_PAGE_RO);
-	assert_int_equal(i.unmapped, 12);
-	i = scan("model = baseline\nmax_ptes_none = 511\nptes = z*511 p");
-	assert_int_equal(i.result, MTHP_SCAN_LACK_REFERENCED_PAGE);
-	/* the series' models collapse a zero-only table */
-	i = scan("model = latest\nmode = madvise\nptes = z*512");
+	i = scan("model = baseline-6.1\nmode = madvise\nptes = s*512");
+	assert_int_equal(i.result, MTHP_SCAN_PAGE_RO);
+	/* the same tables pass the 6.18 scan */
+	i = scan("model = baseline\nmode = madvise\nptes = S*512");
 	assert_int_equal(i.result, OK);
-	i = scan("model = v16\nmode = madvise\nptes = z*512");
+	/* and no lazyfree check before 6.18: a clean lazyfree page is taken */
+	i = scan("model = baseline-6.12\nptes = P*511 f");
 	assert_int_equal(i.result, OK);
+	i = scan("model = baseline\nptes = P*511 f");
+	assert_int_equal(i.result, MTHP_SCAN_PAGE_LAZYFREE);
+	/* MADV_COLLAPSE of an all-shared table collapses on 6.18 */
+	mthp_scenario_free(&S);
+	load("model = baseline\nmode = madvise\nptes = S*512");
+	simulate();
+	ATTEMPTS({ 0, 9, OK });
 }
 
 static void scan_none_limit_per_model(void **state)
@@ -917,7 +978,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(scan_none_limit_per_model),
-		T(scan_needs_a_page_in_baseline),
+		T(attempt_needs_an_anon_vma),
+		T(writable_check_before_6_18),
 		T(scan_uffd),
 		T(scan_swap),
 		T(scan_present_checks),

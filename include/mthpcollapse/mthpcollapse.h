@@ -22,9 +22,9 @@ extern "C" {
 
 /* The version of these headers; mthp_version() gives the library's. */
 #define MTHP_VERSION_MAJOR 0
-#define MTHP_VERSION_MINOR 7
+#define MTHP_VERSION_MINOR 8
 #define MTHP_VERSION_PATCH 0
-#define MTHP_VERSION_STRING "0.7.0"
+#define MTHP_VERSION_STRING "0.8.0"
 
 /* ------------------------------------------------------------------ */
 /* Result codes: the kernel's enum scan_result, with pinned numbers. */
@@ -84,9 +84,17 @@ enum mthp_scan_result {
 
 /* "SCAN_SUCCEED" etc., or NULL when r is not a result. */
 const char *mthp_scan_result_name(int r);
-/* Accepts "SCAN_X" (and "X"), and SCAN_PTE_UFFD, mm's later name for
- * SCAN_PTE_UFFD_WP; 0 or -EINVAL. */
+/* Accepts "SCAN_X" (and "X"), and the kernel's other spellings (see
+ * mthp_scan_result_spelling()); 0 or -EINVAL. */
 int mthp_scan_result_from_name(const char *name, enum mthp_scan_result *out);
+/*
+ * The i-th spelling a kernel gives result r: 0 is the name the library
+ * prints (mthp_scan_result_name()), then each other name a kernel release
+ * or the mm tree has used for the same meaning (SCAN_PTE_UFFD for
+ * SCAN_PTE_UFFD_WP; SCAN_PMD_NULL and SCAN_PMD_NONE for
+ * SCAN_NO_PTE_TABLE); NULL past the last. Since 0.8.
+ */
+const char *mthp_scan_result_spelling(int r, unsigned int i);
 
 /* ------------------------------------------------------------------ */
 /* Geometry: the page-table shape of one architecture configuration. */
@@ -167,6 +175,13 @@ enum mthp_model {
 	MTHP_MODEL_V17,
 	MTHP_MODEL_V18,
 	MTHP_MODEL_V19,
+	/* mainline as Linux 6.12 has it: a scan that meets no writable PTE
+	 * fails (SCAN_PAGE_RO), no lazyfree check (0.8) */
+	MTHP_MODEL_BASELINE_6_12,
+	/* mainline as Linux 6.1 has it: 6.12's rules, no per-size
+	 * hugepages-<size>kB/enabled, and MADV_COLLAPSE answers EINVAL for
+	 * SCAN_EXCEED_NONE_PTE (0.8) */
+	MTHP_MODEL_BASELINE_6_1,
 	MTHP_MODEL_COUNT
 };
 /* What "latest" is today; the name v19-swapfix is accepted for it. */
@@ -187,6 +202,36 @@ bool mthp_model_sub_pmd(enum mthp_model m);
 bool mthp_model_has_size_stats(enum mthp_model m);
 /* One line describing the model (static), or NULL for a non-model. */
 const char *mthp_model_summary(enum mthp_model m);
+/* The kernel releases the model stands for, in words ("7.2, 7.3 and
+ * later"), or NULL for a model of a posted revision only. Since 0.8. */
+const char *mthp_model_releases(enum mthp_model m);
+
+/*
+ * What a kernel release and what it shows say about which model stands
+ * for it (docs/MODELS.md, "Models and releases"): release is "7.3.4",
+ * "6.12.117+deb13-cloud-amd64" or "7.3-rc7"; features is a set of
+ * MTHP_KERNEL_* for what the kernel is seen to have, or
+ * MTHP_KERNEL_UNKNOWN when only the release is known. The series'
+ * collapse counters (or a file with mthp_collapse()) say latest whatever
+ * the release. 0, or -EINVAL for a release that does not parse. why, if
+ * not NULL, gets a static phrase saying what decided. Since 0.8.
+ */
+enum {
+	MTHP_KERNEL_UNKNOWN = 0,
+	MTHP_KERNEL_SIZE_CONTROLS = 1 << 0, /* hugepages-<size>kB/enabled */
+	MTHP_KERNEL_COLLAPSE_STATS = 1 << 1, /* hugepages-<size>kB/stats/collapse_* */
+	MTHP_KERNEL_NO_SIZE_CONTROLS = 1 << 2, /* seen not to have them */
+	MTHP_KERNEL_NO_COLLAPSE_STATS = 1 << 3, /* seen not to have them */
+};
+int mthp_model_for_kernel(const char *release, unsigned int features,
+			  enum mthp_model *out, const char **why);
+
+/*
+ * The errno MADV_COLLAPSE returns when result is the last failure, as
+ * the kernel the model stands for maps it (0 for SCAN_SUCCEED and
+ * SCAN_PMD_MAPPED); -EINVAL for a result or model that is none. Since 0.8.
+ */
+int mthp_madvise_errno(enum mthp_model m, int result);
 /* Entries the model reserves for its search stack on g: 0 when it has no
  * stack, m is not a model or g is not valid. */
 unsigned int mthp_model_stack_capacity(enum mthp_model m,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The models: docs/MODELS.md section 4 as a table, one row per revision. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models.h"
@@ -31,9 +32,54 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.run = MTHP_RUN_ATTEMPT,
 		.scan_none = MTHP_SCAN_NONE_BASELINE,
 		.scan_uffd_fails_at_none = true,
-		.scan_needs_page = true,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
 		.stats = MTHP_STATS_NONE,
+		.first_release = 618, .last_release = 701,
+		.releases = "6.18 to 7.1 (mainline without the series)",
+	},
+	[MTHP_MODEL_BASELINE_6_12] = {
+		.name = "baseline-6.12",
+		.summary = "mainline as of Linux 6.12: one PMD attempt, a writable PTE required",
+		.search = MTHP_SEARCH_ONE_PMD,
+		.sub_pmd = false,
+		.invalid_none = MTHP_INVALID_NONE_SCALE, /* never sub-PMD */
+		.madvise = MTHP_MADV_UNLIMITED,
+		.stack = MTHP_STACK_NONE,
+		.split = MTHP_SPLIT_ABOVE_MIN,
+		.try_lower = 0,
+		.unmapped_occupied_at_pmd = true,
+		.run = MTHP_RUN_ATTEMPT,
+		.scan_none = MTHP_SCAN_NONE_BASELINE,
+		.scan_uffd_fails_at_none = true,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_NONE,
+		.writable_check = true,
+		.no_lazyfree_check = true,
+		.first_release = 608, .last_release = 617,
+		.releases = "6.12 (6.8 to 6.17: per-size controls, the writable check)",
+	},
+	[MTHP_MODEL_BASELINE_6_1] = {
+		.name = "baseline-6.1",
+		.summary = "mainline as of Linux 6.1: baseline-6.12 without per-size settings",
+		.search = MTHP_SEARCH_ONE_PMD,
+		.sub_pmd = false,
+		.invalid_none = MTHP_INVALID_NONE_SCALE, /* never sub-PMD */
+		.madvise = MTHP_MADV_UNLIMITED,
+		.stack = MTHP_STACK_NONE,
+		.split = MTHP_SPLIT_ABOVE_MIN,
+		.try_lower = 0,
+		.unmapped_occupied_at_pmd = true,
+		.run = MTHP_RUN_ATTEMPT,
+		.scan_none = MTHP_SCAN_NONE_BASELINE,
+		.scan_uffd_fails_at_none = true,
+		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
+		.stats = MTHP_STATS_NONE,
+		.no_size_controls = true,
+		.writable_check = true,
+		.no_lazyfree_check = true,
+		.exceed_none_einval = true,
+		.first_release = 1, .last_release = 607,
+		.releases = "6.1 (and before 6.8: no per-size controls)",
 	},
 	[MTHP_MODEL_SCALED] = {
 		.name = "scaled",
@@ -144,6 +190,8 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.scan_none = MTHP_SCAN_NONE_V16,
 		.isolate_invalid_none_result = MTHP_SCAN_FAIL,
 		.stats = MTHP_STATS_ALL,
+		.first_release = 702, .last_release = 0,
+		.releases = "7.2, 7.3 and later (the series merged)",
 	},
 #ifdef MTHP_TESTING
 	[MTHP_MODEL_TEST_BROKEN] = {
@@ -182,6 +230,101 @@ MTHP_EXPORT const char *mthp_model_summary(enum mthp_model m)
 	const struct mthp_model_desc *d = mthp_model_desc(m);
 
 	return d ? d->summary : NULL;
+}
+
+MTHP_EXPORT const char *mthp_model_releases(enum mthp_model m)
+{
+	const struct mthp_model_desc *d = mthp_model_desc(m);
+
+	return d ? d->releases : NULL;
+}
+
+/* "7.3.4+deb13", "6.12.117", "7.3-rc7", "7.3~rc7": 100 * major + minor. */
+static int release_number(const char *r, unsigned int *out)
+{
+	unsigned long major, minor;
+	char *end;
+
+	if (!r || *r < '0' || *r > '9')
+		return -EINVAL;
+	major = strtoul(r, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	minor = strtoul(end + 1, &end, 10);
+	if (major == 0 || major > 99 || minor > 99)
+		return -EINVAL;
+	*out = (unsigned int)(100 * major + minor);
+	return 0;
+}
+
+MTHP_EXPORT int mthp_model_for_kernel(const char *release, unsigned int features,
+				      enum mthp_model *out, const char **why)
+{
+	unsigned int n;
+	const char *said;
+
+	if (!out)
+		return mthp_refuse("mthp_model_for_kernel: out is NULL");
+	if (release_number(release, &n))
+		return mthp_refuse("mthp_model_for_kernel: release '%s' is not MAJOR.MINOR[...]",
+				   release ? release : "(null)");
+	if (features & MTHP_KERNEL_COLLAPSE_STATS) {
+		*out = MTHP_MODEL_LATEST;
+		said = "it has the series' per-size collapse counters";
+	} else if (features & MTHP_KERNEL_NO_SIZE_CONTROLS) {
+		*out = MTHP_MODEL_BASELINE_6_1;
+		said = "it has no per-size hugepages-<size>kB/enabled";
+	} else {
+		*out = MTHP_MODEL_LATEST;
+		said = "its release";
+		for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
+			const struct mthp_model_desc *d = &models[m];
+
+			if (d->first_release && n >= d->first_release &&
+			    (!d->last_release || n <= d->last_release)) {
+				*out = (enum mthp_model)m;
+				break;
+			}
+		}
+		/* a release of the series' era whose kernel lacks it */
+		if (*out == MTHP_MODEL_LATEST &&
+		    (features & MTHP_KERNEL_NO_COLLAPSE_STATS)) {
+			*out = MTHP_MODEL_BASELINE;
+			said = "its release, but without the series' collapse counters";
+		}
+	}
+	if (why)
+		*why = said;
+	return 0;
+}
+
+MTHP_EXPORT int mthp_madvise_errno(enum mthp_model m, int result)
+{
+	const struct mthp_model_desc *d = mthp_model_desc(m);
+
+	if (!d || !mthp_scan_result_name(result))
+		return -EINVAL;
+	switch (result) {
+	case MTHP_SCAN_SUCCEED:
+	case MTHP_SCAN_PMD_MAPPED:
+		return 0;
+	case MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL:
+		return ENOMEM;
+	case MTHP_SCAN_EXCEED_NONE_PTE:
+		return d->exceed_none_einval ? EINVAL : EBUSY;
+	case MTHP_SCAN_CGROUP_CHARGE_FAIL:
+		return EBUSY;
+	case MTHP_SCAN_PAGE_COUNT:
+	case MTHP_SCAN_PAGE_LOCK:
+	case MTHP_SCAN_PAGE_LRU:
+	case MTHP_SCAN_DEL_PAGE_LRU:
+	case MTHP_SCAN_PAGE_FILLED:
+	case MTHP_SCAN_PAGE_HAS_PRIVATE:
+	case MTHP_SCAN_PAGE_DIRTY_OR_WRITEBACK:
+		return EAGAIN;
+	default:
+		return EINVAL;
+	}
 }
 
 MTHP_EXPORT const char *mthp_model_alias(enum mthp_model m)

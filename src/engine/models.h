@@ -80,10 +80,19 @@ struct mthp_model_desc {
 	/* scan and collapse attempt (the mock backend) */
 	enum mthp_scan_none_rule scan_none;
 	bool scan_uffd_fails_at_none;
-	/* the scan fails with SCAN_PAGE_RO when it met no page but the
-	 * zero page (docs/MODELS.md section 5) */
-	bool scan_needs_page;
 	int isolate_invalid_none_result; /* when the allowance says stop */
+	/*
+	 * Mainline's own history before the series (docs/MODELS.md, "Models
+	 * and releases"): what 6.1 and 6.12 do that later kernels do not.
+	 */
+	bool no_size_controls;   /* 6.1: no hugepages-<size>kB/enabled */
+	bool writable_check;     /* scan and isolate need a writable PTE */
+	bool no_lazyfree_check;  /* clean lazyfree folios are taken */
+	bool exceed_none_einval; /* MADV_COLLAPSE: EINVAL, not EBUSY */
+	/* the releases it stands for, 100 * major + minor (last 0: no end;
+	 * both 0: a posted revision, no release) */
+	unsigned int first_release, last_release;
+	const char *releases;
 	enum mthp_stats_rule stats;
 	/* tests only: attempt with this many occupied PTEs fewer than the
 	 * threshold asks, a deliberate bug the oracle tools must catch */

@@ -92,6 +92,9 @@ uint32_t mthp_enabled_orders_checked(const struct mthp_geometry *g,
 	/* MADV_COLLAPSE ignores sysfs and only ever builds a PMD folio */
 	if (mode == MTHP_MODE_MADVISE)
 		return 1u << g->pmd_order;
+	/* before per-size settings (6.8), the top-level one alone decided */
+	if (d->no_size_controls)
+		return setting_allows(s->enabled, hugepage) ? 1u << g->pmd_order : 0;
 	unsigned int lowest = d->sub_pmd ? MTHP_MIN_ORDER : g->pmd_order;
 
 	for (unsigned int k = lowest; k <= g->pmd_order; k++) {

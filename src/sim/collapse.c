@@ -120,10 +120,10 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 	bool uffd = s->vma_flags & MTHP_VMA_UFFD;
 	bool pmd = rg->order == g->pmd_order;
 	unsigned int n = 1u << rg->order;
-	unsigned int allow_none, allow_shared;
+	unsigned int allow_none, allow_shared, writable = 0;
 	struct mthp_event ev = { .type = MTHP_EVENT_ISOLATE, .offset = rg->offset,
 				 .order = rg->order, .status = MTHP_SCAN_SUCCEED };
-	bool invalid = false;
+	bool invalid = false, lazyfree = khugepaged && !x->m->no_lazyfree_check;
 
 	if (uffd)
 		allow_none = 0;
@@ -160,6 +160,7 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 			    ev.shared + nsh <= allow_shared) {
 				ev.none_or_zero += nnz;
 				ev.shared += nsh;
+				writable += mthp_popcount64(pl & ~sh);
 				if (khugepaged)
 					ev.referenced += mthp_popcount64(
 						pl & mthp_pte_flags64(w, MTHP_PTE_YOUNG));
@@ -183,9 +184,10 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 				st = MTHP_SCAN_PTE_NON_PRESENT;
 			} else if (p->flags & MTHP_PTE_UFFD_WP) {
 				st = MTHP_SCAN_PTE_UFFD_WP;
-			} else if (p->flags & MTHP_PTE_NO_PAGE) {
+			} else if (writable += !(p->flags & MTHP_PTE_SHARED),
+				   p->flags & MTHP_PTE_NO_PAGE) {
 				st = MTHP_SCAN_PAGE_NULL;
-			} else if (khugepaged && (p->flags & MTHP_PTE_LAZYFREE)) {
+			} else if (lazyfree && (p->flags & MTHP_PTE_LAZYFREE)) {
 				st = MTHP_SCAN_PAGE_LAZYFREE;
 			} else if ((p->flags & MTHP_PTE_SHARED) &&
 				   ++ev.shared > allow_shared) {
@@ -210,6 +212,9 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 		}
 	}
 done:
+	/* 6.12 and before: a range with no writable PTE is refused */
+	if (ev.status == MTHP_SCAN_SUCCEED && x->m->writable_check && !writable)
+		ev.status = MTHP_SCAN_PAGE_RO;
 	/* each range needs a young PTE of its own */
 	if (ev.status == MTHP_SCAN_SUCCEED && khugepaged && !ev.referenced)
 		ev.status = MTHP_SCAN_LACK_REFERENCED_PAGE;
@@ -229,6 +234,31 @@ static void install(struct sim *x, const struct mthp_range *rg)
 		s->pmd = MTHP_PMD_MAPPED;
 }
 
+/*
+ * Whether the VMA has an anon_vma: a page was ever faulted into it. The
+ * mock's VMA is the PMD range (SIMPLIFIED: a larger VMA could have pages
+ * elsewhere), so that is any PTE of the table other than none and the
+ * zero page - a present page, or a swap or migration entry that stands
+ * for one.
+ */
+static bool has_anon_vma(const struct mthp_scenario *s)
+{
+	const struct mthp_geometry *g = &s->geometry;
+
+	for (unsigned int i = 0; i < g->pmd_nr; i += 64) {
+		if (i + 64 <= g->pmd_nr) {
+			if (~mthp_pte_none64(s->ptes + i))
+				return true;
+			continue;
+		}
+		for (unsigned int k = i; k < g->pmd_nr; k++)
+			if (s->ptes[k].kind != MTHP_PTE_NONE &&
+			    s->ptes[k].kind != MTHP_PTE_ZERO)
+				return true;
+	}
+	return false;
+}
+
 /* The engine's callback (counterpart: collapse_huge_page()). */
 static int attempt(const struct mthp_range *rg, void *data)
 {
@@ -245,6 +275,13 @@ static int attempt(const struct mthp_range *rg, void *data)
 	stat_inc(x, rg->order, MTHP_STAT_COLLAPSE_ALLOC);
 	if (f) {
 		st = f->result;
+		goto out;
+	}
+	/* the VMA is looked at again after the allocation, and must be
+	 * anonymous with an anon_vma (hugepage_vma_revalidate()): one that
+	 * was only ever read (zero pages) has none */
+	if (!has_anon_vma(x->s)) {
+		st = MTHP_SCAN_PAGE_ANON;
 		goto out;
 	}
 	if (x->unmapped) {

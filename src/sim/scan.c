@@ -38,6 +38,10 @@ static unsigned int scan_none_limit(const struct mthp_model_desc *m,
 /* The scan's counters, kept in registers while it runs. */
 struct tally {
 	unsigned int none_or_zero, unmapped, shared, occupied, referenced;
+	/* present PTEs past the uffd check that are writable: every page
+	 * but one shared with another process (write-protected for copy
+	 * on write) */
+	unsigned int writable;
 };
 
 /*
@@ -45,7 +49,8 @@ struct tally {
  * kernel's order. Returns SCAN_SUCCEED to go on; *occupied says whether
  * it goes into the bitmap.
  */
-static int scan_present(const struct mthp_scenario *s, struct mthp_pte p,
+static int scan_present(const struct mthp_scenario *s,
+			const struct mthp_model_desc *m, struct mthp_pte p,
 			struct tally *t, bool *occupied)
 {
 	bool khugepaged = s->mode == MTHP_MODE_KHUGEPAGED;
@@ -53,9 +58,11 @@ static int scan_present(const struct mthp_scenario *s, struct mthp_pte p,
 	*occupied = false;
 	if (p.flags & MTHP_PTE_UFFD_WP)
 		return MTHP_SCAN_PTE_UFFD_WP;
+	if (!(p.flags & MTHP_PTE_SHARED))
+		t->writable++;
 	if (p.flags & MTHP_PTE_NO_PAGE)
 		return MTHP_SCAN_PAGE_NULL;
-	if (khugepaged && (p.flags & MTHP_PTE_LAZYFREE))
+	if (khugepaged && !m->no_lazyfree_check && (p.flags & MTHP_PTE_LAZYFREE))
 		return MTHP_SCAN_PAGE_LAZYFREE;
 	if (p.flags & MTHP_PTE_NOT_ANON)
 		return MTHP_SCAN_PAGE_ANON;
@@ -116,6 +123,7 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 			    !(uffd_stops && nnz)) {
 				bitmap[base / BPL] = (unsigned long)pl;
 				t.occupied += mthp_popcount64(pl);
+				t.writable += mthp_popcount64(pl);
 				t.none_or_zero += nnz;
 				t.referenced += khugepaged ? mthp_popcount64(yg) : 0;
 				continue;
@@ -127,6 +135,7 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 			if (p.kind == MTHP_PTE_PRESENT && !(p.flags & ~MTHP_PTE_YOUNG)) {
 				word |= 1UL << (i % BPL);
 				t.occupied++;
+				t.writable++;
 				t.referenced += khugepaged && p.flags;
 			} else if (p.kind == MTHP_PTE_NONE || p.kind == MTHP_PTE_ZERO) {
 				if (++t.none_or_zero > none_limit || uffd_stops) {
@@ -146,7 +155,7 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 			} else {
 				bool occ;
 
-				r = scan_present(s, p, &t, &occ);
+				r = scan_present(s, m, p, &t, &occ);
 				if (occ)
 					word |= 1UL << (i % BPL);
 				if (r != MTHP_SCAN_SUCCEED)
@@ -164,9 +173,9 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 	info->referenced = t.referenced;
 	if (r != MTHP_SCAN_SUCCEED)
 		return r;
-	/* mainline (6.18) refuses a table that maps no page but the zero
-	 * page, MADV_COLLAPSE too (EINVAL) */
-	if (m->scan_needs_page && !t.occupied)
+	/* 6.12 and before: a table whose PTEs are all write-protected (or
+	 * holes, zero pages and swap entries) is not collapsed */
+	if (m->writable_check && !t.writable)
 		return MTHP_SCAN_PAGE_RO;
 	if (!khugepaged)
 		return r;
