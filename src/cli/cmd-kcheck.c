@@ -177,6 +177,9 @@ static void env_dirs(const char **env, const char **pub)
 	errx(1, "kcheck: the kernel environment <mthpcollapse/kernel/khugepaged.h> was not found (install mthpsim, or set MTHP_KERNEL_ENV to the directory that holds it)");
 }
 
+/* What kcheck's kernel environment supplies, read once. */
+static struct kc_env kc_environment;
+
 static void usage_kcheck(FILE *f)
 {
 	fprintf(f,
@@ -377,12 +380,13 @@ static void print_explain(const struct kc_unit *u, const struct kc_source *s,
 {
 	struct kc_explained e;
 
-	kc_explain(u, inc, pub, &e);
+	kc_explain(u, &e);
 	printf("\nwhat kcheck compiled for %s:\n", s->name);
 	printf("  from the file, unmodified (kind, name, line):\n");
 	for (size_t i = 0; i < e.ntaken; i++)
-		printf("    %-11s %-36s %u%s\n", e.taken[i].kind, e.taken[i].name,
-		       e.taken[i].line,
+		printf("    %-11s %-36s %s%s%u%s\n", e.taken[i].kind, e.taken[i].name,
+		       e.taken[i].file ? e.taken[i].file : "",
+		       e.taken[i].file ? ":" : "", e.taken[i].line,
 		       e.taken[i].conditional ? "  (inside #if: the compiler keeps one branch)" : "");
 	printf("  stubbed by kcheck:\n");
 	if (!u->nstubs)
@@ -391,8 +395,10 @@ static void print_explain(const struct kc_unit *u, const struct kc_source *s,
 		if (!strcmp(u->stubs[i], "collapse_huge_page"))
 			printf("    collapse_huge_page(): with the file's own signature, '%s'; records each attempt (address and order) and returns the answer kcheck chose\n",
 			       u->stub_header);
+		else if (!strcmp(u->stubs[i], "find_pmd_or_thp_or_none"))
+			printf("    find_pmd_or_thp_or_none(): with the file's own signature; answers from the scenario's pmd (a PTE table, none, or a PMD mapping)\n");
 		else
-			printf("    %s(): a trace point; does nothing\n", u->stubs[i]);
+			printf("    %s(): a trace point; its arguments are evaluated, nothing is recorded\n", u->stubs[i]);
 	}
 	printf("  from kcheck's kernel environment (%s/mthpcollapse/kernel/khugepaged.h, and %s/mthpcollapse/kernel/spellings.h):\n    ",
 	       inc, pub);
@@ -423,7 +429,7 @@ static void json_explain(struct json *j, const struct kc_unit *u,
 {
 	struct kc_explained e;
 
-	kc_explain(u, inc, pub, &e);
+	kc_explain(u, &e);
 	json_begin_object(j);
 	json_kstring(j, "side", s->name);
 	json_key(j, "from_file");
@@ -432,6 +438,8 @@ static void json_explain(struct json *j, const struct kc_unit *u,
 		json_begin_object(j);
 		json_kstring(j, "kind", e.taken[i].kind);
 		json_kstring(j, "name", e.taken[i].name);
+		if (e.taken[i].file)
+			json_kstring(j, "file", e.taken[i].file);
 		json_kuint(j, "line", e.taken[i].line);
 		json_kbool(j, "conditional", e.taken[i].conditional);
 		json_end_object(j);
@@ -589,6 +597,30 @@ static void print_scenario(const char *path, const char *text)
 }
 
 /*
+ * The model that stands for a source's kernel: from the release its
+ * tree's Makefile gives and whether its file has the series (its own
+ * mthp_collapse()); without a release, from the shape alone. The reason,
+ * in words, goes to because.
+ */
+static enum mthp_model kcheck_model_for(const struct kc_source *s, bool series,
+					char *because, size_t len)
+{
+	enum mthp_model m;
+	const char *why;
+
+	if (s->release[0] &&
+	    !mthp_model_for_kernel(s->release, series ? MTHP_KERNEL_COLLAPSE_STATS
+						      : MTHP_KERNEL_NO_COLLAPSE_STATS,
+				   &m, &why)) {
+		snprintf(because, len, "Linux %s, from the tree's Makefile: %s; --model names another",
+			 s->release, series ? "the series' shape" : why);
+		return m;
+	}
+	snprintf(because, len, "from the shape; --model names another");
+	return series ? MTHP_MODEL_DEFAULT : MTHP_MODEL_BASELINE;
+}
+
+/*
  * The scan check: the file's scan function (and, through it, its own
  * mthp_collapse()) against the model's scan, engine and attempt, over
  * scenario files and random scenarios on every named geometry.
@@ -614,6 +646,7 @@ static int scan_check(struct kc_source *src, const char *against,
 		if (mkdir(units[i]->dir, 0711))
 			err(1, "%s", units[i]->dir);
 		units[i]->scan = true;
+		units[i]->env = &kc_environment;
 		const char *fn = scan_fn;
 		char other[96] = "";
 		struct kc_file kf;
@@ -642,9 +675,10 @@ static int scan_check(struct kc_source *src, const char *against,
 		}
 	}
 	/* the shape says the model, unless one was named */
-	enum mthp_model m = model ? *model :
-			    su[0].calls_engine ? MTHP_MODEL_DEFAULT : MTHP_MODEL_BASELINE;
-	char names[2][720];
+	char because[200];
+	enum mthp_model m = model ? *model : kcheck_model_for(&src[0], su[0].calls_engine,
+							      because, sizeof(because));
+	char names[2][1100];
 
 	snprintf(names[0], sizeof(names[0]), "%s", src[0].name);
 	if (against)
@@ -785,6 +819,8 @@ static int scan_check(struct kc_source *src, const char *against,
 			json_source(&j, "against_source", &src[1]);
 		}
 		json_kstring(&j, "model", mthp_model_name(m));
+		json_kstring(&j, "model_because", model ? "--model" : because);
+		json_kstring(&j, "release", src[0].release);
 		json_kuint(&j, "random_per_geometry", per_geometry);
 		json_kuint(&j, "seed", seed);
 		json_kuint(&j, "scenario_files", nfiles);
@@ -793,6 +829,9 @@ static int scan_check(struct kc_source *src, const char *against,
 		json_kuint(&j, "cases", sc->cases);
 		json_kuint(&j, "skipped", sc->skipped);
 		json_kuint(&j, "not_scanned", sc->not_scanned);
+		json_kuint(&j, "assumption_broken", sc->assumed);
+		if (sc->assumed)
+			json_kstring(&j, "assumption_where", sc->assumed_where);
 		json_kuint(&j, "differ", sc->differ);
 		if (sc->found) {
 			json_key(&j, "first_difference");
@@ -824,8 +863,8 @@ static int scan_check(struct kc_source *src, const char *against,
 		if (against)
 			printf("against %s: %s\n", src[1].name, su[1].shape);
 		else
-			printf("  against model %s%s\n", mthp_model_name(m),
-			       model ? "" : " (from the shape; --model names another)");
+			printf("  against model %s (%s)\n", mthp_model_name(m),
+			       model ? "--model" : because);
 		printf("%lu scenarios (%zu scenario file%s, %zu of ktest's suites over the geometries, %u random per geometry), %lu differ\n",
 		       sc->cases, nfiles, nfiles == 1 ? "" : "s", nsuite, per_geometry,
 		       sc->differ);
@@ -835,6 +874,9 @@ static int scan_check(struct kc_source *src, const char *against,
 		if (sc->not_scanned)
 			printf("  %lu not run: no order is enabled, so the kernel does not scan them\n",
 			       sc->not_scanned);
+		if (sc->assumed)
+			printf("  %lu not compared: the file asserts (VM_WARN_ON_FOLIO and kin) that no folio it meets is what they made one - %s\n",
+			       sc->assumed, sc->assumed_where);
 		if (sc->found) {
 			printf("\nfirst difference, in %s:\n", sc->first_name);
 			fputs("  ", stdout);
@@ -958,8 +1000,12 @@ int cmd_kcheck(int argc, char **argv)
 	if (src[1].npatches && !against)
 		errx(EXIT_INPUT, "--against-patch: there is no --against side to apply it to");
 	const char *inc, *pub;
+	char msg[1024];
 
 	env_dirs(&inc, &pub);
+	if (kc_env_load(&kc_environment, inc, pub, msg, sizeof(msg)))
+		errx(1, "kcheck: reading the kernel environment: %s", msg);
+	ua.env = ub.env = &kc_environment;
 	const char *tmpdir = getenv("TMPDIR");
 	char tmpl[600];
 
@@ -976,7 +1022,6 @@ int cmd_kcheck(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	struct kc_unit *units[2] = { &ua, against ? &ub : NULL };
-	char msg[1024];
 	int status = 0;
 
 	src[0].spec = argv[optind];
@@ -1177,6 +1222,7 @@ scan_part:
 		json_end_object(&j);
 	kc_unit_free(&ua);
 	kc_unit_free(&ub);
+	kc_env_free(&kc_environment);
 	remove_tree(tmpl);
 	return status;
 }

@@ -46,8 +46,8 @@ struct side_run {
 	long t_ref, t_none, t_unmapped, t_status;
 	bool has_bitmap;
 	unsigned long bitmap[MTHP_BITS_TO_LONGS(MTHP_MAX_PTRS)];
-	unsigned int warnings, bugs;
-	int bug_line;
+	unsigned int warnings, bugs, assumed;
+	int bug_line, assumed_line;
 	bool runaway, unrepresentable;
 	char unrep_name[48];
 };
@@ -61,13 +61,9 @@ struct side_ctx {
 
 static struct scan_check *sc;
 
-static int lib_result(const struct kc_unit *u, long v)
-{
-	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
-		if (u->to_kernel[r] == v)
-			return r;
-	return -1;
-}
+/* the attempts of one run looked at for results the file lacks */
+#define MAX_ATTEMPTS_CHECKED 256
+
 
 static int fake_attempt(void *ctx, unsigned int offset, unsigned int order,
 			int referenced, int unmapped)
@@ -121,7 +117,7 @@ static void fake_traced(void *ctx, long ref, long none, long st, long unm)
 	o->t_ref = ref;
 	o->t_none = none;
 	o->t_unmapped = unm;
-	o->t_status = lib_result(c->u, st);
+	o->t_status = kc_result_of(c->u, st);
 }
 
 static void reset(struct side_run *o)
@@ -185,11 +181,13 @@ static void run_kernel(const struct kc_unit *u, const struct mthp_scenario *s,
 		o->warnings = f.warnings;
 		o->bugs = f.bugs;
 		o->bug_line = f.bug_line;
+		o->assumed = f.assumed;
+		o->assumed_line = f.assumed_line;
 		o->has_bitmap = kc.has_bitmap;
 		if (!f.bugs) {
 			const char *n = u->returns_result ? u->result_name(ret) : NULL;
 
-			o->result = u->returns_result ? lib_result(u, ret) : -1;
+			o->result = u->returns_result ? kc_result_of(u, ret) : -1;
 			snprintf(o->result_name, sizeof(o->result_name), "%s",
 				 n ? n : u->returns_result ? "(not a result)" : "");
 		}
@@ -391,6 +389,24 @@ static void reproducer(const char *text, enum mthp_model m, char *out, size_t le
 
 static struct side_run runs[2];
 
+/* Marks the model's run unrepresentable when a result it gave (the
+ * run's, an attempt's) is not in the file's enum scan_result. */
+static void model_representable(const struct kc_unit *u, struct side_run *m)
+{
+	int seen[1 + MAX_ATTEMPTS_CHECKED];
+	size_t n = 0;
+
+	seen[n++] = m->result;
+	for (size_t i = 0; i < m->natt && n < sizeof(seen) / sizeof(seen[0]); i++)
+		seen[n++] = m->att[i].result;
+	for (size_t i = 0; i < n && !m->unrepresentable; i++)
+		if (seen[i] >= 0 && u->to_kernel[seen[i]] < 0) {
+			m->unrepresentable = true;
+			snprintf(m->unrep_name, sizeof(m->unrep_name), "%s",
+				 mthp_scan_result_name(seen[i]));
+		}
+}
+
 /* One scenario on both sides. */
 static void one_scenario(struct scan_opts *o, const char *name, const char *text)
 {
@@ -426,6 +442,21 @@ static void one_scenario(struct scan_opts *o, const char *name, const char *text
 			run_model_side(&s, enabled, &runs[k]);
 	}
 	sc->w.count++;
+	/* a case the file asserts cannot happen is not compared */
+	for (int k = 0; k < 2; k++)
+		if (runs[k].assumed) {
+			sc->assumed++;
+			if (!sc->assumed_where[0])
+				snprintf(sc->assumed_where, sizeof(sc->assumed_where),
+					 "%s, line %d, in %s", o->names[k],
+					 runs[k].assumed_line, name);
+			mthp_scenario_free(&s);
+			return;
+		}
+	/* what the model did must be something the file can say */
+	for (int k = 0; k < 2; k++)
+		if (!o->units[k] && o->units[!k])
+			model_representable(o->units[!k], &runs[k]);
 	if (runs[0].unrepresentable || runs[1].unrepresentable) {
 		sc->skipped++;
 		snprintf(sc->skip_example, sizeof(sc->skip_example), "%s",

@@ -27,8 +27,9 @@ struct scan_opts {
 struct scan_check {
 	struct kc_watch w;
 	struct rng rng;
-	unsigned long cases, differ, skipped, not_scanned;
+	unsigned long cases, differ, skipped, not_scanned, assumed;
 	char skip_example[48];       /* a result the file lacks */
+	char assumed_where[320];     /* a folio assertion a case broke */
 	bool found;
 	char first_name[256];        /* which scenario */
 	char first_what[4096];       /* what differs, in words */

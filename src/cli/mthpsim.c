@@ -359,6 +359,11 @@ int cmd_models(int argc, char **argv)
 			json_kstring(&j, "summary",
 				     mthp_model_summary((enum mthp_model)m));
 			json_kbool(&j, "default", m == MTHP_MODEL_DEFAULT);
+			if (mthp_model_releases((enum mthp_model)m))
+				json_kstring(&j, "releases",
+					     mthp_model_releases((enum mthp_model)m));
+			else
+				json_key(&j, "releases"), json_null(&j);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
@@ -368,11 +373,15 @@ int cmd_models(int argc, char **argv)
 	for (int m = 0; m < MTHP_MODEL_COUNT; m++) {
 		const char *alias = mthp_model_alias((enum mthp_model)m);
 
-		printf("%-12s %s", mthp_model_name((enum mthp_model)m),
+		const char *rel = mthp_model_releases((enum mthp_model)m);
+
+		printf("%-14s %s", mthp_model_name((enum mthp_model)m),
 		       mthp_model_summary((enum mthp_model)m));
 		if (alias)
 			printf(" (also: %s)", alias);
 		printf("%s\n", m == MTHP_MODEL_DEFAULT ? " (default)" : "");
+		printf("%-14s stands for: %s\n", "",
+		       rel ? rel : "no release: a posted revision of the series, or a what-if");
 	}
 	return 0;
 }

@@ -75,7 +75,7 @@ static void emit_item(FILE *f, const struct kc_file *kf,
 		const struct kc_group *g = &kf->groups[it->conds[c].group];
 
 		for (size_t b = 0; b <= it->conds[c].branch && b < g->n; b++) {
-			line_marker(f, g->line[b], kf->path);
+			line_marker(f, g->line[b], g->path[b] ? g->path[b] : kf->path);
 			fwrite(kf->text + g->start[b], 1, g->end[b] - g->start[b], f);
 			fputc('\n', f);
 		}
@@ -85,7 +85,7 @@ static void emit_item(FILE *f, const struct kc_file *kf,
 		    (it->kind == KC_DEFINE || it->kind == KC_FUNCTION ||
 		     it->kind == KC_PROTO))
 			out(f, "#undef %s\n", it->defines[k]);
-	line_marker(f, it->line, kf->path);
+	line_marker(f, it->line, it->path ? it->path : kf->path);
 	/* directives start at column 1; other items where they are */
 	fwrite(kf->text + it->start, 1, it->end - it->start, f);
 	fputc('\n', f);
@@ -361,17 +361,228 @@ static int emit_pmd_stub(struct kc_unit *u, FILE *f, char *err, size_t errlen)
 	return 0;
 }
 
+static bool env_supplies(const char *name, const void *env)
+{
+	return kc_env_has(env, name);
+}
+
+/* A variable of the file that the checked code uses. */
+static bool wanted_variable(const struct kc_file *kf, const char *name)
+{
+	for (size_t k = 0; k < kf->nitems; k++)
+		if (kf->items[k].wanted && kf->items[k].kind == KC_VARIABLE &&
+		    item_defines(&kf->items[k], name))
+			return true;
+	return false;
+}
+
+/* The field of struct collapse_control of type struct collapse_policy
+ * ("policy" in the mm tree), into name; false when there is none. */
+static bool policy_field(const struct kc_file *kf, char *name, size_t size)
+{
+	const struct kc_item *cc = kc_find(kf, "struct collapse_control", -1);
+	const char *tag = "struct collapse_policy";
+
+	if (!cc)
+		return false;
+	for (const char *p = kf->text + cc->start; p < kf->text + cc->end; p++) {
+		if (strncmp(p, tag, strlen(tag)))
+			continue;
+		const char *q = p + strlen(tag);
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		size_t l = 0;
+
+		while (q[l] == '_' || (q[l] >= 'a' && q[l] <= 'z') ||
+		       (q[l] >= 'A' && q[l] <= 'Z') || (q[l] >= '0' && q[l] <= '9'))
+			l++;
+		if (!l || q[l] != ';' || l >= size)
+			continue;
+		snprintf(name, size, "%.*s", (int)l, q);
+		return true;
+	}
+	return false;
+}
+
+/* The file's function that fills a struct collapse_policy for callers of
+ * one kind: khugepaged's sets tva_type to TVA_KHUGEPAGED, MADV_COLLAPSE's
+ * to TVA_FORCED_COLLAPSE. */
+static const char *policy_filler(const struct kc_file *kf, const char *tva)
+{
+	for (size_t i = 0; i < kf->nitems; i++) {
+		const struct kc_item *it = &kf->items[i];
+		struct kc_param p[4];
+		size_t n;
+		char ret[128];
+
+		if (it->kind != KC_FUNCTION || !it->ndefines ||
+		    kc_signature(kf, it, ret, sizeof(ret), p, 4, &n) || n != 1 ||
+		    !strstr(p[0].type, "struct collapse_policy") ||
+		    !strchr(p[0].type, '*') || !kc_item_uses(it, tva))
+			continue;
+		return it->defines[0];
+	}
+	return NULL;
+}
+
+/* What the file needs to fill cc->policy with: its fillers, marked wanted
+ * with what they use. 0; -1 with err when the policy is there and kcheck
+ * cannot fill it. */
+static int policy_plan(struct kc_unit *u, char *err, size_t errlen)
+{
+	struct kc_file *kf = &u->file;
+	char field[64];
+
+	u->policy_field[0] = u->policy_kh[0] = u->policy_madv[0] = 0;
+	if (!policy_field(kf, field, sizeof(field)))
+		return 0;
+	snprintf(u->policy_field, sizeof(u->policy_field), "%s", field);
+	const char *kh = policy_filler(kf, "TVA_KHUGEPAGED");
+	const char *md = policy_filler(kf, "TVA_FORCED_COLLAPSE");
+
+	if (kh && md) {
+		snprintf(u->policy_kh, sizeof(u->policy_kh), "%s", kh);
+		snprintf(u->policy_madv, sizeof(u->policy_madv), "%s", md);
+		kc_closure(kf, kh, NULL, env_supplies, u->env);
+		kc_closure(kf, md, NULL, env_supplies, u->env);
+		return 0;
+	}
+	/* no fillers: each field by what its name says, as the mm tree's
+	 * fillers set it; a field kcheck cannot read the meaning of is an
+	 * error, never a guess */
+	const struct kc_item *st = kc_find(kf, "struct collapse_policy", -1);
+	static const char *const known[] = {
+		"max_ptes_none", "max_ptes_swap", "max_ptes_shared", "strict_sub_pmd",
+		"skip_lazyfree", "require_referenced", "install_pmd",
+		"writeback_dirty", "gfp", "tva_type",
+	};
+	char *body = st ? strndup(kf->text + st->start, st->end - st->start) : NULL;
+
+	if (!st || !body) {
+		free(body);
+		snprintf(err, errlen, "%s: struct collapse_control has a struct collapse_policy, but neither the file nor its headers define that struct",
+			 kf->path);
+		return -1;
+	}
+	/* comments out, then one field per ';' inside the braces */
+	for (char *c = body; (c = strstr(c, "/*"));) {
+		char *e = strstr(c + 2, "*/");
+
+		memset(c, ' ', e ? (size_t)(e + 2 - c) : strlen(c));
+	}
+	char *open = strchr(body, '{'), *close = strrchr(body, '}');
+	int r = 0;
+
+	if (!open || !close || strchr(open + 1, '{')) {
+		snprintf(err, errlen, "%s:%u: struct collapse_policy holds a structure of its own, and the file has no function that fills a policy (one that sets tva_type) for kcheck to call",
+			 st->path ? st->path : kf->path, st->line);
+		free(body);
+		return -1;
+	}
+	*close = 0;
+	for (char *save, *d = strtok_r(open + 1, ";", &save); d && !r;
+	     d = strtok_r(NULL, ";", &save)) {
+		size_t l = strlen(d);
+
+		while (l && strchr(" \t\n", d[l - 1]))
+			l--;
+		size_t b = l;
+
+		while (b && (d[b - 1] == '_' || (d[b - 1] >= 'a' && d[b - 1] <= 'z') ||
+			     (d[b - 1] >= '0' && d[b - 1] <= '9')))
+			b--;
+		if (b == l)
+			continue;
+		bool ok = false;
+
+		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			ok |= l - b == strlen(known[k]) && !strncmp(d + b, known[k], l - b);
+		if (!ok) {
+			snprintf(err, errlen, "%s:%u: struct collapse_policy has '%.*s', and the file has no function that fills a policy (one that sets tva_type) for kcheck to call: kcheck does not know what khugepaged and MADV_COLLAPSE put there",
+				 st->path ? st->path : kf->path, st->line, (int)(l - b), d + b);
+			r = -1;
+		}
+	}
+	free(body);
+	return r;
+}
+
+/* The settings the case gives the file's code: the sysctls it reads,
+ * cc->is_khugepaged, and cc->policy as that tree's khugepaged and
+ * MADV_COLLAPSE fill it. The engine's case has max_ptes_none alone: the
+ * swap and shared sysctls keep the kernel's defaults there. */
+static void emit_settings(struct kc_unit *u, FILE *f, bool scan)
+{
+	const struct kc_file *kf = &u->file;
+	static const char *const sysctls[][3] = {
+		{ "khugepaged_max_ptes_none", "c->max_ptes_none", "c->max_ptes_none" },
+		{ "khugepaged_max_ptes_swap", "c->max_ptes_swap", "HPAGE_PMD_NR / 8" },
+		{ "khugepaged_max_ptes_shared", "c->max_ptes_shared", "HPAGE_PMD_NR / 2" },
+	};
+
+	for (size_t i = 0; i < 3; i++)
+		if (wanted_variable(kf, sysctls[i][0])) {
+			out(f, "\t%s = %s;\n", sysctls[i][0], sysctls[i][scan ? 1 : 2]);
+			add_input(u, "%s: %s", sysctls[i][0],
+				  scan || !i ? "the case's" : "the kernel's default");
+		}
+	if (struct_has_field(kf, "struct collapse_control", "is_khugepaged")) {
+		out(f, "\tkc_cc.is_khugepaged = c->khugepaged;\n");
+		add_input(u, "cc->is_khugepaged: true in khugepaged mode, false for MADV_COLLAPSE");
+	}
+	if (!u->policy_field[0])
+		return;
+	const char *p = u->policy_field;
+
+	if (u->policy_kh[0]) {
+		out(f, "\tif (c->khugepaged)\n\t\t%s(&kc_cc.%s);\n\telse\n\t\t%s(&kc_cc.%s);\n",
+		    u->policy_kh, p, u->policy_madv, p);
+		add_input(u, "cc->%s: filled by the file's %s() in khugepaged mode, its %s() for MADV_COLLAPSE",
+			  p, u->policy_kh, u->policy_madv);
+		return;
+	}
+	out(f, "\t__builtin_memset(&kc_cc.%s, 0, sizeof(kc_cc.%s));\n", p, p);
+	out(f, "\tkc_cc.%s.max_ptes_none = c->khugepaged ? c->max_ptes_none : HPAGE_PMD_NR;\n", p);
+	out(f, "\tkc_cc.%s.max_ptes_swap = c->khugepaged ? %s : HPAGE_PMD_NR;\n", p,
+	    scan ? "c->max_ptes_swap" : "HPAGE_PMD_NR / 8");
+	out(f, "\tkc_cc.%s.max_ptes_shared = c->khugepaged ? %s : HPAGE_PMD_NR;\n", p,
+	    scan ? "c->max_ptes_shared" : "HPAGE_PMD_NR / 2");
+	static const char *const kh_only[] = { "strict_sub_pmd", "skip_lazyfree",
+					       "require_referenced" };
+	static const char *const madv_only[] = { "install_pmd", "writeback_dirty" };
+
+	for (size_t i = 0; i < 3; i++)
+		if (struct_has_field(kf, "struct collapse_policy", kh_only[i]))
+			out(f, "\tkc_cc.%s.%s = c->khugepaged;\n", p, kh_only[i]);
+	for (size_t i = 0; i < 2; i++)
+		if (struct_has_field(kf, "struct collapse_policy", madv_only[i]))
+			out(f, "\tkc_cc.%s.%s = !c->khugepaged;\n", p, madv_only[i]);
+	if (struct_has_field(kf, "struct collapse_policy", "tva_type"))
+		out(f, "\tkc_cc.%s.tva_type = c->khugepaged ? TVA_KHUGEPAGED : TVA_FORCED_COLLAPSE;\n", p);
+	add_input(u, "cc->%s: each field as khugepaged fills it in khugepaged mode (the sysctls, the strict sub-PMD rules, referenced pages required, clean lazyfree folios skipped), as MADV_COLLAPSE does otherwise (no limits, none of those rules); the file has no function that fills it",
+		  p);
+}
+
+/* Where a BUG (setjmp gives 1) or a broken folio assertion (2) comes
+ * back to: the findings so far, and the call ends. */
+static void emit_crash_handler(FILE *f, bool scan)
+{
+	out(f, "\tkc_f->bugs = 0;\n\tkc_assumed_n = 0;\n\tkc_bug_line = 0;\n\tswitch (setjmp(kc_crash)) {\n"
+	       "\tcase 0:\n\t\tbreak;\n\tdefault:\n"
+	       "\t\tkc_f->warnings = kc_warnings;\n"
+	       "\t\tkc_f->bugs = kc_assumed_n == 0 || kc_bug_line != 0;\n"
+	       "\t\tkc_f->bug_line = kc_bug_line;\n"
+	       "\t\tkc_f->assumed = kc_assumed_n;\n\t\tkc_f->assumed_line = kc_assumed_line;\n"
+	       "%s\t\treturn 0;\n\t}\n", scan ? "\t\tkc_scan = 0;\n" : "");
+}
+
 /* The scan's entry point: the case's table into the fakes, the sysctls
  * and the collapse_control set, the scan called, its bitmap read back. */
 static void emit_scan_entry(struct kc_unit *u, FILE *f, const char *function,
 			    const struct kc_param *params, size_t np)
 {
 	const struct kc_file *kf = &u->file;
-	static const char *const sysctls[][2] = {
-		{ "khugepaged_max_ptes_none", "max_ptes_none" },
-		{ "khugepaged_max_ptes_swap", "max_ptes_swap" },
-		{ "khugepaged_max_ptes_shared", "max_ptes_shared" },
-	};
 	bool has_cc = kc_find(kf, "struct collapse_control", -1) != NULL;
 	char names[8][64];
 	size_t nb = has_cc ? bitmap_fields(kf, names, 8) : 0;
@@ -387,31 +598,21 @@ static void emit_scan_entry(struct kc_unit *u, FILE *f, const char *function,
 	       "\t\tkc_table[i].e = c->ptes[i];\n\t\tkc_table[i].kc_idx = i;\n"
 	       "\t\tkc_pages[i].kc_idx = i;\n\t\tkc_folios[i].page.kc_idx = i;\n\t}\n");
 	add_input(u, "the PTE table: the scenario's, through pte_offset_map_lock() and ptep_get()");
-	out(f, "\tkc_f->bugs = 0;\n\tif (setjmp(kc_crash)) {\n\t\tkc_f->warnings = kc_warnings;\n"
-	       "\t\tkc_f->bugs = 1;\n\t\tkc_f->bug_line = kc_bug_line;\n\t\tkc_scan = 0;\n\t\treturn 0;\n\t}\n");
+	emit_crash_handler(f, true);
 	out(f, "\tkc_vma.vm_mm = &kc_mm;\n\tkc_vma.kc_uffd_armed = c->uffd;\n"
 	       "\tkc_vma.vm_start = KC_BASE;\n\tkc_vma.vm_end = KC_BASE + HPAGE_PMD_SIZE;\n"
 	       "\tkc_vma.vm_flags = c->vm_flags;\n");
 	add_input(u, "the VMA: one PMD range, the scenario's hugepage/nohugepage flags, userfaultfd_armed() its uffd");
 	add_input(u, "thp_vma_allowable_orders(): the orders the scenario's settings enable");
-	for (size_t i = 0; i < 3; i++)
-		for (size_t k = 0; k < kf->nitems; k++)
-			if (kf->items[k].wanted && kf->items[k].kind == KC_VARIABLE &&
-			    item_defines(&kf->items[k], sysctls[i][0])) {
-				out(f, "\t%s = c->%s;\n", sysctls[i][0], sysctls[i][1]);
-				add_input(u, "%s: the scenario's %s", sysctls[i][0], sysctls[i][1]);
-			}
-	if (has_cc && struct_has_field(kf, "struct collapse_control", "is_khugepaged")) {
-		out(f, "\tkc_cc.is_khugepaged = c->khugepaged;\n");
-		add_input(u, "cc->is_khugepaged: true in khugepaged mode, false for MADV_COLLAPSE");
-	}
+	emit_settings(u, f, true);
 	/* a scan must clear the bitmap itself: it starts full */
 	for (size_t i = 0; i < nb; i++) {
 		out(f, "\t__builtin_memset(kc_cc.%s, 0xff, sizeof(kc_cc.%s));\n", names[i], names[i]);
 		add_input(u, "cc->%s: all ones before the call (the scan clears it), read back after it", names[i]);
 	}
 	emit_call(u, f, function, params, np);
-	out(f, ");\n\tkc_f->warnings = kc_warnings;\n");
+	out(f, ");\n\tkc_f->warnings = kc_warnings;\n"
+	       "\tkc_f->assumed = kc_assumed_n;\n\tkc_f->assumed_line = kc_assumed_line;\n");
 	u->has_bitmap = nb > 0;
 	if (nb)
 		out(f, "\t__builtin_memcpy(c->bitmap, kc_cc.%s, sizeof(kc_cc.%s));\n"
@@ -419,26 +620,26 @@ static void emit_scan_entry(struct kc_unit *u, FILE *f, const char *function,
 	out(f, "\tkc_scan = 0;\n\treturn r;\n}\n");
 }
 
+
 int kc_generate(struct kc_unit *u, const char *path, const char *display,
 		const char *function, char *err, size_t errlen)
 {
 	struct kc_file *kf = &u->file;
 
-	if (kc_file_load(kf, path, err, errlen))
-		return KC_BAD_INPUT;
 	/* messages name the file as the user named it */
-	free(kf->path);
-	kf->path = strdup(display);
-	if (!kf->path)
-		abort();
+	if (kc_file_open(kf, path, display, err, errlen))
+		return KC_BAD_INPUT;
 	path = kf->path;
-	struct kc_item *target = kc_closure(kf, function, u->scan ? scan_stubbed : stubbed);
+	struct kc_item *target = kc_closure(kf, function, u->scan ? scan_stubbed : stubbed,
+					    env_supplies, u->env);
 
 	if (!target) {
 		snprintf(err, errlen, "%s: no definition of a function '%s' (name another with --function)",
 			 path, function);
 		return KC_BAD_INPUT;
 	}
+	if (policy_plan(u, err, errlen))
+		return KC_BAD_INPUT;
 	struct kc_param params[16];
 	size_t np;
 	char ret[128];
@@ -540,7 +741,7 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 				add_stub(u, kf->items[i].uses[k]);
 	for (size_t i = 0; i < u->nstubs; i++)
 		if (strcmp(u->stubs[i], "collapse_huge_page"))
-			out(f, "#define %s(...) ((void)0)\n", u->stubs[i]);
+			out(f, "#define %s(...) kc_trace_dropped(0, ##__VA_ARGS__)\n", u->stubs[i]);
 	/* types, macros and variables first, then the stub, then functions */
 	for (size_t i = 0; i < kf->nitems; i++) {
 		const struct kc_item *it = &kf->items[i];
@@ -592,7 +793,13 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 	out(f, "#include <setjmp.h>\n");
 	out(f, "#ifdef KC_PTE_INDEX_SIZE_AT_BOOT\n"
 	       "unsigned long __pte_index_size = KC_PTE_INDEX_SIZE_AT_BOOT;\n#endif\n");
-	out(f, "static jmp_buf kc_crash;\nstatic int kc_bug_line;\n");
+	out(f, "static jmp_buf kc_crash;\nstatic int kc_bug_line;\n"
+	       "static unsigned int kc_assumed_n;\nstatic int kc_assumed_line;\n");
+	/* an assertion about a folio's state that the case broke: recorded,
+	 * and a fatal one (VM_BUG_ON_FOLIO) ends the call */
+	out(f, "void kc_assumed(const char *file, int line, const char *cond, int fatal)\n"
+	       "{\n\t(void)file; (void)cond;\n\tif (!kc_assumed_n++)\n\t\tkc_assumed_line = line;\n"
+	       "\tif (fatal)\n\t\tlongjmp(kc_crash, 2);\n}\n");
 	out(f, "void kc_warned(const char *file, int line, const char *cond)\n"
 	       "{\n\t(void)file; (void)line; (void)cond;\n\tkc_warnings++;\n}\n");
 	/* a BUG in the kernel ends the task: here it ends the call */
@@ -603,7 +810,8 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 	       "\tint khugepaged, uffd, referenced;\n\tunsigned int max_ptes_none, unmapped;\n"
 	       "\tint (*answer)(void *, unsigned int, unsigned int, int, int);\n\tvoid *ctx;\n};\n");
 	out(f, "unsigned int kc_geometry(void) { return HPAGE_PMD_NR; }\n");
-	out(f, "struct kc_findings { unsigned int warnings, bugs; int bug_line; };\n");
+	out(f, "struct kc_findings { unsigned int warnings, bugs; int bug_line;\n"
+	       "\tunsigned int assumed; int assumed_line; };\n");
 	if (u->scan) {
 		emit_scan_entry(u, f, function, params, np);
 		goto names;
@@ -614,28 +822,13 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 		out(f, "\tstatic struct collapse_control kc_cc;\n");
 	out(f, "\tbool kc_locked = true;\n\t(void)kc_locked; (void)kc_mm; (void)kc_vma;\n");
 	out(f, "\tkc_cur = c;\n\tkc_answer = c->answer;\n\tkc_ctx = c->ctx;\n\tkc_warnings = 0;\n");
-	out(f, "\tkc_f->bugs = 0;\n\tif (setjmp(kc_crash)) {\n\t\tkc_f->warnings = kc_warnings;\n"
-	       "\t\tkc_f->bugs = 1;\n\t\tkc_f->bug_line = kc_bug_line;\n\t\treturn 0;\n\t}\n");
+	emit_crash_handler(f, false);
 	out(f, "\tkc_vma.vm_mm = &kc_mm;\n\tkc_vma.kc_uffd_armed = c->uffd;\n");
-	static const char *const sysctls[] = { "khugepaged_max_ptes_none" };
-
-	for (size_t i = 0; i < 1; i++)
-		for (size_t k = 0; k < kf->nitems; k++)
-			if (kf->items[k].wanted && kf->items[k].kind == KC_VARIABLE &&
-			    item_defines(&kf->items[k], sysctls[i]))
-				{
-					out(f, "\t%s = c->max_ptes_none;\n", sysctls[i]);
-					add_input(u, "%s: the case's max_ptes_none", sysctls[i]);
-				}
+	emit_settings(u, f, false);
 	if (kc_find(kf, "struct collapse_control", -1)) {
 		char names[8][64];
 		size_t nb = bitmap_fields(kf, names, 8);
 
-		if (struct_has_field(kf, "struct collapse_control", "is_khugepaged"))
-		{
-			out(f, "\tkc_cc.is_khugepaged = c->khugepaged;\n");
-			add_input(u, "cc->is_khugepaged: true in khugepaged mode, false for MADV_COLLAPSE");
-		}
 		for (size_t i = 0; i < nb; i++)
 		{
 			out(f, "\t__builtin_memcpy(kc_cc.%s, c->bitmap, sizeof(kc_cc.%s));\n",
@@ -644,7 +837,9 @@ int kc_generate(struct kc_unit *u, const char *path, const char *display,
 		}
 	}
 	emit_call(u, f, function, params, np);
-	out(f, ");\n\tkc_f->warnings = kc_warnings;\n\treturn r;\n}\n");
+	out(f, ");\n\tkc_f->warnings = kc_warnings;\n"
+	       "\tkc_f->assumed = kc_assumed_n;\n\tkc_f->assumed_line = kc_assumed_line;\n"
+	       "\treturn r;\n}\n");
 names:;
 	/* the file's result names, so results map by name */
 	const struct kc_item *en = kc_find(kf, "enum scan_result", -1);
@@ -667,7 +862,7 @@ names:;
 
 /* Where FILE uses name: the first use in the extracted items. */
 static bool find_use(const struct kc_file *kf, const char *name,
-		     unsigned int *line, unsigned int *col)
+		     const char **path, unsigned int *line, unsigned int *col)
 {
 	for (size_t i = 0; i < kf->nitems; i++) {
 		const struct kc_item *it = &kf->items[i];
@@ -675,6 +870,7 @@ static bool find_use(const struct kc_file *kf, const char *name,
 		for (size_t k = 0; it->wanted && k < it->nuses; k++) {
 			if (strcmp(it->uses[k], name))
 				continue;
+			*path = it->path ? it->path : kf->path;
 			*line = it->use_lines[k];
 			*col = it->use_cols[k];
 			return true;
@@ -687,10 +883,11 @@ static bool find_use(const struct kc_file *kf, const char *name,
 static void report_missing(const struct kc_unit *u, const char *name, FILE *msg)
 {
 	unsigned int l = 0, c = 0;
+	const char *path;
 
-	if (find_use(&u->file, name, &l, &c))
+	if (find_use(&u->file, name, &path, &l, &c))
 		fprintf(msg, "%s:%u:%u: '%s' is used here, but neither the file nor kcheck's kernel environment defines it\n",
-			u->file.path, l, c, name);
+			path, l, c, name);
 	else
 		fprintf(msg, "%s: '%s' is used, but neither the file nor kcheck's kernel environment defines it\n",
 			u->file.path, name);
@@ -754,9 +951,7 @@ static bool explain(const struct kc_unit *u, const char *log, FILE *msg)
  * kcheck put (the environment, its stub or its entry point). */
 static bool about_the_file(const struct kc_unit *u, const char *line)
 {
-	size_t pl = strlen(u->file.path);
-
-	return !strncmp(line, u->file.path, pl) && line[pl] == ':';
+	return kc_file_says(&u->file, line);
 }
 
 static void keep_warning(struct kc_unit *u, const char *line)
@@ -919,14 +1114,25 @@ int kc_load(struct kc_unit *u, FILE *msg)
 		fprintf(msg, "kcheck: %s lacks the entry points kcheck wrote\n", so);
 		return KC_ERROR;
 	}
-	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
-		u->to_kernel[r] = u->result_value(mthp_scan_result_name(r));
-	/* mainline before the series named a range without a PTE table so */
-	if (u->to_kernel[MTHP_SCAN_NO_PTE_TABLE] < 0)
-		u->to_kernel[MTHP_SCAN_NO_PTE_TABLE] = u->result_value("SCAN_PMD_NONE");
-	if (u->to_kernel[MTHP_SCAN_NO_PTE_TABLE] < 0)
-		u->to_kernel[MTHP_SCAN_NO_PTE_TABLE] = u->result_value("SCAN_PMD_NULL");
+	/* results match by meaning: each of the library's, under any name a
+	 * kernel gave it (SCAN_PTE_UFFD for SCAN_PTE_UFFD_WP, ...) */
+	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++) {
+		const char *n;
+
+		u->to_kernel[r] = -1;
+		for (unsigned int i = 0; u->to_kernel[r] < 0 &&
+					 (n = mthp_scan_result_spelling(r, i)); i++)
+			u->to_kernel[r] = u->result_value(n);
+	}
 	return 0;
+}
+
+int kc_result_of(const struct kc_unit *u, long v)
+{
+	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
+		if (u->to_kernel[r] == v)
+			return r;
+	return -1;
 }
 
 void kc_unload(struct kc_unit *u)
@@ -972,31 +1178,84 @@ static bool listed(char (*v)[64], size_t n, const char *name)
 }
 
 
-/* Whether a #define of name is in the text, wherever it is (the
- * splitter sees no directive inside an extern "C" block). */
-static bool defines_macro(const char *text, const char *name)
+static int name_cmp(const void *a, const void *b)
 {
-	size_t n = strlen(name);
-
-	for (const char *p = text; (p = strstr(p, "#define ")); p += 8) {
-		const char *q = p + 8;
-
-		while (*q == ' ' || *q == '\t')
-			q++;
-		if (!strncmp(q, name, n) && (q[n] == '(' || q[n] == ' ' ||
-					     q[n] == '\t' || q[n] == '\n'))
-			return true;
-	}
-	return false;
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void kc_explain(const struct kc_unit *u, const char *env_dir,
-		const char *public_dir, struct kc_explained *e)
+static void env_add(struct kc_env *e, const char *name, size_t len)
+{
+	e->names = realloc(e->names, (e->n + 1) * sizeof(*e->names));
+	if (!e->names || !(e->names[e->n] = strndup(name, len)))
+		abort();
+	e->n++;
+}
+
+int kc_env_load(struct kc_env *e, const char *env_dir, const char *public_dir,
+		char *err, size_t errlen)
+{
+	static const char *const headers[] = { "khugepaged.h", "spellings.h" };
+
+	memset(e, 0, sizeof(*e));
+	for (size_t h = 0; h < 2; h++) {
+		char path[700];
+		struct kc_file kf;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/mthpcollapse/kernel/%s",
+			 h ? public_dir : env_dir, headers[h]);
+		/* its declarations; a header whose extern "C" braces sit in
+		 * #ifdef groups does not split, and has #defines only */
+		if (!kc_file_load(&kf, path, err, errlen)) {
+			for (size_t i = 0; i < kf.nitems; i++)
+				for (size_t k = 0; k < kf.items[i].ndefines; k++)
+					env_add(e, kf.items[i].defines[k],
+						strlen(kf.items[i].defines[k]));
+			kc_file_free(&kf);
+		}
+		/* the splitter sees no directive inside an extern "C" block:
+		 * every #define of the text */
+		char *raw = kc_read_file(path, 1 << 20, &n, err, errlen);
+
+		if (!raw) {
+			kc_env_free(e);
+			return -1;
+		}
+		for (const char *p = raw; (p = strstr(p, "#define ")); p += 8) {
+			const char *q = p + 8;
+
+			while (*q == ' ' || *q == '\t')
+				q++;
+			size_t l = 0;
+
+			while (q[l] == '_' || (q[l] >= 'a' && q[l] <= 'z') ||
+			       (q[l] >= 'A' && q[l] <= 'Z') || (q[l] >= '0' && q[l] <= '9'))
+				l++;
+			if (l)
+				env_add(e, q, l);
+		}
+		free(raw);
+	}
+	qsort(e->names, e->n, sizeof(*e->names), name_cmp);
+	return 0;
+}
+
+bool kc_env_has(const struct kc_env *e, const char *name)
+{
+	return e && e->n && bsearch(&name, e->names, e->n, sizeof(*e->names), name_cmp);
+}
+
+void kc_env_free(struct kc_env *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		free(e->names[i]);
+	free(e->names);
+	memset(e, 0, sizeof(*e));
+}
+
+void kc_explain(const struct kc_unit *u, struct kc_explained *e)
 {
 	const struct kc_file *kf = &u->file;
-	static const char *const headers[] = { "khugepaged.h", "spellings.h" };
-	struct kc_file env[2];
-	char path[700], err[300], *raw[2];
 
 	memset(e, 0, sizeof(*e));
 	for (size_t i = 0; i < kf->nitems; i++) {
@@ -1013,46 +1272,29 @@ void kc_explain(const struct kc_unit *u, const char *env_dir,
 		t->kind = kind_word(it->kind);
 		/* an enum's first name is its tag; the rest its values */
 		snprintf(t->name, sizeof(t->name), "%s", it->defines[0]);
+		t->file = it->from_header ? it->path : NULL;
 		t->line = it->line;
 		t->conditional = it->nconds > 0;
-	}
-	/* the environment's names: its macros, types and declarations (its
-	 * headers hold extern "C" blocks, which the splitter does not take
-	 * as C, so their text is searched for #defines too) */
-	for (size_t h = 0; h < 2; h++) {
-		snprintf(path, sizeof(path), "%s/mthpcollapse/kernel/%s",
-			 h ? public_dir : env_dir, headers[h]);
-		if (kc_file_load(&env[h], path, err, sizeof(err)))
-			memset(&env[h], 0, sizeof(env[h]));
-		size_t n;
-
-		raw[h] = kc_read_file(path, 1 << 20, &n, err, sizeof(err));
 	}
 	for (size_t i = 0; i < kf->nitems; i++) {
 		const struct kc_item *it = &kf->items[i];
 
 		for (size_t k = 0; it->wanted && k < it->nuses; k++) {
 			const char *name = it->uses[k];
-			bool in_env = false;
+			const struct kc_item *d;
 
-			if (!*name || kc_find(kf, name, -1) ||
+			if (!*name || !kc_env_has(u->env, name) ||
 			    listed(e->env, e->nenv, name))
 				continue;
-			for (size_t h = 0; h < 2 && !in_env; h++)
-				in_env = (env[h].text && kc_find(&env[h], name, -1)) ||
-					 (raw[h] && defines_macro(raw[h], name));
-			if (!in_env)
+			/* the file's own definition wins, a header's does not */
+			d = kc_find(kf, name, -1);
+			if (d && d->wanted)
 				continue;
 			e->env = realloc(e->env, (e->nenv + 1) * sizeof(*e->env));
 			if (!e->env)
 				abort();
 			snprintf(e->env[e->nenv++], 64, "%s", name);
 		}
-	}
-	for (size_t h = 0; h < 2; h++) {
-		if (env[h].text)
-			kc_file_free(&env[h]);
-		free(raw[h]);
 	}
 }
 

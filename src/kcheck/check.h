@@ -34,6 +34,7 @@ struct kc_outcome {
 	size_t n;
 	long ret;              /* the function's return value */
 	char ret_name[48];     /* when it returns a result ("": it does not) */
+	int ret_result;        /* that result, as the library's (-1: none) */
 	unsigned int warnings;  /* WARN_ON_ONCE and kin that fired */
 	unsigned int bugs;      /* a BUG_ON fired: the call stopped there */
 	int bug_line;
@@ -44,7 +45,7 @@ struct kc_outcome {
 struct side {
 	struct kc_unit *u;
 	enum mthp_model model;
-	char name[720];
+	char name[1100];
 };
 
 /* What stopped the file's code (the case that did it is in cur). */

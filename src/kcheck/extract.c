@@ -191,6 +191,33 @@ static bool keyword(const struct kc_file *f, const struct tok *t)
 	return false;
 }
 
+/* Whether the word before a declaration's first '(' names a function:
+ * not a C keyword, and not one of the annotations that take arguments
+ * (__attribute__((...)), __printf(1, 2), __acquires(lock), ...). A name
+ * that starts with two underscores otherwise is a function's
+ * (__collapse_huge_page_isolate(), __anon_vma_prepare()). */
+static bool function_name(const struct kc_file *f, const struct tok *t)
+{
+	static const char *const annotations[] = {
+		"__attribute__", "__attribute", "__printf", "__scanf", "__acquires",
+		"__releases", "__must_hold", "__cond_acquires", "__cond_releases",
+		"__section", "__aligned", "__alloc_size", "__assume_aligned",
+		"__counted_by", "__diagnose_as", "__malloc", "__realloc_size",
+		"__no_sanitize_or_inline", "__ret_warn_on", "__builtin_expect",
+		"__typeof__", "__typeof", "typeof", "__alignof__", "_Alignas",
+		"__has_attribute",
+	};
+
+	if (t->kind != T_IDENT)
+		return false;
+	for (size_t i = 0; i < sizeof(annotations) / sizeof(annotations[0]); i++)
+		if (is(f, t, annotations[i]))
+			return false;
+	if (t->len > 2 && f->text[t->start] == '_' && f->text[t->start + 1] == '_')
+		return true;
+	return !keyword(f, t);
+}
+
 static void drop_use(struct kc_item *it, const char *name)
 {
 	for (size_t u = 0; u < it->nuses; u++) {
@@ -315,7 +342,7 @@ static void analyse(struct kc_file *f, struct kc_item *it, struct tok *tv,
 	if (macro_invocation(f, it, tv, n, first_paren, is_typedef))
 		return;
 	if (first_paren != (size_t)-1 && !is_typedef && first_paren > 0 &&
-	    tv[first_paren - 1].kind == T_IDENT && !keyword(f, &tv[first_paren - 1])) {
+	    tv[first_paren - 1].kind == T_IDENT && function_name(f, &tv[first_paren - 1])) {
 		it->kind = has_body ? KC_FUNCTION : KC_PROTO;
 		name_at = first_paren - 1;
 	} else if (is_typedef) {
@@ -364,8 +391,10 @@ static void add_directive(struct kc_group *g, const struct tok *t)
 	g->start = realloc(g->start, (g->n + 1) * sizeof(*g->start));
 	g->end = realloc(g->end, (g->n + 1) * sizeof(*g->end));
 	g->line = realloc(g->line, (g->n + 1) * sizeof(*g->line));
-	if (!g->start || !g->end || !g->line)
+	g->path = realloc(g->path, (g->n + 1) * sizeof(*g->path));
+	if (!g->start || !g->end || !g->line || !g->path)
 		abort();
+	g->path[g->n] = NULL;
 	g->start[g->n] = t->start;
 	g->end[g->n] = t->start + t->len;
 	g->line[g->n++] = t->line;
@@ -435,51 +464,244 @@ static void directive(struct kc_file *f, const struct tok *t,
 static int kc_file_split(struct kc_file *f, const char *path, char *err,
 			 size_t errlen);
 
-int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
+/* A whole file of at most 64 MiB, NUL-terminated; 0 or -errno. */
+static int read_source(const char *path, char **text, size_t *len, char *err,
+		       size_t errlen)
 {
 	FILE *in = fopen(path, "rb");
-
-	memset(f, 0, sizeof(*f));
-	if (!in) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	/* a limit checked before the buffer grows: 64 MiB, read at most
-	 * one byte past it to know */
-	const size_t limit = 64u << 20;
-	size_t cap = 1 << 16;
 	struct stat st;
 
+	*text = NULL;
+	*len = 0;
+	if (!in) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
 	if (!fstat(fileno(in), &st) && S_ISDIR(st.st_mode)) {
 		fclose(in);
 		snprintf(err, errlen, "%s: a directory, not a C file", path);
 		return -EISDIR;
 	}
-	f->text = malloc(cap + 1);
-	for (size_t got; f->text && (got = fread(f->text + f->len, 1, cap - f->len, in));) {
-		f->len += got;
-		if (f->len > limit) {
+	/* a limit checked before the buffer grows: 64 MiB, read at most
+	 * one byte past it to know */
+	const size_t limit = 64u << 20;
+	size_t cap = 1 << 16, n = 0;
+	char *t = malloc(cap + 1);
+
+	for (size_t got; t && (got = fread(t + n, 1, cap - n, in));) {
+		n += got;
+		if (n > limit) {
 			fclose(in);
-			free(f->text);
-			f->text = NULL;
-			f->len = 0;
+			free(t);
 			snprintf(err, errlen, "%s: larger than 64 MiB; not a kernel C file", path);
 			return -EFBIG;
 		}
-		if (f->len == cap) {
+		if (n == cap) {
 			cap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
-			f->text = realloc(f->text, cap + 1);
+			t = realloc(t, cap + 1);
 		}
 	}
 	fclose(in);
-	if (!f->text)
+	if (!t)
 		abort();
-	f->text[f->len] = 0;
-	if (memchr(f->text, 0, f->len)) {
+	t[n] = 0;
+	if (memchr(t, 0, n)) {
+		free(t);
 		snprintf(err, errlen, "%s: a NUL byte; not a C source file", path);
 		return -EINVAL;
 	}
-	return kc_file_split(f, path, err, errlen);
+	*text = t;
+	*len = n;
+	return 0;
+}
+
+/* The text being put together: a file with its headers in place. */
+struct splice {
+	char *text;
+	size_t len, cap;
+	unsigned int lines; /* newlines so far */
+	struct kc_segment *segs;
+	size_t nsegs;
+	char *done[64];     /* the files read, so each is read once */
+	size_t ndone;
+	char *err;
+	size_t errlen;
+};
+
+static void splice_append(struct splice *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		while (b->len + n + 1 > b->cap)
+			b->cap = b->cap ? 2 * b->cap : 1 << 16;
+		b->text = realloc(b->text, b->cap);
+		if (!b->text)
+			abort();
+	}
+	memcpy(b->text + b->len, s, n);
+	b->len += n;
+	b->text[b->len] = 0;
+	for (size_t i = 0; i < n; i++)
+		b->lines += s[i] == '\n';
+}
+
+static void splice_segment(struct splice *b, const char *display,
+			   unsigned int line, bool header)
+{
+	b->segs = realloc(b->segs, (b->nsegs + 1) * sizeof(*b->segs));
+	if (!b->segs)
+		abort();
+	b->segs[b->nsegs++] = (struct kc_segment){ b->len, b->lines + 1, line,
+						   strdup(display), header };
+	if (!b->segs[b->nsegs - 1].path)
+		abort();
+}
+
+/* The name of an #include "name" line, or false. */
+static bool quoted_include(const char *l, size_t n, char *name, size_t size)
+{
+	size_t i = 0;
+
+	while (i < n && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	if (i == n || l[i++] != '#')
+		return false;
+	while (i < n && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	if (n - i < 7 || memcmp(l + i, "include", 7))
+		return false;
+	i += 7;
+	while (i < n && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	if (i == n || l[i++] != '"')
+		return false;
+	size_t e = i;
+
+	while (e < n && l[e] != '"')
+		e++;
+	if (e == n || e == i || e - i >= size)
+		return false;
+	memcpy(name, l + i, e - i);
+	name[e - i] = 0;
+	return true;
+}
+
+/* dir_of("a/b/c.c") is "a/b/"; "TREE@REV:mm/x.c" gives "TREE@REV:mm/". */
+static void dir_of(const char *p, char *out, size_t size)
+{
+	const char *slash = strrchr(p, '/');
+	size_t n = slash ? (size_t)(slash - p) + 1 : 0;
+
+	snprintf(out, size, "%.*s", (int)n, p);
+}
+
+static bool already_read(struct splice *b, const char *path)
+{
+	char *real = realpath(path, NULL);
+
+	if (!real)
+		return true; /* not a file that can be read */
+	for (size_t i = 0; i < b->ndone; i++)
+		if (!strcmp(b->done[i], real)) {
+			free(real);
+			return true;
+		}
+	if (b->ndone == sizeof(b->done) / sizeof(b->done[0])) {
+		free(real);
+		return true;
+	}
+	b->done[b->ndone++] = real;
+	return false;
+}
+
+/* The file's lines into b, each #include "name" of a header beside it
+ * replaced by that header's lines (read once, 8 deep at most). */
+static int splice_file(struct splice *b, const char *path, const char *display,
+		       const char *text, size_t len, bool header, int depth)
+{
+	unsigned int line = 1;
+
+	splice_segment(b, display, 1, header);
+	for (size_t i = 0; i < len;) {
+		const char *e = memchr(text + i, '\n', len - i);
+		size_t ll = e ? (size_t)(e - (text + i)) : len - i, step = ll + (e ? 1 : 0);
+		char name[256], hpath[1300], hdisp[1300], dir[1024];
+		struct stat st;
+
+		if (depth < 8 && quoted_include(text + i, ll, name, sizeof(name))) {
+			dir_of(path, dir, sizeof(dir));
+			snprintf(hpath, sizeof(hpath), "%s%s", dir, name);
+			if (!stat(hpath, &st) && S_ISREG(st.st_mode) && !already_read(b, hpath)) {
+				char *ht;
+				size_t hl;
+				int r = read_source(hpath, &ht, &hl, b->err, b->errlen);
+
+				if (r)
+					return r;
+				dir_of(display, dir, sizeof(dir));
+				snprintf(hdisp, sizeof(hdisp), "%s%s", dir, name);
+				r = splice_file(b, hpath, hdisp, ht, hl, true, depth + 1);
+				free(ht);
+				if (r)
+					return r;
+				if (b->len && b->text[b->len - 1] != '\n')
+					splice_append(b, "\n", 1);
+				i += step;
+				line++;
+				splice_segment(b, display, line, header);
+				continue;
+			}
+		}
+		splice_append(b, text + i, step);
+		i += step;
+		line++;
+	}
+	return 0;
+}
+
+static int file_open(struct kc_file *f, const char *path, const char *display,
+		     bool headers, char *err, size_t errlen);
+
+int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
+{
+	return file_open(f, path, path, false, err, errlen);
+}
+
+int kc_file_open(struct kc_file *f, const char *path, const char *display,
+		 char *err, size_t errlen)
+{
+	return file_open(f, path, display, true, err, errlen);
+}
+
+static int file_open(struct kc_file *f, const char *path, const char *display,
+		     bool headers, char *err, size_t errlen)
+{
+	struct splice b = { .err = err, .errlen = errlen };
+	char *text;
+	size_t len;
+	int r;
+
+	memset(f, 0, sizeof(*f));
+	r = read_source(path, &text, &len, err, errlen);
+	if (r)
+		return r;
+	already_read(&b, path);
+	r = splice_file(&b, path, display, text, len, false, headers ? 0 : 8);
+	free(text);
+	for (size_t i = 0; i < b.ndone; i++)
+		free(b.done[i]);
+	if (!r && !b.text)
+		splice_append(&b, "", 0);
+	f->text = b.text;
+	f->len = b.len;
+	f->segs = b.segs;
+	f->nsegs = b.nsegs;
+	if (r) {
+		kc_file_free(f);
+		return r;
+	}
+	return kc_file_split(f, display, err, errlen);
 }
 
 int kc_file_parse(struct kc_file *f, const char *name, const char *text,
@@ -498,10 +720,109 @@ int kc_file_parse(struct kc_file *f, const char *name, const char *text,
 	return kc_file_split(f, name, err, errlen);
 }
 
+/* The segment a place in the text belongs to. */
+static const struct kc_segment *segment_at(const struct kc_file *f, size_t at)
+{
+	const struct kc_segment *sg = &f->segs[0];
+
+	for (size_t i = 1; i < f->nsegs && f->segs[i].start <= at; i++)
+		sg = &f->segs[i];
+	return sg;
+}
+
+static unsigned int own_line(const struct kc_segment *sg, unsigned int text_line)
+{
+	return sg->line + (text_line - sg->text_line);
+}
+
+/* A header's include guard: "#ifndef X" whose one branch opens with
+ * "#define X" (the items inside are the header's, not conditional). */
+static bool include_guard(const struct kc_file *f, const struct kc_group *g)
+{
+	char name[128], def[160];
+	const char *t = f->text + g->start[0];
+
+	if (g->n != 1 || sscanf(t, "#ifndef %127s", name) != 1 ||
+	    !segment_at(f, g->start[0])->header)
+		return false;
+	snprintf(def, sizeof(def), "#define %s", name);
+	const char *next = strchr(t, '\n');
+
+	while (next && (next[1] == '\n' || next[1] == ' '))
+		next++;
+	return next && !strncmp(next + 1, def, strlen(def));
+}
+
+/* Lines of the text turned into lines of the files they come from. */
+static void own_lines(struct kc_file *f)
+{
+	for (size_t i = 0; i < f->nitems; i++) {
+		struct kc_item *it = &f->items[i];
+		size_t n = 0;
+
+		for (size_t c = 0; c < it->nconds; c++)
+			if (!include_guard(f, &f->groups[it->conds[c].group]))
+				it->conds[n++] = it->conds[c];
+		it->nconds = n;
+	}
+	for (size_t i = 0; i < f->nitems; i++) {
+		struct kc_item *it = &f->items[i];
+		const struct kc_segment *sg = segment_at(f, it->start);
+
+		it->path = sg->path;
+		it->from_header = sg->header;
+		it->line = own_line(sg, it->line);
+		for (size_t k = 0; k < it->nuses; k++)
+			it->use_lines[k] = own_line(sg, it->use_lines[k]);
+	}
+	for (size_t g = 0; g < f->ngroups; g++)
+		for (size_t b = 0; b < f->groups[g].n; b++) {
+			const struct kc_segment *sg = segment_at(f, f->groups[g].start[b]);
+
+			f->groups[g].path[b] = sg->path;
+			f->groups[g].line[b] = own_line(sg, f->groups[g].line[b]);
+		}
+}
+
+bool kc_file_says(const struct kc_file *f, const char *line)
+{
+	for (size_t i = 0; i < f->nsegs; i++) {
+		size_t pl = strlen(f->segs[i].path);
+
+		if (!strncmp(line, f->segs[i].path, pl) && line[pl] == ':')
+			return true;
+	}
+	return false;
+}
+
+size_t kc_file_headers(const struct kc_file *f, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->nsegs; i++) {
+		bool seen = !f->segs[i].header;
+
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = !strcmp(names[k], f->segs[i].path);
+		if (!seen && n < max)
+			names[n++] = f->segs[i].path;
+	}
+	return n;
+}
+
 static int kc_file_split(struct kc_file *f, const char *path, char *err,
 			 size_t errlen)
 {
 	f->path = strdup(path);
+	if (!f->path)
+		abort();
+	if (!f->nsegs) {
+		f->segs = calloc(1, sizeof(*f->segs));
+		if (!f->segs || !(f->segs[0].path = strdup(path)))
+			abort();
+		f->segs[0].text_line = f->segs[0].line = 1;
+		f->nsegs = 1;
+	}
 
 	struct lexer lx = { f->text, f->len, 0, 1, 1 };
 	struct tok *tv = NULL;
@@ -559,16 +880,18 @@ static int kc_file_split(struct kc_file *f, const char *path, char *err,
 	}
 	if (n) {
 		/* an item that never ends: a '{' or '(' without its match */
-		unsigned int l = tv[0].line;
+		const struct kc_segment *sg = segment_at(f, tv[0].start);
+		unsigned int l = own_line(sg, tv[0].line);
 
 		free(tv);
 		snprintf(err, errlen,
 			 "%s:%u: the declaration or definition that starts here never ends (%s): the file's braces or parentheses do not balance",
-			 path, l, depth > 0 ? "more opened than closed" : "no ';' or '}' after it");
+			 sg->path, l, depth > 0 ? "more opened than closed" : "no ';' or '}' after it");
 		kc_file_free(f);
 		return -EINVAL;
 	}
 	free(tv);
+	own_lines(f);
 	return 0;
 }
 
@@ -591,7 +914,11 @@ void kc_file_free(struct kc_file *f)
 		free(f->groups[i].start);
 		free(f->groups[i].end);
 		free(f->groups[i].line);
+		free(f->groups[i].path);
 	}
+	for (size_t i = 0; i < f->nsegs; i++)
+		free(f->segs[i].path);
+	free(f->segs);
 	free(f->groups);
 	free(f->items);
 	free(f->text);
@@ -628,7 +955,13 @@ static bool stopped(const char *name, const char *const *stop)
 	return false;
 }
 
-static void want(struct kc_file *f, struct kc_item *it, const char *const *stop)
+struct closure {
+	const char *const *stop;
+	bool (*supplied)(const char *name, const void *ctx);
+	const void *ctx;
+};
+
+static void want(struct kc_file *f, struct kc_item *it, const struct closure *c)
 {
 	if (it->wanted)
 		return;
@@ -636,7 +969,7 @@ static void want(struct kc_file *f, struct kc_item *it, const char *const *stop)
 	for (size_t u = 0; u < it->nuses; u++) {
 		const char *name = it->uses[u];
 
-		if (!*name || stopped(name, stop))
+		if (!*name || stopped(name, c->stop))
 			continue;
 		for (size_t i = 0; i < f->nitems; i++) {
 			struct kc_item *d = &f->items[i];
@@ -650,7 +983,17 @@ static void want(struct kc_file *f, struct kc_item *it, const char *const *stop)
 				 * stubbed; otherwise the definition */
 				if (d->kind == KC_PROTO && kc_find(f, name, KC_FUNCTION))
 					break;
-				want(f, d, stop);
+				/* the environment stands in for the kernel's
+				 * headers, internal.h and the like */
+				if (d->from_header && c->supplied &&
+				    c->supplied(name, c->ctx))
+					break;
+				/* a header's variables are the kernel's globals,
+				 * declared extern: the environment's business */
+				if (d->from_header && (d->kind == KC_VARIABLE ||
+						       d->kind == KC_OTHER))
+					break;
+				want(f, d, c);
 				break;
 			}
 		}
@@ -658,12 +1001,15 @@ static void want(struct kc_file *f, struct kc_item *it, const char *const *stop)
 }
 
 struct kc_item *kc_closure(struct kc_file *f, const char *target,
-			   const char *const *stop)
+			   const char *const *stop,
+			   bool (*supplied)(const char *name, const void *ctx),
+			   const void *ctx)
 {
 	struct kc_item *t = kc_find(f, target, KC_FUNCTION);
+	struct closure c = { stop, supplied, ctx };
 
 	if (t)
-		want(f, t, stop);
+		want(f, t, &c);
 	return t;
 }
 

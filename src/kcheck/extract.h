@@ -41,6 +41,8 @@ struct kc_item {
 	struct kc_cond *conds;    /* outermost first */
 	size_t nconds;
 	bool wanted;
+	const char *path;         /* its file, as messages name it */
+	bool from_header;         /* in a header the file includes */
 };
 
 /* One #if/#ifdef/#ifndef group at file scope: its directives in order
@@ -48,7 +50,22 @@ struct kc_item {
 struct kc_group {
 	size_t *start, *end;
 	unsigned int *line;
+	const char **path;
 	size_t n;
+};
+
+/*
+ * A stretch of the text that comes from one file: the file itself, or a
+ * header it includes with #include "name" (found beside it), which is read
+ * in the include's place, as the preprocessor would. Lines and paths of
+ * items are given in the file they come from.
+ */
+struct kc_segment {
+	size_t start;            /* where it begins in the text */
+	unsigned int text_line;  /* the text's line there */
+	unsigned int line;       /* the same line in its own file */
+	char *path;              /* that file, as messages name it */
+	bool header;
 };
 
 struct kc_file {
@@ -59,10 +76,24 @@ struct kc_file {
 	size_t nitems;
 	struct kc_group *groups;
 	size_t ngroups;
+	struct kc_segment *segs;
+	size_t nsegs;
 };
 
-/* Reads and splits path; 0, or -errno with a message in err. */
+/* Reads and splits path, with the headers it includes from beside it;
+ * 0, or -errno with a message in err. */
+/* Reads and splits path (only it); 0, or -errno with a message in err. */
 int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen);
+/* The same, with the headers it includes from beside it (#include
+ * "name"), read in place, and messages naming the file display (and its
+ * headers beside display: "linux@v7.3:mm/collapse.h"). */
+int kc_file_open(struct kc_file *f, const char *path, const char *display,
+		 char *err, size_t errlen);
+/* Whether a compiler message starts with one of the file's paths
+ * ("PATH:"), its headers' included. */
+bool kc_file_says(const struct kc_file *f, const char *line);
+/* The headers read with the file (their display names), in order. */
+size_t kc_file_headers(const struct kc_file *f, const char **names, size_t max);
 /* Splits text (len bytes, copied) that messages call name. */
 int kc_file_parse(struct kc_file *f, const char *name, const char *text,
 		  size_t len, char *err, size_t errlen);
@@ -71,10 +102,15 @@ void kc_file_free(struct kc_file *f);
 struct kc_item *kc_find(const struct kc_file *f, const char *name, int kind);
 /*
  * Marks the target and everything it needs, transitively, as wanted;
- * names in stop are not followed (stubbed). Returns the target, or NULL.
+ * names in stop are not followed (stubbed). A name supplied() says the
+ * environment has is not taken from a header the file includes (the
+ * file's own definitions still win). supplied may be NULL. Returns the
+ * target, or NULL.
  */
 struct kc_item *kc_closure(struct kc_file *f, const char *target,
-			   const char *const *stop);
+			   const char *const *stop,
+			   bool (*supplied)(const char *name, const void *ctx),
+			   const void *ctx);
 
 /* A function's parameters, split: type text and name of each. */
 struct kc_param {

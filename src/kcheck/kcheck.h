@@ -31,6 +31,11 @@ struct kc_findings {
 	unsigned int warnings; /* WARN_ON_ONCE and kin that fired */
 	unsigned int bugs;     /* BUG_ON and kin: the call stopped there */
 	int bug_line;          /* where, in the file */
+	/* VM_WARN_ON_FOLIO and kin: the file asserts a folio cannot be what
+	 * the case made it (a state its callers rule out); the case is not
+	 * compared */
+	unsigned int assumed;
+	int assumed_line;
 };
 typedef long (*kc_run_fn)(const struct kc_case *c, struct kc_findings *f);
 
@@ -71,9 +76,22 @@ struct kc_geometry {
 	bool at_boot;
 };
 
+/* The names kcheck's kernel environment supplies. */
+struct kc_env {
+	char **names;
+	size_t n;
+};
+/* Reads them from env_dir/mthpcollapse/kernel/khugepaged.h and
+ * public_dir/mthpcollapse/kernel/spellings.h; 0, or -1 with err. */
+int kc_env_load(struct kc_env *e, const char *env_dir, const char *public_dir,
+		char *err, size_t errlen);
+bool kc_env_has(const struct kc_env *e, const char *name);
+void kc_env_free(struct kc_env *e);
+
 /* One kernel file, extracted, generated and (per geometry) loaded. */
 struct kc_unit {
 	struct kc_file file;
+	const struct kc_env *env; /* set before kc_generate(); may be NULL */
 	char dir[640];     /* scratch directory */
 	char so_path[760]; /* what kc_compile() built, for kc_load() */
 	char c_path[700];
@@ -96,6 +114,10 @@ struct kc_unit {
 	char stubs[16][64];
 	size_t nstubs;
 	char stub_header[256]; /* collapse_huge_page()'s, as the file has it */
+	/* cc->policy (the mm tree's struct collapse_policy): its field, and
+	 * the file's functions that fill it for khugepaged and MADV_COLLAPSE
+	 * ("": none, kcheck fills it by field) */
+	char policy_field[64], policy_kh[96], policy_madv[96];
 	/* what kcheck sets for each case: "cc->is_khugepaged: the mode" */
 	char inputs[24][128];
 	size_t ninputs;
@@ -114,6 +136,9 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
  * constructors) - into the calling process: 0, KC_BAD_INPUT, KC_ERROR. */
 int kc_load(struct kc_unit *u, FILE *msg);
 void kc_unload(struct kc_unit *u);
+/* The library's result for the value v of the file's enum scan_result
+ * (matched by meaning, whatever the file calls it), or -1. */
+int kc_result_of(const struct kc_unit *u, long v);
 /* Set by a signal handler: the waits for the compiler and git stop. */
 extern volatile sig_atomic_t kc_interrupted;
 
@@ -132,14 +157,14 @@ void kc_unit_free(struct kc_unit *u);
 
 /*
  * What kcheck compiled, for a reviewer (--explain): the file's items it
- * took, in the file's order, and the names of the kernel environment the
- * code uses (env_dir holds mthpcollapse/kernel/khugepaged.h, public_dir
- * the public headers it includes). The stubs
- * and what kcheck sets per case are in the unit (stubs, inputs).
+ * took, in the file's order (with the headers it includes), and the names
+ * of the kernel environment (u->env) the code uses. The stubs and what
+ * kcheck sets per case are in the unit (stubs, inputs).
  */
 struct kc_taken {
 	const char *kind; /* "function", "macro", "type", "variable", ... */
 	char name[96];
+	const char *file; /* NULL: the file itself; else the header's name */
 	unsigned int line;
 	bool conditional; /* inside an #if group: the compiler picks */
 };
@@ -149,8 +174,7 @@ struct kc_explained {
 	char (*env)[64];
 	size_t nenv;
 };
-void kc_explain(const struct kc_unit *u, const char *env_dir,
-		const char *public_dir, struct kc_explained *e);
+void kc_explain(const struct kc_unit *u, struct kc_explained *e);
 void kc_explained_free(struct kc_explained *e);
 
 #endif

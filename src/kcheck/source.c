@@ -80,6 +80,8 @@ static bool read_hunk(const struct lines *p, size_t *i, struct hunk *h)
 	unsigned long a, b = 1, c, d = 1;
 	int used = 0;
 
+	/* nothing to free on any way out until the lines are read */
+	memset(h, 0, sizeof(*h));
 	snprintf(buf, sizeof(buf), "%.*s", (int)(hl->len < 127 ? hl->len : 127), hl->s);
 	if (sscanf(buf, "@@ -%lu,%lu +%lu,%lu @@%n", &a, &b, &c, &d, &used) != 4) {
 		b = d = 1;
@@ -190,13 +192,14 @@ static void diff_path(const struct line *l, char *out, size_t size)
 	snprintf(out, size, "%.*s", (int)k, s);
 }
 
-/* A path that ends in the tree's file: mm/khugepaged.c, or a tree's
- * own prefix before it (linux/mm/khugepaged.c from diff -u of trees). */
-static bool is_our_file(const char *p)
+/* A path that ends in the tree's file target (mm/khugepaged.c), maybe
+ * after a tree's own prefix (linux/mm/khugepaged.c from diff -u of
+ * trees). */
+static bool is_target(const char *p, const char *target)
 {
-	size_t n = strlen(p), m = strlen(KC_TREE_FILE);
+	size_t n = strlen(p), m = strlen(target);
 
-	return n >= m && !strcmp(p + n - m, KC_TREE_FILE) &&
+	return n >= m && !strcmp(p + n - m, target) &&
 	       (n == m || p[n - m - 1] == '/');
 }
 
@@ -274,8 +277,8 @@ static char *join(const struct lines *t, size_t *len)
 }
 
 int kc_patch_apply(char **text, size_t *len, const char *patch,
-		   size_t patch_len, const char *name, char *err,
-		   size_t errlen)
+		   size_t patch_len, const char *name, const char *target,
+		   char *err, size_t errlen)
 {
 	struct lines p = { 0 }, t = { 0 };
 	size_t nmsg = 0, ndiffs = 0;
@@ -284,7 +287,7 @@ int kc_patch_apply(char **text, size_t *len, const char *patch,
 	split_lines(patch, patch_len, &p);
 	split_lines(*text, *len, &t);
 	/* messages: an mbox separates them with "From " lines */
-	size_t *msg = calloc(p.n + 1, sizeof(*msg));
+	size_t *msg = calloc(p.n + 2, sizeof(*msg));
 
 	if (!msg)
 		abort();
@@ -321,8 +324,8 @@ int kc_patch_apply(char **text, size_t *len, const char *patch,
 			diff_path(&p.v[i + 1], newp, sizeof(newp));
 			ndiffs++;
 			i += 2;
-			bool ours = is_our_file(newp) || (!strcmp(newp, "/dev/null") &&
-							  is_our_file(oldp));
+			bool ours = is_target(newp, target) ||
+				    (!strcmp(newp, "/dev/null") && is_target(oldp, target));
 			long delta = 0;
 
 			for (unsigned int hn = 1; i < msg[m + 1] && starts(&p.v[i], "@@ "); hn++) {
@@ -343,7 +346,7 @@ int kc_patch_apply(char **text, size_t *len, const char *patch,
 					if (!apply_hunk(&t, &h, want < 0 ? 0 : (size_t)want)) {
 						snprintf(err, errlen,
 							 "%s: hunk %u (%s) does not apply to %s",
-							 where, hn, h.header, KC_TREE_FILE);
+							 where, hn, h.header, target);
 						free(h.old.v);
 						free(h.new.v);
 						goto out;
@@ -467,14 +470,16 @@ static int write_all(const char *path, const char *s, size_t len, char *err,
 	return 0;
 }
 
-/* git -C tree show rev:mm/khugepaged.c > out; its own words on failure. */
-static int git_show(const char *tree, const char *rev, const char *out,
-		    const char *log, char *err, size_t errlen)
+/* git -C tree show rev:path > out; its own words on failure. */
+static int git_show(const char *tree, const char *rev, const char *path,
+		    const char *out, const char *log, char *err, size_t errlen)
 {
 	char obj[600];
 
-	snprintf(obj, sizeof(obj), "%s:%s", rev, KC_TREE_FILE);
-	char *argv[] = { "git", "-C", (char *)tree, "show", obj, NULL };
+	snprintf(obj, sizeof(obj), "%s:%s", rev, path);
+	/* "--" ends the options: a revision that starts with '-' is a
+	 * revision, never an option of git's */
+	char *argv[] = { "git", "-C", (char *)tree, "show", "--end-of-options", obj, NULL };
 	int st = kc_run(argv, out, log);
 
 	if (st != -1 && WIFEXITED(st) && !WEXITSTATUS(st))
@@ -502,15 +507,95 @@ static bool is_dir(const char *p)
 	return !stat(p, &st) && S_ISDIR(st.st_mode);
 }
 
+static bool is_file(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISREG(st.st_mode);
+}
+
+/* The names of the #include "name" lines of a text, up to max. */
+static size_t local_includes(const char *t, char names[][128], size_t max)
+{
+	size_t n = 0;
+
+	for (const char *l = t; l && *l && n < max; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *p = l;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p++ != '#')
+			continue;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strncmp(p, "include", 7))
+			continue;
+		p += 7;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p++ != '"')
+			continue;
+		size_t k = strcspn(p, "\"\n");
+
+		if (p[k] != '"' || !k || k >= 128 || memchr(p, '/', k))
+			continue;
+		memcpy(names[n], p, k);
+		names[n++][k] = 0;
+	}
+	return n;
+}
+
+/* "7.3.4" from a kernel Makefile's VERSION, PATCHLEVEL, SUBLEVEL and
+ * EXTRAVERSION lines; "" when it is not one. */
+static void makefile_release(const char *path, char *out, size_t len)
+{
+	char err[64], *t;
+	size_t n;
+	long v = -1, p = -1, sub = -1;
+	char extra[32] = "";
+
+	out[0] = 0;
+	if (!(t = kc_read_file(path, 1 << 20, &n, err, sizeof(err))))
+		return;
+	for (char *l = t; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (sscanf(l, "VERSION = %ld", &v) == 1 || sscanf(l, "PATCHLEVEL = %ld", &p) == 1 ||
+		    sscanf(l, "SUBLEVEL = %ld", &sub) == 1)
+			continue;
+		if (!strncmp(l, "EXTRAVERSION =", 14)) {
+			const char *e = l + 14;
+
+			while (*e == ' ')
+				e++;
+			snprintf(extra, sizeof(extra), "%.*s", (int)strcspn(e, " \n"), e);
+		}
+		if (v >= 0 && p >= 0 && sub >= 0 && strncmp(l, "VERSION", 7) &&
+		    strncmp(l, "PATCHLEVEL", 10) && strncmp(l, "SUBLEVEL", 8) &&
+		    strncmp(l, "EXTRAVERSION", 12) && *l != '#')
+			break;
+	}
+	free(t);
+	if (v > 0 && p >= 0 && sub > 0)
+		snprintf(out, len, "%ld.%ld.%ld%s", v % 1000, p % 1000, sub % 100000, extra);
+	else if (v > 0 && p >= 0)
+		snprintf(out, len, "%ld.%ld%s", v % 1000, p % 1000, extra);
+}
+
 int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 		      size_t errlen)
 {
 	struct stat st;
-	char base[700];
+	char base[1024], dir[720], makefile[760] = "";
 
+	s->release[0] = 0;
 	if (!stat(s->spec, &st) && S_ISREG(st.st_mode)) {
 		snprintf(base, sizeof(base), "%s", s->spec);
 		snprintf(s->display, sizeof(s->display), "%s", s->spec);
+		/* mm/khugepaged.c of a tree: the tree's Makefile is above */
+		const char *slash = strrchr(s->spec, '/');
+
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - s->spec) : 1,
+			 slash ? s->spec : ".");
+		snprintf(makefile, sizeof(makefile), "%s/../Makefile", dir);
 	} else if (is_dir(s->spec)) {
 		snprintf(base, sizeof(base), "%s/%s", s->spec, KC_TREE_FILE);
 		if (stat(base, &st) || !S_ISREG(st.st_mode)) {
@@ -519,6 +604,8 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 			return -1;
 		}
 		snprintf(s->display, sizeof(s->display), "%s", base);
+		snprintf(dir, sizeof(dir), "%s/mm", s->spec);
+		snprintf(makefile, sizeof(makefile), "%s/Makefile", s->spec);
 	} else {
 		/* TREE@REV: the first '@' after which the tree is a directory */
 		const char *at = NULL;
@@ -536,48 +623,114 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 				 s->spec, strerror(errno ? errno : ENOENT));
 			return -1;
 		}
-		char log[760];
+		char log[760], path[900], names[32][128];
 
-		snprintf(base, sizeof(base), "%s/rev.c", scratch);
-		snprintf(log, sizeof(log), "%s/git.log", scratch);
-		if (git_show(tree, at + 1, base, log, err, errlen))
+		/* the revision's file, its headers and its Makefile, laid
+		 * out as in the tree */
+		snprintf(dir, sizeof(dir), "%s/rev/mm", scratch);
+		snprintf(path, sizeof(path), "%s/rev", scratch);
+		if (mkdir(path, 0711) || mkdir(dir, 0711)) {
+			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 			return -1;
+		}
+		snprintf(base, sizeof(base), "%s/khugepaged.c", dir);
+		snprintf(log, sizeof(log), "%s/git.log", scratch);
+		if (git_show(tree, at + 1, KC_TREE_FILE, base, log, err, errlen))
+			return -1;
+		size_t len;
+		char *text = kc_read_file(base, KC_MAX_SOURCE, &len, err, errlen);
+
+		if (!text)
+			return -1;
+		size_t nh = local_includes(text, names, 32);
+
+		free(text);
+		for (size_t i = 0; i < nh; i++) {
+			char rel[160], e2[300];
+
+			snprintf(rel, sizeof(rel), "mm/%s", names[i]);
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+			/* a header the revision does not have is left out,
+			 * as the tree would */
+			if (git_show(tree, at + 1, rel, path, log, e2, sizeof(e2)))
+				unlink(path);
+		}
+		snprintf(makefile, sizeof(makefile), "%s/rev/Makefile", scratch);
+		if (git_show(tree, at + 1, "Makefile", makefile, log, err, errlen))
+			makefile[0] = 0;
+		err[0] = 0;
 		snprintf(s->display, sizeof(s->display), "%s:%s", s->spec, KC_TREE_FILE);
 	}
+	if (makefile[0] && is_file(makefile))
+		makefile_release(makefile, s->release, sizeof(s->release));
 	snprintf(s->name, sizeof(s->name), "%s", s->spec);
 	snprintf(s->path, sizeof(s->path), "%s", base);
 	s->applied = 0;
 	if (!s->npatches)
 		return 0;
 
+	/* patches: the file and the headers it includes, applied to copies
+	 * laid out as in the tree */
 	size_t len;
 	char *text = kc_read_file(base, KC_MAX_SOURCE, &len, err, errlen);
+	char **patch = calloc(s->npatches, sizeof(*patch));
+	size_t *plen = calloc(s->npatches, sizeof(*plen));
+	char out[700], names[32][128];
+	int r = -1;
 
-	if (!text)
-		return -1;
+	if (!text || !patch || !plen)
+		goto done;
+	for (size_t i = 0; i < s->npatches; i++)
+		if (!(patch[i] = kc_read_file(s->patches[i], KC_MAX_SOURCE, &plen[i], err, errlen)))
+			goto done;
 	for (size_t i = 0; i < s->npatches; i++) {
-		size_t pl;
-		char *patch = kc_read_file(s->patches[i], KC_MAX_SOURCE, &pl, err, errlen);
+		int n = kc_patch_apply(&text, &len, patch[i], plen[i], s->patches[i],
+				       KC_TREE_FILE, err, errlen);
 
-		if (!patch) {
-			free(text);
-			return -1;
-		}
-		int n = kc_patch_apply(&text, &len, patch, pl, s->patches[i], err, errlen);
-
-		free(patch);
-		if (n < 0) {
-			free(text);
-			return -1;
-		}
+		if (n < 0)
+			goto done;
 		s->applied += (unsigned int)n;
 	}
-	snprintf(s->path, sizeof(s->path), "%s/patched.c", scratch);
-	int r = write_all(s->path, text, len, err, errlen);
+	snprintf(out, sizeof(out), "%s/patched", scratch);
+	if (mkdir(out, 0711) || (snprintf(out, sizeof(out), "%s/patched/mm", scratch),
+				 mkdir(out, 0711))) {
+		snprintf(err, errlen, "%s: %s", out, strerror(errno));
+		goto done;
+	}
+	snprintf(s->path, sizeof(s->path), "%s/khugepaged.c", out);
+	if (write_all(s->path, text, len, err, errlen))
+		goto done;
+	size_t nh = local_includes(text, names, 32);
 
-	free(text);
-	if (r)
-		return -1;
+	for (size_t h = 0; h < nh; h++) {
+		char from[900], rel[160], *ht;
+		size_t hl = 0;
+		int touched = 0;
+
+		snprintf(from, sizeof(from), "%s/%s", dir, names[h]);
+		snprintf(rel, sizeof(rel), "mm/%s", names[h]);
+		bool exists = is_file(from);
+
+		ht = exists ? kc_read_file(from, KC_MAX_SOURCE, &hl, err, errlen) : strdup("");
+		if (!ht)
+			goto done;
+		for (size_t i = 0; i < s->npatches; i++) {
+			int n = kc_patch_apply(&ht, &hl, patch[i], plen[i], s->patches[i],
+					       rel, err, errlen);
+
+			if (n < 0) {
+				free(ht);
+				goto done;
+			}
+			touched += n;
+		}
+		snprintf(from, sizeof(from), "%s/%s", out, names[h]);
+		if ((exists || touched) && write_all(from, ht, hl, err, errlen)) {
+			free(ht);
+			goto done;
+		}
+		free(ht);
+	}
 	size_t o = strlen(s->name);
 
 	snprintf(s->name + o, sizeof(s->name) - o, " + %u patch%s", s->applied,
@@ -585,5 +738,12 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 	o = strlen(s->display);
 	snprintf(s->display + o, sizeof(s->display) - o, " + %u patch%s",
 		 s->applied, s->applied == 1 ? "" : "es");
-	return 0;
+	r = 0;
+done:
+	for (size_t i = 0; patch && i < s->npatches; i++)
+		free(patch[i]);
+	free(patch);
+	free(plen);
+	free(text);
+	return r;
 }

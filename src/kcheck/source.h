@@ -18,9 +18,10 @@ struct kc_source {
 	const char *patches[KC_MAX_PATCHES];  /* in the order given */
 	size_t npatches;
 	unsigned int applied;  /* patches (messages) that changed the file */
-	char name[700];        /* as the user gave it: "linux@v7.1 + 3 patches" */
-	char display[700];     /* what messages call the file */
-	char path[700];        /* the file to read */
+	char name[1024];       /* as the user gave it: "linux@v7.1 + 3 patches" */
+	char display[1024];    /* what messages call the file */
+	char path[1024];       /* the file to read */
+	char release[48];      /* the tree's Makefile's ("7.3.4"), or "" */
 };
 
 /* The path of khugepaged.c inside a kernel tree. */
@@ -35,13 +36,14 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 		      size_t errlen);
 
 /*
- * Applies the hunks for KC_TREE_FILE in the patch text (one patch, or an
- * mbox of several) to *text (*len bytes, reallocated). Returns how many
- * of its messages changed the file, or -1 with err naming the patch
- * (name), the message and the hunk that did not apply.
+ * Applies the hunks for target (a path in the tree: KC_TREE_FILE, or a
+ * header beside it) in the patch text (one patch, or an mbox of several)
+ * to *text (*len bytes, reallocated). Returns how many of its messages
+ * changed the file, or -1 with err naming the patch (name), the message
+ * and the hunk that did not apply.
  */
 int kc_patch_apply(char **text, size_t *len, const char *patch,
-		   size_t patch_len, const char *name, char *err,
-		   size_t errlen);
+		   size_t patch_len, const char *name, const char *target,
+		   char *err, size_t errlen);
 
 #endif

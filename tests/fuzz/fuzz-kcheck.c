@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (kc_header_len(&f, it) > it->end - it->start)
 			abort();
-		if (!kc_closure(&f, it->defines[0], stop))
+		if (!kc_closure(&f, it->defines[0], stop, NULL, NULL))
 			abort();
 		for (size_t k = 0; k < f.nitems; k++)
 			f.items[k].wanted = false;

@@ -168,7 +168,6 @@ static int hpage_collapse_scan_pmd(struct mm_struct *mm,
 		bool *mmap_locked, struct collapse_control *cc)
 {
 	unsigned int none_or_zero = 0, unmapped = 0, shared = 0, referenced = 0;
-	bool mapped = false;
 	unsigned int max_none = cc->is_khugepaged ? khugepaged_max_ptes_none : HPAGE_PMD_NR;
 	int result = SCAN_FAIL;
 	struct folio *folio = NULL;
@@ -228,7 +227,6 @@ static int hpage_collapse_scan_pmd(struct mm_struct *mm,
 			goto out_unmap;
 		}
 		folio = page_folio(page);
-		mapped = true;
 		if (cc->is_khugepaged && !pte_dirty(pteval) &&
 		    folio_test_lazyfree(folio)) {
 			result = SCAN_PAGE_LAZYFREE;
@@ -242,7 +240,7 @@ static int hpage_collapse_scan_pmd(struct mm_struct *mm,
 		if (folio_maybe_mapped_shared(folio) &&
 		    ++shared > collapse_max_ptes_shared(cc)) {
 			result = SCAN_EXCEED_SHARED_PTE;
-			count_vm_event(THP_SCAN_EXCEED_SHARE_PTE);
+			count_vm_event(THP_SCAN_EXCEED_SHARED_PTE);
 			goto out_unmap;
 		}
 		node = folio_nid(folio);
@@ -271,10 +269,7 @@ static int hpage_collapse_scan_pmd(struct mm_struct *mm,
 	}
 	/* khugepaged wants the range in use; half of it when pages must be
 	 * read back from swap */
-	/* a table of holes and zero pages is not worth a huge page */
-	if (!mapped)
-		result = SCAN_PAGE_RO;
-	else if (cc->is_khugepaged &&
+	if (cc->is_khugepaged &&
 		 (!referenced || (unmapped && referenced < HPAGE_PMD_NR / 2)))
 		result = SCAN_LACK_REFERENCED_PAGE;
 	else

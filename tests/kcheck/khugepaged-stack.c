@@ -446,7 +446,7 @@ static int collapse_scan_pmd(struct mm_struct *mm,
 		if (folio_maybe_mapped_shared(folio) &&
 		    ++shared > collapse_max_ptes_shared(cc)) {
 			result = SCAN_EXCEED_SHARED_PTE;
-			count_vm_event(THP_SCAN_EXCEED_SHARE_PTE);
+			count_vm_event(THP_SCAN_EXCEED_SHARED_PTE);
 			goto out_unmap;
 		}
 		__set_bit(i, cc->mthp_bitmap);

@@ -407,7 +407,7 @@ static enum scan_result collapse_scan_pmd(struct mm_struct *mm,
 		if (folio_maybe_mapped_shared(folio) &&
 		    ++shared > collapse_max_ptes_shared(cc)) {
 			result = SCAN_EXCEED_SHARED_PTE;
-			count_vm_event(THP_SCAN_EXCEED_SHARE_PTE);
+			count_vm_event(THP_SCAN_EXCEED_SHARED_PTE);
 			count_mthp_stat(HPAGE_PMD_ORDER,
 					MTHP_STAT_COLLAPSE_EXCEED_SHARED);
 			goto out_unmap;

@@ -171,6 +171,23 @@ void kc_bug(const char *file, int line, const char *cond);
 #define BUG_ON(c)                                                           \
 	do { if (c) kc_bug(__FILE__, __LINE__, #c); } while (0)
 #define VM_BUG_ON(c) BUG_ON(c)
+/*
+ * The _FOLIO and _PAGE forms assert what a folio or page the code was
+ * handed must be: one that fires says the case made a folio the file's
+ * callers rule out (a page that is not anonymous in an anonymous VMA), so
+ * kcheck does not compare that case (kc_assumed()); the _VMA and _MM forms
+ * are findings like the plain ones.
+ */
+void kc_assumed(const char *file, int line, const char *cond, int fatal);
+#define KC_ASSUME_(c, fatal)                                                \
+	({ bool kc_c_ = !!(c); if (kc_c_) kc_assumed(__FILE__, __LINE__, #c, fatal); kc_c_; })
+#define VM_WARN_ON_FOLIO(c, x) ((void)(x), (void)KC_ASSUME_(c, 0))
+#define VM_WARN_ON_ONCE_FOLIO(c, x) ((void)(x), (void)KC_ASSUME_(c, 0))
+#define VM_WARN_ON_ONCE_PAGE(c, x) ((void)(x), (void)KC_ASSUME_(c, 0))
+#define VM_BUG_ON_FOLIO(c, x) do { (void)(x); (void)KC_ASSUME_(c, 1); } while (0)
+#define VM_BUG_ON_PAGE(c, x) do { (void)(x); (void)KC_ASSUME_(c, 1); } while (0)
+#define VM_BUG_ON_VMA(c, x) do { (void)(x); BUG_ON(c); } while (0)
+#define VM_BUG_ON_MM(c, x) do { (void)(x); BUG_ON(c); } while (0)
 #define BUG() kc_bug(__FILE__, __LINE__, "BUG()")
 /* messages are not findings: dropped */
 #define pr_warn_once(...) ((void)0)
@@ -249,7 +266,12 @@ pte_t *kc_pte_map(unsigned long addr);
 #define pte_swp_uffd_wp(p) (!pte_present(p) && ((p).e.flags & KC_PTE_UFFD_WP) != 0)
 #define pte_swp_uffd_wp_any(p) pte_swp_uffd_wp(p)
 #define pte_uffd_wp(p) (pte_present(p) && ((p).e.flags & KC_PTE_UFFD_WP) != 0)
-#define pte_write(p) pte_present(p)
+/* the mm tree's names for the two above: uffd-wp, or any uffd marking */
+#define pte_uffd(p) pte_uffd_wp(p)
+#define pte_swp_uffd_any(p) pte_swp_uffd_wp(p)
+/* a page shared with another process after fork() is write-protected in
+ * both (copy on write); every other present page has been written */
+#define pte_write(p) ((p).e.kind == KC_PTE_PRESENT && !((p).e.flags & KC_PTE_SHARED))
 #define pte_young(p) (pte_present(p) && ((p).e.flags & KC_PTE_YOUNG) != 0)
 #define pte_dirty(p) (pte_present(p) && !((p).e.flags & KC_PTE_LAZYFREE))
 #define pte_pfn(p) ((p).e.kind == KC_PTE_ZERO ? KC_ZERO_PFN : KC_PFN_BASE + (p).kc_idx)
@@ -266,7 +288,9 @@ static inline struct page *kc_normal_page(pte_t p)
 #define vm_normal_folio(vma, addr, p) \
 	(kc_normal_page(p) ? page_folio(kc_normal_page(p)) : (struct folio *)NULL)
 #define pfn_folio(pfn) (&kc_folios[(pfn) - KC_PFN_BASE])
-#define is_zone_device_page(pg) ((void)(pg), false)
+#define folio_pfn(f) (KC_PFN_BASE + (f)->page.kc_idx)
+#define page_to_pfn(pg) (KC_PFN_BASE + (pg)->kc_idx)
+#define folio_page(f, n) (&kc_pages[(f)->page.kc_idx + (n)])
 #define folio_is_zone_device(f) ((void)(f), false)
 #define kc_entry_of(f) (kc_table[(f)->page.kc_idx].e)
 #define folio_order(f) ((unsigned int)kc_entry_of(f).order)
@@ -299,6 +323,28 @@ static inline int kc_page_mapcount(unsigned int i)
 #define page_mapcount(pg) kc_page_mapcount((pg)->kc_idx)
 #define folio_precise_page_mapcount(f, pg) ((void)(f), page_mapcount(pg))
 #define folio_nid(f) ((void)(f), 0)
+#define folio_test_private(f) ((void)(f), false)
+#define folio_test_writeback(f) ((void)(f), false)
+#define folio_maybe_dma_pinned(f) ((kc_entry_of(f).flags & KC_PTE_PINNED) != 0)
+/* Linux 6.1 asks the same questions of the page (the folio's head) */
+#define kc_head(pg) (&kc_folios[(pg)->kc_idx])
+#define compound_head(pg) (&kc_pages[(pg)->kc_idx])
+#define compound_order(pg) folio_order(kc_head(pg))
+#define compound_nr(pg) folio_nr_pages(kc_head(pg))
+#define PageCompound(pg) folio_test_large(kc_head(pg))
+#define PageTransCompound(pg) folio_test_large(kc_head(pg))
+#define PageAnon(pg) folio_test_anon(kc_head(pg))
+#define PageLRU(pg) folio_test_lru(kc_head(pg))
+#define PageLocked(pg) folio_test_locked(kc_head(pg))
+#define PageSwapCache(pg) ((void)(pg), false)
+#define PageSwapBacked(pg) folio_test_swapbacked(kc_head(pg))
+#define PageReferenced(pg) ((void)(pg), false)
+#define page_is_young(pg) ((void)(pg), false)
+#define page_has_private(pg) ((void)(pg), false)
+#define total_mapcount(pg) folio_mapcount(kc_head(pg))
+#define page_count(pg) folio_ref_count(kc_head(pg))
+#define page_maybe_dma_pinned(pg) folio_maybe_dma_pinned(kc_head(pg))
+#define is_zone_device_page(pg) ((void)(pg), false)
 #define page_to_nid(pg) ((void)(pg), 0)
 #define mmu_notifier_test_young(mm, addr) ((void)(mm), (void)(addr), false)
 /* one node, no node reclaim */
@@ -316,19 +362,30 @@ static inline int kc_page_mapcount(unsigned int i)
 /* which orders the VMA allows: the case's */
 #define VM_HUGEPAGE 0x20000000UL
 #define VM_NOHUGEPAGE 0x40000000UL
+/* flags the case's VMA never has: it is private, anonymous, not droppable */
+#define VM_SHARED 0x00000008UL
+#define VM_DROPPABLE (1UL << 40)
+/* how hard an allocation tries: the words exist, nothing allocates here */
+typedef unsigned int gfp_t;
+#define GFP_KERNEL 0x1u
+#define GFP_TRANSHUGE_LIGHT 0x2u
+#define GFP_TRANSHUGE 0x3u
+#define TRANSPARENT_HUGEPAGE_DEFRAG_KHUGEPAGED_FLAG 6
+#define transparent_hugepage_flags 0UL
+#define vma_is_anonymous(vma) ((void)(vma), true)
 #define PMD_ORDER HPAGE_PMD_ORDER
 #define THP_ORDERS_ALL_ANON ((BIT(HPAGE_PMD_ORDER + 1) - 1) & ~(BIT(0) | BIT(1)))
-enum kc_tva_type { TVA_SMAPS, TVA_PAGEFAULT, TVA_KHUGEPAGED, TVA_FORCED_COLLAPSE };
+enum tva_type { TVA_SMAPS, TVA_PAGEFAULT, TVA_KHUGEPAGED, TVA_FORCED_COLLAPSE };
 #define TVA_ENFORCE_SYSFS 1
 #define thp_vma_allowable_orders(vma, vm_flags, type, orders) \
 	((void)(vma), (void)(vm_flags), (void)(type), kc_allowable_orders(orders))
 #define thp_vma_allowable_order(vma, vm_flags, type, order) \
 	(kc_allowable_orders(thp_vma_allowable_orders(vma, vm_flags, type, BIT(order))) != 0)
 /* the events and statistics the scan counts, in the library's order */
-enum kc_vm_event_item { THP_COLLAPSE_ALLOC, THP_COLLAPSE_ALLOC_FAILED,
+enum vm_event_item { THP_COLLAPSE_ALLOC, THP_COLLAPSE_ALLOC_FAILED,
 	THP_SCAN_EXCEED_NONE_PTE, THP_SCAN_EXCEED_SWAP_PTE,
-	THP_SCAN_EXCEED_SHARE_PTE };
-enum kc_mthp_stat_item { MTHP_STAT_COLLAPSE_ALLOC, MTHP_STAT_COLLAPSE_ALLOC_FAILED,
+	THP_SCAN_EXCEED_SHARED_PTE };
+enum mthp_stat_item { MTHP_STAT_COLLAPSE_ALLOC, MTHP_STAT_COLLAPSE_ALLOC_FAILED,
 	MTHP_STAT_COLLAPSE_EXCEED_NONE, MTHP_STAT_COLLAPSE_EXCEED_SWAP,
 	MTHP_STAT_COLLAPSE_EXCEED_SHARED };
 #define count_vm_event(item) kc_count_vm_event((item), 1)
@@ -342,9 +399,14 @@ enum kc_mthp_stat_item { MTHP_STAT_COLLAPSE_ALLOC, MTHP_STAT_COLLAPSE_ALLOC_FAIL
 #define KC_CAT_(a, b) a##b
 #define KC_CAT(a, b) KC_CAT_(a, b)
 #define KC_SCAN_TRACE_6(mm, f, ref, none, st, unm) \
-	kc_scan_traced((long)(ref), (long)(none), (long)(st), (long)(unm))
+	((void)(mm), (void)(f),                                             \
+	 kc_scan_traced((long)(ref), (long)(none), (long)(st), (long)(unm)))
 #define KC_SCAN_TRACE_7(mm, pg, w, ref, none, st, unm) \
-	kc_scan_traced((long)(ref), (long)(none), (long)(st), (long)(unm))
+	((void)(mm), (void)(pg), (void)(w),                                 \
+	 kc_scan_traced((long)(ref), (long)(none), (long)(st), (long)(unm)))
+/* a trace point kcheck does not record: its arguments are evaluated and
+ * dropped, as a kernel without tracing would still have them used */
+static inline void kc_trace_dropped(int n, ...) { (void)n; }
 #define trace_mm_khugepaged_scan_pmd(...) \
 	KC_CAT(KC_SCAN_TRACE_, KC_NARGS(__VA_ARGS__))(__VA_ARGS__)
 
