@@ -15,16 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
 #include "../kernel/ktest.h"
+#include "../kernel/guest.h"
 #include "mthpcollapse/space.h"
 
 static const char ktest_usage[] =
 "usage: mthpsim ktest [SCENARIO...] [--khugepaged] [--model M] [--keep] [--json] [--list]\n"
+"       mthpsim ktest --kernel IMAGE [--modules DIR] [SCENARIO...] [--madvise] [--khugepaged]\n"
+"                     [--model M] [--accel kvm|tcg] [--timeout S] [--json]\n"
 "       mthpsim ktest --restore\n"
 "\n"
 "Plays scenarios on the running kernel and compares what it does with the\n"
@@ -49,6 +53,18 @@ static const char ktest_usage[] =
 "              range, and say its PID, for a look at /proc/PID/smaps\n"
 "  --json      the report as JSON\n"
 "  --list      list the built-in suite and exit\n"
+"  --kernel IMAGE  boot IMAGE (an x86 bzImage, an arm64 Image, a ppc64le\n"
+"              vmlinux) under QEMU and play the suites inside it, both\n"
+"              (MADV_COLLAPSE, then khugepaged) unless --madvise or\n"
+"              --khugepaged names one; the host's settings are not touched.\n"
+"              KVM when it works, else TCG; a guest that does not boot,\n"
+"              panics or hangs is booted once more\n"
+"  --modules DIR  the image's modules (lib/modules/RELEASE), for the swap\n"
+"              device (zram); default: beside the image\n"
+"  --madvise   with --kernel: the MADV_COLLAPSE suite\n"
+"  --accel A   with --kernel: kvm or tcg (default: kvm when it works)\n"
+"  --timeout S with --kernel: seconds a boot may take, suites included\n"
+"              (default 600)\n"
 "\n"
 "Each scenario is AGREE, DIFFER (both outcomes drawn) or SKIP (with the\n"
 "reason). Exit 0 when nothing differs, 1 when something does, 2 when\n"
@@ -318,31 +334,45 @@ static bool have_swap(void)
 	return n > 1; /* a header line, then one per device */
 }
 
-/* The series adds hugepages-<size>kB/stats/collapse_* counters: their
- * presence tells a kernel with mTHP collapse. */
-static bool kernel_has_mthp_collapse(char *seen, size_t len)
+/*
+ * The model that stands for the running kernel: from its release and what
+ * its sysfs shows - per-size hugepages-<size>kB/enabled (6.8 on), and the
+ * series' hugepages-<size>kB/stats/collapse_* counters. The reason, with
+ * the release, goes to seen.
+ */
+static enum mthp_model kernel_model(char *seen, size_t len)
 {
 	const char *root = "/sys/kernel/mm/transparent_hugepage";
 	DIR *d = opendir(root);
 	struct dirent *de;
-	bool found = false;
+	unsigned int features = 0;
+	struct utsname u;
+	enum mthp_model m = MTHP_MODEL_BASELINE;
+	const char *why = "the release could not be read";
 
-	snprintf(seen, len, "no %s/hugepages-*/stats/collapse_alloc", root);
-	while (d && (de = readdir(d)) && !found) {
+	while (d && (de = readdir(d))) {
 		char path[512];
 
 		if (strncmp(de->d_name, "hugepages-", 10))
 			continue;
+		snprintf(path, sizeof(path), "%s/%s/enabled", root, de->d_name);
+		if (!access(path, F_OK))
+			features |= MTHP_KERNEL_SIZE_CONTROLS;
 		snprintf(path, sizeof(path), "%s/%s/stats/collapse_alloc", root,
 			 de->d_name);
-		if (!access(path, F_OK)) {
-			found = true;
-			snprintf(seen, len, "%.200s exists", path);
-		}
+		if (!access(path, F_OK))
+			features |= MTHP_KERNEL_COLLAPSE_STATS;
 	}
 	if (d)
 		closedir(d);
-	return found;
+	if (!(features & MTHP_KERNEL_SIZE_CONTROLS))
+		features |= MTHP_KERNEL_NO_SIZE_CONTROLS;
+	if (!(features & MTHP_KERNEL_COLLAPSE_STATS))
+		features |= MTHP_KERNEL_NO_COLLAPSE_STATS;
+	if (uname(&u) || mthp_model_for_kernel(u.release, features, &m, &why))
+		snprintf(u.release, sizeof(u.release), "?");
+	snprintf(seen, len, "Linux %s: %s", u.release, why);
+	return m;
 }
 
 /* ---- one case ---- */
@@ -377,30 +407,6 @@ static void vmstat_collapse(long *alloc, long *failed)
 	}
 	if (f)
 		fclose(f);
-}
-
-/* The errno MADV_COLLAPSE returns for a last failure (the kernel's
- * mapping, docs/MODELS.md "MADV_COLLAPSE"). */
-static int madvise_errno(int result)
-{
-	switch (result) {
-	case MTHP_SCAN_SUCCEED:
-	case MTHP_SCAN_PMD_MAPPED:
-		return 0;
-	case MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL:
-		return ENOMEM;
-	case MTHP_SCAN_CGROUP_CHARGE_FAIL:
-	case MTHP_SCAN_EXCEED_NONE_PTE:
-		return EBUSY;
-	case MTHP_SCAN_PAGE_COUNT:
-	case MTHP_SCAN_PAGE_LOCK:
-	case MTHP_SCAN_PAGE_LRU:
-	case MTHP_SCAN_DEL_PAGE_LRU:
-	case MTHP_SCAN_PAGE_FILLED:
-		return EAGAIN;
-	default:
-		return EINVAL;
-	}
 }
 
 /* What the states of a table look like read back: the same kind, and
@@ -443,13 +449,17 @@ static const char *folio_settings(const struct mthp_geometry *g, unsigned int k,
 	return NULL;
 }
 
-/* Why a case cannot be built here, or NULL. */
+/* Why a case cannot be built here, or NULL; *cause says whose the
+ * limit is: the scenario's (a state or a rule userspace cannot make),
+ * the kernel's (it has no such setting), or this machine's (no swap
+ * device, no root) - which a guest could have. */
 static const char *unbuildable(const struct kt_case *c,
 			       const struct mthp_geometry *live, bool swap,
-			       char *buf, size_t len)
+			       char *buf, size_t len, const char **cause)
 {
 	const struct mthp_scenario *s = &c->s;
 
+	*cause = "scenario";
 	if (strcmp(s->geometry.name, live->name) ||
 	    s->geometry.pmd_nr != live->pmd_nr) {
 		snprintf(buf, len, "geometry %s; the running kernel's is %s",
@@ -463,8 +473,10 @@ static const char *unbuildable(const struct kt_case *c,
 	for (unsigned int i = 0; i < s->geometry.pmd_nr; i++) {
 		const struct mthp_pte *p = &s->ptes[i];
 
-		if (p->kind == MTHP_PTE_SWAP && !swap)
+		if (p->kind == MTHP_PTE_SWAP && !swap) {
+			*cause = "machine";
 			return "no swap device (/proc/swaps lists none): swap entries cannot be made";
+		}
 		if (class_of(p) == '?' ||
 		    (p->kind == MTHP_PTE_PRESENT &&
 		     (p->flags & ~(MTHP_PTE_YOUNG | MTHP_PTE_SHARED)))) {
@@ -500,6 +512,7 @@ static const char *unbuildable(const struct kt_case *c,
 			 size_kb(&s->geometry, k));
 		if (access(path, W_OK)) {
 			snprintf(buf, len, "folios of order %u: %s is not there to fault them", k, path);
+			*cause = errno == ENOENT ? "kernel" : "machine";
 			return buf;
 		}
 		for (unsigned int i = 0; i < s->geometry.pmd_nr; i += 1u << k) {
@@ -632,7 +645,7 @@ static void model_outcome(const struct kt_case *c, enum mthp_model m,
 	if (mthp_sim_result_init(&r, &s.geometry) || mthp_simulate(&s, &r))
 		errx(1, "internal error: the model refused case %s", c->name);
 	o->result = r.result;
-	o->err = madvise_errno(r.result);
+	o->err = mthp_madvise_errno(m, r.result);
 	o->collapsed = s.pmd == MTHP_PMD_MAPPED;
 	for (size_t i = 0; i < r.ncollapses && o->nranges < 64; i++)
 		o->ranges[o->nranges++] = r.collapses[i];
@@ -809,7 +822,7 @@ static enum verdict play(const struct kt_case *c, enum mthp_model m,
 			 struct json *j, struct tally *t)
 {
 	char why[320] = "";
-	const char *skip;
+	const char *skip, *cause = "machine";
 	struct kt_child ch = { 0 };
 	struct outcome k = { 0 }, mo = { 0 };
 	enum verdict v = V_SKIP;
@@ -819,9 +832,10 @@ static enum verdict play(const struct kt_case *c, enum mthp_model m,
 
 	if (!got)
 		err(1, "calloc");
-	skip = unbuildable(c, live, swap, why, sizeof(why));
+	skip = unbuildable(c, live, swap, why, sizeof(why), &cause);
 	if (skip)
 		goto report;
+	cause = "machine";
 	if (c->khugepaged) {
 		skip = apply_settings(c, why, sizeof(why));
 		if (skip)
@@ -859,6 +873,10 @@ static enum verdict play(const struct kt_case *c, enum mthp_model m,
 
 	if (bad) {
 		snprintf(why, sizeof(why), "could not build: %s", bad);
+		/* a read fault that maps a private page: the kernel's
+		 * command line forbids the zero page */
+		if (strstr(bad, "not the shared zero page"))
+			cause = "kernel";
 		skip = why;
 		goto report;
 	}
@@ -907,6 +925,7 @@ report:
 		json_kstring(j, "verdict", verdict_names[v]);
 		if (v == V_SKIP) {
 			json_kstring(j, "reason", skip);
+			json_kstring(j, "cause", cause);
 		} else {
 			const struct outcome *side[2] = { &k, &mo };
 
@@ -967,10 +986,191 @@ report:
 	return v;
 }
 
+/* ---- ktest in a guest ---- */
+
+static void guest_progress(void *ctx, const char *what)
+{
+	(void)ctx;
+	fprintf(stderr, "ktest: the guest plays the %.*s suite\n", (int)strcspn(what, "\r\n"), what);
+}
+
+/* "agree": N and the others from a guest's JSON totals, added to t. */
+static void add_totals(const char *json, unsigned int t[3])
+{
+	static const char *const keys[] = { "\"agree\": ", "\"differ\": ", "\"skip\": " };
+	const char *tot = strstr(json, "\"totals\"");
+
+	for (int i = 0; tot && i < 3; i++) {
+		const char *p = strstr(tot, keys[i]);
+
+		if (p)
+			t[i] += (unsigned int)strtoul(p + strlen(keys[i]), NULL, 10);
+	}
+}
+
+/* "47 agree, 2 differ, 0 skipped" of a guest's text report, added to t. */
+static void add_text_totals(const char *out, unsigned int t[3])
+{
+	const char *last = NULL;
+
+	for (const char *p = strstr(out, " agree, "); p; p = strstr(p + 1, " agree, "))
+		last = p;
+	if (!last)
+		return;
+	while (last > out && last[-1] >= '0' && last[-1] <= '9')
+		last--;
+	unsigned int a, d, k;
+
+	if (sscanf(last, "%u agree, %u differ, %u skipped", &a, &d, &k) == 3) {
+		t[0] += a;
+		t[1] += d;
+		t[2] += k;
+	}
+}
+
+static void on_guest_signal(int sig)
+{
+	(void)sig;
+	kt_guest_interrupt();
+}
+
+static int ktest_guest(const char *image, const char *modules, const char *accel,
+		       unsigned int timeout, bool madvise, bool khugepaged,
+		       const char *model, bool json, char **files, size_t nfiles)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *busybox = getenv("MTHPSIM_BUSYBOX");
+	struct kt_guest_result r;
+	const char *td = getenv("TMPDIR");
+
+	if (n < 0)
+		err(1, "ktest: /proc/self/exe");
+	self[n] = 0;
+	if (!busybox || !*busybox)
+		busybox = "/bin/busybox";
+	if (access(busybox, X_OK))
+		errx(EXIT_INPUT, "ktest --kernel: %s: %s (the guest's shell: apt-get install busybox-static, or set MTHPSIM_BUSYBOX)",
+		     busybox, strerror(errno));
+	if (accel && strcmp(accel, "kvm") && strcmp(accel, "tcg"))
+		errx(EXIT_INPUT, "--accel %s: kvm or tcg", accel);
+	for (size_t i = 0; i < nfiles; i++) {
+		struct mthp_scenario sc;
+
+		/* read and checked here: the guest gets files that parse */
+		load_scenario(files[i], NULL, &sc);
+		mthp_scenario_free(&sc);
+	}
+	struct kt_guest_opts o = {
+		.image = image, .modules = modules, .self = self, .busybox = busybox,
+		.scenarios = (const char *const *)files, .nscenarios = nfiles,
+		.madvise = madvise, .khugepaged = khugepaged, .model = model,
+		.json = json, .timeout = timeout, .accel = accel,
+		.scratch_parent = td && *td ? td : "/tmp",
+		.progress = guest_progress,
+	};
+	struct sigaction sa = { .sa_handler = on_guest_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	fprintf(stderr, "ktest: booting %s under QEMU (the host's THP settings are not touched)\n",
+		image);
+	int rc = kt_guest_run(&o, &r);
+
+	if (rc) {
+		if (r.console_tail)
+			fprintf(stderr, "ktest --kernel: the guest's console, its last lines:\n%s\n",
+				r.console_tail);
+		fprintf(stderr, "%s: ktest --kernel %s: %s%s\n", getprogname(), image, r.why,
+			r.boots > 1 ? " (booted twice)" : "");
+		kt_guest_result_free(&r);
+		return EXIT_INPUT;
+	}
+	unsigned int t[3] = { 0, 0, 0 };
+	int status = 0;
+
+	for (size_t i = 0; i < r.nsuites; i++) {
+		if (json)
+			add_totals(r.suites[i].out, t);
+		else
+			add_text_totals(r.suites[i].out, t);
+		if (r.suites[i].status > status)
+			status = r.suites[i].status;
+	}
+	if (json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_kstring(&j, "command", "ktest");
+		json_key(&j, "kernel");
+		json_begin_object(&j);
+		json_kstring(&j, "image", image);
+		json_kstring(&j, "release", r.release);
+		json_kstring(&j, "arch", kt_arch_name(r.arch));
+		json_kstring(&j, "accel", r.accel);
+		json_kstring(&j, "machine", r.machine);
+		json_kstring(&j, "swap", r.swap);
+		json_kuint(&j, "boots", r.boots);
+		json_kuint(&j, "seconds", (unsigned long long)(r.seconds + 0.5));
+		json_end_object(&j);
+		json_key(&j, "suites");
+		json_begin_array(&j);
+		for (size_t i = 0; i < r.nsuites; i++) {
+			const char *o2 = r.suites[i].out;
+
+			if (*o2 == '{')
+				json_raw(&j, o2);
+			else {
+				/* the guest said why it could not run */
+				json_begin_object(&j);
+				json_kstring(&j, "suite", r.suites[i].name);
+				json_kstring(&j, "error", r.suites[i].err);
+				json_kuint(&j, "status", (unsigned long long)r.suites[i].status);
+				json_end_object(&j);
+			}
+		}
+		json_end_array(&j);
+		json_key(&j, "totals");
+		json_begin_object(&j);
+		json_kuint(&j, "agree", t[0]);
+		json_kuint(&j, "differ", t[1]);
+		json_kuint(&j, "skip", t[2]);
+		json_end_object(&j);
+		json_end_object(&j);
+	} else {
+		printf("ktest: Linux %s in a guest (%s; %s; swap %s), %u boot%s, %.0f s\n\n",
+		       r.release, kt_arch_name(r.arch), r.machine,
+		       r.swap[0] ? r.swap : "none", r.boots, r.boots == 1 ? "" : "s",
+		       r.seconds);
+		for (size_t i = 0; i < r.nsuites; i++)
+			printf("%s%s\n", i ? "\n" : "", r.suites[i].out);
+		if (r.nsuites > 1)
+			printf("\nin all: %u agree, %u differ, %u skipped\n", t[0], t[1], t[2]);
+	}
+	for (size_t i = 0; i < r.nsuites; i++)
+		if (*r.suites[i].err)
+			fprintf(stderr, "%s\n", r.suites[i].err);
+	if (!r.nsuites) {
+		fprintf(stderr, "%s: ktest --kernel: the guest ran no suite\n", getprogname());
+		status = EXIT_INPUT;
+	}
+	kt_guest_result_free(&r);
+	return status;
+}
+
 int cmd_ktest(int argc, char **argv)
 {
-	enum { O_LIST = O_OWN, O_KHUGEPAGED, O_RESTORE, O_KEEP };
+	enum { O_LIST = O_OWN, O_KHUGEPAGED, O_RESTORE, O_KEEP, O_KERNEL, O_MODULES,
+	       O_MADVISE, O_ACCEL, O_TIMEOUT };
 	static const struct option longopts[] = {
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "modules", required_argument, NULL, O_MODULES },
+		{ "madvise", no_argument, NULL, O_MADVISE },
+		{ "accel", required_argument, NULL, O_ACCEL },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "khugepaged", no_argument, NULL, O_KHUGEPAGED },
 		{ "restore", no_argument, NULL, O_RESTORE },
@@ -981,16 +1181,24 @@ int cmd_ktest(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, list = false, model_set = false, khugepaged = false,
-	     restore = false;
+	     restore = false, madvise = false;
 	enum mthp_model model = MTHP_MODEL_BASELINE;
+	const char *kernel = NULL, *modules = NULL, *accel = NULL, *model_name = NULL;
+	unsigned int timeout = 600;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_MODEL:
 			model = cli_model("--model", optarg);
+			model_name = optarg;
 			model_set = true;
 			break;
+		case O_KERNEL: kernel = optarg; break;
+		case O_MODULES: modules = optarg; break;
+		case O_MADVISE: madvise = true; break;
+		case O_ACCEL: accel = optarg; break;
+		case O_TIMEOUT: timeout = cli_uint("--timeout", optarg, 86400); break;
 		case O_JSON: json = true; break;
 		case O_LIST: list = true; break;
 		case O_KHUGEPAGED: khugepaged = true; break;
@@ -1005,6 +1213,18 @@ int cmd_ktest(int argc, char **argv)
 			return EXIT_INPUT;
 		}
 	}
+	if (kernel) {
+		if (list || restore || opt_keep)
+			errx(EXIT_INPUT, "ktest --kernel: --%s is for the running kernel",
+			     list ? "list" : restore ? "restore" : "keep");
+		if (!timeout)
+			errx(EXIT_INPUT, "--timeout 0: a boot needs at least one second");
+		return ktest_guest(kernel, modules, accel, timeout, madvise, khugepaged,
+				   model_name, json, argv + optind, (size_t)(argc - optind));
+	}
+	if (modules || accel || madvise)
+		errx(EXIT_INPUT, "ktest: --%s goes with --kernel",
+		     modules ? "modules" : accel ? "accel" : "madvise");
 	const struct builtin *bsuite = khugepaged ? ksuite : suite;
 	size_t bn = khugepaged ? KSUITE_N : SUITE_N;
 
@@ -1042,10 +1262,10 @@ int cmd_ktest(int argc, char **argv)
 		errx(EXIT_INPUT, "ktest: MemAvailable is %lu kB; a case needs up to %lu kB",
 		     avail, need_kb);
 	char seen[300];
-	bool series = kernel_has_mthp_collapse(seen, sizeof(seen));
+	enum mthp_model chosen = kernel_model(seen, sizeof(seen));
 
 	if (!model_set)
-		model = series ? MTHP_MODEL_LATEST : MTHP_MODEL_BASELINE;
+		model = chosen;
 
 	/* the cases: files as given, else the suite */
 	size_t n = optind < argc ? (size_t)(argc - optind) : bn;
@@ -1076,6 +1296,9 @@ int cmd_ktest(int argc, char **argv)
 		json_kstring(j, "mode", khugepaged ? "khugepaged" : "madvise");
 		json_kstring(j, "model", mthp_model_name(model));
 		json_kstring(j, "model_because", model_set ? "--model" : seen);
+		struct utsname un;
+
+		json_kstring(j, "release", uname(&un) ? "?" : un.release);
 		json_kstring(j, "geometry", live.name);
 		json_key(j, "cases");
 		json_begin_array(j);

@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <assert.h>
+#include <string.h>
 
 void json_init(struct json *j, FILE *f)
 {
@@ -114,6 +115,16 @@ static void close_(struct json *j, char c)
 	fputc(c, j->f);
 	if (!j->depth)
 		fputc('\n', j->f);
+}
+
+void json_raw(struct json *j, const char *text)
+{
+	size_t n = strlen(text);
+
+	separate(j);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		n--;
+	fwrite(text, 1, n, j->f);
 }
 
 void json_begin_object(struct json *j) { open_(j, '{'); }

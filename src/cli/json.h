@@ -24,6 +24,8 @@ void json_uint(struct json *j, unsigned long long v);
 void json_int(struct json *j, long long v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
+/* A value that is JSON already (another mthpsim's report), as it is. */
+void json_raw(struct json *j, const char *text);
 
 /* key + value in one call */
 void json_kstring(struct json *j, const char *key, const char *s);

@@ -145,10 +145,20 @@ static void fill(char *p, size_t page, unsigned int i)
  */
 static void register_mm(size_t pmd)
 {
-	char *d = mmap(NULL, pmd, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	/*
+	 * A VMA that holds a whole aligned PMD range (older kernels register
+	 * only such a VMA: 6.1's hugepage_vma_check() asks it of the VMA's
+	 * last PMD), made of its own: a guard page on each side keeps it
+	 * from merging with the case's VMA, whose flags it must not change.
+	 */
+	char *raw = mmap(NULL, 3 * pmd, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	if (d == MAP_FAILED)
+	if (raw == MAP_FAILED)
+		return;
+	char *d = (char *)(((uintptr_t)raw + pmd - 1) & ~(uintptr_t)(pmd - 1));
+
+	if (mprotect(d, pmd, PROT_READ | PROT_WRITE))
 		return;
 	madvise(d, pmd, MADV_HUGEPAGE);
 	d[0] = 1;
