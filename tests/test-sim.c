@@ -137,6 +137,35 @@ static void attempt_needs_an_anon_vma(void **state)
 }
 
 /*
+ * 6.1 asks whether a page is mapped twice (page_mapcount() > 1), later
+ * kernels whether its folio may be: the mock's other process maps the
+ * first page of a shared folio only, so 6.1 counts one shared PTE for a
+ * whole shared folio, and every shared order-0 page.
+ */
+static void shared_per_page_in_6_1(void **state)
+{
+	struct mthp_scan_info i;
+
+	(void)state;
+	/* an order-4 folio, shared: 1 in 6.1, 16 in 6.12 */
+	i = scan("model = baseline-6.1\nmax_ptes_shared = 1\nptes = S*16 P*496\nfolio = 0 4");
+	assert_int_equal(i.result, OK);
+	assert_int_equal(i.shared, 1);
+	i = scan("model = baseline-6.12\nmax_ptes_shared = 1\nptes = S*16 P*496\nfolio = 0 4");
+	assert_int_equal(i.result, MTHP_SCAN_EXCEED_SHARED_PTE);
+	assert_int_equal(i.shared, 2);
+	/* order-0 pages count each, in both */
+	i = scan("model = baseline-6.1\nmax_ptes_shared = 1\nptes = S*2 P*510");
+	assert_int_equal(i.result, MTHP_SCAN_EXCEED_SHARED_PTE);
+	/* the isolate counts the same way: PMD collapse of 32 shared pages
+	 * of one folio with max_ptes_shared 1 */
+	mthp_scenario_free(&S);
+	load("model = baseline-6.1\nmax_ptes_shared = 1\nptes = S*32 P*480\nfolio = 0 5");
+	simulate();
+	ATTEMPTS({ 0, 9, OK });
+}
+
+/*
  * baseline-6.12 and baseline-6.1: a scan (and an isolate) that meets no
  * writable PTE fails with SCAN_PAGE_RO, in both modes, before the young
  * rule; a page shared with a forked process is write-protected.
@@ -980,6 +1009,7 @@ int main(void)
 		T(scan_none_limit_per_model),
 		T(attempt_needs_an_anon_vma),
 		T(writable_check_before_6_18),
+		T(shared_per_page_in_6_1),
 		T(scan_uffd),
 		T(scan_swap),
 		T(scan_present_checks),

@@ -78,6 +78,7 @@ static const struct mthp_model_desc models[MTHP_MODEL_TABLE_SIZE] = {
 		.writable_check = true,
 		.no_lazyfree_check = true,
 		.exceed_none_einval = true,
+		.shared_per_page = true,
 		.first_release = 1, .last_release = 607,
 		.releases = "6.1 (and before 6.8: no per-size controls)",
 	},

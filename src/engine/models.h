@@ -89,6 +89,10 @@ struct mthp_model_desc {
 	bool writable_check;     /* scan and isolate need a writable PTE */
 	bool no_lazyfree_check;  /* clean lazyfree folios are taken */
 	bool exceed_none_einval; /* MADV_COLLAPSE: EINVAL, not EBUSY */
+	/* 6.1: a page is shared when it is mapped twice (page_mapcount()),
+	 * not when its folio may be: in the mock, the first page of a
+	 * shared folio alone (docs/MODELS.md section 1) */
+	bool shared_per_page;
 	/* the releases it stands for, 100 * major + minor (last 0: no end;
 	 * both 0: a posted revision, no release) */
 	unsigned int first_release, last_release;

@@ -156,8 +156,10 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 			unsigned int nnz = mthp_popcount64(nz);
 			unsigned int nsh = mthp_popcount64(sh);
 
+			/* sharing judged per page goes PTE by PTE */
 			if (!~(pl | nz) && ev.none_or_zero + nnz <= allow_none &&
-			    ev.shared + nsh <= allow_shared) {
+			    ev.shared + nsh <= allow_shared &&
+			    (!nsh || !x->m->shared_per_page)) {
 				ev.none_or_zero += nnz;
 				ev.shared += nsh;
 				writable += mthp_popcount64(pl & ~sh);
@@ -189,7 +191,7 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 				st = MTHP_SCAN_PAGE_NULL;
 			} else if (lazyfree && (p->flags & MTHP_PTE_LAZYFREE)) {
 				st = MTHP_SCAN_PAGE_LAZYFREE;
-			} else if ((p->flags & MTHP_PTE_SHARED) &&
+			} else if (mthp_pte_counts_shared(p, i, x->m->shared_per_page) &&
 				   ++ev.shared > allow_shared) {
 				st = MTHP_SCAN_EXCEED_SHARED_PTE;
 				stat_inc(x, rg->order,

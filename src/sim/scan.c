@@ -51,7 +51,7 @@ struct tally {
  */
 static int scan_present(const struct mthp_scenario *s,
 			const struct mthp_model_desc *m, struct mthp_pte p,
-			struct tally *t, bool *occupied)
+			unsigned int i, struct tally *t, bool *occupied)
 {
 	bool khugepaged = s->mode == MTHP_MODE_KHUGEPAGED;
 
@@ -66,7 +66,7 @@ static int scan_present(const struct mthp_scenario *s,
 		return MTHP_SCAN_PAGE_LAZYFREE;
 	if (p.flags & MTHP_PTE_NOT_ANON)
 		return MTHP_SCAN_PAGE_ANON;
-	if (p.flags & MTHP_PTE_SHARED) {
+	if (mthp_pte_counts_shared(&p, i, m->shared_per_page)) {
 		t->shared++;
 		if (khugepaged && t->shared > s->max_ptes_shared)
 			return MTHP_SCAN_EXCEED_SHARED_PTE;
@@ -155,7 +155,7 @@ static int scan_table(const struct mthp_scenario *s, uint32_t orders,
 			} else {
 				bool occ;
 
-				r = scan_present(s, m, p, &t, &occ);
+				r = scan_present(s, m, p, i, &t, &occ);
 				if (occ)
 					word |= 1UL << (i % BPL);
 				if (r != MTHP_SCAN_SUCCEED)

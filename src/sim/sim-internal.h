@@ -148,6 +148,20 @@ static inline uint64_t mthp_pte_kind64(const struct mthp_pte *p, unsigned int k)
 }
 
 /* Bit j: PTE j is none or maps the zero page (which counts as none). */
+/*
+ * Whether PTE i counts as mapping a shared page: its folio may be mapped
+ * by another process (folio_maybe_mapped_shared()), or, where the model
+ * judges per page (page_mapcount() > 1, Linux 6.1), the page itself is -
+ * the mock's other process maps the first page of a shared folio only.
+ */
+static inline bool mthp_pte_counts_shared(const struct mthp_pte *p, unsigned int i,
+					  bool per_page)
+{
+	if (!(p->flags & MTHP_PTE_SHARED))
+		return false;
+	return !per_page || !(i & ((1u << p->folio_order) - 1));
+}
+
 static inline uint64_t mthp_pte_none64(const struct mthp_pte *p)
 {
 	return mthp_pte_kind64(p, MTHP_PTE_NONE) | mthp_pte_kind64(p, MTHP_PTE_ZERO);
