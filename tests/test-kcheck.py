@@ -640,15 +640,17 @@ def scan_against_another_file():
     os.unlink(d["first_difference"]["scenario_file"])
     # mainline's scan against the series' (each found by its own name):
     # the first of the bundled tables where they part is ktest's
-    # zero-only, which mainline refuses for want of a page (SCAN_PAGE_RO)
-    # and the series collapses whole
+    # uffd-hole (MADV_COLLAPSE, a uffd-armed VMA, one hole): both refuse it
+    # at the hole, SCAN_EXCEED_NONE_PTE, and the series counts that in the
+    # PMD size's collapse_exceed_none_pte, a per-size counter mainline
+    # does not have (docs/MODELS.md section 8)
     code, out, err = kcheck("--random", "0", os.path.join(K, "khugepaged-baseline.c"),
                             "--against", walk)
     assert code == 1, (code, err)
-    assert "first difference, in ktest zero-only:" in out, out
-    first = out.split("first difference, in ktest zero-only:")[1]
-    assert "khugepaged-baseline.c: no attempt (0 in all)" in first, first
-    assert "khugepaged-walk.c: (0,9) SCAN_SUCCEED" in first, first
+    assert "first difference, in ktest uffd-hole:" in out, out
+    first = out.split("first difference, in ktest uffd-hole:")[1]
+    assert "hugepages-2048kB/stats/collapse_exceed_none_pte:" in first, first
+    assert "khugepaged-baseline.c: 0" in first and "khugepaged-walk.c: 1" in first, first
     assert "hpage_collapse_scan_pmd(" in out and "collapse_scan_pmd(" in out, out
     os.unlink(out.split("saved as ")[1].split()[0])
 
@@ -962,6 +964,200 @@ def environment_path_is_not_a_shell_word():
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, (p.stdout, p.stderr)
     assert not os.path.exists(os.path.join(TMP, "pwned-env"))
+
+
+# ---- the mm tree's shapes, on this project's walk fixture ----
+#
+# The mm development tree moved the series' code around after it merged: an
+# mm/collapse.h beside khugepaged.c with the scan results, the COLLAPSE_*
+# limits and struct collapse_control; the bitmap renamed eligible_ptes;
+# SCAN_PTE_UFFD_WP renamed SCAN_PTE_UFFD; and a struct collapse_policy in
+# cc->policy, filled by khugepaged and MADV_COLLAPSE each their own way,
+# that the limit helpers read instead of cc->is_khugepaged. The tree below
+# is the walk fixture (this project's) put in that shape; collapse.h is
+# written here.
+
+COLLAPSE_H = """// SPDX-License-Identifier: MIT
+/* The collapse header of a tree in the mm tree's shape: a test fixture. */
+#ifndef MM_COLLAPSE_FIXTURE_H
+#define MM_COLLAPSE_FIXTURE_H
+
+#include <linux/mm.h>
+
+#define COLLAPSE_MAX_PTES_LIMIT\t(HPAGE_PMD_NR - 1)
+#define COLLAPSE_MIN_MTHP_ORDER\t2
+
+@ENUM@
+/* what a collapse may do, set by who asks for it */
+struct collapse_policy {
+\tunsigned int max_ptes_none;
+\tunsigned int max_ptes_swap;
+\tunsigned int max_ptes_shared;
+\tbool strict_sub_pmd;
+\tbool skip_lazyfree;
+\tbool require_referenced;
+\tbool install_pmd;
+\tbool writeback_dirty;
+\tgfp_t gfp;
+\tenum tva_type tva_type;@EXTRA@
+};
+
+struct collapse_control {
+\tstruct collapse_policy policy;
+\tu32 node_load[MAX_NUMNODES];
+\tnodemask_t alloc_nmask;
+\tDECLARE_BITMAP(eligible_ptes, MAX_PTRS_PER_PTE);
+};
+
+#endif
+"""
+
+FILLERS = """
+/* khugepaged's own settings, and the strict rules below the PMD size */
+static void collapse_policy_khugepaged(struct collapse_policy *p)
+{
+\tp->max_ptes_none = READ_ONCE(khugepaged_max_ptes_none);
+\tp->max_ptes_swap = READ_ONCE(khugepaged_max_ptes_swap);
+\tp->max_ptes_shared = READ_ONCE(khugepaged_max_ptes_shared);
+\tp->strict_sub_pmd = true;
+\tp->skip_lazyfree = true;
+\tp->require_referenced = true;
+\tp->install_pmd = false;
+\tp->writeback_dirty = false;
+\tp->gfp = GFP_TRANSHUGE_LIGHT;
+\tp->tva_type = TVA_KHUGEPAGED;
+}
+
+/* a user asked: no limits */
+static void collapse_policy_madvise(struct collapse_policy *p)
+{
+\tp->max_ptes_none = HPAGE_PMD_NR;
+\tp->max_ptes_swap = HPAGE_PMD_NR;
+\tp->max_ptes_shared = HPAGE_PMD_NR;
+\tp->strict_sub_pmd = false;
+\tp->skip_lazyfree = false;
+\tp->require_referenced = false;
+\tp->install_pmd = true;
+\tp->writeback_dirty = true;
+\tp->gfp = GFP_TRANSHUGE;
+\tp->tva_type = TVA_FORCED_COLLAPSE;
+}
+"""
+
+
+def cut_block(text, start):
+    i = text.index(start)
+    j = text.index("};\n", i) + 3
+    return text[:i] + text[j:], text[i:j]
+
+
+def mm_tree(name, fillers=True, extra_field="", edit=None):
+    """The walk fixture as a tree of the mm tree's shape; edit(text) may
+    change its khugepaged.c."""
+    text = open(os.path.join(K, "khugepaged-walk.c")).read()
+    text, enum = cut_block(text, "enum scan_result {")
+    text, _ = cut_block(text, "struct collapse_control {")
+    enum = enum.replace("SCAN_PTE_UFFD_WP", "SCAN_PTE_UFFD")
+    reps = [
+        ('#include "internal.h"', '#include "collapse.h"\n#include "internal.h"'),
+        ("#define KHUGEPAGED_MIN_MTHP_ORDER\t2\n#define KHUGEPAGED_MAX_PTES_LIMIT\t(HPAGE_PMD_NR - 1)\n", ""),
+        ("struct collapse_control khugepaged_collapse_control = {\n\t.is_khugepaged = true,\n};",
+         "struct collapse_control khugepaged_collapse_control;" + (FILLERS if fillers else "")),
+        ("unsigned int limit = READ_ONCE(khugepaged_max_ptes_none);",
+         "unsigned int limit = cc->policy.max_ptes_none;"),
+        ("\tif (!cc->is_khugepaged)\n\t\treturn HPAGE_PMD_NR;\n\tif (is_pmd_order(order))\n\t\treturn limit;",
+         "\tif (is_pmd_order(order) || !cc->policy.strict_sub_pmd)\n\t\treturn limit;"),
+        ("return cc->is_khugepaged ? khugepaged_max_ptes_swap : HPAGE_PMD_NR;",
+         "return cc->policy.max_ptes_swap;"),
+        ("return cc->is_khugepaged ? khugepaged_max_ptes_shared : HPAGE_PMD_NR;",
+         "return cc->policy.max_ptes_shared;"),
+        ("\tif (!cc->is_khugepaged)\n\t\treturn BIT(HPAGE_PMD_ORDER);",
+         "\tif (cc->policy.tva_type != TVA_KHUGEPAGED)\n\t\treturn BIT(HPAGE_PMD_ORDER);"),
+        ("if (cc->is_khugepaged && !pte_dirty(pteval) &&",
+         "if (cc->policy.skip_lazyfree && !pte_dirty(pteval) &&"),
+        ("\t\tif (cc->is_khugepaged &&\n\t\t    (pte_young(pteval)",
+         "\t\tif (cc->policy.require_referenced &&\n\t\t    (pte_young(pteval)"),
+        ("\tif (cc->is_khugepaged &&\n\t    (!referenced ||",
+         "\tif (cc->policy.require_referenced &&\n\t    (!referenced ||"),
+    ]
+    for old, new in reps:
+        assert text.count(old) == 1, ("the walk fixture changed: no", old)
+        text = text.replace(old, new)
+    text = text.replace("cc->is_khugepaged", "(cc->policy.tva_type == TVA_KHUGEPAGED)")
+    text = text.replace("SCAN_PTE_UFFD_WP", "SCAN_PTE_UFFD").replace(
+        "mthp_present_ptes", "eligible_ptes").replace(
+        "KHUGEPAGED_MIN_MTHP_ORDER", "COLLAPSE_MIN_MTHP_ORDER").replace(
+        "KHUGEPAGED_MAX_PTES_LIMIT", "COLLAPSE_MAX_PTES_LIMIT")
+    if edit:
+        text = edit(text)
+    d = os.path.join(TMP, name)
+    os.makedirs(os.path.join(d, "mm"))
+    with open(os.path.join(d, "mm", "khugepaged.c"), "w") as f:
+        f.write(text)
+    with open(os.path.join(d, "mm", "collapse.h"), "w") as f:
+        f.write(COLLAPSE_H.replace("@ENUM@", enum).replace("@EXTRA@", extra_field))
+    with open(os.path.join(d, "Makefile"), "w") as f:
+        f.write("VERSION = 7\nPATCHLEVEL = 4\nSUBLEVEL = 0\nEXTRAVERSION = -rc2\n")
+    return d
+
+
+@test
+def mm_tree_with_collapse_h_and_a_policy():
+    t = mm_tree("mm-policy")
+    code, out, err = kcheck(*QUICK, "--explain", t)
+    assert code == 0, (code, out[-3000:], err)
+    assert out.count("0 differ") == 2, out
+    # the header's items, with its path and line; the fillers called
+    assert os.path.join(t, "mm", "collapse.h") + ":" in out, out
+    assert "struct collapse_policy" in out and "struct collapse_control" in out, out
+    assert "cc->policy: filled by the file's collapse_policy_khugepaged() in khugepaged mode, " \
+           "its collapse_policy_madvise() for MADV_COLLAPSE" in out, out
+    assert "against model latest (Linux 7.4.0-rc2, from the tree's Makefile" in out, out
+    # the scan's SCAN_PTE_UFFD is the library's SCAN_PTE_UFFD_WP
+    code, d = kjson(*QUICK, t)
+    assert code == 0 and d["differ"] == 0 and d["scan"]["differ"] == 0, d
+
+
+@test
+def mm_tree_policy_mutant_is_caught():
+    # khugepaged's filler no longer holds sub-PMD ranges to the strict rule
+    t = mm_tree("mm-policy-mutant", edit=lambda x: x.replace(
+        "\tp->strict_sub_pmd = true;", "\tp->strict_sub_pmd = false;"))
+    code, d = kjson(*QUICK, t)
+    assert code == 1 and d["differ"] > 0, d
+    # a header changed by a patch, at a revision of a git tree: the
+    # smallest order of a collapse raised to 3 changes decisions too
+    repo = mm_tree("mm-policy-git")
+    git = ["git", "-C", repo, "-c", "user.email=k@test", "-c", "user.name=k"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "base"], check=True)
+    h = os.path.join(repo, "mm", "collapse.h")
+    text = open(h).read()
+    open(h, "w").write(text.replace("#define COLLAPSE_MIN_MTHP_ORDER\t2", "#define COLLAPSE_MIN_MTHP_ORDER\t3"))
+    patch = os.path.join(TMP, "min-order.patch")
+    with open(patch, "w") as f:
+        f.write(subprocess.run(git + ["diff"], capture_output=True, text=True, check=True).stdout)
+    subprocess.run(git + ["checkout", "-q", "--", "."], check=True)
+    code, d = kjson(*QUICK, repo + "@HEAD")
+    assert code == 0 and d["differ"] == 0, d
+    code, d = kjson(*QUICK, repo + "@HEAD", "--patch", patch)
+    assert code == 1 and d["differ"] > 0, d
+    assert d["settings"]["source"]["patches_applied"] == 1, d["settings"]
+
+
+@test
+def mm_tree_policy_without_fillers():
+    # no function fills the policy: each field by what its name says
+    t = mm_tree("mm-policy-nofill", fillers=False)
+    code, out, err = kcheck(*QUICK, "--explain", t)
+    assert code == 0 and out.count("0 differ") == 2, (code, out[-2000:], err)
+    assert "the file has no function that fills it" in out, out
+    # a field whose meaning kcheck cannot know: refused, located
+    t = mm_tree("mm-policy-unknown", fillers=False, extra_field="\n\tbool frob;")
+    code, out, err = kcheck(*QUICK, t)
+    assert code == 2, (code, out, err)
+    assert os.path.join(t, "mm", "collapse.h") + ":" in err and "'frob'" in err, err
 
 
 shutil.rmtree(TMP)

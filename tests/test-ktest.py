@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: MIT
-"""mthpsim ktest on the running kernel: both suites must agree with the
-model wherever a case can be built, and the THP settings must be as they
-were afterwards - after a clean run, after SIGINT in the middle of one, and
-after SIGKILL followed by `ktest --restore`.
+"""mthpsim ktest on the running kernel: the cases that change no setting
+must agree with the model wherever they can be built, and the THP
+settings must be as they were afterwards.
 
-Exit 77 (skipped) where it cannot run: not root, or no THP in the kernel.
-Whatever happens, the settings this script saw at its start are written
-back at its end."""
+What changes this machine's THP settings - the khugepaged suite, the
+cases that fault large folios, and ktest's guard of the settings under
+SIGINT, SIGTERM and SIGKILL - runs only with MTHP_TEST_SYSFS=1 (CI, on a
+machine it throws away); the kernels test plays all of it in guest
+kernels instead. Exit 77 (skipped) where it cannot run: not root, or no
+THP in the kernel. Whatever happens, the settings this script saw at its
+start are written back at its end."""
 import glob
 import json
 import os
@@ -18,6 +21,7 @@ import time
 
 MTHPSIM = sys.argv[1]
 THP = "/sys/kernel/mm/transparent_hugepage"
+SYSFS = os.environ.get("MTHP_TEST_SYSFS") == "1"
 # counters move by themselves; every other readable file must not change
 MOVING = ("full_scans", "pages_collapsed", "/stats/")
 
@@ -137,6 +141,14 @@ def hostile_restore_files(before):
         same_settings("hostile restore files changed nothing", before)
 
 
+def settings_free_cases():
+    """The MADV_COLLAPSE suite's cases that write no setting: all but
+    those that fault large folios (a size is set to always for that)."""
+    rc, out, err = ktest("--list")
+    return [l.split()[0] for l in out.splitlines()
+            if l.strip() and "folio" not in l.split()[0]]
+
+
 def listing_and_keep(before):
     for args, first in [([], "full"), (["--khugepaged"], "k-none0-full")]:
         rc, out, err = ktest("--list", *args)
@@ -155,13 +167,21 @@ def listing_and_keep(before):
         rc, out, err = ktest(f.name)
         check("own scenario, MADV_COLLAPSE: AGREE", rc == 0 and out.count("AGREE") == 1,
               f"exit {rc}: {out} {err}")
-        rc, out, err = ktest("--khugepaged", "--model", "latest", "--keep", f.name)
-        kept = [w for w in err.split() if w.isdigit()]
-        check("--keep: a DIFFER's process is left running and named",
-              rc == 1 and "keeps the range" in err and kept and os.path.exists("/proc/" + kept[0]),
+        rc, out, err = ktest("--model", "latest", "--keep", "--case", "half",
+                             "--case", "full")
+        check("--case: the cases named", rc == 0 and out.count("AGREE") == 2,
+              f"exit {rc}: {out}")
+        rc, out, err = ktest("--case", "no-such-case")
+        check("--case of no case: exit 2, saying so", rc == 2 and "no such case" in err,
               f"exit {rc}: {err}")
-        if kept:
-            os.kill(int(kept[0]), signal.SIGKILL)
+        if SYSFS:
+            rc, out, err = ktest("--khugepaged", "--model", "latest", "--keep", f.name)
+            kept = [w for w in err.split() if w.isdigit()]
+            check("--keep: a DIFFER's process is left running and named",
+                  rc == 1 and "keeps the range" in err and kept and os.path.exists("/proc/" + kept[0]),
+                  f"exit {rc}: {err}")
+            if kept:
+                os.kill(int(kept[0]), signal.SIGKILL)
         same_settings("after --keep: THP settings as before", before)
     finally:
         os.unlink(f.name)
@@ -186,19 +206,33 @@ def main():
         print("SKIP: this kernel has no transparent huge pages")
         sys.exit(77)
     before = settings()
+    if SYSFS:
+        print("# MTHP_TEST_SYSFS=1: the khugepaged suite, the folio cases and the signal"
+              " tests change this machine's THP settings for seconds at a time, and put"
+              " them back")
+    else:
+        print("# this machine's THP settings are not changed: the khugepaged suite and the"
+              " folio cases run in guests (the kernels test), or here with MTHP_TEST_SYSFS=1")
     try:
-        r = suite(before, [], "MADV_COLLAPSE suite")
-        suite(before, ["--khugepaged"], "khugepaged suite")
-        if r and r["model"] == "baseline":
+        if SYSFS:
+            r = suite(before, [], "MADV_COLLAPSE suite")
+            suite(before, ["--khugepaged"], "khugepaged suite")
+        else:
+            args = []
+            for name in settings_free_cases():
+                args += ["--case", name]
+            r = suite(before, args, "MADV_COLLAPSE suite, the cases that set nothing")
+        if r and r["model"] == "baseline" and SYSFS:
             # a model that collapses below the PMD order must be caught on
             # a kernel that does not: the comparison can fail
             rc, out, err = ktest("--khugepaged", "--model", "latest")
             check("--model latest on a baseline kernel: DIFFER, exit 1",
                   rc == 1 and "DIFFER  k-mthp-none0" in out, f"exit {rc}")
             same_settings("after the DIFFER run: THP settings as before", before)
-        interrupted(before, signal.SIGINT, False)
-        interrupted(before, signal.SIGTERM, False)
-        interrupted(before, signal.SIGKILL, True)
+        if SYSFS:
+            interrupted(before, signal.SIGINT, False)
+            interrupted(before, signal.SIGTERM, False)
+            interrupted(before, signal.SIGKILL, True)
         hostile_restore_files(before)
         bad_scenario()
         if r and r["model"] == "baseline":

@@ -612,8 +612,8 @@ static enum mthp_model kcheck_model_for(const struct kc_source *s, bool series,
 	    !mthp_model_for_kernel(s->release, series ? MTHP_KERNEL_COLLAPSE_STATS
 						      : MTHP_KERNEL_NO_COLLAPSE_STATS,
 				   &m, &why)) {
-		snprintf(because, len, "Linux %s, from the tree's Makefile: %s; --model names another",
-			 s->release, series ? "the series' shape" : why);
+		snprintf(because, len, "Linux %s, from the tree's Makefile%s; --model names another",
+			 s->release, series ? ", and the series' shape" : "");
 		return m;
 	}
 	snprintf(because, len, "from the shape; --model names another");
@@ -868,6 +868,8 @@ static int scan_check(struct kc_source *src, const char *against,
 		printf("%lu scenarios (%zu scenario file%s, %zu of ktest's suites over the geometries, %u random per geometry), %lu differ\n",
 		       sc->cases, nfiles, nfiles == 1 ? "" : "s", nsuite, per_geometry,
 		       sc->differ);
+		if (against && !sc->differ && !sc->w.failure)
+			printf("  the two sides decide alike on every scenario\n");
 		if (sc->skipped)
 			printf("  %lu skipped: they need a result the file does not have (%s)\n",
 			       sc->skipped, sc->skip_example);
@@ -1199,6 +1201,8 @@ int cmd_kcheck(int argc, char **argv)
 				printf("against %s: %s\n", src[1].name, ub.shape);
 			printf("%lu cases (%lu skipped: a result the file does not have), %lu differ\n",
 			       k->cases, k->skipped, k->differ);
+			if (against && !k->differ && !k->w.failure)
+				printf("  the two sides decide alike on every case\n");
 			if (k->found)
 				print_first(k);
 			print_failure(k, timeout);

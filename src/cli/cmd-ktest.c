@@ -53,6 +53,7 @@ static const char ktest_usage[] =
 "              range, and say its PID, for a look at /proc/PID/smaps\n"
 "  --json      the report as JSON\n"
 "  --list      list the built-in suite and exit\n"
+"  --case NAME play this case of the built-in suite only (repeatable)\n"
 "  --kernel IMAGE  boot IMAGE (an x86 bzImage, an arm64 Image, a ppc64le\n"
 "              vmlinux) under QEMU and play the suites inside it, both\n"
 "              (MADV_COLLAPSE, then khugepaged) unless --madvise or\n"
@@ -181,6 +182,24 @@ static const struct builtin ksuite[] = {
 	  "P*rest", "order.4 = never\n", false, 4, 2 },
 	{ "k-none-mid-mthp", "every size on, max_ptes_none HPAGE_PMD_NR/2 - 1, half present",
 	  "P*1/2 .*rest", "orders = all\nmax_ptes_none = @HALF_1@\n", false, 0, 0 },
+	/* what the mTHP collapse series decides, range by range */
+	{ "k-mthp-scattered", "every size on, max_ptes_none 0, full ranges of four sizes apart",
+	  "P*1/8 .*1/8 P*1/16 .*1/16 P*1/32 .*1/32 P*1/64 .*rest",
+	  "orders = all\nmax_ptes_none = 0\n", false, 0, 0 },
+	{ "k-mthp-max-no-pmd", "every size but the PMD's, max_ptes_none HPAGE_PMD_NR - 1: scaled per order",
+	  "P*1/16 .*rest", "orders = all\norder.@PMD@ = never\nmax_ptes_none = @MAX@\n",
+	  false, 0, 0 },
+	{ "k-mthp-mid-no-pmd", "every size but the PMD's, max_ptes_none HPAGE_PMD_NR/2 - 1: acts as 0",
+	  "P*1/4 .*1/8 P*rest", "orders = all\norder.@PMD@ = never\nmax_ptes_none = @HALF_1@\n",
+	  false, 0, 0 },
+	{ "k-mthp-shared", "sizes below the PMD, a quarter shared: an mTHP takes no shared page",
+	  "S*1/4 P*rest", "orders = all\norder.@PMD@ = never\nmax_ptes_none = 0\n", false, 0, 0 },
+	{ "k-mthp-swap", "sizes below the PMD, an eighth swapped out: an mTHP reads nothing back",
+	  "w*1/8 P*rest", "orders = all\norder.@PMD@ = never\nmax_ptes_none = 0\n", false, 0, 0 },
+	{ "k-mthp-zero", "sizes below the PMD, max_ptes_none 0, zero pages over the first quarter",
+	  "z*1/4 P*rest", "orders = all\norder.@PMD@ = never\nmax_ptes_none = 0\n", false, 0, 0 },
+	{ "k-mthp-uffd", "a userfaultfd-armed VMA, every size on, max_ptes_none at its maximum, half present",
+	  "P*1/2 .*rest", "orders = all\nvma = uffd\nmax_ptes_none = @MAX@\n", false, 0, 0 },
 };
 
 #define KSUITE_N (sizeof(ksuite) / sizeof(ksuite[0]))
@@ -1065,7 +1084,7 @@ static int ktest_guest(const char *image, const char *modules, const char *accel
 		.image = image, .modules = modules, .self = self, .busybox = busybox,
 		.scenarios = (const char *const *)files, .nscenarios = nfiles,
 		.madvise = madvise, .khugepaged = khugepaged, .model = model,
-		.json = json, .timeout = timeout, .accel = accel,
+		.json = json, .keep = opt_keep, .timeout = timeout, .accel = accel,
 		.scratch_parent = td && *td ? td : "/tmp",
 		.progress = guest_progress,
 	};
@@ -1150,9 +1169,13 @@ static int ktest_guest(const char *image, const char *modules, const char *accel
 		if (r.nsuites > 1)
 			printf("\nin all: %u agree, %u differ, %u skipped\n", t[0], t[1], t[2]);
 	}
+	fflush(stdout);
 	for (size_t i = 0; i < r.nsuites; i++)
 		if (*r.suites[i].err)
 			fprintf(stderr, "%s\n", r.suites[i].err);
+	if (r.command_out)
+		fprintf(stderr, "ktest: $MTHPSIM_GUEST_COMMAND in the guest printed:\n%s\n",
+			r.command_out);
 	if (!r.nsuites) {
 		fprintf(stderr, "%s: ktest --kernel: the guest ran no suite\n", getprogname());
 		status = EXIT_INPUT;
@@ -1164,8 +1187,9 @@ static int ktest_guest(const char *image, const char *modules, const char *accel
 int cmd_ktest(int argc, char **argv)
 {
 	enum { O_LIST = O_OWN, O_KHUGEPAGED, O_RESTORE, O_KEEP, O_KERNEL, O_MODULES,
-	       O_MADVISE, O_ACCEL, O_TIMEOUT };
+	       O_MADVISE, O_ACCEL, O_TIMEOUT, O_CASE };
 	static const struct option longopts[] = {
+		{ "case", required_argument, NULL, O_CASE },
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "modules", required_argument, NULL, O_MODULES },
 		{ "madvise", no_argument, NULL, O_MADVISE },
@@ -1185,6 +1209,8 @@ int cmd_ktest(int argc, char **argv)
 	enum mthp_model model = MTHP_MODEL_BASELINE;
 	const char *kernel = NULL, *modules = NULL, *accel = NULL, *model_name = NULL;
 	unsigned int timeout = 600;
+	const char *case_names[64];
+	size_t ncase_names = 0;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -1193,6 +1219,11 @@ int cmd_ktest(int argc, char **argv)
 			model = cli_model("--model", optarg);
 			model_name = optarg;
 			model_set = true;
+			break;
+		case O_CASE:
+			if (ncase_names == 64)
+				errx(EXIT_INPUT, "--case: at most 64");
+			case_names[ncase_names++] = optarg;
 			break;
 		case O_KERNEL: kernel = optarg; break;
 		case O_MODULES: modules = optarg; break;
@@ -1214,9 +1245,11 @@ int cmd_ktest(int argc, char **argv)
 		}
 	}
 	if (kernel) {
-		if (list || restore || opt_keep)
+		if (ncase_names)
+			errx(EXIT_INPUT, "ktest --kernel: --case is for the running kernel");
+		if (list || restore)
 			errx(EXIT_INPUT, "ktest --kernel: --%s is for the running kernel",
-			     list ? "list" : restore ? "restore" : "keep");
+			     list ? "list" : "restore");
 		if (!timeout)
 			errx(EXIT_INPUT, "--timeout 0: a boot needs at least one second");
 		return ktest_guest(kernel, modules, accel, timeout, madvise, khugepaged,
@@ -1267,22 +1300,42 @@ int cmd_ktest(int argc, char **argv)
 	if (!model_set)
 		model = chosen;
 
-	/* the cases: files as given, else the suite */
+	/* the cases: files as given, else the suite (or its --case ones) */
+	if (ncase_names && optind < argc)
+		errx(EXIT_INPUT, "ktest: --case names a built-in case; give it or files, not both");
+	for (size_t k = 0; k < ncase_names; k++) {
+		bool known = false;
+
+		for (size_t i = 0; i < bn; i++)
+			known |= !strcmp(bsuite[i].name, case_names[k]);
+		if (!known)
+			errx(EXIT_INPUT, "--case %s: the %s suite has no such case (--list names them)",
+			     case_names[k], khugepaged ? "khugepaged" : "MADV_COLLAPSE");
+	}
 	size_t n = optind < argc ? (size_t)(argc - optind) : bn;
 	struct kt_case *cases = calloc(n, sizeof(*cases));
 
 	if (!cases)
 		err(1, "calloc");
+	size_t nc = 0;
+
 	for (size_t i = 0; i < n; i++) {
 		if (optind < argc) {
-			load_scenario(argv[optind + i], NULL, &cases[i].s);
-			snprintf(cases[i].name, sizeof(cases[i].name), "%s",
+			load_scenario(argv[optind + i], NULL, &cases[nc].s);
+			snprintf(cases[nc].name, sizeof(cases[nc].name), "%s",
 				 input_name(argv[optind + i]));
 		} else {
-			builtin_case(&bsuite[i], &live, &cases[i]);
+			bool wanted = !ncase_names;
+
+			for (size_t k = 0; k < ncase_names; k++)
+				wanted |= !strcmp(bsuite[i].name, case_names[k]);
+			if (!wanted)
+				continue;
+			builtin_case(&bsuite[i], &live, &cases[nc]);
 		}
-		cases[i].khugepaged = khugepaged;
+		cases[nc++].khugepaged = khugepaged;
 	}
+	n = nc;
 
 	bool swap = have_swap();
 	struct json jj, *j = NULL;

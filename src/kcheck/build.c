@@ -560,7 +560,7 @@ static void emit_settings(struct kc_unit *u, FILE *f, bool scan)
 			out(f, "\tkc_cc.%s.%s = !c->khugepaged;\n", p, madv_only[i]);
 	if (struct_has_field(kf, "struct collapse_policy", "tva_type"))
 		out(f, "\tkc_cc.%s.tva_type = c->khugepaged ? TVA_KHUGEPAGED : TVA_FORCED_COLLAPSE;\n", p);
-	add_input(u, "cc->%s: each field as khugepaged fills it in khugepaged mode (the sysctls, the strict sub-PMD rules, referenced pages required, clean lazyfree folios skipped), as MADV_COLLAPSE does otherwise (no limits, none of those rules); the file has no function that fills it",
+	add_input(u, "cc->%s: the file has no function that fills it: each field by its name, as khugepaged (the sysctls, strict sub-PMD rules, young pages, lazyfree skipped) or MADV_COLLAPSE (no limits) would",
 		  p);
 }
 

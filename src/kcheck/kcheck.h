@@ -119,7 +119,7 @@ struct kc_unit {
 	 * ("": none, kcheck fills it by field) */
 	char policy_field[64], policy_kh[96], policy_madv[96];
 	/* what kcheck sets for each case: "cc->is_khugepaged: the mode" */
-	char inputs[24][128];
+	char inputs[32][256];
 	size_t ninputs;
 };
 

@@ -574,7 +574,7 @@ static void makefile_release(const char *path, char *out, size_t len)
 			break;
 	}
 	free(t);
-	if (v > 0 && p >= 0 && sub > 0)
+	if (v > 0 && p >= 0 && sub >= 0)
 		snprintf(out, len, "%ld.%ld.%ld%s", v % 1000, p % 1000, sub % 100000, extra);
 	else if (v > 0 && p >= 0)
 		snprintf(out, len, "%ld.%ld%s", v % 1000, p % 1000, extra);
@@ -676,20 +676,25 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 	char **patch = calloc(s->npatches, sizeof(*patch));
 	size_t *plen = calloc(s->npatches, sizeof(*plen));
 	char out[700], names[32][128];
-	int r = -1;
+	int r = -1, *changed = NULL;
 
 	if (!text || !patch || !plen)
 		goto done;
 	for (size_t i = 0; i < s->npatches; i++)
 		if (!(patch[i] = kc_read_file(s->patches[i], KC_MAX_SOURCE, &plen[i], err, errlen)))
 			goto done;
+	/* what each patch changed: of the file, or of a header (a message
+	 * that changes both is counted once) */
+	changed = calloc(s->npatches, sizeof(*changed));
+	if (!changed)
+		goto done;
 	for (size_t i = 0; i < s->npatches; i++) {
 		int n = kc_patch_apply(&text, &len, patch[i], plen[i], s->patches[i],
 				       KC_TREE_FILE, err, errlen);
 
 		if (n < 0)
 			goto done;
-		s->applied += (unsigned int)n;
+		changed[i] = n;
 	}
 	snprintf(out, sizeof(out), "%s/patched", scratch);
 	if (mkdir(out, 0711) || (snprintf(out, sizeof(out), "%s/patched/mm", scratch),
@@ -723,6 +728,8 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 				goto done;
 			}
 			touched += n;
+			if (n > changed[i])
+				changed[i] = n;
 		}
 		snprintf(from, sizeof(from), "%s/%s", out, names[h]);
 		if ((exists || touched) && write_all(from, ht, hl, err, errlen)) {
@@ -731,6 +738,8 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 		}
 		free(ht);
 	}
+	for (size_t i = 0; i < s->npatches; i++)
+		s->applied += (unsigned int)changed[i];
 	size_t o = strlen(s->name);
 
 	snprintf(s->name + o, sizeof(s->name) - o, " + %u patch%s", s->applied,
@@ -740,6 +749,7 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 		 s->applied, s->applied == 1 ? "" : "es");
 	r = 0;
 done:
+	free(changed);
 	for (size_t i = 0; patch && i < s->npatches; i++)
 		free(patch[i]);
 	free(patch);

@@ -396,6 +396,18 @@ static bool modules_dir(const struct kt_guest_opts *o, char *out, size_t len)
 		}
 	}
 	if (!strncmp(base, "vmlinuz-", 8)) {
+		/* ROOT/boot/vmlinuz-RELEASE: ROOT's modules, then the host's
+		 * when ROOT is / */
+		int root = slash ? (int)(slash - o->image) - 5 : -1;
+		static const char *const under[] = { "lib", "usr/lib" };
+
+		for (int i = 0; root >= 0 && i < 2; i++) {
+			if (strncmp(o->image + root, "/boot", 5))
+				break;
+			snprintf(out, len, "%.*s/%s/modules/%s", root, o->image, under[i], base + 8);
+			if (!stat(out, &st) && S_ISDIR(st.st_mode))
+				return true;
+		}
 		snprintf(out, len, "/lib/modules/%s", base + 8);
 		return !stat(out, &st) && S_ISDIR(st.st_mode);
 	}
@@ -455,6 +467,11 @@ static void write_init(FILE *f, const struct kt_guest_opts *o, char names[][120]
 		"   swapon /dev/vda; then swap=vda; fi\n"
 		"echo \"@@mthpsim-swap $swap\"\n"
 		"cd /scn\n");
+	/* a command of the user's before the suites (tracing turned on) */
+	const char *setup = getenv("MTHPSIM_GUEST_SETUP");
+
+	if (setup && *setup)
+		fprintf(f, "( %s ) >/dev/null 2>&1\n", setup);
 	for (int k = 0; k < 2; k++) {
 		bool kh = k == 1;
 
@@ -464,13 +481,19 @@ static void write_init(FILE *f, const struct kt_guest_opts *o, char names[][120]
 		fprintf(f, "/bin/mthpsim ktest%s%s%s%s", kh ? " --khugepaged" : "",
 			o->model ? " --model '" : "", o->model ? o->model : "",
 			o->model ? "'" : "");
-		fprintf(f, "%s", o->json ? " --json" : "");
+		fprintf(f, "%s%s", o->json ? " --json" : "", o->keep ? " --keep" : "");
 		for (size_t i = 0; i < nnames; i++)
 			fprintf(f, " '%s'", names[i]);
 		fprintf(f, " >/tmp/out 2>/tmp/err\nrc=$?\n"
 			   "echo @@mthpsim-out; cat /tmp/out; echo; echo @@mthpsim-err; cat /tmp/err; echo\n"
 			   "echo \"@@mthpsim-end $rc\"\n");
 	}
+	/* a command of the user's, after the suites, its output on the
+	 * console (for a look at the guest's state) */
+	const char *extra = getenv("MTHPSIM_GUEST_COMMAND");
+
+	if (extra && *extra)
+		fprintf(f, "echo @@mthpsim-command\n%s\necho @@mthpsim-command-end\n", extra);
 	fprintf(f, "echo @@mthpsim-done\nsync\npoweroff -f\n");
 }
 
@@ -833,6 +856,13 @@ static int read_suites(const char *log, struct kt_guest_result *r)
 		}
 		r->nsuites++;
 	}
+	const char *cmd = strstr(t, "@@mthpsim-command\n");
+	const char *cend = cmd ? strstr(cmd, "\n@@mthpsim-command-end") : NULL;
+
+	if (cend) {
+		cmd += strlen("@@mthpsim-command\n");
+		r->command_out = strndup(cmd, (size_t)(cend - cmd));
+	}
 	free(t);
 	return 0;
 }
@@ -913,5 +943,6 @@ void kt_guest_result_free(struct kt_guest_result *r)
 		free(r->suites[i].err);
 	}
 	free(r->console_tail);
+	free(r->command_out);
 	memset(r, 0, sizeof(*r));
 }

@@ -27,6 +27,8 @@ struct kt_guest_opts {
 	bool madvise, khugepaged;   /* which suites (both when neither) */
 	const char *model;          /* --model for the guest, or NULL */
 	bool json;                  /* the guest prints JSON */
+	bool keep;                  /* --keep: DIFFER cases' processes stay, for
+				     * $MTHPSIM_GUEST_COMMAND to look at */
 	unsigned int timeout;       /* seconds a boot may take, suites included */
 	unsigned int memory_mb;
 	const char *accel;          /* "kvm", "tcg", or NULL: kvm when it works */
@@ -54,6 +56,7 @@ struct kt_guest_result {
 	double seconds;      /* the last boot, from start to power-off */
 	struct kt_guest_suite suites[2];
 	size_t nsuites;
+	char *command_out;   /* what $MTHPSIM_GUEST_COMMAND printed, or NULL */
 	/* when it failed: why, and the console's last lines */
 	char why[1400];
 	char *console_tail;

@@ -160,8 +160,14 @@ static void register_mm(size_t pmd)
 
 	if (mprotect(d, pmd, PROT_READ | PROT_WRITE))
 		return;
-	madvise(d, pmd, MADV_HUGEPAGE);
+	/*
+	 * A page first, then MADV_HUGEPAGE: khugepaged takes an mm from
+	 * madvise only when the VMA has an anon_vma already (7.x), and a
+	 * fault registers it only on the PMD-size path - which a kernel
+	 * with the PMD size off never takes, whatever sizes below it allow.
+	 */
 	d[0] = 1;
+	madvise(d, pmd, MADV_HUGEPAGE);
 }
 
 /* Arms the range for userfaultfd (missing faults) after it is built, so

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The kernel matrix: mthpsim ktest --kernel on the distribution's own
+kernel packages - 6.1, 6.12, 7.2 and 7.3, the series' merge, and 6.17 and
+6.18 on either side of the last mainline change the models know (the
+writable check went in 6.18) - fetched at test time into a cache outside
+the source tree (tests/debian_archive.py). Each boots under QEMU with
+swap, plays both suites, and must agree with the model that stands for
+its release: 0 differ, and no SKIP this machine or the guest could have
+lifted. The table docs/MODELS.md shows under "The kernel matrix" is what
+this test saw; MTHPSIM_UPDATE_DOCS=1 writes it there. The host's THP
+settings are compared byte for byte before and after, and no QEMU may be
+left. Printed as TAP."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mthptest import record, report, run as run_prog, test  # noqa: E402
+import debian_archive  # noqa: E402
+
+MTHPSIM, SRCDIR = os.path.abspath(sys.argv[1]), sys.argv[2]
+OUT = sys.argv[3] if len(sys.argv) > 3 else None
+ARCHIVE = debian_archive.Archive()
+THP = "/sys/kernel/mm/transparent_hugepage"
+
+# series -> the model that must stand for it (docs/MODELS.md)
+MATRIX = [("6.1", "baseline-6.1"), ("6.12", "baseline-6.12"),
+          ("6.17", "baseline-6.12"), ("6.18", "baseline"),
+          ("7.2", "latest"), ("7.3", "latest")]
+# MTHPSIM_KERNEL_SERIES=7.3,6.12 plays those alone (a coverage build's
+# look at the guest runner); the docs' table is then not compared
+ONLY = [x for x in os.environ.get("MTHPSIM_KERNEL_SERIES", "").split(",") if x]
+if ONLY:
+    MATRIX = [(s, m) for s, m in MATRIX if s in ONLY]
+ROWS = []
+BEGIN, END = "<!-- kernel-matrix: begin -->", "<!-- kernel-matrix: end -->"
+
+
+def thp_settings():
+    """Every file under the host's THP directory, as its bytes."""
+    out = {}
+    for path in sorted(glob.glob(THP + "/**", recursive=True)):
+        if os.path.isfile(path) and "/stats/" not in path and \
+                not path.endswith(("full_scans", "pages_collapsed")):
+            try:
+                out[path] = open(path, "rb").read()
+            except OSError:
+                pass
+    return out
+
+
+def qemus():
+    p = subprocess.run(["pgrep", "-f", "^qemu-system"], capture_output=True, text=True)
+    return p.stdout.split()
+
+
+BEFORE = thp_settings()
+QEMU_BEFORE = qemus()
+
+
+def one_kernel(series, model):
+    release, image, modules = debian_archive.kernel_image(ARCHIVE, series)
+    code, out, err = run_prog(MTHPSIM, "ktest", "--kernel", image, "--modules", modules,
+                              "--json", timeout=1500)
+    assert code in (0, 1), (series, code, err[-3000:])
+    d = json.loads(out)
+    k = d["kernel"]
+    assert k["release"] == release, (k, release)
+    # swap in the guest: the swap scenarios are played
+    assert k["swap"], ("no swap device in the guest", k, err[-1000:])
+    assert len(d["suites"]) == 2, d["suites"]
+    problems = []
+    for s in d["suites"]:
+        mode = s["mode"]
+        if s["model"] != model:
+            problems.append("%s: model %s, want %s (%s)" % (mode, s["model"], model,
+                                                           s["model_because"]))
+        causes = {}
+        for c in s["cases"]:
+            if c["verdict"] == "DIFFER":
+                problems.append("%s: %s differs: kernel %s, model %s" %
+                                (mode, c["name"], c["kernel"], c["model"]))
+            if c["verdict"] == "SKIP":
+                causes[c["cause"]] = causes.get(c["cause"], 0) + 1
+                if c["cause"] != "kernel":
+                    problems.append("%s: %s skipped (%s): %s" %
+                                    (mode, c["name"], c["cause"], c["reason"]))
+        t = s["totals"]
+        ROWS.append((series, release, s["model"],
+                     "MADV_COLLAPSE" if mode == "madvise" else "khugepaged",
+                     t["agree"], t["differ"], t["skip"],
+                     ", ".join("%s: %d" % (c, n) for c, n in sorted(causes.items()))))
+    assert not problems, (series, problems)
+    assert d["totals"]["differ"] == 0, d["totals"]
+
+
+for _series, _model in MATRIX:
+    record("linux_%s_agrees_with_%s" % (_series.replace(".", "_"), _model.replace("-", "_").replace(".", "_")),
+           one_kernel, _series, _model)
+
+
+def table():
+    lines = ["| series | kernel tested | model | suite | agree | differ | skipped (why) |",
+             "|---|---|---|---|---|---|---|"]
+    for series, release, model, suite, a, d, s, why in ROWS:
+        lines.append("| %s | %s | `%s` | %s | %d | %d | %d%s |" %
+                     (series, release, model, suite, a, d, s, " (%s)" % why if s else ""))
+    return "\n".join(lines)
+
+
+def comparable(text):
+    """The table's rows without the exact release (the archive moves on
+    between point releases; what the series does must not)."""
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and cells[0] and cells[0][0].isdigit():
+            rows.append(tuple(cells[:1] + cells[2:]))
+    return rows
+
+
+@test
+def the_table_in_models_md_is_what_was_seen():
+    assert len(ROWS) == 2 * len(MATRIX), ("every kernel ran", len(ROWS))
+    new = table()
+    if ONLY:
+        return
+    if OUT:
+        with open(OUT, "w") as f:
+            f.write(new + "\n")
+    path = os.path.join(SRCDIR, "docs", "MODELS.md")
+    doc = open(path).read()
+    assert BEGIN in doc and END in doc, "docs/MODELS.md has no kernel matrix markers"
+    head, rest = doc.split(BEGIN, 1)
+    old, tail = rest.split(END, 1)
+    if os.environ.get("MTHPSIM_UPDATE_DOCS") == "1":
+        with open(path, "w") as f:
+            f.write(head + BEGIN + "\n" + new + "\n" + END + tail)
+        return
+    assert comparable(old) == comparable(new), \
+        "docs/MODELS.md's kernel matrix is not what this run saw; run this test " \
+        "with MTHPSIM_UPDATE_DOCS=1 to write it:\n" + new
+
+
+@test
+def the_host_is_left_as_it_was():
+    # the guests changed their own settings, never the host's
+    assert thp_settings() == BEFORE, "the host's THP settings changed"
+    left = [p for p in qemus() if p not in QEMU_BEFORE]
+    assert not left, ("QEMU processes left", left)
+    scratch = [d for d in glob.glob(os.path.join(os.environ.get("TMPDIR", "/tmp"), "mthpsim-ktest-*"))]
+    assert not scratch, ("scratch left", scratch)
+
+
+report()
