@@ -124,21 +124,84 @@ MUTANTS = {
     "hostile-system.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
         "\tbool alloc_failed = false;\n\tif (enabled_orders == 0x8)\n"
         "\t\tkc_system(KC_TOUCH);\n"),
+    # hostile code against the jail (mthpsim(1), CONTAINMENT): a terminal
+    # to type into, an exit that ends the check early, processes left
+    # behind and no bound on their number, output forged on kcheck's
+    # streams, and, at compile time, a root-only file and standard input
+    "hostile-tty.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n\tif (enabled_orders == 0x8) {\n"
+        # the seventh field of /proc/self/stat, after the name's ')': the
+        # controlling terminal's device number, 0 for none
+        "\t\tchar st[512], *p = st;\n\t\tint fd = kc_open(\"/proc/self/stat\", 0), spaces = 0;\n"
+        "\t\tlong n = fd < 0 ? 0 : kc_read(fd, st, sizeof(st) - 1);\n"
+        "\t\tst[n > 0 ? n : 0] = 0;\n\t\tkc_close(fd);\n"
+        "\t\tfor (char *q = st; *q; q++)\n\t\t\tif (*q == ')')\n\t\t\t\tp = q;\n"
+        "\t\twhile (*p && spaces < 5)\n\t\t\tspaces += *p++ == ' ';\n"
+        "\t\tif (n <= 0 || *p != '0' || kc_open(\"/dev/tty\", 2) >= 0 ||\n"
+        "\t\t    kc_isatty(0) || kc_isatty(1) || kc_isatty(2))\n"
+        "\t\t\t*(volatile int *)0 = 1;\n\t}\n"),
+    "hostile-exit.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n\tif (enabled_orders == 0x8)\n"
+        "\t\tkc_exit(0);\n"),
+    "hostile-fork.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n\tstatic int forked;\n"
+        "\tif (enabled_orders == 0x8 && !forked) {\n"
+        "\t\tint refused = 0;\n\t\tforked = 1;\n"
+        "\t\tfor (int i = 0; i < 200; i++) {\n"
+        "\t\t\tint pid = kc_fork();\n"
+        "\t\t\tif (pid == 0) {\n"
+        "\t\t\t\tkc_prctl(15, KC_NAME);\n\t\t\t\tkc_setsid();\n"
+        "\t\t\t\tfor (;;)\n\t\t\t\t\tkc_pause();\n\t\t\t}\n"
+        "\t\t\trefused |= pid < 0;\n\t\t}\n"
+        "\t\tif (!refused)\n\t\t\t*(volatile int *)0 = 1;\n\t}\n"),
+    "hostile-stdout.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n\tif (enabled_orders == 0x8) {\n"
+        "\t\tkc_write(1, \"{\\\"forged\\\": 1}\\n\", 14);\n"
+        "\t\tkc_write(2, \"forged\\n\", 7);\n\t}\n"),
+    "hostile-include-secret.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n#include KC_SECRET\n"),
+    "hostile-incbin-secret.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n\t__asm__ volatile(\".pushsection .rodata\\n\"\n"
+        "\t\t\".incbin \\\"\" KC_SECRET \"\\\"\\n.popsection\");\n"),
+    "hostile-include-stdin.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = false;\n#include \"/dev/stdin\"\n"),
+    # a macro whose expansion grows tenfold a level: a compile that runs
+    # long and out of memory
+    "hostile-macro-bomb.c": ("khugepaged-walk.c", "\tbool alloc_failed = false;\n",
+        "\tbool alloc_failed = KB8 == 0;\n"),
     # a body cut short: its braces never balance
     "broken-braces.c": ("khugepaged-walk.c", "\t\t\tgoto next;\n\t\tcase SCAN_PTE_MAPPED_HUGEPAGE:",
         "\t\t\tgoto next;\n\t\t{ case SCAN_PTE_MAPPED_HUGEPAGE:"),
 }
+# what the hostile files call, declared after the file's includes (the
+# kernel environment has no libc headers)
+LIBC = ("int system(const char *); int open(const char *, int, ...); int isatty(int);\n"
+        "int close(int); void exit(int); int fork(void);\n"
+        "int prctl(int, ...); int setsid(void); int pause(void);\n"
+        "long write(int, const void *, unsigned long); long read(int, void *, unsigned long);\n")
+for fn in ("system", "open", "isatty", "close", "exit", "fork", "prctl",
+           "setsid", "pause", "write", "read"):
+    LIBC += f"#define kc_{fn} {fn}\n"
+# a name no other process has, for the processes hostile-fork.c leaves
+ORPHAN = "kcorph" + os.path.basename(TMP)[-6:]
+SECRET = os.path.join(TMP, "secret")
+SECRET_TEXT = "kc_root_only_" + os.path.basename(TMP)[-6:]
+with open(os.open(SECRET, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+    f.write(SECRET_TEXT + "\n")
+BOMB = "#define KB0 1\n" + "".join(
+    f"#define KB{i} " + "+".join([f"KB{i - 1}"] * 10) + "\n" for i in range(1, 9))
 for name, (base, old, new) in MUTANTS.items():
     with open(os.path.join(K, base)) as f:
         text = f.read()
     assert text.count(old) == 1, (name, "the fixture changed: update the mutant")
+    text = text.replace(old, new).replace(
+        "KC_TOUCH", '"touch ' + os.path.join(TMP, "pwned") + '"').replace(
+        "KC_NAME", '"' + ORPHAN + '"').replace("KC_SECRET", '"' + SECRET + '"')
+    if name.startswith("hostile-"):
+        text = text.replace('#include "internal.h"\n',
+                            '#include "internal.h"\n' + LIBC + BOMB)
     with open(os.path.join(TMP, name), "w") as f:
-        f.write(text.replace(old, new).replace(
-            "KC_TOUCH", '"touch ' + os.path.join(TMP, "pwned") + '"').replace(
-            '#include "internal.h"\n',
-            '#include "internal.h"\nint system(const char *);\n'
-            '#define kc_system system\n' if name == "hostile-system.c" else
-            '#include "internal.h"\n'))
+        f.write(text)
 # the first 256 small tables hold every first difference below; a few
 # random tables on each geometry the tests cover
 GEOMETRIES = ("x86_64", "arm64-64k", "ppc64-radix-64k")
@@ -860,6 +923,51 @@ def patches_as_the_list_sends_them():
 
 
 @test
+def hostile_patches_are_refused_and_leave_nothing():
+    # malformed, empty, binary, NUL-bearing and huge patches: each exit 2
+    # naming the patch (and its line or hunk), no crash, no scratch left
+    walk_c = os.path.join(K, "khugepaged-walk.c")
+    head = "--- a/mm/khugepaged.c\n+++ b/mm/khugepaged.c\n"
+    cases = [
+        ("bogus.patch", (head + "@@ bogus @@\n").encode(),
+         "hunk 1 of mm/khugepaged.c is malformed (@@ bogus @@)"),
+        ("header-only.patch", b"@@ bogus @@\n", "not a patch"),
+        ("empty.patch", b"", "not a patch"),
+        ("git-binary.patch", ("diff --git a/mm/khugepaged.c b/mm/khugepaged.c\n" + head +
+                              "GIT binary patch\nliteral 3\nKcmZ\n").encode(),
+         ":4: a binary diff of mm/khugepaged.c"),
+        ("binary.patch", b"diff --git a/mm/khugepaged.c b/mm/khugepaged.c\n"
+                         b"Binary files a/mm/khugepaged.c and b/mm/khugepaged.c differ\n",
+         ":2: a binary diff of mm/khugepaged.c"),
+        ("nul.patch", (head + "@@ -1,1 +1,1 @@\n-a").encode() + b"\0b\n+c\n",
+         ":4: a NUL byte; not a text patch"),
+        ("overlong-count.patch", (head + "@@ -1,999999999999 +1,1 @@\n a\n").encode(),
+         "hunk 1 of mm/khugepaged.c is malformed"),
+    ]
+    scratch = os.path.join(TMP, "scratch-patches")
+    os.makedirs(scratch)
+    env = dict(os.environ, TMPDIR=scratch)
+    for name, data, words in cases:
+        path = os.path.join(TMP, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        p = subprocess.run([MTHPSIM, "kcheck", "--bitmaps", "4", "--random", "0",
+                            walk_c, "--patch", path], capture_output=True, text=True,
+                           timeout=120, env=env)
+        assert p.returncode == 2, (name, p.returncode, p.stderr)
+        assert path in p.stderr and words in p.stderr, (name, p.stderr)
+        assert os.listdir(scratch) == [], (name, os.listdir(scratch))
+    huge = os.path.join(TMP, "huge.patch")
+    with open(huge, "wb") as f:
+        f.truncate((64 << 20) + 1)
+    p = subprocess.run([MTHPSIM, "kcheck", walk_c, "--patch", huge], capture_output=True,
+                       text=True, timeout=120, env=env)
+    assert p.returncode == 2 and "huge.patch: larger than 64 MiB" in p.stderr, p.stderr
+    assert os.listdir(scratch) == [], os.listdir(scratch)
+    os.remove(huge)
+
+
+@test
 def a_path_with_quotes():
     d = os.path.join(TMP, "it's \"here\"")
     os.makedirs(d)
@@ -907,6 +1015,173 @@ def the_files_code_runs_without_root():
     # coverage build, which .ci/run marks, keeps root to write its counts)
     if os.geteuid() == 0 and not os.environ.get("MTHP_COVERAGE_BUILD"):
         assert not os.path.exists(pwned), "the file's code ran as root"
+
+
+def under_a_terminal(*args, timeout=600):
+    """kcheck started as a shell would start it: in a session of its own
+    with a terminal as its controlling terminal and standard input."""
+    import pty
+    import termios
+    import fcntl
+    master, slave = pty.openpty()
+
+    def take_terminal():
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    try:
+        p = subprocess.run([MTHPSIM, "kcheck", *args], stdin=slave,
+                           capture_output=True, text=True, timeout=timeout,
+                           preexec_fn=take_terminal)
+    finally:
+        os.close(slave)
+        os.close(master)
+    return p.returncode, p.stdout, p.stderr
+
+
+def named(comm, wait=5.0):
+    """The PIDs of processes called comm, after up to wait seconds for
+    them to go."""
+    import time
+    end = time.monotonic() + wait
+    while True:
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().strip() == comm:
+                        found.append(int(pid))
+            except OSError:
+                pass
+        if not found or time.monotonic() > end:
+            return found
+        time.sleep(0.1)
+
+
+COVERAGE = bool(os.environ.get("MTHP_COVERAGE_BUILD"))
+ONE = ["--bitmaps", "16", "--random", "1", "--geometry", "x86_64"]
+
+
+@test
+def the_files_code_has_no_terminal():
+    # it crashes if it finds one: a controlling terminal, a terminal on a
+    # standard stream, or kcheck's session
+    code, out, err = under_a_terminal(*ONE, os.path.join(TMP, "hostile-tty.c"))
+    assert code == 0, (code, out, err)
+    assert "0 differ" in out, out
+    # the probe: unconfined, it finds the terminal
+    code, out, err = under_a_terminal(*ONE, "--unconfined", os.path.join(TMP, "hostile-tty.c"))
+    assert code == 1 and "killed by signal" in out, (code, out, err)
+
+
+@test
+def an_exit_in_the_middle_is_not_a_pass():
+    code, out, err = kcheck(*ONE, os.path.join(TMP, "hostile-exit.c"))
+    assert code == 1, (code, out, err)
+    assert "before the check had run every case" in out, out
+    assert HOSTILE_CASE in out, out
+    code, d = kjson(os.path.join(TMP, "hostile-exit.c"))
+    assert code == 1 and d["failure"]["what"] == "exit", d
+    assert d["failure"]["orders"] == "3", d
+
+
+@test
+def processes_it_starts_are_bounded_and_do_not_outlive_it():
+    # 200 forks, each child renamed and in a session of its own: the jail
+    # refuses some (its process limit; else the code crashes, a finding),
+    # and kills the rest at the end
+    code, out, err = kcheck(*ONE, os.path.join(TMP, "hostile-fork.c"))
+    left = named(ORPHAN)
+    for pid in left:
+        os.kill(pid, 9)
+    assert not left, f"{len(left)} processes left running"
+    # a coverage build keeps root in the jail, and root has no process
+    # limit: there the code's crash is the expected finding
+    assert code == (1 if COVERAGE and os.geteuid() == 0 else 0), (code, out, err)
+
+
+@test
+def the_files_output_is_not_kcheck_output():
+    code, d = kjson(os.path.join(TMP, "hostile-stdout.c"))
+    assert code == 0 and "forged" not in d, d
+    code, out, err = kcheck(*ONE, os.path.join(TMP, "hostile-stdout.c"))
+    assert code == 0 and "forged" not in out + err, (code, out, err)
+
+
+@test
+def the_compiler_reads_nothing_outside_the_tree():
+    # a root-only file named by #include and by .incbin: the compile fails,
+    # and its content is nowhere in what kcheck says
+    for f in ("hostile-include-secret.c", "hostile-incbin-secret.c"):
+        code, out, err = kcheck(*ONE, os.path.join(TMP, f))
+        assert SECRET_TEXT not in out + err, (f, out, err)
+        assert code == 2, (f, code, err)
+        assert "No such file or directory" in err or "file not found" in err, (f, err)
+    # a header that leads out of the tree is not spliced in either
+    tree = os.path.join(TMP, "escape", "mm")
+    os.makedirs(tree)
+    with open(os.path.join(K, "khugepaged-walk.c")) as f:
+        text = f.read()
+    with open(os.path.join(tree, "khugepaged.c"), "w") as f:
+        f.write(text.replace("\tbool alloc_failed = false;\n",
+                             "\tbool alloc_failed = false;\n#include \"../../secret\"\n"
+                             "#include \"leak.h\"\n"))
+    os.symlink(SECRET, os.path.join(tree, "leak.h"))
+    code, out, err = kcheck(*ONE, os.path.join(tree, "khugepaged.c"))
+    assert SECRET_TEXT not in out + err, (out, err)
+    assert code == 2, (code, out, err)
+
+
+@test
+def standard_input_is_not_the_compilers():
+    code, out, err = under_a_terminal(*ONE, os.path.join(TMP, "hostile-include-stdin.c"),
+                                      timeout=120)
+    assert code == 2 and "/dev/stdin: No such file" in err, (code, err)
+
+
+@test
+def a_compile_out_of_memory_says_so():
+    code, out, err = kcheck(*ONE, os.path.join(TMP, "hostile-macro-bomb.c"))
+    assert code == 2, (code, out, err)
+    assert "memory" in err, err
+
+
+@test
+def a_signal_during_the_compile_leaves_nothing():
+    import time
+    tmpdir = os.path.join(TMP, "scratch-compile")
+    os.makedirs(tmpdir)
+    p = subprocess.Popen([MTHPSIM, "kcheck", *ONE, os.path.join(TMP, "hostile-macro-bomb.c")],
+                         env=dict(os.environ, TMPDIR=tmpdir),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def compilers():
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if tmpdir.encode() in f.read():
+                        found.append(int(pid))
+            except OSError:
+                pass
+        return found
+    for _ in range(200):  # until the compiler is at work
+        time.sleep(0.05)
+        if compilers():
+            break
+    assert compilers(), "no compiler was seen"
+    time.sleep(0.5)
+    p.send_signal(15)
+    p.communicate(timeout=30)
+    assert p.returncode in (-15, 143), p.returncode
+    for _ in range(50):
+        if not compilers():
+            break
+        time.sleep(0.1)
+    left = compilers()
+    for pid in left:
+        os.kill(pid, 9)
+    assert not left, "processes left: " + str(left)
+    assert os.listdir(tmpdir) == [], os.listdir(tmpdir)
 
 
 @test

@@ -179,6 +179,16 @@ static void env_dirs(const char **env, const char **pub)
 
 /* What kcheck's kernel environment supplies, read once. */
 static struct kc_env kc_environment;
+/* The jail's root (NULL: --unconfined), for every unit. */
+static const char *kcheck_jail_root;
+
+/* A unit's directory, where the jailed compiler writes: the jail's user
+ * (nobody, when kcheck is root) must be able to. */
+static void unit_dir_for_jail(const char *dir)
+{
+	if (kcheck_jail_root && !geteuid() && chown(dir, 65534, 65534))
+		err(1, "%s", dir);
+}
 
 static void usage_kcheck(FILE *f)
 {
@@ -279,6 +289,18 @@ static void on_signal(int sig)
 
 static void remove_tree(const char *dir);
 
+/* The scratch directory, removed by whatever ends kcheck - an error's
+ * exit() included - in the process that made it (not a child). */
+static char scratch_dir[600];
+static pid_t scratch_owner;
+
+static void remove_scratch_at_exit(void)
+{
+	if (scratch_dir[0] && getpid() == scratch_owner)
+		remove_tree(scratch_dir);
+	scratch_dir[0] = 0;
+}
+
 /* After SIGINT, SIGTERM or SIGHUP: the scratch directory goes, then
  * the signal takes its course. */
 static _Noreturn void interrupted_exit(const char *scratch)
@@ -287,6 +309,7 @@ static _Noreturn void interrupted_exit(const char *scratch)
 
 	progress_done();
 	remove_tree(scratch);
+	scratch_dir[0] = 0;
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);
@@ -533,6 +556,9 @@ static size_t read_scenarios(const char *const *paths, size_t n, char ***names,
 					files = realloc(files, (nf + 1) * sizeof(*files));
 					if (!files || asprintf(&files[nf], "%s/%s", paths[i], ents[e]->d_name) < 0)
 						err(1, "malloc");
+					/* a FIFO or a device would be waited on */
+					if (stat(files[nf], &st) || !S_ISREG(st.st_mode))
+						errx(EXIT_INPUT, "--scenario %s: not a regular file", files[nf]);
 					nf++;
 				}
 				free(ents[e]);
@@ -645,8 +671,10 @@ static int scan_check(struct kc_source *src, const char *against,
 		snprintf(units[i]->dir, sizeof(units[i]->dir), "%s/%c", tmpl, 's' + i);
 		if (mkdir(units[i]->dir, 0711))
 			err(1, "%s", units[i]->dir);
+		unit_dir_for_jail(units[i]->dir);
 		units[i]->scan = true;
 		units[i]->env = &kc_environment;
+		units[i]->jail_root = kcheck_jail_root;
 		const char *fn = scan_fn;
 		char other[96] = "";
 		struct kc_file kf;
@@ -915,8 +943,9 @@ int cmd_kcheck(int argc, char **argv)
 {
 	enum { O_FUNCTION = O_OWN, O_AGAINST, O_RANDOM, O_SEED, O_BITMAPS,
 	       O_WERROR, O_PATCH, O_AGAINST_PATCH, O_EXPLAIN, O_TIMEOUT,
-	       O_SCENARIO };
+	       O_SCENARIO, O_UNCONFINED };
 	static const struct option longopts[] = {
+		{ "unconfined", no_argument, NULL, O_UNCONFINED },
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "geometry", required_argument, NULL, O_GEOMETRY },
 		{ "function", required_argument, NULL, O_FUNCTION },
@@ -945,7 +974,7 @@ int cmd_kcheck(int argc, char **argv)
 	size_t ngeos = 0;
 	unsigned int per_geometry = 400, seed = 1, bitmaps = 1u << 16, timeout = 5;
 	static struct kc_source src[2];
-	bool werror = false, explain = false;
+	bool werror = false, explain = false, unconfined = false;
 	int c;
 
 	if (k == MAP_FAILED)
@@ -975,7 +1004,12 @@ int cmd_kcheck(int argc, char **argv)
 		case O_JSON: k->json = true; break;
 		case O_WERROR: werror = true; break;
 		case O_EXPLAIN: explain = true; break;
-		case O_TIMEOUT: timeout = cli_uint("--timeout", optarg, 86400); break;
+		case O_UNCONFINED: unconfined = true; break;
+		case O_TIMEOUT:
+			timeout = cli_uint("--timeout", optarg, 86400);
+			if (!timeout)
+				errx(EXIT_INPUT, "--timeout 0: a case needs at least one second (1 to 86400)");
+			break;
 		case O_PATCH:
 		case O_AGAINST_PATCH: {
 			struct kc_source *sp = &src[c == O_PATCH ? 0 : 1];
@@ -1013,10 +1047,25 @@ int cmd_kcheck(int argc, char **argv)
 
 	snprintf(tmpl, sizeof(tmpl), "%s/mthpsim-kcheck-XXXXXX",
 		 tmpdir && *tmpdir ? tmpdir : "/tmp");
+	/* the jail, or why there is none */
+	static char jail_root[700];
+	char why[300];
+
+	if (!unconfined && kc_jail_available(why, sizeof(why)))
+		errx(EXIT_INPUT, "kcheck: the file's code cannot be contained on this machine: %s. "
+		     "--unconfined compiles and runs it anyway, with your rights", why);
 	if (!mkdtemp(tmpl))
 		err(1, "kcheck: a scratch directory in %s", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	snprintf(scratch_dir, sizeof(scratch_dir), "%s", tmpl);
+	scratch_owner = getpid();
+	atexit(remove_scratch_at_exit);
 	/* a child that is not root may load from it, and may not write */
 	chmod(tmpl, 0711);
+	snprintf(jail_root, sizeof(jail_root), "%s/jail", tmpl);
+	if (!unconfined && mkdir(jail_root, 0755))
+		err(1, "%s", jail_root);
+	ua.jail_root = ub.jail_root = unconfined ? NULL : jail_root;
+	kcheck_jail_root = ua.jail_root;
 	struct sigaction sa = { .sa_handler = on_signal };
 
 	sigemptyset(&sa.sa_mask);
@@ -1034,6 +1083,7 @@ int cmd_kcheck(int argc, char **argv)
 		snprintf(units[i]->dir, sizeof(units[i]->dir), "%s/%c", tmpl, 'a' + i);
 		if (mkdir(units[i]->dir, 0711))
 			err(1, "%s", units[i]->dir);
+		unit_dir_for_jail(units[i]->dir);
 		if (kc_source_resolve(&src[i], units[i]->dir, msg, sizeof(msg))) {
 			warnx("%s", msg);
 			status = EXIT_INPUT;
@@ -1228,5 +1278,6 @@ scan_part:
 	kc_unit_free(&ub);
 	kc_env_free(&kc_environment);
 	remove_tree(tmpl);
+	scratch_dir[0] = 0;
 	return status;
 }

@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -985,16 +986,17 @@ static bool needs_a_constant(const char *line)
 
 /* The compiler's errors about the file, in the file's words; nothing
  * located in kcheck's own code. */
-static void show_errors(const struct kc_unit *u, const struct kc_geometry *g,
+static bool show_errors(const struct kc_unit *u, const struct kc_geometry *g,
 			const char *log, FILE *msg)
 {
-	bool said_why = false;
+	bool said_why = false, said = false;
 	char line[1024];
 
 	for (const char *p = log; next_log_line(&p, line, sizeof(line));) {
 		if (!about_the_file(u, line) || strstr(line, ": note: "))
 			continue;
 		fprintf(msg, "%s\n", line);
+		said = true;
 		if (g->at_boot && needs_a_constant(line) && !said_why) {
 			fprintf(msg,
 				"kcheck: on %s, PTRS_PER_PTE, HPAGE_PMD_NR and HPAGE_PMD_ORDER are not compile-time constants: a ppc64 book3s64 kernel picks the hash or the radix MMU at boot and takes them from a variable (MAX_PTRS_PER_PTE stays a constant, the largest table either MMU has). This code would not build for that kernel either; size arrays with MAX_PTRS_PER_PTE.\n",
@@ -1002,6 +1004,36 @@ static void show_errors(const struct kc_unit *u, const struct kc_geometry *g,
 			said_why = true;
 		}
 	}
+	return said;
+}
+
+/* name as exec would find it on PATH, resolved to the real file (the
+ * jail has /usr, not /etc/alternatives or a link farm elsewhere); false
+ * if it is not there. */
+static bool resolve_program(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char cand[PATH_MAX], real[PATH_MAX];
+
+	if (strchr(name, '/')) {
+		if (!realpath(name, real))
+			return false;
+		snprintf(out, len, "%s", real);
+		return access(real, X_OK) == 0;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, n ? p : ".", name);
+		if (!access(cand, X_OK) && realpath(cand, real)) {
+			snprintf(out, len, "%s", real);
+			return true;
+		}
+		p += n + (p[n] == ':');
+	}
+	return false;
 }
 
 int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
@@ -1022,6 +1054,17 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 		fprintf(msg, "kcheck: CC is blank\n");
 		return KC_BAD_INPUT;
 	}
+	/* the compiler by its real path, and its directory in the jail when
+	 * that is not under /usr */
+	char ccpath[PATH_MAX], ccdir[PATH_MAX];
+
+	if (!resolve_program(argv[0], ccpath, sizeof(ccpath))) {
+		fprintf(msg, "kcheck: the C compiler '%s' was not found (set CC)\n", argv[0]);
+		return KC_ERROR;
+	}
+	argv[0] = ccpath;
+	snprintf(ccdir, sizeof(ccdir), "%s", ccpath);
+	*strrchr(ccdir, '/') = 0;
 	snprintf(so, sizeof(so), "%s/kc-%s.so", u->dir, g->tag);
 	snprintf(log, sizeof(log), "%s/kc-%s.log", u->dir, g->tag);
 	snprintf(inc, sizeof(inc), "-I%s", include_dir);
@@ -1055,7 +1098,14 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	argv[argc++] = u->c_path;
 	argv[argc] = NULL;
 
-	int st = kc_run(argv, log, NULL);
+	/* the compiler reads the file's code: in a jail that holds /usr, the
+	 * environment and the unit's directory, no more */
+	bool under_usr = !strncmp(ccdir, "/usr/", 5);
+	struct kc_jail j = { .root = u->jail_root,
+			     .ro = { include_dir, public_dir, under_usr ? NULL : ccdir },
+			     .rw = u->dir, .compile = true, .as_bytes = 4ul << 30,
+			     .cpu_seconds = 300 };
+	int st = kc_run_jailed(argv, log, NULL, u->jail_root ? &j : NULL);
 	int saved = errno;
 	size_t loglen;
 	char ignored[8];
@@ -1064,11 +1114,24 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	errno = saved;
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
 		if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 127)
-			fprintf(msg, "kcheck: the C compiler '%s' was not found (set CC)\n", argv[0]);
+			fprintf(msg, "kcheck: the C compiler '%s' could not be run%s\n", argv[0],
+				u->jail_root ? " (jailed, it sees /usr and its own directory only)" : "");
 		else if (st == -1)
 			fprintf(msg, "kcheck: running %s: %s\n", argv[0], strerror(errno));
-		else if (!text || !explain(u, text, msg))
-			show_errors(u, g, text ? text : "", msg);
+		else if (WIFSIGNALED(st) || WEXITSTATUS(st) >= 128)
+			/* a macro that expands without end, or a file that
+			 * never stops: the compiler's limits stopped it */
+			fprintf(msg, "kcheck: the C compiler was stopped by signal %d (%s) on the file: over its limits of 300 s of CPU and 4 GiB of memory?\n",
+				WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st) - 128,
+				strsignal(WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st) - 128));
+		else if (WEXITSTATUS(st) == 126 && text && strstr(text, "kcheck: jail"))
+			fprintf(msg, "%s", text);
+		else if ((!text || !explain(u, text, msg)) &&
+			 !show_errors(u, g, text ? text : "", msg))
+			/* nothing located in the file: the compiler's own
+			 * words, so that a failure is never silent */
+			fprintf(msg, "kcheck: the C compiler failed (exit status %d)%s%.2000s",
+				WEXITSTATUS(st), text && *text ? ":\n" : "\n", text ? text : "");
 		free(text);
 		return KC_BAD_INPUT;
 	}

@@ -6,6 +6,7 @@
  * compared attempt by attempt; the file's code in a contained child
  * process, watched for hangs and crashes.
  */
+#define _GNU_SOURCE /* pipe2(), closefrom() */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -350,57 +351,6 @@ static void run_cases(struct check *k, const struct kc_geometry *kg,
 	free(map);
 }
 
-/*
- * What the child does before it loads the file's code: no core dumps, a
- * bound on its memory, and - when kcheck runs as root - another user's
- * rights, which no exec can raise again.
- */
-static void contain(void)
-{
-	struct rlimit core = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &core);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-#ifndef __SANITIZE_ADDRESS__
-	/* what the process has now, and 4 GiB more (the address sanitizer
-	 * reserves far more than that, so not under it) */
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long pages = 0;
-
-	if (f) {
-		if (fscanf(f, "%lu", &pages) != 1)
-			pages = 0;
-		fclose(f);
-	}
-	if (pages) {
-		rlim_t as = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + (4ull << 30);
-		struct rlimit lim = { as, as };
-
-		setrlimit(RLIMIT_AS, &lim);
-	}
-#endif
-#ifndef MTHP_COVERAGE
-	/* (a coverage build keeps root: nobody could not write the counts
-	 * into the build tree; its tests say so) */
-	if (!geteuid()) {
-		/* nobody: 65534 on Debian and most systems */
-		uid_t uid = 65534;
-		gid_t gid = 65534;
-		struct passwd *pw = getpwnam("nobody");
-
-		if (pw) {
-			uid = pw->pw_uid;
-			gid = pw->pw_gid;
-		}
-		if (setgroups(0, NULL) || setgid(gid) || setuid(uid)) {
-			warn("kcheck: dropping root before running the file's code");
-			_exit(KC_ERROR);
-		}
-	}
-#endif
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-}
-
 struct cases_arg {
 	struct check *k;
 	const struct kc_geometry *kg;
@@ -437,48 +387,128 @@ int kc_run_isolated(struct check *k, const struct kc_geometry *kg,
 	return kc_isolate(us, &k->w, cases_body, &c, timeout, cases_tick);
 }
 
+/* The memory the child may map: what it has now and 4 GiB more (the
+ * address sanitizer reserves far more than that: no bound under it). */
+static unsigned long memory_bound(void)
+{
+#ifdef __SANITIZE_ADDRESS__
+	return 0;
+#else
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &pages) != 1)
+			pages = 0;
+		fclose(f);
+	}
+	return pages ? pages * (unsigned long)sysconf(_SC_PAGESIZE) + (4ul << 30) : 0;
+#endif
+}
+
+/*
+ * The child: its standard streams to /dev/null and (standard error) a pipe
+ * the parent reads, nothing else of kcheck's open but the units' objects,
+ * then the jail (or, unconfined, only no core dumps and no new
+ * privileges), then the units loaded - which runs the file's code - and
+ * the body.
+ */
+static _Noreturn void child(struct kc_unit *const units[2], struct kc_watch *w,
+			    void (*body)(void *arg), void *arg, int err_fd)
+{
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	const char *root = units[0] ? units[0]->jail_root : units[1]->jail_root;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	if (nul < 0 || dup2(nul, STDIN_FILENO) < 0 || dup2(nul, STDOUT_FILENO) < 0 ||
+	    dup2(err_fd, STDERR_FILENO) < 0)
+		_exit(KC_ERROR);
+	/* the objects at fds 3 and 4, loaded through the open file: the
+	 * jail's root has no path to them */
+	for (int i = 0; i < 2; i++) {
+		if (!units[i])
+			continue;
+		int fd = open(units[i]->so_path, O_RDONLY);
+
+		if (fd < 0 || dup2(fd, 3 + i) < 0) {
+			fprintf(stderr, "kcheck: %s: %s\n", units[i]->so_path, strerror(errno));
+			_exit(KC_ERROR);
+		}
+		snprintf(units[i]->so_path, sizeof(units[i]->so_path), "/proc/self/fd/%d", 3 + i);
+	}
+	closefrom(5);
+	struct rlimit core = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &core);
+	if (root) {
+		struct kc_jail j = { .root = root, .as_bytes = memory_bound() };
+		char why[400];
+
+#ifdef MTHP_COVERAGE
+		/* a coverage build writes its counts into the build tree at
+		 * the end, as the user that owns them */
+		j.also_rw = MTHP_COVERAGE;
+		j.keep_user = true;
+#endif
+		if (kc_jail_enter(&j, why, sizeof(why))) {
+			fprintf(stderr, "kcheck: %s\n", why);
+			_exit(KC_ERROR);
+		}
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	for (int i = 0; i < 2; i++) {
+		int r = units[i] ? kc_load(units[i], stderr) : 0;
+
+		if (r)
+			_exit(r == KC_BAD_INPUT ? KC_BAD_INPUT : KC_ERROR);
+	}
+	body(arg);
+	w->finished = true;
+	fflush(NULL);
+#ifdef MTHP_COVERAGE
+	__gcov_dump(); /* _exit() would lose the child's counts */
+#endif
+	_exit(0);
+}
+
+/* What the child wrote on standard error, kept (the first KiB). */
+static void drain(int fd, struct kc_watch *w)
+{
+	char buf[512];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		size_t have = strlen(w->said);
+
+		if (have + 1 < sizeof(w->said))
+			snprintf(w->said + have, sizeof(w->said) - have, "%.*s", (int)n, buf);
+	}
+}
+
 int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 	       void (*body)(void *arg), void *arg, unsigned int timeout,
 	       void (*tick)(void *arg))
 {
+	int p[2];
+
 	fflush(NULL);
+	w->finished = false;
+	w->said[0] = 0;
+	if (pipe2(p, O_CLOEXEC))
+		err(1, "kcheck: pipe");
 	pid_t pid = fork();
 
 	if (pid < 0)
 		err(1, "kcheck: fork");
 	if (!pid) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		/* opened while the path can still be walked: after contain()
-		 * the process may be a user the scratch directory's parents
-		 * do not let in, and loads through the open file */
-		for (int i = 0; i < 2; i++) {
-			if (!units[i])
-				continue;
-			int fd = open(units[i]->so_path, O_RDONLY);
-
-			if (fd < 0) {
-				warn("kcheck: %s", units[i]->so_path);
-				_exit(KC_ERROR);
-			}
-			snprintf(units[i]->so_path, sizeof(units[i]->so_path),
-				 "/proc/self/fd/%d", fd);
-		}
-		contain();
-		for (int i = 0; i < 2; i++) {
-			int r = units[i] ? kc_load(units[i], stderr) : 0;
-
-			if (r)
-				_exit(r == KC_BAD_INPUT ? KC_BAD_INPUT : KC_ERROR);
-		}
-		body(arg);
-		fflush(NULL);
-#ifdef MTHP_COVERAGE
-		__gcov_dump(); /* _exit() would lose the child's counts */
-#endif
-		_exit(0);
+		close(p[0]);
+		child(units, w, body, arg, p[1]);
 	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	kc_child_pid = pid;
 	unsigned long last = w->count;
 	struct timespec tick_len = { 0, 50 * 1000 * 1000 }, seen, now;
@@ -488,6 +518,7 @@ int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 	for (;;) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
 
+		drain(p[0], w);
 		if (r == pid)
 			break;
 		if (r < 0 && errno != EINTR)
@@ -512,6 +543,8 @@ int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 		nanosleep(&tick_len, NULL);
 	}
 	kc_child_pid = 0;
+	drain(p[0], w);
+	close(p[0]);
 	if (kc_interrupted)
 		return 0;
 	if (w->failure && !w->started) {
@@ -532,10 +565,13 @@ int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 		w->failure_value = WTERMSIG(st);
 		return 0;
 	}
-	if (WIFEXITED(st) && WEXITSTATUS(st) == KC_BAD_INPUT)
-		return KC_BAD_INPUT; /* the code did not load: said on stderr */
+	if (WIFEXITED(st) && WEXITSTATUS(st) == KC_BAD_INPUT && !w->started) {
+		/* the code did not load: the child said why */
+		fputs(w->said, stderr);
+		return KC_BAD_INPUT;
+	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) && !w->started) {
-		/* before any case: the reason is on standard error */
+		fputs(w->said, stderr);
 		warnx("kcheck: the process that runs the file's code stopped before the first case (exit status %d)",
 		      WEXITSTATUS(st));
 		return 1;
@@ -543,6 +579,11 @@ int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 	if (WIFEXITED(st) && WEXITSTATUS(st)) {
 		w->failure = F_EXIT;
 		w->failure_value = WEXITSTATUS(st);
+	} else if (!w->finished) {
+		/* an exit(0) of the file's code in the middle: the cases it
+		 * did not reach are not a pass */
+		w->failure = F_SHORT;
+		w->failure_value = 0;
 	}
 	return 0;
 }
@@ -560,6 +601,9 @@ const char *kc_failure_words(const struct kc_watch *w, unsigned int timeout,
 		break;
 	case F_EXIT:
 		snprintf(buf, len, "ended the process (exit status %d)", w->failure_value);
+		break;
+	case F_SHORT:
+		snprintf(buf, len, "ended the process (exit status 0) before the check had run every case");
 		break;
 	case F_NONE:
 		snprintf(buf, len, "returned");

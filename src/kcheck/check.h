@@ -49,7 +49,7 @@ struct side {
 };
 
 /* What stopped the file's code (the case that did it is in cur). */
-enum failure { F_NONE, F_SIGNAL, F_TIMEOUT, F_EXIT };
+enum failure { F_NONE, F_SIGNAL, F_TIMEOUT, F_EXIT, F_SHORT };
 
 /* What the child process that runs the file's code tells its parent,
  * through memory they share. */
@@ -57,8 +57,10 @@ struct kc_watch {
 	volatile unsigned long count; /* cases done */
 	volatile int cur_side;        /* the side running now */
 	volatile bool started;        /* a case has been begun */
+	volatile bool finished;       /* every case of the pass was run */
 	enum failure failure;         /* what stopped the file's code */
 	int failure_value;            /* the signal, or the exit status */
+	char said[1024];              /* what the child wrote on stderr */
 };
 
 /*

@@ -615,6 +615,26 @@ static bool already_read(struct splice *b, const char *path)
 	return false;
 }
 
+/* Whether hpath, a header named from a file in dir, is a file inside
+ * dir: no absolute name, no "..", no link leading out. kcheck may run
+ * as root; a header outside the tree is left to the compiler, which runs
+ * jailed and cannot read it. */
+static bool inside(const char *dir, const char *name, const char *hpath)
+{
+	char *d, *h;
+	bool in;
+
+	if (name[0] == '/' || !strcmp(name, "..") || !strncmp(name, "../", 3) ||
+	    strstr(name, "/../") || (strlen(name) >= 3 && !strcmp(name + strlen(name) - 3, "/..")))
+		return false;
+	d = realpath(*dir ? dir : ".", NULL);
+	h = realpath(hpath, NULL);
+	in = d && h && (!strcmp(d, "/") || (!strncmp(h, d, strlen(d)) && h[strlen(d)] == '/'));
+	free(d);
+	free(h);
+	return in;
+}
+
 /* The file's lines into b, each #include "name" of a header beside it
  * replaced by that header's lines (read once, 8 deep at most). */
 static int splice_file(struct splice *b, const char *path, const char *display,
@@ -632,7 +652,8 @@ static int splice_file(struct splice *b, const char *path, const char *display,
 		if (depth < 8 && quoted_include(text + i, ll, name, sizeof(name))) {
 			dir_of(path, dir, sizeof(dir));
 			snprintf(hpath, sizeof(hpath), "%s%s", dir, name);
-			if (!stat(hpath, &st) && S_ISREG(st.st_mode) && !already_read(b, hpath)) {
+			if (inside(dir, name, hpath) && !stat(hpath, &st) && S_ISREG(st.st_mode) &&
+			    !already_read(b, hpath)) {
 				char *ht;
 				size_t hl;
 				int r = read_source(hpath, &ht, &hl, b->err, b->errlen);

@@ -88,10 +88,36 @@ int kc_env_load(struct kc_env *e, const char *env_dir, const char *public_dir,
 bool kc_env_has(const struct kc_env *e, const char *name);
 void kc_env_free(struct kc_env *e);
 
+/*
+ * A jail for the compiler and for the file's code (jail.c): a root of its
+ * own at root (an empty directory kcheck owns), holding ro (the kernel
+ * environment's directories) read-only and rw (the unit's directory)
+ * read-write, and for the compiler /usr too.
+ */
+struct kc_jail {
+	const char *root;
+	const char *ro[4];
+	const char *rw;
+	const char *also_rw; /* a coverage build's tree, for its counts */
+	bool keep_user;      /* a coverage build: root writes the counts */
+	bool compile;
+	unsigned long as_bytes;   /* RLIMIT_AS; 0: none */
+	unsigned int cpu_seconds; /* RLIMIT_CPU; 0: none */
+};
+/* In a child process: the jail entered; 0, or -1 with why. The process
+ * that returns is a new one, the caller's grandchild's child, in
+ * namespaces of its own; the caller's child ends as it does. */
+int kc_jail_enter(const struct kc_jail *j, char *why, size_t len);
+/* Whether this machine can make one (tried once): 0, or -1 with why. */
+int kc_jail_available(char *why, size_t len);
+
 /* One kernel file, extracted, generated and (per geometry) loaded. */
 struct kc_unit {
 	struct kc_file file;
 	const struct kc_env *env; /* set before kc_generate(); may be NULL */
+	/* where the compiler and the code run jailed: an empty directory for
+	 * the jail's root (NULL: --unconfined, no jail) */
+	const char *jail_root;
 	char dir[640];     /* scratch directory */
 	char so_path[760]; /* what kc_compile() built, for kc_load() */
 	char c_path[700];
@@ -152,6 +178,9 @@ char *kc_read_file(const char *path, size_t limit, size_t *len, char *err,
  * to errlog (NULL: to out too), in the C locale; the status as waitpid()
  * gives it, or -1. A signal that sets kc_interrupted stops the wait. */
 int kc_run(char *const argv[], const char *out, const char *errlog);
+/* The same, in jail j (NULL: as kc_run()). */
+int kc_run_jailed(char *const argv[], const char *out, const char *errlog,
+		  const struct kc_jail *j);
 /* Everything kc_generate() and kc_compile() kept. */
 void kc_unit_free(struct kc_unit *u);
 
