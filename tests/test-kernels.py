@@ -102,6 +102,45 @@ for _series, _model in MATRIX:
            one_kernel, _series, _model)
 
 
+# Two ktest runs at once, in a guest (they change its THP settings): the
+# second refuses and names the first's PID, the first ends as it would
+# alone, and the guest's settings are as they were before either.
+TWO_RUNS = r"""
+t=/sys/kernel/mm/transparent_hugepage
+s() { for f in $t/enabled $t/khugepaged/* $t/hugepages-*/enabled; do
+  case $f in *full_scans|*pages_collapsed) ;; *) echo "$f $(cat $f)";; esac; done; }
+s >/tmp/s0
+/bin/mthpsim ktest --khugepaged --case k-none0-full >/tmp/a 2>&1 &
+first=$!
+while [ ! -e /run/mthpsim-ktest.restore ] && kill -0 $first 2>/dev/null; do sleep 0.05; done
+/bin/mthpsim ktest --khugepaged --case k-none0-full >/tmp/b 2>&1
+echo "second: exit $?"
+echo "first: PID $first"
+cat /tmp/b
+wait $first
+echo "first: exit $?"
+s >/tmp/s1
+cmp -s /tmp/s0 /tmp/s1 && echo "settings: as before" || diff /tmp/s0 /tmp/s1
+"""
+
+
+@test
+def two_ktest_runs_in_a_guest():
+    series = "7.3" if any(s == "7.3" for s, _ in MATRIX) else MATRIX[-1][0]
+    release, image, modules = debian_archive.kernel_image(ARCHIVE, series)
+    env = dict(os.environ, MTHPSIM_GUEST_COMMAND=TWO_RUNS)
+    p = subprocess.run([MTHPSIM, "ktest", "--kernel", image, "--modules", modules,
+                        "--khugepaged", "--case", "k-none0-full"],
+                       capture_output=True, text=True, timeout=1500, env=env)
+    said = p.stderr[p.stderr.find("MTHPSIM_GUEST_COMMAND"):]
+    first = [l.split()[-1] for l in said.splitlines() if l.startswith("first: PID ")]
+    assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
+    assert "second: exit 2" in said and first, said
+    assert "another ktest run (PID %s)" % first[0] in said, said
+    assert "first: exit 0" in said, said
+    assert "settings: as before" in said, said
+
+
 def table():
     lines = ["| series | kernel tested | model | suite | agree | differ | skipped (why) |",
              "|---|---|---|---|---|---|---|"]

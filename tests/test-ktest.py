@@ -52,7 +52,14 @@ def put_back(saved):
             pass
 
 
+# the restore file and the lock beside it, in a directory of the test's
+# own unless a test names another: nothing left in /run
+SCRATCH = tempfile.mkdtemp(prefix="mthpsim-ktest-test-")
+
+
 def ktest(*args, env=None):
+    if env is None:
+        env = dict(os.environ, MTHPSIM_KTEST_RESTORE=os.path.join(SCRATCH, "restore"))
     p = subprocess.run([MTHPSIM, "ktest", *args], capture_output=True,
                        text=True, timeout=600, env=env)
     return p.returncode, p.stdout, p.stderr
@@ -139,6 +146,39 @@ def hostile_restore_files(before):
             check(f"restore file refused ({words})", rc == 2 and path + ":" in err and words in err,
                   f"exit {rc}: {err.strip()}")
         same_settings("hostile restore files changed nothing", before)
+
+
+def one_run_at_a_time(before):
+    """A run holding the lock (played here by this script): a second run
+    refuses and names its PID, and puts back nothing of its restore
+    file - which records today's value, so a run that did would still
+    change nothing."""
+    import fcntl
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, MTHPSIM_KTEST_RESTORE=os.path.join(d, "restore"))
+        with open(os.path.join(d, "restore"), "w") as f:
+            f.write(f"{THP}/khugepaged/max_ptes_none\t"
+                    f"{bracketed(before[THP + '/khugepaged/max_ptes_none'])}\n")
+        with open(os.path.join(d, "restore.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            lock.write(f"{os.getpid()}\n")
+            lock.flush()
+            for args in ([], ["--restore"], ["--khugepaged", "--case", "k-none0-full"]):
+                rc, out, err = ktest(*args, env=env)
+                check(f"ktest {' '.join(args)} beside a live run: refused, naming its PID",
+                      rc == 2 and f"PID {os.getpid()}" in err and "--wait" in err,
+                      f"exit {rc}: {err.strip()}")
+            check("the live run's restore file is left alone",
+                  os.path.exists(os.path.join(d, "restore")))
+            # --wait waits: still waiting while the lock is held
+            p = subprocess.Popen([MTHPSIM, "ktest", "--wait", "--restore"], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1)
+            check("--wait waits for the live run", p.poll() is None)
+        out, err = p.communicate(timeout=60)
+        check("--wait: then it runs", p.returncode == 0 and "restored" in out,
+              f"exit {p.returncode}: {out} {err}")
+    same_settings("beside a live run: THP settings as before", before)
 
 
 def settings_free_cases():
@@ -234,11 +274,14 @@ def main():
             interrupted(before, signal.SIGTERM, False)
             interrupted(before, signal.SIGKILL, True)
         hostile_restore_files(before)
+        one_run_at_a_time(before)
         bad_scenario()
         if r and r["model"] == "baseline":
             listing_and_keep(before)
     finally:
         put_back(before)
+        import shutil
+        shutil.rmtree(SCRATCH, ignore_errors=True)
     sys.exit(1 if failures else 0)
 
 

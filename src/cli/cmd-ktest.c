@@ -26,10 +26,11 @@
 #include "mthpcollapse/space.h"
 
 static const char ktest_usage[] =
-"usage: mthpsim ktest [SCENARIO...] [--khugepaged] [--model M] [--keep] [--json] [--list]\n"
-"       mthpsim ktest --kernel IMAGE [--modules DIR] [SCENARIO...] [--madvise] [--khugepaged]\n"
-"                     [--model M] [--accel kvm|tcg] [--timeout S] [--json]\n"
-"       mthpsim ktest --restore\n"
+"usage: mthpsim ktest [SCENARIO...] [--khugepaged] [--model M] [--case NAME]... [--keep]\n"
+"                     [--wait] [--json] [--list]\n"
+"       mthpsim ktest --kernel IMAGE [--modules DIR] [SCENARIO...] [--madvise|--khugepaged\n"
+"                     [--case NAME]...] [--model M] [--accel kvm|tcg] [--timeout S] [--json]\n"
+"       mthpsim ktest --restore [--wait]\n"
 "\n"
 "Plays scenarios on the running kernel and compares what it does with the\n"
 "model. Each table is built in a child process of this one (present pages\n"
@@ -47,13 +48,17 @@ static const char ktest_usage[] =
 "              the next ktest after a crash\n"
 "  --restore   only put back what an interrupted run left in the restore\n"
 "              file ($MTHPSIM_KTEST_RESTORE, else /run/mthpsim-ktest.restore)\n"
+"  --wait      when another ktest run holds the machine (its lock, the\n"
+"              restore file's name and .lock), wait for it; without\n"
+"              --wait ktest refuses and names its PID\n"
 "  --model M   the model to hold the kernel to (default: baseline on a\n"
 "              kernel without the mTHP collapse series, latest with it)\n"
 "  --keep      leave the process of each DIFFER case running, holding its\n"
 "              range, and say its PID, for a look at /proc/PID/smaps\n"
 "  --json      the report as JSON\n"
 "  --list      list the built-in suite and exit\n"
-"  --case NAME play this case of the built-in suite only (repeatable)\n"
+"  --case NAME play this case of the built-in suite only (repeatable; with\n"
+"              --kernel, of the suite --madvise or --khugepaged names)\n"
 "  --kernel IMAGE  boot IMAGE (an x86 bzImage, an arm64 Image, a ppc64le\n"
 "              vmlinux) under QEMU and play the suites inside it, both\n"
 "              (MADV_COLLAPSE, then khugepaged) unless --madvise or\n"
@@ -398,6 +403,9 @@ static enum mthp_model kernel_model(char *seen, size_t len)
 
 enum verdict { V_AGREE, V_DIFFER, V_SKIP };
 static bool opt_keep;
+/* --case names, for a guest's run */
+static const char *const *opt_cases;
+static size_t opt_ncases;
 static const char *const verdict_names[] = { "AGREE", "DIFFER", "SKIP" };
 
 struct outcome {
@@ -1085,6 +1093,7 @@ static int ktest_guest(const char *image, const char *modules, const char *accel
 		.scenarios = (const char *const *)files, .nscenarios = nfiles,
 		.madvise = madvise, .khugepaged = khugepaged, .model = model,
 		.json = json, .keep = opt_keep, .timeout = timeout, .accel = accel,
+		.cases = opt_cases, .ncases = opt_ncases,
 		.scratch_parent = td && *td ? td : "/tmp",
 		.progress = guest_progress,
 	};
@@ -1187,7 +1196,7 @@ static int ktest_guest(const char *image, const char *modules, const char *accel
 int cmd_ktest(int argc, char **argv)
 {
 	enum { O_LIST = O_OWN, O_KHUGEPAGED, O_RESTORE, O_KEEP, O_KERNEL, O_MODULES,
-	       O_MADVISE, O_ACCEL, O_TIMEOUT, O_CASE };
+	       O_MADVISE, O_ACCEL, O_TIMEOUT, O_CASE, O_WAIT };
 	static const struct option longopts[] = {
 		{ "case", required_argument, NULL, O_CASE },
 		{ "kernel", required_argument, NULL, O_KERNEL },
@@ -1198,6 +1207,7 @@ int cmd_ktest(int argc, char **argv)
 		{ "keep", no_argument, NULL, O_KEEP },
 		{ "khugepaged", no_argument, NULL, O_KHUGEPAGED },
 		{ "restore", no_argument, NULL, O_RESTORE },
+		{ "wait", no_argument, NULL, O_WAIT },
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "list", no_argument, NULL, O_LIST },
@@ -1205,7 +1215,7 @@ int cmd_ktest(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false, list = false, model_set = false, khugepaged = false,
-	     restore = false, madvise = false;
+	     restore = false, madvise = false, wait = false;
 	enum mthp_model model = MTHP_MODEL_BASELINE;
 	const char *kernel = NULL, *modules = NULL, *accel = NULL, *model_name = NULL;
 	unsigned int timeout = 600;
@@ -1234,6 +1244,7 @@ int cmd_ktest(int argc, char **argv)
 		case O_LIST: list = true; break;
 		case O_KHUGEPAGED: khugepaged = true; break;
 		case O_RESTORE: restore = true; break;
+		case O_WAIT: wait = true; break;
 		case O_KEEP: opt_keep = true; break;
 		case 'h':
 		case O_HELP:
@@ -1245,8 +1256,22 @@ int cmd_ktest(int argc, char **argv)
 		}
 	}
 	if (kernel) {
-		if (ncase_names)
-			errx(EXIT_INPUT, "ktest --kernel: --case is for the running kernel");
+		if (ncase_names && madvise == khugepaged)
+			errx(EXIT_INPUT, "ktest --kernel --case: name the suite it is in (--madvise or --khugepaged)");
+		for (size_t k = 0; k < ncase_names; k++) {
+			const struct builtin *b = khugepaged ? ksuite : suite;
+			size_t n = khugepaged ? KSUITE_N : SUITE_N, i = 0;
+
+			while (i < n && strcmp(b[i].name, case_names[k]))
+				i++;
+			if (i == n)
+				errx(EXIT_INPUT, "--case %s: the %s suite has no such case (--list names them)",
+				     case_names[k], khugepaged ? "khugepaged" : "MADV_COLLAPSE");
+		}
+		if (ncase_names && optind < argc)
+			errx(EXIT_INPUT, "ktest: --case names a built-in case; give it or files, not both");
+		opt_cases = case_names;
+		opt_ncases = ncase_names;
 		if (list || restore)
 			errx(EXIT_INPUT, "ktest --kernel: --%s is for the running kernel",
 			     list ? "list" : "restore");
@@ -1269,6 +1294,8 @@ int cmd_ktest(int argc, char **argv)
 	if (restore) {
 		if (optind < argc)
 			errx(EXIT_INPUT, "ktest --restore takes no scenario");
+		/* never under a live run: its restore file is its own */
+		kt_lock(wait);
 		if (!kt_restore_pending(false))
 			printf("ktest: nothing to restore (%s does not exist)\n", kt_restore_file());
 		else
@@ -1279,9 +1306,12 @@ int cmd_ktest(int argc, char **argv)
 	struct mthp_geometry live;
 	struct mthp_parse_error e;
 
-	/* a run that died left settings changed: put them back first */
-	if (geteuid() == 0)
+	/* one run at a time on the machine; then, if a run died and left
+	 * settings changed, they are put back first */
+	if (geteuid() == 0) {
+		kt_lock(wait);
 		kt_restore_pending(true);
+	}
 
 	if (mthp_live_geometry(NULL, &live, &e))
 		errx(EXIT_INPUT, "ktest: this machine's THP geometry: %s (is THP built into the kernel?)",

@@ -484,6 +484,12 @@ static void write_init(FILE *f, const struct kt_guest_opts *o, char names[][120]
 		fprintf(f, "%s%s", o->json ? " --json" : "", o->keep ? " --keep" : "");
 		for (size_t i = 0; i < nnames; i++)
 			fprintf(f, " '%s'", names[i]);
+		/* names of the suite's cases (checked by the caller: letters,
+		 * digits and '-') */
+		for (size_t i = 0; i < o->ncases; i++)
+			if (strspn(o->cases[i], "abcdefghijklmnopqrstuvwxyz0123456789-") ==
+			    strlen(o->cases[i]))
+				fprintf(f, " --case %s", o->cases[i]);
 		fprintf(f, " >/tmp/out 2>/tmp/err\nrc=$?\n"
 			   "echo @@mthpsim-out; cat /tmp/out; echo; echo @@mthpsim-err; cat /tmp/err; echo\n"
 			   "echo \"@@mthpsim-end $rc\"\n");

@@ -25,6 +25,8 @@ struct kt_guest_opts {
 	const char *const *scenarios; /* files to play (NULL: the built-in suites) */
 	size_t nscenarios;
 	bool madvise, khugepaged;   /* which suites (both when neither) */
+	const char *const *cases;   /* --case names of the one suite named */
+	size_t ncases;
 	const char *model;          /* --model for the guest, or NULL */
 	bool json;                  /* the guest prints JSON */
 	bool keep;                  /* --keep: DIFFER cases' processes stay, for

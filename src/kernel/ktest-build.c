@@ -380,6 +380,7 @@ int kt_start(const struct kt_case *c, struct kt_child *ch, char *why,
 	if (!pid) {
 		close(cmd[1]);
 		close(reply[0]);
+		kt_lock_forget();
 		build(c, cmd[0], reply[1]);
 	}
 	close(cmd[0]);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <sys/file.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,62 @@ static unsigned int restore_lines(FILE *f, const char *file, bool put)
 		n++;
 	}
 	return n;
+}
+
+/* The PID a lock file records, or 0. */
+static long holder(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	long pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return sscanf(buf, "%ld", &pid) == 1 && pid > 0 ? pid : 0;
+}
+
+static int lock_fd = -1;
+
+void kt_lock_forget(void)
+{
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
+}
+
+void kt_lock(bool wait)
+{
+	int fd;
+	char path[300];
+
+	if (lock_fd >= 0)
+		return;
+	snprintf(path, sizeof(path), "%s.lock", kt_restore_file());
+	/* never removed: a lock file unlinked under a waiter is two locks */
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		err(KT_EXIT_INPUT, "ktest: the lock %s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK)
+			err(KT_EXIT_INPUT, "ktest: locking %s", path);
+		long pid = holder(fd);
+
+		if (!wait)
+			errx(KT_EXIT_INPUT,
+			     "ktest: another ktest run (PID %ld) is changing THP settings (%s); wait for it to end, or give --wait",
+			     pid, path);
+		fprintf(stderr, "ktest: waiting for the ktest run with PID %ld (%s)\n", pid, path);
+		while (flock(fd, LOCK_EX))
+			if (errno != EINTR)
+				err(KT_EXIT_INPUT, "ktest: locking %s", path);
+	}
+	char pid[32];
+	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
+		err(KT_EXIT_INPUT, "ktest: writing %s", path);
+	lock_fd = fd;
 }
 
 int kt_restore_pending(bool say)

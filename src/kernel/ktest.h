@@ -49,6 +49,14 @@ void kt_stop(struct kt_child *ch);
 
 /* The restore file: $MTHPSIM_KTEST_RESTORE, else /run/mthpsim-ktest.restore. */
 const char *kt_restore_file(void);
+/* Makes this the only ktest run that changes settings on the machine: a
+ * lock (the restore file's name and ".lock", holding the holder's PID)
+ * kept until the process ends. Another run holding it: exits 2 naming its
+ * PID, or, with wait, waits for it. */
+void kt_lock(bool wait);
+/* In a child process: closes its copy of the lock, which a child kept
+ * running (--keep) would otherwise hold after ktest ends. */
+void kt_lock_forget(void);
 /* Puts back what a restore file records and removes it: the number of
  * settings put back (0: there was none). Exits 2 on a malformed file. */
 int kt_restore_pending(bool say);
