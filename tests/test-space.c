@@ -657,6 +657,137 @@ static void streamed(void **state)
 	mthp_space_free(&sp);
 }
 
+/* What a read that holds no VMA hands on, and when. */
+struct by_vma {
+	struct mthp_space_visitor *v;
+	struct mthp_space_visit_opts o;
+	size_t ranges, ends, held_max;
+	size_t vma_of_end[4];
+	struct mthp_space_totals per[4];
+	unsigned long starts[4];
+};
+
+static int by_vma_pmd(void *ctx, struct mthp_space *sp, const struct mthp_space_vma *vm,
+		      size_t vma, size_t index, struct mthp_space_pmd *p)
+{
+	struct by_vma *b = ctx;
+
+	assert_int_equal(index, b->ranges++);
+	if (sp->nvmas > b->held_max)
+		b->held_max = sp->nvmas;
+	if (!b->v)
+		assert_int_equal(mthp_space_visitor_new(&b->v, sp, &b->o), 0);
+	return mthp_space_visitor_pmd(b->v, vm, vma, index, p);
+}
+
+static int by_vma_end(void *ctx, struct mthp_space *sp, const struct mthp_space_vma *vm,
+		      size_t vma)
+{
+	struct by_vma *b = ctx;
+
+	assert_true(b->ends < 4);
+	if (!b->v)
+		assert_int_equal(mthp_space_visitor_new(&b->v, sp, &b->o), 0);
+	b->starts[b->ends] = vm->start;
+	b->vma_of_end[b->ends] = vma;
+	assert_int_equal(mthp_space_visitor_vma_done(b->v, vma, &b->per[b->ends]), 0);
+	b->ends++;
+	return 0;
+}
+
+/*
+ * The read that holds no VMA: each VMA handed on after its last range,
+ * the last only once the end line came, and at most one held at a time;
+ * the visitor's totals VMA by VMA are the held visit's. A VMA done cannot
+ * be visited again. A snapshot without a VMA reads, written or streamed.
+ */
+static void streamed_by_vma(void **state)
+{
+	static const char snap[] =
+		TWO_VMAS_HEAD
+		"pmd 0x10400000 table\n"
+		"ptes = .*28 p*4\n"
+		"vma 0x20000000-0x20200000 nohugepage thp_disabled\n"
+		"pmd 0x20000000 none\n"
+		"vma 0x30000000-0x30200000 none\n"
+		"end 3 4\n";
+	struct by_vma b = { .o = { .sz = sizeof(b.o), .young = 1 } };
+	struct mthp_space_stream ops = { sizeof(ops), by_vma_pmd, by_vma_end, &b };
+	struct mthp_space held, sp;
+	struct mthp_parse_error e;
+	FILE *f = fmemopen((void *)snap, strlen(snap), "r");
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(mthp_space_read_vmas(f, &sp, &ops, &e), 0);
+	fclose(f);
+	assert_int_equal(b.ranges, 4);
+	assert_int_equal(b.ends, 3);
+	assert_int_equal(b.held_max, 1);
+	assert_true(sp.nvmas <= 1);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(b.vma_of_end[i], i);
+	assert_int_equal(b.starts[1], 0x20000000);
+	assert_int_equal(b.starts[2], 0x30000000);
+
+	struct mthp_space_totals per[3], t, total;
+
+	assert_int_equal(mthp_space_read(snap, strlen(snap), &held, &e), 0);
+	assert_int_equal(mthp_space_visit(&held, &b.o, per, &t), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(memcmp(&per[i], &b.per[i], sizeof(per[i])), 0);
+	/* the done VMAs count in the total; their per_vma rows are gone */
+	assert_int_equal(mthp_space_visitor_end(b.v, NULL, 0, &total), 0);
+	assert_int_equal(memcmp(&total, &t, sizeof(t)), 0);
+	assert_int_equal(mthp_space_visitor_pmd(b.v, &held.vmas[0], 0, 0, &held.pmds[0]),
+			 -EINVAL);
+	assert_int_equal(mthp_space_visitor_vma_done(b.v, 1, NULL), -EINVAL);
+	assert_int_equal(mthp_space_visitor_vma_done(NULL, 5, NULL), -EINVAL);
+	mthp_space_visitor_free(b.v);
+	mthp_space_free(&sp);
+
+	/* cut short: the last VMA is never handed on */
+	struct by_vma c = { .o = b.o };
+	struct mthp_space_stream cops = { sizeof(cops), by_vma_pmd, by_vma_end, &c };
+
+	f = fmemopen((void *)snap, strlen(snap) - strlen("end 3 4\n"), "r");
+	assert_int_equal(mthp_space_read_vmas(f, &sp, &cops, &e), -EINVAL);
+	fclose(f);
+	assert_int_equal(c.ends, 2);
+	mthp_space_visitor_free(c.v);
+	mthp_space_free(&sp);
+	struct mthp_space_stream none = { sizeof(none), NULL, NULL, NULL };
+
+	assert_int_equal(mthp_space_read_vmas(stdin, &sp, &none, &e), -EINVAL);
+	mthp_space_free(&sp);
+
+	/* no VMA at all: what a snapshot writes is read back */
+	struct mthp_space empty = held;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *w = open_memstream(&text, &len);
+
+	empty.nvmas = 0;
+	empty.npmds = 0;
+	assert_int_equal(mthp_space_write(&empty, w), 0);
+	fclose(w);
+	assert_non_null(strstr(text, "\nend 0 0\n"));
+	assert_int_equal(mthp_space_read(text, len, &sp, &e), 0);
+	assert_int_equal(sp.nvmas, 0);
+	assert_int_equal(sp.settings.geometry.pmd_nr, held.settings.geometry.pmd_nr);
+	mthp_space_free(&sp);
+	struct by_vma d = { .o = b.o };
+	struct mthp_space_stream dops = { sizeof(dops), by_vma_pmd, by_vma_end, &d };
+
+	f = fmemopen(text, len, "r");
+	assert_int_equal(mthp_space_read_vmas(f, &sp, &dops, &e), 0);
+	fclose(f);
+	assert_int_equal(d.ends + d.ranges, 0);
+	mthp_space_free(&sp);
+	free(text);
+	mthp_space_free(&held);
+}
+
 /* Format 1 declared: no end line needed, and the reader says what it
  * cannot know; undeclared, the same text is refused (see located_errors). */
 static void format_one(void **state)
@@ -849,6 +980,7 @@ int main(void)
 		cmocka_unit_test(head_rules),
 		cmocka_unit_test(located_errors),
 		cmocka_unit_test(streamed),
+		cmocka_unit_test(streamed_by_vma),
 		cmocka_unit_test(visitor_refuses),
 		cmocka_unit_test(format_one),
 	};

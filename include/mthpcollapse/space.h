@@ -65,7 +65,10 @@ struct mthp_space {
  */
 int mthp_space_read(const char *text, size_t len, struct mthp_space *sp,
 		    struct mthp_parse_error *err);
-/* Writes sp in the text format; 0, or -EIO when f failed. */
+/* Writes sp in the text format; 0, -EIO when f failed, or -EINVAL for a
+ * space that does not hold together (a count without its array, a VMA's
+ * records outside pmds, a table record without PTEs) - as
+ * mthp_space_copy() and mthp_space_visit() refuse it. */
 int mthp_space_write(const struct mthp_space *sp, FILE *f);
 /*
  * Snapshots a live process (pid 0: the calling one) under the running
@@ -103,6 +106,26 @@ typedef int (*mthp_space_pmd_fn)(void *ctx, struct mthp_space *sp,
 int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 			   mthp_space_pmd_fn each, void *ctx,
 			   struct mthp_parse_error *err);
+/*
+ * A streamed read that holds no VMA either (0.8): memory stays the same
+ * whatever the number of VMAs and ranges. pmd() gets each PMD range as
+ * mthp_space_pmd_fn does, with its VMA (vm) and the VMA's number;
+ * vma_end() (may be NULL) each VMA after its last range - the last one
+ * only once the end line has shown the snapshot whole - after which the
+ * VMA is forgotten: sp->vmas holds at most the VMA being read. A
+ * non-zero return of either stops the read, which returns it.
+ */
+struct mthp_space_stream {
+	size_t sz; /* sizeof(struct mthp_space_stream) */
+	int (*pmd)(void *ctx, struct mthp_space *sp, const struct mthp_space_vma *vm,
+		   size_t vma, size_t index, struct mthp_space_pmd *pmd);
+	int (*vma_end)(void *ctx, struct mthp_space *sp,
+		       const struct mthp_space_vma *vm, size_t vma);
+	void *ctx;
+};
+int mthp_space_read_vmas(FILE *f, struct mthp_space *sp,
+			 const struct mthp_space_stream *ops,
+			 struct mthp_parse_error *err);
 /* mthp_space_write() in parts, for writing as one reads: the settings,
  * then each VMA's line followed by its PMD records. 0, -EINVAL or -EIO. */
 int mthp_space_write_head(const struct mthp_space *sp, FILE *f);
@@ -152,7 +175,8 @@ struct mthp_space_totals {
 };
 
 /* Adds the counters of a to t (the visits of several spaces, a machine's
- * processes); rounds becomes the larger of the two. */
+ * processes); rounds becomes the larger of the two. Nothing when either
+ * is NULL. */
 void mthp_space_totals_add(struct mthp_space_totals *t,
 			   const struct mthp_space_totals *a);
 
@@ -199,6 +223,15 @@ int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 int mthp_space_visitor_end(struct mthp_space_visitor *v,
 			   struct mthp_space_totals *per_vma, size_t nvmas,
 			   struct mthp_space_totals *total);
+/*
+ * VMA number vma has had its last range (0.8): its totals into *t (may
+ * be NULL), then forgotten - and every VMA numbered below it with them -
+ * so a visitor of a stream holds one VMA at a time. _end() counts them in
+ * the total and leaves their per_vma entries zero. VMA numbers after it
+ * may come; ones up to it no longer can (-EINVAL).
+ */
+int mthp_space_visitor_vma_done(struct mthp_space_visitor *v, size_t vma,
+				struct mthp_space_totals *t);
 void mthp_space_visitor_free(struct mthp_space_visitor *v);
 
 #ifdef __cplusplus

@@ -65,8 +65,6 @@ static void each(void *ctx, size_t vma, size_t pmd,
 	(void)vma;
 	c->out[pmd] = (unsigned char)outcome;
 	c->order[pmd] = (unsigned char)order;
-	if (!(pmd & 1023))
-		progress("predict", pmd, c->total ? c->total : pmd);
 }
 
 void predict_json_totals(struct json *j, const struct mthp_geometry *g,
@@ -143,7 +141,7 @@ static void json_unknown(struct json *j, unsigned int unknown)
 	json_end_array(j);
 }
 
-static void print_total_line(int width, const char *label,
+static void print_total_line(FILE *f, int width, const char *label,
 			     const struct mthp_space *sp,
 			     const struct mthp_space_totals *t)
 {
@@ -158,7 +156,7 @@ static void print_total_line(int width, const char *label,
 				 t->collapses[o], size_kb(g, o));
 			strlcat(coll, part, sizeof(coll));
 		}
-	printf("%-*s %6lu %7lu %8lu %8lu %6lu  %-24s %lu -> %lu\n", width, label,
+	fprintf(f, "%-*s %6lu %7lu %8lu %8lu %6lu  %-24s %lu -> %lu\n", width, label,
 	       t->pmd_ranges, t->scanned, t->no_table, t->not_eligible,
 	       t->already_huge, coll[0] ? coll : "none", t->present_before,
 	       t->present_after);
@@ -197,9 +195,40 @@ static int vma_label(const struct mthp_space_vma *vma, char *buf, size_t size)
 	return snprintf(buf, size, "0x%lx-0x%lx%s", vma->start, vma->end, flags);
 }
 
-static void print_report(const struct mthp_space *sp, const char *what,
-			 const struct mthp_space_totals *per,
-			 const struct mthp_space_totals *t, int young)
+/*
+ * Copies what rows holds (from its start) to standard output. Text rows
+ * are "LABEL<tab>the rest", and the label is padded to width here, when
+ * the widest is known.
+ */
+static void copy_rows(FILE *rows, int width)
+{
+	char buf[8192];
+	size_t n;
+
+	if (fflush(rows) || fseek(rows, 0, SEEK_SET))
+		err(1, "predict: the report's rows");
+	if (width) {
+		char *line = NULL;
+		size_t cap = 0;
+
+		while (getline(&line, &cap, rows) > 0) {
+			char *tab = strchr(line, '\t');
+
+			if (tab)
+				*tab = 0;
+			printf("%-*s%s", width, line, tab ? tab + 1 : "\n");
+		}
+		free(line);
+	} else {
+		while ((n = fread(buf, 1, sizeof(buf), rows)) > 0)
+			fwrite(buf, 1, n, stdout);
+	}
+	if (ferror(rows))
+		err(1, "predict: the report's rows");
+}
+
+static void print_report(const struct mthp_space *sp, const char *what, FILE *rows,
+			 int width, const struct mthp_space_totals *t, int young)
 {
 	const struct mthp_geometry *g = &sp->settings.geometry;
 	unsigned long page_kb = (1ul << g->page_shift) >> 10;
@@ -222,24 +251,11 @@ static void print_report(const struct mthp_space *sp, const char *what,
 			list_item(&sep, "whether the snapshot is whole (format 1 has no end line)");
 		printf("\n");
 	}
-	/* the first column as wide as its widest label */
-	int width = 36;
-	char label[96];
-
-	for (size_t v = 0; v < sp->nvmas; v++) {
-		int n = vma_label(&sp->vmas[v], label, sizeof(label));
-
-		if (n > width)
-			width = n;
-	}
 	printf("\n%-*s %6s %7s %8s %8s %6s  %-24s %s\n", width, "VMA", "PMDs",
 	       "scanned", "no-table", "not-elig", "huge", "collapses",
 	       "present PTEs before -> after");
-	for (size_t v = 0; v < sp->nvmas; v++) {
-		vma_label(&sp->vmas[v], label, sizeof(label));
-		print_total_line(width, label, sp, &per[v]);
-	}
-	print_total_line(width, "total", sp, t);
+	copy_rows(rows, width);
+	print_total_line(stdout, width, "total", sp, t);
 	unsigned long added = (t->present_after - t->present_before) * page_kb;
 
 	printf("\nmemory added: %lu KiB (%.1f%% of the %lu KiB these VMAs map)\n",
@@ -447,8 +463,15 @@ struct predict {
 	unsigned int rounds;
 	struct mthp_space_visitor **v; /* a visitor per column, once set up */
 	struct mthp_scenario *settings; /* per column */
-	struct cells cells;
+	struct cells cells;             /* --svg: each range's outcome */
+	struct mthp_space drawn;        /* --svg: the VMAs, for the picture */
+	bool draw, json;
 	struct mthp_pte *scratch;
+	/* a row per VMA as each ends (text, or JSON objects), kept in a file
+	 * until the report is written whole: memory does not grow with them */
+	FILE *rows;
+	struct json jrows;
+	int width;                      /* the widest VMA label so far */
 };
 
 /* The columns' settings and visitors, once the space's settings are known. */
@@ -470,7 +493,8 @@ static void start_columns(struct predict *p, struct mthp_space *sp)
 		one.settings = p->settings[col];
 		struct mthp_space_visit_opts o = {
 			.sz = sizeof(o), .model = one.settings.model, .young = p->young,
-			.rounds = p->rounds, .each = col ? NULL : each, .ctx = &p->cells,
+			.rounds = p->rounds, .each = col || !p->draw ? NULL : each,
+			.ctx = &p->cells,
 		};
 
 		if (mthp_space_visitor_new(&p->v[col], &one, &o))
@@ -478,8 +502,8 @@ static void start_columns(struct predict *p, struct mthp_space *sp)
 	}
 }
 
-static int predict_range(void *ctx, struct mthp_space *sp, size_t vma,
-			 size_t index, struct mthp_space_pmd *pmd)
+static int predict_range(void *ctx, struct mthp_space *sp, const struct mthp_space_vma *vm,
+			 size_t vma, size_t index, struct mthp_space_pmd *pmd)
 {
 	struct predict *p = ctx;
 	struct cells *c = &p->cells;
@@ -487,6 +511,10 @@ static int predict_range(void *ctx, struct mthp_space *sp, size_t vma,
 
 	if (!p->v)
 		start_columns(p, sp);
+	if (!(index & 1023))
+		progress("predict", index, c->total ? c->total : index);
+	if (!p->draw)
+		goto visit;
 	if (index >= c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 4096;
 		c->out = realloc(c->out, c->cap);
@@ -497,6 +525,7 @@ static int predict_range(void *ctx, struct mthp_space *sp, size_t vma,
 	}
 	c->addr[index] = pmd->addr;
 	c->n = index + 1;
+visit:
 	/* a visit changes the PTEs it collapses: the other columns each get
 	 * a copy, the first the record itself, last */
 	for (size_t col = p->ncols; col-- > 0;) {
@@ -506,11 +535,61 @@ static int predict_range(void *ctx, struct mthp_space *sp, size_t vma,
 			memcpy(p->scratch, pmd->ptes, nr * sizeof(*p->scratch));
 			one.ptes = p->scratch;
 		}
-		if (mthp_space_visitor_pmd(p->v[col], &sp->vmas[vma], vma, index,
-					   col ? &one : pmd))
+		if (mthp_space_visitor_pmd(p->v[col], vm, vma, index, col ? &one : pmd))
 			return -EINVAL;
 	}
 	return 0;
+}
+
+/* A VMA after its last range: its row written, the VMA forgotten (kept
+ * for the picture with --svg). */
+static int predict_vma_end(void *ctx, struct mthp_space *sp,
+			   const struct mthp_space_vma *vm, size_t vma)
+{
+	struct predict *p = ctx;
+	struct mthp_space_totals t;
+
+	if (!p->v)
+		start_columns(p, sp);
+	for (size_t col = 0; col < p->ncols; col++)
+		if (mthp_space_visitor_vma_done(p->v[col], vma, col ? NULL : &t))
+			return -EINVAL;
+	if (p->draw) {
+		struct mthp_space_vma *n = realloc(p->drawn.vmas,
+						   (p->drawn.nvmas + 1) * sizeof(*n));
+
+		if (!n)
+			err(1, "out of memory");
+		p->drawn.vmas = n;
+		n[p->drawn.nvmas++] = *vm;
+	}
+	if (p->json) {
+		char a[32], flags[64];
+
+		json_begin_object(&p->jrows);
+		snprintf(a, sizeof(a), "0x%lx", vm->start);
+		json_kstring(&p->jrows, "start", a);
+		snprintf(a, sizeof(a), "0x%lx", vm->end);
+		json_kstring(&p->jrows, "end", a);
+		mthp_vma_words(vm->flags, vm->thp_disabled, flags, sizeof(flags));
+		json_key(&p->jrows, "flags");
+		json_begin_array(&p->jrows);
+		for (char *w = strtok(flags, " "); w; w = strtok(NULL, " "))
+			json_string(&p->jrows, w);
+		json_end_array(&p->jrows);
+		predict_json_totals(&p->jrows, &sp->settings.geometry, &t);
+		json_unknown(&p->jrows, sp->unknown);
+		json_end_object(&p->jrows);
+	} else {
+		char label[96];
+		int n = vma_label(vm, label, sizeof(label));
+
+		if (n > p->width)
+			p->width = n;
+		fprintf(p->rows, "%s\t", label);
+		print_total_line(p->rows, 0, "", sp, &t);
+	}
+	return ferror(p->rows) ? -EIO : 0;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -598,27 +677,44 @@ int cmd_predict(int argc, char **argv)
 	struct mthp_space base;
 	size_t ncols = 1 + ncompare;
 	struct predict p = { .so = &so, .compare = compare, .ncols = ncols,
-			     .young = young, .rounds = rounds };
+			     .young = young, .rounds = rounds, .draw = svg != NULL,
+			     .json = so.json, .width = 36 };
 	struct mthp_space_totals *totals = calloc(ncols, sizeof(*totals));
 
 	if (!totals)
 		err(1, "out of memory");
+	p.rows = tmpfile();
+	if (!p.rows)
+		err(1, "predict: a temporary file for the report's rows");
+	if (p.json) {
+		json_init_value(&p.jrows, p.rows, 1);
+		json_begin_array(&p.jrows);
+	}
 	if (load_process(arg, &base)) {
 		/* held: its ranges one after the other */
 		p.cells.total = base.npmds;
-		for (size_t v = 0; v < base.nvmas; v++)
-			for (size_t i = base.vmas[v].first;
-			     i < base.vmas[v].first + base.vmas[v].count; i++)
-				if (predict_range(&p, &base, v, i, &base.pmds[i]))
+		for (size_t v = 0; v < base.nvmas; v++) {
+			const struct mthp_space_vma *vm = &base.vmas[v];
+
+			for (size_t i = vm->first; i < vm->first + vm->count; i++)
+				if (predict_range(&p, &base, vm, v, i, &base.pmds[i]))
 					errx(1, "internal error: the visit refused the snapshot");
+			if (predict_vma_end(&p, &base, vm, v))
+				errx(1, "predict: writing the report's rows");
+		}
 	} else {
-		/* a file, or standard input: streamed, a range at a time */
+		/* a file, or standard input: streamed, a range at a time, and
+		 * each VMA forgotten once its row is written */
 		FILE *f = !strcmp(arg, "-") ? stdin : fopen(arg, "r");
+		struct mthp_space_stream ops = {
+			.sz = sizeof(ops), .pmd = predict_range, .vma_end = predict_vma_end,
+			.ctx = &p,
+		};
 		struct mthp_parse_error e;
 
 		if (!f)
 			err(EXIT_INPUT, "%s", arg);
-		int r = mthp_space_read_stream(f, &base, predict_range, &p, &e);
+		int r = mthp_space_read_vmas(f, &base, &ops, &e);
 
 		if (f != stdin)
 			fclose(f);
@@ -627,18 +723,15 @@ int cmd_predict(int argc, char **argv)
 		if (r == -EINVAL && e.msg[0])
 			errx(EXIT_INPUT, "%s: %s", input_name(arg), e.msg);
 		if (r)
-			errx(r == -ENOMEM ? 1 : EXIT_INPUT, "%s: %s", input_name(arg),
+			errx(r == -ENOMEM || r == -EIO ? 1 : EXIT_INPUT, "%s: %s", input_name(arg),
 			     e.msg[0] ? e.msg : strerror(-r));
 	}
-	if (!p.v) /* no PMD record at all */
+	if (!p.v) /* no PMD record or VMA at all */
 		start_columns(&p, &base);
-	struct mthp_space_totals *per = calloc(base.nvmas ? base.nvmas : 1, sizeof(*per));
-
-	if (!per)
-		err(1, "out of memory");
+	if (p.json)
+		json_end_array(&p.jrows);
 	for (size_t col = 0; col < ncols; col++)
-		if (mthp_space_visitor_end(p.v[col], col ? NULL : per, base.nvmas,
-					   &totals[col]))
+		if (mthp_space_visitor_end(p.v[col], NULL, 0, &totals[col]))
 			errx(1, "internal error: the visit's totals");
 	char title[200];
 
@@ -647,15 +740,17 @@ int cmd_predict(int argc, char **argv)
 	else
 		snprintf(title, sizeof(title), "%s", input_name(arg));
 	if (svg) {
-		int r = write_svg(svg, &base, &p.cells, &totals[0], title);
+		p.drawn.settings = base.settings;
+		int r = write_svg(svg, &p.drawn, &p.cells, &totals[0], title);
 
+		p.drawn.settings = (struct mthp_scenario){ 0 };
 		if (r) {
 			errno = -r;
 			output_failed(svg); /* a write that failed: exit 1 */
 		}
 	}
 	if (!so.json)
-		print_report(&base, title, per, &totals[0], young);
+		print_report(&base, title, p.rows, p.width, &totals[0], young);
 	progress_done();
 	if (so.json) {
 		struct json j;
@@ -669,27 +764,8 @@ int cmd_predict(int argc, char **argv)
 			json_kuint(&j, "pid", (unsigned long long)base.pid);
 		json_kstring(&j, "young", young > 0 ? "all" : "none");
 		json_key(&j, "vmas");
-		json_begin_array(&j);
-		for (size_t v = 0; v < base.nvmas; v++) {
-			char a[32], flags[64];
-
-			json_begin_object(&j);
-			snprintf(a, sizeof(a), "0x%lx", base.vmas[v].start);
-			json_kstring(&j, "start", a);
-			snprintf(a, sizeof(a), "0x%lx", base.vmas[v].end);
-			json_kstring(&j, "end", a);
-			mthp_vma_words(base.vmas[v].flags, base.vmas[v].thp_disabled,
-				       flags, sizeof(flags));
-			json_key(&j, "flags");
-			json_begin_array(&j);
-			for (char *w = strtok(flags, " "); w; w = strtok(NULL, " "))
-				json_string(&j, w);
-			json_end_array(&j);
-			predict_json_totals(&j, &base.settings.geometry, &per[v]);
-			json_unknown(&j, base.unknown);
-			json_end_object(&j);
-		}
-		json_end_array(&j);
+		json_raw(&j, ""); /* the array, written ahead */
+		copy_rows(p.rows, 0);
 		json_key(&j, "total");
 		json_begin_object(&j);
 		predict_json_totals(&j, &base.settings.geometry, &totals[0]);
@@ -734,7 +810,8 @@ int cmd_predict(int argc, char **argv)
 	free(p.settings);
 	free(p.scratch);
 	free(totals);
-	free(per);
+	free(p.drawn.vmas);
+	fclose(p.rows);
 	free(p.cells.out);
 	free(p.cells.order);
 	free(p.cells.addr);

@@ -12,6 +12,15 @@ void json_init(struct json *j, FILE *f)
 	j->pending_key = false;
 }
 
+void json_init_value(struct json *j, FILE *f, int depth)
+{
+	assert(depth >= 0 && depth < 31);
+	j->f = f;
+	j->depth = depth;
+	j->first[depth] = false;
+	j->pending_key = true;
+}
+
 /* Comma and indentation before a value or key at the current level. */
 static void separate(struct json *j)
 {

@@ -14,6 +14,9 @@ struct json {
 };
 
 void json_init(struct json *j, FILE *f);
+/* A writer for one value that another writer, at depth (after its key),
+ * will copy in as it is (json_raw): written ahead into another file. */
+void json_init_value(struct json *j, FILE *f, int depth);
 void json_key(struct json *j, const char *key);
 void json_begin_object(struct json *j);
 void json_end_object(struct json *j);

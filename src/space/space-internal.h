@@ -20,5 +20,8 @@ struct mthp_space_pmd *mthp_space_add_pmd(struct mthp_space *sp,
 void mthp_space_drop_ptes(struct mthp_space *sp, struct mthp_space_pmd *p);
 /* Takes back the record added last. */
 void mthp_space_drop_last_pmd(struct mthp_space *sp);
+/* Whether a caller's space holds together: arrays where there are
+ * counts, each VMA's records inside pmds, a table record's PTEs. */
+bool mthp_space_consistent(const struct mthp_space *sp);
 
 #endif

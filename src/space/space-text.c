@@ -107,6 +107,8 @@ MTHP_EXPORT int mthp_space_write_end(size_t nvmas, size_t npmds, FILE *f)
 
 MTHP_EXPORT int mthp_space_write(const struct mthp_space *sp, FILE *f)
 {
+	if (!mthp_space_consistent(sp))
+		return -EINVAL;
 	int r = mthp_space_write_head(sp, f);
 	size_t n = 0;
 
@@ -182,6 +184,10 @@ struct reader {
 	 * another or the input ends */
 	mthp_space_pmd_fn each;
 	void *ctx;
+	/* streamed with no VMA held either (mthp_space_read_vmas()) */
+	const struct mthp_space_stream *ops;
+	size_t nvmas;                  /* VMAs so far */
+	unsigned long last_end;        /* where the last VMA ended */
 	bool pending;
 	size_t index;                  /* PMD records so far */
 	int version;                   /* snapshot = N; 0: not declared */
@@ -198,7 +204,23 @@ static int hand_on(struct reader *r)
 	if (!r->each || !r->pending)
 		return 0;
 	r->pending = false;
+	if (r->ops)
+		return r->ops->pmd(r->ops->ctx, r->sp, &r->sp->vmas[r->sp->nvmas - 1],
+				   r->nvmas - 1, r->index - 1, &r->one);
 	return r->each(r->ctx, r->sp, r->sp->nvmas - 1, r->index - 1, &r->one);
+}
+
+/* With no VMA held: the VMA just completed handed on, then forgotten. */
+static int vma_done(struct reader *r)
+{
+	int e = 0;
+
+	if (!r->ops || !r->sp->nvmas)
+		return 0;
+	if (r->ops->vma_end)
+		e = r->ops->vma_end(r->ops->ctx, r->sp, &r->sp->vmas[0], r->nvmas - 1);
+	r->sp->nvmas = 0;
+	return e;
 }
 
 /* A new PMD record of the last VMA: kept (read) or the one (streamed). */
@@ -322,15 +344,20 @@ static int end_line(struct reader *r, char *buf, char *w)
 	char extra;
 	int e = record_done(r);
 
+	if (!e && r->settings_open) {
+		/* a snapshot without a VMA: the settings end here */
+		e = settings_made(r);
+		r->settings_open = false;
+	}
 	if (e)
 		return e;
 	if (sscanf(w, "%lu %lu %c", &nv, &np, &extra) != 2)
 		return perr(r->err, r->line, (unsigned int)(w - buf) + 1,
 			    "end: want the number of VMAs and of PMD records");
-	if (nv != r->sp->nvmas || np != r->index)
+	if (nv != r->nvmas || np != r->index)
 		return perr(r->err, r->line, (unsigned int)(w - buf) + 1,
 			    "end: says %lu VMAs and %lu PMD records; the snapshot holds %zu and %zu - records are missing",
-			    nv, np, r->sp->nvmas, r->index);
+			    nv, np, r->nvmas, r->index);
 	r->ended = true;
 	r->cur = NULL;
 	return 0;
@@ -350,6 +377,8 @@ static int vma_line(struct reader *r, char *buf, char *w)
 
 	if (!e)
 		e = hand_on(r);
+	if (!e)
+		e = vma_done(r);
 	if (e)
 		return e;
 	if (r->settings_open) {
@@ -366,11 +395,13 @@ static int vma_line(struct reader *r, char *buf, char *w)
 
 	if (mthp_place_vma(&pl, words, strlen(words), &flags, &disabled))
 		return -EINVAL;
-	if (sp->nvmas && start < sp->vmas[sp->nvmas - 1].end)
+	if (r->nvmas && start < r->last_end)
 		return perr(r->err, r->line, (unsigned int)(range - buf) + 1,
 			    "vma: overlaps or comes before the previous one");
 	if (mthp_space_add_vma(sp, start, end, flags, disabled, r->index))
 		return -ENOMEM;
+	r->nvmas++;
+	r->last_end = end;
 	r->cur = NULL;
 	return 0;
 }
@@ -440,8 +471,7 @@ static int read_line(struct reader *r, char *buf)
 	if (r->ended)
 		return perr(r->err, r->line, (unsigned int)b + 1,
 			    "after the end line: only blank lines and comments");
-	if (!strncmp(w, "end ", 4) && w[4 + strspn(w + 4, " \t")] != '=' &&
-	    !r->settings_open)
+	if (!strncmp(w, "end ", 4) && w[4 + strspn(w + 4, " \t")] != '=')
 		return end_line(r, buf, w + 4 + strspn(w + 4, " \t"));
 	if (!strncmp(w, "vma ", 4) && w[4 + strspn(w + 4, " \t")] != '=')
 		return vma_line(r, buf, w + 4);
@@ -508,6 +538,9 @@ static int read_end(struct reader *r)
 		e = hand_on(r);
 	if (!e)
 		e = settings_made(r);
+	/* the last VMA is handed on only when the snapshot is known whole */
+	if (!e && (r->ended || r->version == 1))
+		e = vma_done(r);
 	if (e || r->ended)
 		return e;
 	if (r->version == 1)
@@ -528,10 +561,18 @@ static void reader_init(struct reader *r, struct mthp_space *sp,
 
 /* Where the text's first "vma 0x..." record line starts; len when it has
  * none: a scenario, not a snapshot (a scenario's "vma = ..." is a key). */
+/* A line that starts a snapshot's records: "vma 0x...", or the end line
+ * of a snapshot without a VMA ("end 0 0"). */
+static bool starts_records(const char *l, size_t ll)
+{
+	return (ll >= 6 && !memcmp(l, "vma 0x", 6)) ||
+	       (ll >= 5 && !memcmp(l, "end ", 4) && l[4] >= '0' && l[4] <= '9');
+}
+
 static size_t first_vma_record(const char *text, size_t len)
 {
-	for (size_t i = 0; i + 6 <= len; i++)
-		if (!memcmp(text + i, "vma 0x", 6) && (i == 0 || text[i - 1] == '\n'))
+	for (size_t i = 0; i < len; i++)
+		if ((i == 0 || text[i - 1] == '\n') && starts_records(text + i, len - i))
 			return i;
 	return len;
 }
@@ -637,11 +678,10 @@ static int next_line(struct lines_in *in, char **l, size_t *ll)
 	}
 }
 
-MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
-				       mthp_space_pmd_fn each, void *ctx,
-				       struct mthp_parse_error *err)
+static int read_streamed(FILE *f, struct mthp_space *sp, mthp_space_pmd_fn each,
+			 void *ctx, const struct mthp_space_stream *ops,
+			 struct mthp_parse_error *err)
 {
-	struct mthp_parse_error dummy;
 	struct reader r;
 	struct lines_in in = { .f = f };
 	char *line, *head = NULL;
@@ -649,15 +689,12 @@ MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 	bool streaming = false;
 	int e = 0;
 
-	if (!mthp_begin(sp, sizeof(*sp), &err, &dummy))
-		return -EINVAL;
-	if (!f || !each)
-		return perr(err, 0, 0, "no input, or nothing to hand the records to");
 	if (!(in.b = malloc(LINES_IN_CAP)))
 		return -ENOMEM;
 	reader_init(&r, sp, err);
 	r.each = each;
 	r.ctx = ctx;
+	r.ops = ops;
 	/*
 	 * Until the first vma record the lines are kept: a text without one
 	 * is a scenario, read whole (scenarios are at most 1 MiB); with one,
@@ -700,7 +737,7 @@ MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 			memcpy(head + headlen, line, ll);
 			head[headlen + ll] = '\n';
 			headlen += ll + 1;
-			if (!(ll >= 6 && !memcmp(line, "vma 0x", 6)))
+			if (!starts_records(line, ll))
 				continue;
 			streaming = true;
 			r.head = head;
@@ -725,12 +762,50 @@ MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
 		if (!e) {
 			struct mthp_space_pmd one = sp->pmds[0];
 
-			e = each(ctx, sp, 0, 0, &one);
+			e = ops ? ops->pmd(ops->ctx, sp, &sp->vmas[0], 0, 0, &one)
+				: each(ctx, sp, 0, 0, &one);
 			sp->pmds[0] = one;
 		}
+		if (!e && ops && ops->vma_end)
+			e = ops->vma_end(ops->ctx, sp, &sp->vmas[0], 0);
 	}
 	free(in.b);
 	free(head);
 	free(r.ptes);
 	return e;
+}
+
+MTHP_EXPORT int mthp_space_read_stream(FILE *f, struct mthp_space *sp,
+				       mthp_space_pmd_fn each, void *ctx,
+				       struct mthp_parse_error *err)
+{
+	struct mthp_parse_error dummy;
+
+	if (!mthp_begin(sp, sizeof(*sp), &err, &dummy))
+		return -EINVAL;
+	if (!f || !each)
+		return perr(err, 0, 0, "no input, or nothing to hand the records to");
+	return read_streamed(f, sp, each, ctx, NULL, err);
+}
+
+/* The reader's each() when ops hand the records on: never called. */
+static int no_each(void *ctx, struct mthp_space *sp, size_t vma, size_t index,
+		   struct mthp_space_pmd *pmd)
+{
+	(void)ctx, (void)sp, (void)vma, (void)index, (void)pmd;
+	return -EINVAL;
+}
+
+MTHP_EXPORT int mthp_space_read_vmas(FILE *f, struct mthp_space *sp,
+				     const struct mthp_space_stream *ops,
+				     struct mthp_parse_error *err)
+{
+	struct mthp_parse_error dummy;
+
+	if (!mthp_begin(sp, sizeof(*sp), &err, &dummy))
+		return -EINVAL;
+	if (!f || !ops || ops->sz < offsetof(struct mthp_space_stream, ctx) + sizeof(ops->ctx) ||
+	    !ops->pmd)
+		return perr(err, 0, 0, "no input, or nothing to hand the records to");
+	return read_streamed(f, sp, no_each, NULL, ops, err);
 }

@@ -28,8 +28,10 @@ struct mthp_space_visitor {
 	struct mthp_sim_result r;
 	unsigned int max_rounds;
 	int young;
-	struct vma_totals *vmas;
-	size_t nvmas, cap;
+	struct vma_totals *vmas;  /* VMA base + i at vmas[i] */
+	size_t nvmas, cap;        /* VMA numbers seen (all of them), room */
+	size_t base;              /* VMAs below it are done (vma_done()) */
+	struct mthp_space_totals done; /* their totals */
 	struct mthp_pte *none;    /* all none: the table of a range without one */
 };
 
@@ -210,13 +212,15 @@ MTHP_EXPORT void mthp_space_visitor_free(struct mthp_space_visitor *v)
 	free(v);
 }
 
-/* Room for the totals of VMA number vma. */
+/* Room for the totals of VMA number vma (at or above v->base). */
 static int vma_room(struct mthp_space_visitor *v, size_t vma)
 {
-	if (vma >= v->cap) {
+	size_t i = vma - v->base;
+
+	if (i >= v->cap) {
 		size_t cap = v->cap ? 2 * v->cap : 16;
 
-		while (cap <= vma)
+		while (cap <= i)
 			cap *= 2;
 		struct vma_totals *n = realloc(v->vmas, cap * sizeof(*n));
 
@@ -237,7 +241,8 @@ MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 				       struct mthp_space_pmd *p)
 {
 	if (!v || !vm || !p || (unsigned int)p->pmd > MTHP_PMD_MAPPED ||
-	    (p->pmd == MTHP_PMD_TABLE && !p->ptes) || vma >= ((size_t)1 << 32))
+	    (p->pmd == MTHP_PMD_TABLE && !p->ptes) || vma >= ((size_t)1 << 32) ||
+	    vma < v->base)
 		return -EINVAL;
 	/* khugepaged would refuse the VMA; the space reader does too */
 	if (vm->flags & ~(MTHP_VMA_HUGEPAGE | MTHP_VMA_NOHUGEPAGE | MTHP_VMA_UFFD) ||
@@ -248,7 +253,7 @@ MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 
 	struct mthp_scenario *s = &v->s;
 	const struct mthp_geometry *g = &s->geometry;
-	struct vma_totals *vt = &v->vmas[vma];
+	struct vma_totals *vt = &v->vmas[vma - v->base];
 	struct mthp_space_totals *t = &vt->t;
 	enum mthp_space_outcome out = MTHP_OUTCOME_LEFT;
 	unsigned long present, in_huge, huge[MTHP_MAX_PMD_ORDER + 1];
@@ -304,9 +309,27 @@ MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 	return 0;
 }
 
+/* A VMA's totals made whole: after its last visit a range keeps its
+ * value, carried on into the later rounds. Once per VMA. */
+static void finish(struct vma_totals *vt)
+{
+	unsigned long carry_present = 0, carry_huge = 0;
+
+	for (unsigned int n = 1; n <= MTHP_SPACE_MAX_ROUNDS; n++) {
+		carry_present += vt->tail_present[n];
+		carry_huge += vt->tail_huge[n];
+		vt->t.present_round[n] += carry_present;
+		vt->t.huge_round[n] += carry_huge;
+	}
+	memset(vt->tail_present, 0, sizeof(vt->tail_present));
+	memset(vt->tail_huge, 0, sizeof(vt->tail_huge));
+}
+
 MTHP_EXPORT void mthp_space_totals_add(struct mthp_space_totals *t,
 				      const struct mthp_space_totals *a)
 {
+	if (!t || !a)
+		return;
 	t->pmd_ranges += a->pmd_ranges;
 	t->scanned += a->scanned;
 	t->not_eligible += a->not_eligible;
@@ -339,23 +362,37 @@ MTHP_EXPORT int mthp_space_visitor_end(struct mthp_space_visitor *v,
 	memset(total, 0, sizeof(*total));
 	if (per_vma)
 		memset(per_vma, 0, nvmas * sizeof(*per_vma));
-	for (size_t i = 0; i < v->nvmas; i++) {
-		struct vma_totals *vt = &v->vmas[i];
-		unsigned long carry_present = 0, carry_huge = 0;
+	mthp_space_totals_add(total, &v->done);
+	for (size_t i = v->base; i < v->nvmas; i++) {
+		struct vma_totals *vt = &v->vmas[i - v->base];
 
-		/* after its last visit a range keeps its value: carried on */
-		for (unsigned int n = 1; n <= MTHP_SPACE_MAX_ROUNDS; n++) {
-			carry_present += vt->tail_present[n];
-			carry_huge += vt->tail_huge[n];
-			vt->t.present_round[n] += carry_present;
-			vt->t.huge_round[n] += carry_huge;
-		}
-		memset(vt->tail_present, 0, sizeof(vt->tail_present));
-		memset(vt->tail_huge, 0, sizeof(vt->tail_huge));
+		finish(vt);
 		if (per_vma)
 			per_vma[i] = vt->t;
 		mthp_space_totals_add(total, &vt->t);
 	}
+	return 0;
+}
+
+MTHP_EXPORT int mthp_space_visitor_vma_done(struct mthp_space_visitor *v, size_t vma,
+					    struct mthp_space_totals *t)
+{
+	if (!v || vma < v->base || vma >= ((size_t)1 << 32))
+		return -EINVAL;
+	if (vma_room(v, vma))
+		return -ENOMEM;
+	/* it and every VMA before it: into the done totals, forgotten */
+	size_t n = vma - v->base + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		finish(&v->vmas[i]);
+		mthp_space_totals_add(&v->done, &v->vmas[i].t);
+	}
+	if (t)
+		*t = v->vmas[n - 1].t;
+	memmove(v->vmas, v->vmas + n, (v->nvmas - v->base - n) * sizeof(*v->vmas));
+	memset(v->vmas + (v->nvmas - v->base - n), 0, n * sizeof(*v->vmas));
+	v->base = vma + 1;
 	return 0;
 }
 
@@ -367,7 +404,7 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 	struct mthp_space_visitor *v;
 	int e;
 
-	if (!total)
+	if (!total || !mthp_space_consistent(sp))
 		return -EINVAL;
 	e = mthp_space_visitor_new(&v, sp, opts);
 	if (e)

@@ -114,6 +114,21 @@ static size_t capacity(size_t n)
 	return c;
 }
 
+bool mthp_space_consistent(const struct mthp_space *sp)
+{
+	if (!sp || (sp->nvmas && !sp->vmas) || (sp->npmds && !sp->pmds))
+		return false;
+	for (size_t v = 0; v < sp->nvmas; v++)
+		if (sp->vmas[v].first > sp->npmds ||
+		    sp->vmas[v].count > sp->npmds - sp->vmas[v].first)
+			return false;
+	for (size_t i = 0; i < sp->npmds; i++)
+		if ((unsigned int)sp->pmds[i].pmd > MTHP_PMD_MAPPED ||
+		    (sp->pmds[i].pmd == MTHP_PMD_TABLE && !sp->pmds[i].ptes))
+			return false;
+	return true;
+}
+
 MTHP_EXPORT int mthp_space_copy(struct mthp_space *dst,
 				const struct mthp_space *src)
 {
@@ -123,7 +138,7 @@ MTHP_EXPORT int mthp_space_copy(struct mthp_space *dst,
 	if (!dst)
 		return -EINVAL;
 	memset(dst, 0, sizeof(*dst));
-	if (!src)
+	if (!mthp_space_consistent(src))
 		return -EINVAL;
 	r = mthp_scenario_copy(&dst->settings, &src->settings);
 	if (r)
@@ -136,7 +151,8 @@ MTHP_EXPORT int mthp_space_copy(struct mthp_space *dst,
 	dst->pmds = malloc(capacity(src->npmds) * sizeof(*dst->pmds));
 	if (!dst->vmas || !dst->pmds)
 		goto nomem;
-	memcpy(dst->vmas, src->vmas, src->nvmas * sizeof(*dst->vmas));
+	if (src->nvmas) /* (vmas may be NULL without any) */
+		memcpy(dst->vmas, src->vmas, src->nvmas * sizeof(*dst->vmas));
 	dst->nvmas = src->nvmas;
 	for (size_t i = 0; i < src->npmds; i++) {
 		struct mthp_space_pmd *p = &dst->pmds[i];
