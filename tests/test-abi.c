@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include "mthpcollapse/space.h"
+#include "mthpcollapse/verify.h"
+
 static unsigned int calls;
 
 static int count_cb(const struct mthp_range *r, void *data)
@@ -485,9 +488,96 @@ static void geometry_and_settings_sz(void **state)
 			 0);
 }
 
+/*
+ * What a caller can get wrong, refused as ARCHITECTURE.md promises: a
+ * NULL where a value goes, a count without its array, a VMA whose
+ * records lie outside the space - each the documented answer, no crash.
+ */
+static void inconsistent_arguments_refused(void **state)
+{
+	struct mthp_attempt at[3] = { { 0 } };
+	struct mthp_range rg[3] = { { 0 } };
+	struct mthp_space sp, copy;
+	struct mthp_scenario sc, sc2;
+	struct mthp_parse_error e;
+	struct mthp_space_totals t = { .scanned = 7 };
+	struct mthp_space_visit_opts vo = { .sz = sizeof(vo) };
+	enum mthp_scan_result res;
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	static const char snap[] = "geometry = x86_64\nvma 0x0-0x400000 none\n"
+				   "pmd 0x0 table\nptes = P*512\npmd 0x200000 none\nend 1 2\n";
+
+	(void)state;
+	assert_int_equal(mthp_scan_result_from_name("SCAN_SUCCEED", NULL), -EINVAL);
+	assert_int_equal(mthp_scan_result_from_name(NULL, &res), -EINVAL);
+	assert_int_equal(mthp_pte_state_char(NULL), '?');
+	assert_int_equal(mthp_attempts_first_difference(NULL, 3, NULL, 3), -EINVAL);
+	assert_int_equal(mthp_attempts_first_difference(at, 3, NULL, 3), -EINVAL);
+	assert_int_equal(mthp_attempts_first_difference(NULL, 0, NULL, 0), -1);
+	assert_int_equal(mthp_attempts_first_difference(at, 3, at, 3), -1);
+	assert_false(mthp_ranges_equal(NULL, 3, NULL, 3));
+	assert_false(mthp_ranges_equal(rg, 3, NULL, 3));
+	assert_true(mthp_ranges_equal(NULL, 0, NULL, 0));
+	assert_true(mthp_ranges_equal(rg, 3, rg, 3));
+	mthp_space_totals_add(NULL, &t);
+	mthp_space_totals_add(&t, NULL);
+	assert_int_equal(t.scanned, 7);
+	assert_int_equal(mthp_verify_answer(NULL, NULL), -EINVAL);
+	assert_int_equal(mthp_verify_answer(&rg[0], NULL), -EINVAL);
+
+	/* a scenario's fail rules: a count without the array */
+	assert_int_equal(mthp_scenario_init(&sc, &x86), 0);
+	sc.nfails = 2;
+	assert_int_equal(mthp_scenario_copy(&sc2, &sc), -EINVAL);
+	sc.nfails = 0;
+	mthp_scenario_free(&sc);
+
+	/* a space: counts without arrays, a VMA's records outside it */
+	assert_int_equal(mthp_space_read(snap, strlen(snap), &sp, &e), 0);
+	struct mthp_space bad = sp;
+
+	bad.vmas = NULL;
+	assert_int_equal(mthp_space_copy(&copy, &bad), -EINVAL);
+	mthp_space_free(&copy);
+	assert_int_equal(mthp_space_write(&bad, f), -EINVAL);
+	assert_int_equal(mthp_space_visit(&bad, &vo, NULL, &t), -EINVAL);
+	bad = sp;
+	bad.pmds = NULL;
+	assert_int_equal(mthp_space_copy(&copy, &bad), -EINVAL);
+	mthp_space_free(&copy);
+	assert_int_equal(mthp_space_write(&bad, f), -EINVAL);
+	assert_int_equal(mthp_space_visit(&bad, &vo, NULL, &t), -EINVAL);
+	struct mthp_space_vma far = sp.vmas[0];
+
+	bad = sp;
+	bad.vmas = &far;
+	far.first = 1;
+	far.count = 2; /* records 1 and 2 of 2 */
+	assert_int_equal(mthp_space_write(&bad, f), -EINVAL);
+	assert_int_equal(mthp_space_visit(&bad, &vo, NULL, &t), -EINVAL);
+	assert_int_equal(mthp_space_copy(&copy, &bad), -EINVAL);
+	mthp_space_free(&copy);
+	far.first = (size_t)-1;
+	far.count = 2; /* first + count wraps */
+	assert_int_equal(mthp_space_write(&bad, f), -EINVAL);
+	assert_int_equal(mthp_space_visit(&bad, &vo, NULL, &t), -EINVAL);
+	/* as it was, all of them take it */
+	assert_int_equal(mthp_space_copy(&copy, &sp), 0);
+	assert_int_equal(mthp_space_write(&sp, f), 0);
+	assert_int_equal(mthp_space_visit(&copy, &vo, NULL, &t), 0);
+	assert_int_equal(t.pmd_ranges, 2);
+	mthp_space_free(&copy);
+	mthp_space_free(&sp);
+	fclose(f);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(inconsistent_arguments_refused, setup),
 		cmocka_unit_test_setup(zero_means_default, setup),
 		cmocka_unit_test_setup(smaller_opts_take_defaults, setup),
 		cmocka_unit_test_setup(larger_opts_need_zero_tail, setup),

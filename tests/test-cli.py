@@ -192,6 +192,25 @@ def map_file_and_stdin():
     assert code == 2 and "<stdin>:2:3: unknown PTE state 'Q'" in err, err
     code, out, err = run("decide", "@/nonexistent/map")
     assert code == 2 and "/nonexistent/map" in err
+    # a NUL byte, even in a comment, is not a text map: its line and column
+    with tempfile.NamedTemporaryFile("wb", suffix=".map", delete=False) as f:
+        f.write(b"P*300 .\n# a comment \0 with a NUL\nP*211\n")
+    try:
+        code, out, err = run("decide", "@" + f.name)
+        assert code == 2 and f.name + ":2:13: a NUL byte" in err, (code, err)
+    finally:
+        os.unlink(f.name)
+
+
+@test
+def a_fifo_among_scenarios_is_refused():
+    # a directory's *.scn that is a FIFO would be waited on for ever
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "a.scn"), "w") as f:
+            f.write("ptes = P*512\n")
+        os.mkfifo(os.path.join(d, "b.scn"))
+        code, out, err = run("diff", d)
+        assert code == 2 and os.path.join(d, "b.scn") + ": not a regular file" in err, err
 
 
 @test

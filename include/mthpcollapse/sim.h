@@ -124,7 +124,7 @@ int mthp_scenario_parse(const char *text, size_t len,
 			struct mthp_scenario *s, struct mthp_parse_error *err);
 
 /* The one-character PTE states of the format ('.', 'z', 'P', ...); '?'
- * for a combination the format has no letter for. */
+ * for a combination the format has no letter for, and for NULL. */
 char mthp_pte_state_char(const struct mthp_pte *pte);
 
 /*
@@ -302,7 +302,8 @@ int mthp_simulate_rounds(struct mthp_scenario *s, unsigned int max,
  * Two runs compared, as mthpsim diff compares models: the index of the
  * first attempt that differs in range or result (-1 when the lists are
  * the same; the shorter list's length when one is a prefix of the
- * other), and whether two lists of ranges are the same.
+ * other; -EINVAL for a count without its array), and whether two lists
+ * of ranges are the same (false for a count without its array).
  */
 long mthp_attempts_first_difference(const struct mthp_attempt *a, size_t na,
 				    const struct mthp_attempt *b, size_t nb);

@@ -59,7 +59,8 @@ struct mthp_verify_case {
 
 /*
  * The callback of a case (data: the struct mthp_verify_case): pass it to
- * mthp_collapse() to replay a counterexample.
+ * mthp_collapse() to replay a counterexample. -EINVAL for a NULL range
+ * or case.
  */
 int mthp_verify_answer(const struct mthp_range *r, void *data);
 

@@ -54,7 +54,17 @@ static void map_file(struct mthp_scenario *s, const char *path)
 	char *text = read_input(path, &len);
 	struct mthp_parse_error e;
 	bool comment = false;
+	const char *nul = memchr(text, 0, len);
 
+	if (nul) {
+		unsigned int line = 1, col = 1;
+
+		for (const char *c = text; c < nul; c++, col++)
+			if (*c == '\n')
+				line++, col = 0;
+		free(text);
+		errx(EXIT_INPUT, "%s:%u:%u: a NUL byte; not a text map", input_name(path), line, col);
+	}
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '#')
 			comment = true;

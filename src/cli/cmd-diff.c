@@ -198,6 +198,11 @@ static void add_path(struct inputs *in, const char *path,
 		names = realloc(names, (n + 1) * sizeof(*names));
 		if (!names || asprintf(&names[n], "%s/%s", path, de->d_name) < 0)
 			err(1, "malloc");
+		/* a FIFO or a device would be waited on */
+		struct stat est;
+
+		if (stat(names[n], &est) || !S_ISREG(est.st_mode))
+			errx(EXIT_INPUT, "%s: not a regular file", names[n]);
 		n++;
 	}
 	closedir(dir);

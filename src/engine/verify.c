@@ -29,6 +29,8 @@ MTHP_EXPORT int mthp_verify_answer(const struct mthp_range *r, void *data)
 	const struct mthp_verify_case *in = data;
 	uint32_t h;
 
+	if (!r || !in)
+		return -EINVAL;
 	switch (in->answer) {
 	case MTHP_VERIFY_SUCCEED:
 		return MTHP_SCAN_SUCCEED;

@@ -12,6 +12,7 @@
 #include "sim-internal.h"
 #include "mthpcollapse/sim.h"
 
+__attribute__((format(printf, 5, 0)))
 static int verror(struct mthp_parse_error *err, int code, unsigned int line,
 		  unsigned int col, const char *fmt, va_list ap)
 {

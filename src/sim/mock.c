@@ -31,7 +31,8 @@ MTHP_EXPORT int mthp_scenario_init(struct mthp_scenario *s,
 MTHP_EXPORT int mthp_scenario_copy(struct mthp_scenario *dst,
 				   const struct mthp_scenario *src)
 {
-	if (!dst || !src || !src->ptes || !mthp_geometry_valid(&src->geometry))
+	if (!dst || !src || !src->ptes || !mthp_geometry_valid(&src->geometry) ||
+	    (src->nfails && !src->fails))
 		return -EINVAL;
 	*dst = *src;
 	dst->fails = NULL;
@@ -214,6 +215,8 @@ bool mthp_scenario_valid(const struct mthp_scenario *s)
 
 MTHP_EXPORT char mthp_pte_state_char(const struct mthp_pte *pte)
 {
+	if (!pte)
+		return '?';
 	for (size_t i = 0; i < MTHP_ARRAY_SIZE(states); i++)
 		if (states[i].kind == pte->kind && states[i].flags == pte->flags)
 			return states[i].c;

@@ -59,6 +59,8 @@ MTHP_EXPORT long mthp_attempts_first_difference(const struct mthp_attempt *a,
 {
 	size_t n = na < nb ? na : nb;
 
+	if ((na && !a) || (nb && !b))
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (a[i].offset != b[i].offset || a[i].order != b[i].order ||
 		    a[i].result != b[i].result)
@@ -69,7 +71,7 @@ MTHP_EXPORT long mthp_attempts_first_difference(const struct mthp_attempt *a,
 MTHP_EXPORT bool mthp_ranges_equal(const struct mthp_range *a, size_t na,
 				   const struct mthp_range *b, size_t nb)
 {
-	if (na != nb)
+	if (na != nb || (na && (!a || !b)))
 		return false;
 	for (size_t i = 0; i < na; i++)
 		if (a[i].offset != b[i].offset || a[i].order != b[i].order)

@@ -13,7 +13,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-for t in collapse simulate parsers space kcheck; do
+for t in collapse simulate parsers space api kcheck patch; do
 	mkdir -p "$scratch/$t"
 	if [ "$t" = kcheck ]; then
 		cp "$src"/tests/kcheck/*.c "$scratch/$t"/ # the fixtures are its seeds
