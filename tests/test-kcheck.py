@@ -866,6 +866,11 @@ def trees_revisions_and_patches_agree_with_files():
     assert "hunk 1 (@@ -" in err and "does not apply to mm/khugepaged.c" in err, err
     code, out, err = kcheck(tree + "@no-such-branch")
     assert code == 2 and "no-such-branch" in err, err
+    # a revision that git would read as its option writes nothing
+    written = os.path.join(TMP, "written-by-git")
+    code, out, err = kcheck(tree + "@--output=" + written)
+    assert code == 2 and "is not a revision" in err, err
+    assert not os.path.exists(written)
 
 
 @test

@@ -135,6 +135,12 @@ static int git_show(const char *tree, const char *rev, const char *path,
 {
 	char obj[600];
 
+	/* no revision starts with '-'; git would take it for an option */
+	if (rev[0] == '-' || !rev[0]) {
+		snprintf(err, errlen, "%s@%s: '%s' is not a revision (a tag, a branch, a commit)",
+			 tree, rev, rev);
+		return -1;
+	}
 	snprintf(obj, sizeof(obj), "%s:%s", rev, path);
 	/* "--" ends the options: a revision that starts with '-' is a
 	 * revision, never an option of git's */
