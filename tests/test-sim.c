@@ -383,7 +383,24 @@ static void swapin_persists(void **state)
 	load(ALL_ORDERS "ptes = w P*299 m P*211");
 	simulate();
 	assert_int_equal(R.scan.unmapped, 2);
-	ATTEMPTS({ 0, 9, MTHP_SCAN_PTE_NON_PRESENT }, { 0, 8, OK },
+	/*
+	 * The PMD's isolate took PTEs 0..299 (0 swapped in) and stopped at
+	 * the migration entry: the 300 small folios go back through the LRU
+	 * batch last first, and the batch (31) moves on at each 31st, so the
+	 * last 21 put back - PTEs 20..0 - still hold its reference. Every
+	 * range that reaches one of them fails there (SCAN_PAGE_COUNT); (24,3)
+	 * is the first that does not, and its new folio moves the batch on.
+	 */
+	ATTEMPTS({ 0, 9, MTHP_SCAN_PTE_NON_PRESENT },
+		 { 0, 8, MTHP_SCAN_PAGE_COUNT }, { 0, 7, MTHP_SCAN_PAGE_COUNT },
+		 { 0, 6, MTHP_SCAN_PAGE_COUNT }, { 0, 5, MTHP_SCAN_PAGE_COUNT },
+		 { 0, 4, MTHP_SCAN_PAGE_COUNT }, { 0, 3, MTHP_SCAN_PAGE_COUNT },
+		 { 0, 2, MTHP_SCAN_PAGE_COUNT }, { 4, 2, MTHP_SCAN_PAGE_COUNT },
+		 { 8, 3, MTHP_SCAN_PAGE_COUNT }, { 8, 2, MTHP_SCAN_PAGE_COUNT },
+		 { 12, 2, MTHP_SCAN_PAGE_COUNT }, { 16, 4, MTHP_SCAN_PAGE_COUNT },
+		 { 16, 3, MTHP_SCAN_PAGE_COUNT }, { 16, 2, MTHP_SCAN_PAGE_COUNT },
+		 { 20, 2, MTHP_SCAN_PAGE_COUNT }, { 24, 3, OK }, { 32, 5, OK },
+		 { 64, 6, OK }, { 128, 7, OK },
 		 { 256, 8, MTHP_SCAN_EXCEED_SWAP_PTE },
 		 { 256, 7, MTHP_SCAN_EXCEED_SWAP_PTE },
 		 { 256, 6, MTHP_SCAN_EXCEED_SWAP_PTE }, { 256, 5, OK },
@@ -392,14 +409,15 @@ static void swapin_persists(void **state)
 		 { 296, 3, MTHP_SCAN_EXCEED_SWAP_PTE }, { 296, 2, OK },
 		 { 300, 2, MTHP_SCAN_EXCEED_SWAP_PTE }, { 304, 4, OK },
 		 { 320, 6, OK }, { 384, 7, OK });
-	assert_int_equal(R.engine.collapsed, 508);
+	assert_int_equal(R.engine.collapsed, 508 - 24);
 	/* one swap refusal at each order 8..2, none at PMD order */
 	for (unsigned int k = 2; k <= 8; k++)
 		assert_int_equal(R.stats[k][MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE], 1);
 	assert_int_equal(R.stats[9][MTHP_STAT_COLLAPSE_EXCEED_SWAP_PTE], 0);
 	assert_int_equal(R.vmstat[MTHP_VMSTAT_SCAN_EXCEED_SWAP_PTE], 0);
 	assert_int_equal(S.ptes[0].kind, MTHP_PTE_PRESENT);
-	assert_int_equal(S.ptes[0].folio_order, 8);
+	assert_int_equal(S.ptes[0].folio_order, 0);
+	assert_int_equal(S.ptes[24].folio_order, 3);
 	assert_int_equal(S.ptes[300].kind, MTHP_PTE_NON_SWAP);
 	/* events: scan, then swap-in, isolate, collapse of (0,9) */
 	assert_int_equal(R.events[0].type, MTHP_EVENT_SCAN);
@@ -449,16 +467,18 @@ static void mthp_refuses_shared(void **state)
 {
 	load(ALL_ORDERS "order.9 = never\nptes = P*4 S P*507");
 	simulate();
+	/* (0,8) took PTEs 0..3 before the shared one: back in the LRU batch,
+	 * they fail every smaller range at 0 (SCAN_PAGE_COUNT); (4,2) meets
+	 * the shared page first */
 	ATTEMPTS({ 0, 8, MTHP_SCAN_EXCEED_SHARED_PTE },
-		 { 0, 7, MTHP_SCAN_EXCEED_SHARED_PTE },
-		 { 0, 6, MTHP_SCAN_EXCEED_SHARED_PTE },
-		 { 0, 5, MTHP_SCAN_EXCEED_SHARED_PTE },
-		 { 0, 4, MTHP_SCAN_EXCEED_SHARED_PTE },
-		 { 0, 3, MTHP_SCAN_EXCEED_SHARED_PTE }, { 0, 2, OK },
+		 { 0, 7, MTHP_SCAN_PAGE_COUNT }, { 0, 6, MTHP_SCAN_PAGE_COUNT },
+		 { 0, 5, MTHP_SCAN_PAGE_COUNT }, { 0, 4, MTHP_SCAN_PAGE_COUNT },
+		 { 0, 3, MTHP_SCAN_PAGE_COUNT }, { 0, 2, MTHP_SCAN_PAGE_COUNT },
 		 { 4, 2, MTHP_SCAN_EXCEED_SHARED_PTE }, { 8, 3, OK },
 		 { 16, 4, OK }, { 32, 5, OK }, { 64, 6, OK }, { 128, 7, OK },
 		 { 256, 8, OK });
-	assert_int_equal(R.stats[3][MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE], 1);
+	assert_int_equal(R.stats[8][MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE], 1);
+	assert_int_equal(R.stats[3][MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE], 0);
 	assert_int_equal(R.stats[2][MTHP_STAT_COLLAPSE_EXCEED_SHARED_PTE], 1);
 	mthp_scenario_free(&S);
 
@@ -510,21 +530,22 @@ static void per_range_referenced(void **state)
 
 /*
  * uffd: v19 attempts the PMD (no threshold effect) and isolate allows no
- * none PTE, so it steps down to (0,2); v18 never attempts above (0,2).
+ * none PTE; the PMD's isolate took PTEs 0..3 first, and back in the LRU
+ * batch they fail every smaller range (SCAN_PAGE_COUNT): nothing
+ * collapses. v18 never attempts above (0,2), and (0,2) collapses.
  */
 static void uffd_isolate(void **state)
 {
 	load("model = v19\n" ALL_ORDERS "vma = uffd\nptes = P*4 .*508");
 	simulate();
 	ATTEMPTS({ 0, 9, MTHP_SCAN_EXCEED_NONE_PTE },
-		 { 0, 8, MTHP_SCAN_EXCEED_NONE_PTE },
-		 { 0, 7, MTHP_SCAN_EXCEED_NONE_PTE },
-		 { 0, 6, MTHP_SCAN_EXCEED_NONE_PTE },
-		 { 0, 5, MTHP_SCAN_EXCEED_NONE_PTE },
-		 { 0, 4, MTHP_SCAN_EXCEED_NONE_PTE },
-		 { 0, 3, MTHP_SCAN_EXCEED_NONE_PTE }, { 0, 2, OK });
-	for (unsigned int k = 3; k <= 9; k++)
-		assert_int_equal(R.stats[k][MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE], 1);
+		 { 0, 8, MTHP_SCAN_PAGE_COUNT }, { 0, 7, MTHP_SCAN_PAGE_COUNT },
+		 { 0, 6, MTHP_SCAN_PAGE_COUNT }, { 0, 5, MTHP_SCAN_PAGE_COUNT },
+		 { 0, 4, MTHP_SCAN_PAGE_COUNT }, { 0, 3, MTHP_SCAN_PAGE_COUNT },
+		 { 0, 2, MTHP_SCAN_PAGE_COUNT });
+	assert_int_equal(R.stats[9][MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE], 1);
+	for (unsigned int k = 3; k <= 8; k++)
+		assert_int_equal(R.stats[k][MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE], 0);
 	mthp_scenario_free(&S);
 	load("model = v18\n" ALL_ORDERS "vma = uffd\nptes = P*4 .*508");
 	simulate();
@@ -538,6 +559,63 @@ static void uffd_isolate(void **state)
 	assert_int_equal(R.nattempts, 0);
 	assert_int_equal(R.stats[9][MTHP_STAT_COLLAPSE_EXCEED_NONE_PTE], 0);
 	assert_int_equal(R.vmstat[MTHP_VMSTAT_SCAN_EXCEED_NONE_PTE], 1);
+}
+
+/*
+ * The LRU batch a failed isolate leaves (docs/MODELS.md section 7): 31
+ * folios put back move it on, 30 stay. A uffd-armed VMA, every size on:
+ * the PMD's isolate takes the present pages and stops at the first none.
+ */
+static void lru_batch(void **state)
+{
+	/* 31 put back: the batch moved on at the 31st, empty. (0,8), (0,7),
+	 * (0,6), (0,5) reach PTE 31, none: each takes 0..30 and puts them
+	 * back, empty again; (0,4) holds only present PTEs and collapses.
+	 * (16,4) takes 16..30 and stops at 31: 15 put back stay, and every
+	 * range below it meets one of them */
+	load("model = v19\n" ALL_ORDERS "vma = uffd\nptes = P*31 .*481");
+	simulate();
+	ATTEMPTS({ 0, 9, MTHP_SCAN_EXCEED_NONE_PTE }, { 0, 8, MTHP_SCAN_EXCEED_NONE_PTE },
+		 { 0, 7, MTHP_SCAN_EXCEED_NONE_PTE }, { 0, 6, MTHP_SCAN_EXCEED_NONE_PTE },
+		 { 0, 5, MTHP_SCAN_EXCEED_NONE_PTE }, { 0, 4, OK },
+		 { 16, 4, MTHP_SCAN_EXCEED_NONE_PTE }, { 16, 3, MTHP_SCAN_PAGE_COUNT },
+		 { 16, 2, MTHP_SCAN_PAGE_COUNT }, { 20, 2, MTHP_SCAN_PAGE_COUNT },
+		 { 24, 3, MTHP_SCAN_PAGE_COUNT }, { 24, 2, MTHP_SCAN_PAGE_COUNT },
+		 { 28, 2, MTHP_SCAN_PAGE_COUNT });
+	mthp_scenario_free(&S);
+	/* 30 put back stay: every range over 0..29 fails there */
+	load("model = v19\n" ALL_ORDERS "vma = uffd\nptes = P*30 .*482");
+	simulate();
+	assert_int_equal(R.ncollapses, 0);
+	assert_int_equal(R.attempts[1].result, MTHP_SCAN_PAGE_COUNT);
+	assert_int_equal(R.attempts[R.nattempts - 1].offset, 28);
+	assert_int_equal(R.attempts[R.nattempts - 1].result, MTHP_SCAN_PAGE_COUNT);
+	mthp_scenario_free(&S);
+	/* ppc64 radix 64K (32 PTEs), half present: the next visit does the
+	 * same - the kernel never collapses this range */
+	load("geometry = ppc64-radix-64k\norders = all\nvma = uffd\n"
+	     "max_ptes_none = 31\nptes = P*16 .*16");
+	for (int visit = 0; visit < 3; visit++) {
+		simulate();
+		ATTEMPTS({ 0, 5, MTHP_SCAN_EXCEED_NONE_PTE }, { 0, 4, MTHP_SCAN_PAGE_COUNT },
+			 { 0, 3, MTHP_SCAN_PAGE_COUNT }, { 0, 2, MTHP_SCAN_PAGE_COUNT },
+			 { 4, 2, MTHP_SCAN_PAGE_COUNT }, { 8, 3, MTHP_SCAN_PAGE_COUNT },
+			 { 8, 2, MTHP_SCAN_PAGE_COUNT }, { 12, 2, MTHP_SCAN_PAGE_COUNT });
+	}
+	mthp_scenario_free(&S);
+	/* x86_64, 256 present: 256 put back leave the last 8 (PTEs 7..0);
+	 * (8,3) is the first range past them, and its new folio empties the
+	 * batch. The next visit's PMD isolate takes folios of order 3 and up
+	 * too, whose putback empties the batch: (0,8) then collapses */
+	load("model = v19\n" ALL_ORDERS "vma = uffd\nptes = P*256 .*256");
+	simulate();
+	assert_int_equal(R.ncollapses, 5);
+	assert_int_equal(R.collapses[0].offset, 8);
+	assert_int_equal(R.collapses[0].order, 3);
+	assert_int_equal(R.collapses[4].offset, 128);
+	assert_int_equal(R.collapses[4].order, 7);
+	simulate();
+	ATTEMPTS({ 0, 9, MTHP_SCAN_EXCEED_NONE_PTE }, { 0, 8, OK });
 }
 
 /* Injected failures: before anything else; allocation statistics. */
@@ -1022,6 +1100,7 @@ int main(void)
 		T(folio_order_rule),
 		T(per_range_referenced),
 		T(uffd_isolate),
+		T(lru_batch),
 		T(injected_failures),
 		T(pmd_collapse_then_mapped),
 		T(swap_accounting_issue),

@@ -13,11 +13,49 @@
 #include "models.h"
 #include "mthpcollapse/sim.h"
 
+/*
+ * The per-CPU LRU batch of khugepaged's CPU during one scan (counterpart:
+ * cpu_fbatches.lru_add, FOLIO_BATCH_SIZE 31 in include/linux/folio_batch.h;
+ * __folio_batch_add_and_move() in mm/folio.c). A small folio put back on
+ * the LRU waits here holding a reference; adding the 31st, or any large
+ * folio, moves all of them on and drops those references. The scan of a
+ * range starts with it empty: khugepaged_do_scan() and madvise_collapse()
+ * drain every CPU's first. It lives just past r's events (the caller's r
+ * comes from mthp_sim_result_init(), which makes room for it).
+ */
+#define LRU_BATCH 31
+
+struct lru_batch {
+	uint16_t idx[LRU_BATCH]; /* the PTEs whose small folios wait */
+	uint16_t n;
+};
+
+static struct lru_batch *lru_batch_of(const struct mthp_sim_result *r)
+{
+	return (struct lru_batch *)(void *)(r->events + r->events_cap);
+}
+
+static bool lru_batch_has(const struct lru_batch *b, unsigned int from, unsigned int to)
+{
+	for (unsigned int k = 0; k < b->n; k++)
+		if (b->idx[k] >= from && b->idx[k] < to)
+			return true;
+	return false;
+}
+
+static void lru_batch_add(struct lru_batch *b, unsigned int i)
+{
+	b->idx[b->n++] = (uint16_t)i;
+	if (b->n == LRU_BATCH)
+		b->n = 0; /* full: all moved on */
+}
+
 struct sim {
 	struct mthp_scenario *s;
 	struct mthp_sim_result *r;
 	const struct mthp_model_desc *m;
 	unsigned int unmapped; /* what the scan counted: swap-in runs when > 0 */
+	struct lru_batch *lru;
 };
 
 static void event(struct sim *x, const struct mthp_event *ev)
@@ -107,8 +145,35 @@ static int swapin(struct sim *x, const struct mthp_range *rg)
 		swapped++;
 	}
 	ev.swapped_in = swapped;
+	/* pages read in wait in the batch: the kernel drains it for them */
+	if (swapped)
+		x->lru->n = 0;
 	event(x, &ev);
 	return ev.status;
+}
+
+/*
+ * A failed isolate puts back what it took (counterpart:
+ * release_pte_pages()): the small folios of the PTEs before at, last
+ * first, into the LRU batch; then the large ones, each of which moves the
+ * batch on.
+ */
+static void put_back(struct sim *x, const struct mthp_range *rg, unsigned int at)
+{
+	bool large = false;
+
+	for (unsigned int k = at; k-- > rg->offset;) {
+		const struct mthp_pte *p = &x->s->ptes[k];
+
+		if (p->kind != MTHP_PTE_PRESENT || (p->flags & MTHP_PTE_NO_PAGE))
+			continue;
+		if (p->folio_order)
+			large = true;
+		else
+			lru_batch_add(x->lru, k);
+	}
+	if (large)
+		x->lru->n = 0;
 }
 
 /* Isolate the range's pages (counterpart: __collapse_huge_page_isolate()). */
@@ -139,6 +204,7 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 	allow_shared = !khugepaged ? n : pmd ? s->max_ptes_shared : 0;
 
 	unsigned int i = rg->offset, end = rg->offset + n;
+	const struct lru_batch *lru = x->lru;
 
 	/*
 	 * 64 PTEs at a time, compared as raw words, when they are all present
@@ -156,10 +222,12 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 			unsigned int nnz = mthp_popcount64(nz);
 			unsigned int nsh = mthp_popcount64(sh);
 
-			/* sharing judged per page goes PTE by PTE */
+			/* sharing judged per page, and a folio waiting in the
+			 * LRU batch, go PTE by PTE */
 			if (!~(pl | nz) && ev.none_or_zero + nnz <= allow_none &&
 			    ev.shared + nsh <= allow_shared &&
-			    (!nsh || !x->m->shared_per_page)) {
+			    (!nsh || !x->m->shared_per_page) &&
+			    !(lru->n && lru_batch_has(lru, i, i + 64))) {
 				ev.none_or_zero += nnz;
 				ev.shared += nsh;
 				writable += mthp_popcount64(pl & ~sh);
@@ -200,7 +268,10 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 				st = MTHP_SCAN_PTE_MAPPED_HUGEPAGE;
 			} else if (p->flags & MTHP_PTE_LOCKED) {
 				st = MTHP_SCAN_PAGE_LOCK;
-			} else if (p->flags & MTHP_PTE_PINNED) {
+			} else if ((p->flags & MTHP_PTE_PINNED) ||
+				   (!p->folio_order && lru->n && lru_batch_has(lru, i, i + 1))) {
+				/* a reference more than its mappings: a pin, or
+				 * the LRU batch's */
 				st = MTHP_SCAN_PAGE_COUNT;
 			} else if (p->flags & MTHP_PTE_NOT_LRU) {
 				st = MTHP_SCAN_DEL_PAGE_LRU;
@@ -213,6 +284,7 @@ static int isolate(struct sim *x, const struct mthp_range *rg)
 			}
 		}
 	}
+	i = end;
 done:
 	/* 6.12 and before: a range with no writable PTE is refused */
 	if (ev.status == MTHP_SCAN_SUCCEED && x->m->writable_check && !writable)
@@ -220,6 +292,10 @@ done:
 	/* each range needs a young PTE of its own */
 	if (ev.status == MTHP_SCAN_SUCCEED && khugepaged && !ev.referenced)
 		ev.status = MTHP_SCAN_LACK_REFERENCED_PAGE;
+	if (ev.status == MTHP_SCAN_SUCCEED)
+		x->lru->n = 0; /* the new folio, large, moves the batch on */
+	else
+		put_back(x, rg, i);
 	event(x, &ev);
 	return ev.status;
 }
@@ -316,7 +392,8 @@ MTHP_EXPORT int mthp_sim_result_init(struct mthp_sim_result *r,
 	r->steps = calloc(cap, sizeof(*r->steps));
 	r->attempts = calloc(cap, sizeof(*r->attempts));
 	r->collapses = calloc(cap, sizeof(*r->collapses));
-	r->events = calloc(r->events_cap, sizeof(*r->events));
+	/* and, past the events, the LRU batch of the scan (collapse.c) */
+	r->events = calloc(1, r->events_cap * sizeof(*r->events) + sizeof(struct lru_batch));
 	if (!r->steps || !r->attempts || !r->collapses || !r->events) {
 		mthp_sim_result_free(r);
 		return -ENOMEM;
@@ -375,9 +452,11 @@ int mthp_simulate_checked(struct mthp_scenario *s, struct mthp_sim_result *r)
 	    r->events_cap < 1 + 3 * r->cap)
 		return -EINVAL;
 	const struct mthp_geometry *g = &s->geometry;
-	struct sim x = { .s = s, .r = r, .m = mthp_model_desc(s->model) };
+	struct sim x = { .s = s, .r = r, .m = mthp_model_desc(s->model),
+			 .lru = lru_batch_of(r) };
 
 	r->nattempts = r->ncollapses = r->nevents = 0;
+	x.lru->n = 0; /* the pass began with a drain */
 	memset(&r->engine, 0, sizeof(r->engine));
 	r->engine.sz = sizeof(r->engine);
 	r->enabled_orders = mthp_enabled_orders_checked(g, s->model, s->mode, &s->thp,
@@ -443,8 +522,12 @@ MTHP_EXPORT int mthp_mock_attempt(struct mthp_scenario *s,
 	if (s->pmd != MTHP_PMD_TABLE)
 		return mthp_refuse("mthp_mock_attempt: the range has no PTE table to collapse (pmd is not 'table')");
 	struct sim x = { .s = s, .r = r, .m = mthp_model_desc(s->model),
-			 .unmapped = unmapped };
+			 .unmapped = unmapped, .lru = lru_batch_of(r) };
 
+	/* the first attempt of a scan (r's events emptied since the last)
+	 * begins with an empty LRU batch */
+	if (!r->nevents)
+		x.lru->n = 0;
 	return attempt(rg, &x);
 }
 
