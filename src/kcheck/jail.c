@@ -219,7 +219,10 @@ static int drop(const struct kc_jail *j, bool as_root, char *why, size_t len)
 
 		setrlimit(RLIMIT_CPU, &cpu);
 	}
-	if (j->as_bytes) {
+	/* a compiler's memory is bounded at its exec (kc_run_jailed()): this
+	 * process may be an address sanitizer's, whose reservations are far
+	 * past any such bound */
+	if (j->as_bytes && !j->compile) {
 		struct rlimit as = { j->as_bytes, j->as_bytes };
 
 		setrlimit(RLIMIT_AS, &as);

@@ -101,7 +101,7 @@ struct kc_jail {
 	const char *also_rw; /* a coverage build's tree, for its counts */
 	bool keep_user;      /* a coverage build: root writes the counts */
 	bool compile;
-	unsigned long as_bytes;   /* RLIMIT_AS; 0: none */
+	unsigned long as_bytes;   /* RLIMIT_AS (with compile: at the exec); 0: none */
 	unsigned int cpu_seconds; /* RLIMIT_CPU; 0: none */
 };
 /* In a child process: the jail entered; 0, or -1 with why. The process

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,6 +99,15 @@ int kc_run_jailed(char *const argv[], const char *out, const char *errlog,
 		}
 		/* messages in plain ASCII quotes, which kcheck reads */
 		setenv("LC_ALL", "C", 1);
+		if (j && j->as_bytes && strchr(argv[0], '/')) {
+			/* the last thing before the exec: nothing maps memory
+			 * between the bound and the program it bounds */
+			struct rlimit as = { j->as_bytes, j->as_bytes };
+
+			setrlimit(RLIMIT_AS, &as);
+			execv(argv[0], argv);
+			_exit(errno == ENOENT ? 127 : 126);
+		}
 		execvp(argv[0], argv);
 		_exit(errno == ENOENT ? 127 : 126);
 	}

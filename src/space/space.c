@@ -85,7 +85,9 @@ MTHP_EXPORT void mthp_space_free(struct mthp_space *sp)
  */
 static void *grow(void *a, size_t n, size_t elem)
 {
-	if (n >= 16 && (n & (n - 1)))
+	/* room for 16 from the first, then doubled at each power of two (a
+	 * count taken back to 0 reuses its room) */
+	if (n >= 16 ? (n & (n - 1)) != 0 : a != NULL)
 		return a;
 	return realloc(a, (n < 16 ? 16 : 2 * n) * elem);
 }
