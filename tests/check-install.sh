@@ -47,6 +47,13 @@ if find "$tmp/root" -path '*/include/mthpcollapse/kernel/khugepaged.h' | grep -q
 	echo "kcheck's environment is installed among the public headers" >&2
 	exit 1
 fi
+# the other architectures' mthpsim, where the build made them, where the
+# installed ktest --kernel looks for them
+for g in "$build"/guest/mthpsim-*; do
+	[ -e "$g" ] || continue
+	find "$tmp/root" -path "*/libexec/mthpcollapse/$(basename "$g")" | grep -q . ||
+		{ echo "$(basename "$g") is not installed in libexec/mthpcollapse" >&2; exit 1; }
+done
 # the library's manual, where the build made one (scdoc found)
 if [ -e "$build/man/mthpcollapse.3" ]; then
 	for page in mthpcollapse mthp_collapse mthp_set_log; do

@@ -19,6 +19,14 @@ import shutil
 import subprocess
 
 SUITES = ("bookworm", "trixie", "trixie-backports", "sid", "experimental")
+# the architectures whose packages are read: this machine's, and those of
+# the guests ktest --kernel boots (their kernels and a static busybox)
+FOREIGN = ("arm64", "ppc64el")
+
+
+def machine_arch():
+    p = subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True)
+    return p.stdout.strip() or "amd64"
 DEFAULT_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 
 
@@ -104,6 +112,7 @@ class Archive:
                   os.path.join(self.state, "archives", "partial"), self.debs):
             os.makedirs(d, exist_ok=True)
         self._ready = False
+        self.arches = [machine_arch()] + [a for a in FOREIGN if a != machine_arch()]
 
     def _opts(self):
         return ["-o", "Dir::Etc::SourceList=" + os.path.join(self.state, "sources.list"),
@@ -115,6 +124,7 @@ class Archive:
                 "-o", "Dir::Cache::Archives=" + os.path.join(self.state, "archives"),
                 "-o", "Debug::NoLocking=1",
                 "-o", "APT::Sandbox::User=root",
+                "-o", "APT::Architectures=" + ",".join(self.arches),
                 "-o", "Acquire::Retries=3"]
 
     def _lock(self):
@@ -137,7 +147,8 @@ class Archive:
         if not shutil.which("apt-get"):
             raise ArchiveError("apt-get is not here: this machine is not Debian's")
         uri, keyring = machine_mirror()
-        lines = ["deb [signed-by=%s] %s %s main" % (keyring, uri, s) for s in SUITES]
+        lines = ["deb [arch=%s signed-by=%s] %s %s main" % (",".join(self.arches), keyring, uri, s)
+                 for s in SUITES]
         with self._lock():
             with open(os.path.join(self.state, "sources.list"), "w") as f:
                 f.write("\n".join(lines) + "\n")
@@ -154,7 +165,8 @@ class Archive:
 
     def versions(self, name):
         """The versions of a package the archive can give, newest first
-        (none when it names a package no suite has a file for)."""
+        (none when it names a package no suite has a file for). name may
+        carry an architecture: busybox-static:arm64."""
         self.setup()
         p = subprocess.run(["apt-cache", *self._opts(), "show", name],
                            capture_output=True, text=True)
@@ -167,6 +179,7 @@ class Archive:
         return sorted(set(vs), key=_VersionKey, reverse=True)
 
     def depends(self, name, version):
+        self.setup()
         p = subprocess.run(["apt-cache", *self._opts(), "show", "%s=%s" % (name, version)],
                            capture_output=True, text=True)
         m = re.search(r"^Depends: (.*)$", p.stdout, re.M)
@@ -180,26 +193,40 @@ class Archive:
         if not vs:
             raise ArchiveError("%s: no suite of the archive (%s) has it" % (name, ", ".join(SUITES)))
         version = version or vs[0]
-        stem = "%s_%s" % (name, version.replace(":", "%3a"))
-        have = glob.glob(os.path.join(self.debs, stem + "_*.deb"))
+        bare, _, arch = name.partition(":")
+        stem = "%s_%s" % (bare, version.replace(":", "%3a"))
+        pattern = stem + ("_%s.deb" % arch if arch else "_*.deb")
+        have = glob.glob(os.path.join(self.debs, pattern))
         if have:
             return have[0]
         with self._lock():
             self._run("apt-get", *self._opts(), "-q", "download", "%s=%s" % (name, version),
                       cwd=self.debs)
-        have = glob.glob(os.path.join(self.debs, stem + "_*.deb"))
+        have = glob.glob(os.path.join(self.debs, pattern))
         if not have:
             raise ArchiveError("%s=%s: apt-get download left no file in %s" % (name, version, self.debs))
         return have[0]
 
-    def unpack(self, deb):
-        """The .deb's files, unpacked once into the cache."""
+    def unpack(self, deb, only=None):
+        """The .deb's files, unpacked once into the cache; only: the
+        shell patterns of the paths wanted (all when None)."""
         d = os.path.join(self.cache, "unpacked", os.path.basename(deb)[:-4])
         if os.path.exists(os.path.join(d, ".done")):
             return d
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
-        self._run("dpkg-deb", "-x", deb, d)
+        if only is None:
+            self._run("dpkg-deb", "-x", deb, d)
+        else:
+            deb_tar = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb],
+                                       stdout=subprocess.PIPE)
+            p = subprocess.run(["tar", "-x", "-f", "-", "--wildcards", *only],
+                               stdin=deb_tar.stdout, cwd=d, capture_output=True, text=True)
+            deb_tar.stdout.close()
+            deb_tar.wait()
+            # tar says so when a pattern matched nothing: not an error here
+            if deb_tar.returncode or (p.returncode and "Not found in archive" not in p.stderr):
+                raise ArchiveError("%s: unpacking: %s" % (deb, p.stderr.strip()[-400:]))
         open(os.path.join(d, ".done"), "w").close()
         return d
 
@@ -264,10 +291,12 @@ def kernel_source(archive, series):
     return top
 
 
-def kernel_image(archive, series, flavour="cloud-amd64"):
+def kernel_image(archive, series, flavour="cloud-amd64", arch=None):
     """The newest SERIES kernel of the flavour whose image and modules the
-    archive has: (release, image path, modules dir)."""
-    rx = r"linux-image-(%s\.[0-9][^ ]*)-%s" % (re.escape(series), re.escape(flavour))
+    archive has: (release, image path, modules dir). arch: the Debian
+    architecture of a flavour that is not this machine's (arm64,
+    ppc64el)."""
+    rx = r"linux-image-(%s(?:\.[0-9][^ ]*)?)-%s" % (re.escape(series), re.escape(flavour))
     cands = []
     for n in archive.names(rx):
         if n.endswith("-dbg") or "-unsigned" in n:
@@ -275,26 +304,38 @@ def kernel_image(archive, series, flavour="cloud-amd64"):
         rel = re.fullmatch(rx, n).group(1)
         cands.append((_VersionKey(rel), rel, n))
     tried = []
+    q = ":" + arch if arch else ""
     for _, rel, name in sorted(cands, reverse=True):
-        vs = archive.versions(name)
+        vs = archive.versions(name + q)
         if not vs:
             continue
         full = "%s-%s" % (rel, flavour)
-        deps = archive.depends(name, vs[0])
+        deps = archive.depends(name + q, vs[0])
         # newer packages split the image into linux-binary and
         # linux-modules; some of those are missing from a mirror
         if "linux-binary-" + full in deps:
-            parts = ["linux-binary-" + full, "linux-modules-" + full]
+            parts = ["linux-binary-" + full + q, "linux-modules-" + full + q]
         else:
-            parts = [name]
+            parts = [name + q]
         if not all(archive.versions(p) for p in parts):
             tried.append(full)
             continue
-        dirs = [archive.unpack(archive.download(p)) for p in parts]
+        # of a modules package, what the guest's swap needs (zram, its
+        # compressors, virtio-blk, and what they depend on)
+        swap = ["*/kernel/drivers/block/*", "*/kernel/mm/*", "*/kernel/lib/*",
+                "*/kernel/crypto/*", "*/modules.*"]
+        try:
+            dirs = [archive.unpack(archive.download(p),
+                                   swap if p.startswith("linux-modules-") else None)
+                    for p in parts]
+        except ArchiveError as e:
+            # listed, but the mirror has no file for it (yet)
+            tried.append("%s (%s)" % (full, str(e)[-120:]))
+            continue
         image = mods = None
         for d in dirs:
-            for cand in glob.glob(os.path.join(d, "boot", "vmlinuz-*")) + \
-                    glob.glob(os.path.join(d, "usr", "lib", "modules", "*", "vmlinuz")):
+            for cand in glob.glob(os.path.join(d, "boot", "vmlinu[xz]-*")) + \
+                    glob.glob(os.path.join(d, "usr", "lib", "modules", "*", "vmlinu[xz]")):
                 image = cand
             for cand in glob.glob(os.path.join(d, "usr", "lib", "modules", "*", "kernel")) + \
                     glob.glob(os.path.join(d, "lib", "modules", "*", "kernel")):
@@ -304,3 +345,13 @@ def kernel_image(archive, series, flavour="cloud-amd64"):
         tried.append(full + " (no image or modules in the packages)")
     raise ArchiveError("no %s kernel of series %s with its image and modules in the archive%s" %
                        (flavour, series, " (tried: %s)" % ", ".join(tried) if tried else ""))
+
+
+def static_busybox(archive, arch):
+    """A statically linked busybox for a Debian architecture, from its
+    busybox-static package: the path."""
+    d = archive.unpack(archive.download("busybox-static:" + arch))
+    for cand in (os.path.join(d, "bin", "busybox"), os.path.join(d, "usr", "bin", "busybox")):
+        if os.path.exists(cand):
+            return cand
+    raise ArchiveError("busybox-static:%s: no busybox in the package" % arch)

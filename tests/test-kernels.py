@@ -3,11 +3,15 @@
 """The kernel matrix: mthpsim ktest --kernel on the distribution's own
 kernel packages - 6.1, 6.12, 7.2 and 7.3, the series' merge, and 6.17 and
 6.18 on either side of the last mainline change the models know (the
-writable check went in 6.18) - fetched at test time into a cache outside
-the source tree (tests/debian_archive.py). Each boots under QEMU with
-swap, plays both suites, and must agree with the model that stands for
-its release: 0 differ, and no SKIP this machine or the guest could have
-lifted. The table docs/MODELS.md shows under "The kernel matrix" is what
+writable check went in 6.18), on x86_64; and the series on the other
+geometries the distribution builds: ppc64le with 64K pages (radix, 32
+PTEs a table), arm64 with 16K pages (2048) and with 4K - fetched at test
+time into a cache outside the source tree (tests/debian_archive.py), with
+a static busybox of each architecture; the static mthpsim for it comes
+from the build (guest/). Each boots under QEMU with swap, plays both
+suites on the guest's own geometry, and must agree with the model that
+stands for its release: 0 differ, and no SKIP this machine or the guest
+could have lifted. The table docs/MODELS.md shows under "The kernel matrix" is what
 this test saw; MTHPSIM_UPDATE_DOCS=1 writes it there. The host's THP
 settings are compared byte for byte before and after, and no QEMU may be
 left. Printed as TAP."""
@@ -26,15 +30,23 @@ OUT = sys.argv[3] if len(sys.argv) > 3 else None
 ARCHIVE = debian_archive.Archive()
 THP = "/sys/kernel/mm/transparent_hugepage"
 
-# series -> the model that must stand for it (docs/MODELS.md)
-MATRIX = [("6.1", "baseline-6.1"), ("6.12", "baseline-6.12"),
-          ("6.17", "baseline-6.12"), ("6.18", "baseline"),
-          ("7.2", "latest"), ("7.3", "latest")]
-# MTHPSIM_KERNEL_SERIES=7.3,6.12 plays those alone (a coverage build's
-# look at the guest runner); the docs' table is then not compared
+# (series, the model that must stand for it (docs/MODELS.md), flavour,
+# Debian architecture, the geometry the guest must report)
+X86 = ("cloud-amd64", None, "x86_64")
+MATRIX = [("6.1", "baseline-6.1") + X86, ("6.12", "baseline-6.12") + X86,
+          ("6.17", "baseline-6.12") + X86, ("6.18", "baseline") + X86,
+          ("7.2", "latest") + X86, ("7.3", "latest") + X86,
+          ("7.2", "latest", "powerpc64le-64k", "ppc64el", "ppc64-radix-64k"),
+          ("7.3", "latest", "arm64-16k", "arm64", "arm64-16k"),
+          ("7.3", "latest", "cloud-arm64", "arm64", "arm64-4k")]
+ARCH_ENV = {"arm64": "MTHPSIM_BUSYBOX_ARM64", "ppc64el": "MTHPSIM_BUSYBOX_PPC64LE"}
+# MTHPSIM_KERNEL_SERIES=7.3,6.12 plays those x86_64 kernels alone (a
+# coverage build's look at the guest runner), 7.3/arm64-16k another
+# geometry's; the docs' table is then not compared
 ONLY = [x for x in os.environ.get("MTHPSIM_KERNEL_SERIES", "").split(",") if x]
 if ONLY:
-    MATRIX = [(s, m) for s, m in MATRIX if s in ONLY]
+    MATRIX = [row for row in MATRIX
+              if (row[0] if row[3] is None else row[0] + "/" + row[4]) in ONLY]
 ROWS = []
 BEGIN, END = "<!-- kernel-matrix: begin -->", "<!-- kernel-matrix: end -->"
 
@@ -61,10 +73,14 @@ BEFORE = thp_settings()
 QEMU_BEFORE = qemus()
 
 
-def one_kernel(series, model):
-    release, image, modules = debian_archive.kernel_image(ARCHIVE, series)
-    code, out, err = run_prog(MTHPSIM, "ktest", "--kernel", image, "--modules", modules,
-                              "--json", timeout=1500)
+def one_kernel(series, model, flavour, arch, geometry):
+    release, image, modules = debian_archive.kernel_image(ARCHIVE, series, flavour, arch)
+    env = dict(os.environ)
+    if arch:
+        env[ARCH_ENV[arch]] = debian_archive.static_busybox(ARCHIVE, arch)
+    p = subprocess.run([MTHPSIM, "ktest", "--kernel", image, "--modules", modules, "--json"],
+                       capture_output=True, text=True, timeout=1500, env=env)
+    code, out, err = p.returncode, p.stdout, p.stderr
     assert code in (0, 1), (series, code, err[-3000:])
     d = json.loads(out)
     k = d["kernel"]
@@ -75,6 +91,8 @@ def one_kernel(series, model):
     problems = []
     for s in d["suites"]:
         mode = s["mode"]
+        if s["geometry"] != geometry:
+            problems.append("%s: the guest's geometry is %s, want %s" % (mode, s["geometry"], geometry))
         if s["model"] != model:
             problems.append("%s: model %s, want %s (%s)" % (mode, s["model"], model,
                                                            s["model_because"]))
@@ -89,7 +107,7 @@ def one_kernel(series, model):
                     problems.append("%s: %s skipped (%s): %s" %
                                     (mode, c["name"], c["cause"], c["reason"]))
         t = s["totals"]
-        ROWS.append((series, release, s["model"],
+        ROWS.append((series, release, s["geometry"], s["model"],
                      "MADV_COLLAPSE" if mode == "madvise" else "khugepaged",
                      t["agree"], t["differ"], t["skip"],
                      ", ".join("%s: %d" % (c, n) for c, n in sorted(causes.items()))))
@@ -97,9 +115,10 @@ def one_kernel(series, model):
     assert d["totals"]["differ"] == 0, d["totals"]
 
 
-for _series, _model in MATRIX:
-    record("linux_%s_agrees_with_%s" % (_series.replace(".", "_"), _model.replace("-", "_").replace(".", "_")),
-           one_kernel, _series, _model)
+for _row in MATRIX:
+    record("linux_%s_%s_agrees_with_%s" % (_row[0].replace(".", "_"), _row[4].replace("-", "_"),
+                                          _row[1].replace("-", "_").replace(".", "_")),
+           one_kernel, *_row)
 
 
 # Two ktest runs at once, in a guest (they change its THP settings): the
@@ -126,7 +145,7 @@ cmp -s /tmp/s0 /tmp/s1 && echo "settings: as before" || diff /tmp/s0 /tmp/s1
 
 @test
 def two_ktest_runs_in_a_guest():
-    series = "7.3" if any(s == "7.3" for s, _ in MATRIX) else MATRIX[-1][0]
+    series = "7.3" if any(r[0] == "7.3" for r in MATRIX) else MATRIX[0][0]
     release, image, modules = debian_archive.kernel_image(ARCHIVE, series)
     env = dict(os.environ, MTHPSIM_GUEST_COMMAND=TWO_RUNS)
     p = subprocess.run([MTHPSIM, "ktest", "--kernel", image, "--modules", modules,
@@ -142,11 +161,12 @@ def two_ktest_runs_in_a_guest():
 
 
 def table():
-    lines = ["| series | kernel tested | model | suite | agree | differ | skipped (why) |",
-             "|---|---|---|---|---|---|---|"]
-    for series, release, model, suite, a, d, s, why in ROWS:
-        lines.append("| %s | %s | `%s` | %s | %d | %d | %d%s |" %
-                     (series, release, model, suite, a, d, s, " (%s)" % why if s else ""))
+    lines = ["| series | kernel tested | geometry | model | suite | agree | differ | skipped (why) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for series, release, geometry, model, suite, a, d, s, why in ROWS:
+        lines.append("| %s | %s | %s | `%s` | %s | %d | %d | %d%s |" %
+                     (series, release, geometry, model, suite, a, d, s,
+                      " (%s)" % why if s else ""))
     return "\n".join(lines)
 
 
@@ -156,7 +176,7 @@ def comparable(text):
     rows = []
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and cells[0] and cells[0][0].isdigit():
+        if len(cells) == 8 and cells[0] and cells[0][0].isdigit():
             rows.append(tuple(cells[:1] + cells[2:]))
     return rows
 

@@ -7,6 +7,7 @@
  * same table in the same mode: which ranges collapsed and, for
  * MADV_COLLAPSE, the errno through the kernel's mapping of results.
  */
+#define _GNU_SOURCE /* asprintf() */
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
@@ -250,9 +251,9 @@ static int expand_runs(const char *runs, unsigned int nr, char *out, size_t len)
 	return 0;
 }
 
-/* A built-in case's scenario text for g (without its mode). */
-static void builtin_text(const struct builtin *b, const struct mthp_geometry *g,
-			 char *text, size_t len)
+/* A built-in case's scenario text for g (without its mode), allocated:
+ * its folio lines grow with the table (2048 of them for arm64 64K). */
+static char *builtin_text(const struct builtin *b, const struct mthp_geometry *g)
 {
 	char ptes[512] = "";
 
@@ -280,28 +281,30 @@ static void builtin_text(const struct builtin *b, const struct mthp_geometry *g,
 			break;
 		}
 	}
-	char folios[1024] = "";
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
 
+	if (!f)
+		err(1, "open_memstream");
+	fprintf(f, "%s%s%s%s", settings, b->runs ? "ptes = " : "", ptes, b->runs ? "\n" : "");
 	for (unsigned int i = 0; b->folio_order && i < g->pmd_nr / b->folio_share;
-	     i += 1u << b->folio_order) {
-		size_t at = strlen(folios);
-
-		snprintf(folios + at, sizeof(folios) - at, "folio = %u %u\n", i,
-			 b->folio_order);
-	}
-	snprintf(text, len, "%s%s%s%s%s", settings,
-		 b->runs ? "ptes = " : "", ptes, b->runs ? "\n" : "", folios);
+	     i += 1u << b->folio_order)
+		fprintf(f, "folio = %u %u\n", i, b->folio_order);
+	if (fclose(f))
+		err(1, "open_memstream");
+	return text;
 }
 
 static void builtin_case(const struct builtin *b, const struct mthp_geometry *g,
 			 struct kt_case *c)
 {
-	char text[2560];
+	char *text = builtin_text(b, g);
 	struct mthp_parse_error e;
 
-	builtin_text(b, g, text, sizeof(text));
 	if (mthp_scenario_parse(text, strlen(text), g, &c->s, &e))
 		errx(1, "internal error: built-in case %s: %s", b->name, e.msg);
+	free(text);
 	snprintf(c->name, sizeof(c->name), "%s", b->name);
 	c->about = b->about;
 	c->thp_disabled = b->thp_disabled;
@@ -321,22 +324,18 @@ size_t ktest_suite_scenarios(const struct mthp_geometry *g, char ***names,
 		err(1, "malloc");
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; i < ns[k]; i++) {
-			char text[2560];
-
 			/* a process with THP disabled is never scanned */
 			if (suites[k][i].thp_disabled)
 				continue;
-			char name[96], all[2700];
+			char name[96], *text = builtin_text(&suites[k][i], g);
 
-			builtin_text(&suites[k][i], g, text, sizeof(text));
 			snprintf(name, sizeof(name), "ktest %s%s", k ? "--khugepaged " : "",
 				 suites[k][i].name);
-			snprintf(all, sizeof(all), "geometry = %s\n%s%s", g->name,
-				 k ? "" : "mode = madvise\n", text);
 			(*names)[n] = strdup(name);
-			(*texts)[n] = strdup(all);
-			if (!(*names)[n] || !(*texts)[n])
+			if (!(*names)[n] || asprintf(&(*texts)[n], "geometry = %s\n%s%s", g->name,
+						     k ? "" : "mode = madvise\n", text) < 0)
 				err(1, "malloc");
+			free(text);
 			n++;
 		}
 	return n;
@@ -655,7 +654,15 @@ static const char *built_differs(const struct kt_case *c,
 	return NULL;
 }
 
-/* The model's outcome for the case under MADV_COLLAPSE. */
+/* Full scans ktest waits for, past the first two, while the range still
+ * changes: the visits the model makes past its first at most. */
+#define KT_MORE_SCANS 6
+
+static void kernel_ranges(const struct kt_case *c, enum mthp_pmd_state pmd,
+			  const struct mthp_pte *got, struct outcome *o);
+
+/* The model's outcome for the case: under MADV_COLLAPSE one call, for
+ * khugepaged its visits until nothing changes. */
 static void model_outcome(const struct kt_case *c, enum mthp_model m,
 			  struct outcome *o)
 {
@@ -673,11 +680,16 @@ static void model_outcome(const struct kt_case *c, enum mthp_model m,
 		errx(1, "internal error: the model refused case %s", c->name);
 	o->result = r.result;
 	o->err = mthp_madvise_errno(m, r.result);
+	/* khugepaged: its visits until one collapses nothing (as ktest waits
+	 * for the kernel's), and what they made in all */
+	for (int more = 0; c->khugepaged && r.ncollapses && more < KT_MORE_SCANS; more++)
+		if (mthp_simulate(&s, &r))
+			errx(1, "internal error: the model refused case %s", c->name);
 	o->collapsed = s.pmd == MTHP_PMD_MAPPED;
-	for (size_t i = 0; i < r.ncollapses && o->nranges < 64; i++)
-		o->ranges[o->nranges++] = r.collapses[i];
 	o->vm_alloc = (long)r.vmstat[MTHP_VMSTAT_COLLAPSE_ALLOC];
 	o->vm_failed = (long)r.vmstat[MTHP_VMSTAT_COLLAPSE_ALLOC_FAILED];
+	if (c->khugepaged)
+		kernel_ranges(c, s.pmd, s.ptes, o);
 	mthp_sim_result_free(&r);
 	mthp_scenario_free(&s);
 }
@@ -782,10 +794,11 @@ static bool khugepaged_running(void)
 	return found;
 }
 
-/* Two increments of full_scans: every registered mm, ours included, has
- * been visited since. NULL, or why not. A stopped khugepaged visits
- * nothing: that is the outcome, seen after a settling moment. */
-static const char *wait_two_scans(unsigned int seconds)
+/* n increments of full_scans: with two, every registered mm, ours
+ * included, has been visited since. NULL, or why not. A stopped
+ * khugepaged visits nothing: that is the outcome, seen after a settling
+ * moment. */
+static const char *wait_scans(unsigned int n, unsigned int seconds)
 {
 	unsigned long start = kt_full_scans();
 
@@ -796,11 +809,11 @@ static const char *wait_two_scans(unsigned int seconds)
 			return NULL;
 	}
 	for (unsigned int ms = 0; ms < seconds * 1000; ms += 20) {
-		if (kt_full_scans() >= start + 2)
+		if (kt_full_scans() >= start + n)
 			return NULL;
 		usleep(20000);
 	}
-	return "timed out: khugepaged did not finish two full scans";
+	return "timed out: khugepaged did not finish its full scans";
 }
 
 struct tally {
@@ -854,10 +867,10 @@ static enum verdict play(const struct kt_case *c, enum mthp_model m,
 	struct outcome k = { 0 }, mo = { 0 };
 	enum verdict v = V_SKIP;
 	unsigned int nr = c->s.geometry.pmd_nr;
-	struct mthp_pte *got = calloc(nr, sizeof(*got));
+	struct mthp_pte *got = calloc(nr, sizeof(*got)), *prev = calloc(nr, sizeof(*prev));
 	enum mthp_pmd_state pmd;
 
-	if (!got)
+	if (!got || !prev)
 		err(1, "calloc");
 	skip = unbuildable(c, live, swap, why, sizeof(why), &cause);
 	if (skip)
@@ -915,13 +928,26 @@ static enum verdict play(const struct kt_case *c, enum mthp_model m,
 		goto report;
 	}
 	if (c->khugepaged) {
-		skip = wait_two_scans(30);
+		skip = wait_scans(2, 30);
 		if (skip)
 			goto report;
 	}
 	if (read_range(ch.pid, ch.addr, nr, &pmd, got, why, sizeof(why))) {
 		skip = why;
 		goto report;
+	}
+	/* khugepaged: then until a full scan changes nothing - a visit can
+	 * leave work for the next (a folio the LRU batch still held) - as
+	 * the model's visits run until they collapse nothing */
+	for (int more = 0; c->khugepaged && more < KT_MORE_SCANS; more++) {
+		enum mthp_pmd_state before = pmd;
+
+		memcpy(prev, got, nr * sizeof(*got));
+		if (wait_scans(1, 30) ||
+		    read_range(ch.pid, ch.addr, nr, &pmd, got, why, sizeof(why)))
+			break;
+		if (pmd == before && !memcmp(prev, got, nr * sizeof(*got)))
+			break;
 	}
 	k.collapsed = pmd == MTHP_PMD_MAPPED;
 	vmstat_collapse(&k.vm_alloc, &k.vm_failed);
@@ -943,6 +969,7 @@ report:
 	}
 	kt_stop(&ch);
 	free(got);
+	free(prev);
 	t->n[v]++;
 	if (j) {
 		json_begin_object(j);
@@ -1061,24 +1088,94 @@ static void on_guest_signal(int sig)
 	kt_guest_interrupt();
 }
 
+/*
+ * What runs in a guest of arch: this mthpsim and the machine's busybox
+ * for its own architecture; for another, the static mthpsim built for it
+ * (guest/ of the build tree, or where it is installed; $MTHPSIM_GUEST_DIR
+ * first) and a static busybox for it ($MTHPSIM_BUSYBOX_ARM64,
+ * $MTHPSIM_BUSYBOX_PPC64LE, else busybox-ARCH beside that mthpsim). Each
+ * is checked to be an executable for arch. 0, or -1 having said why.
+ */
+static int guest_programs(enum kt_arch arch, char *self, size_t slen, char *bb,
+			  size_t blen)
+{
+	bool native = arch == kt_host_arch();
+	const char *name = kt_arch_name(arch);
+	char why[700];
+
+	if (native) {
+		ssize_t n = readlink("/proc/self/exe", self, slen - 1);
+		const char *b = getenv("MTHPSIM_BUSYBOX");
+
+		if (n < 0)
+			err(1, "ktest: /proc/self/exe");
+		self[n] = 0;
+		snprintf(bb, blen, "%s", b && *b ? b : "/bin/busybox");
+		if (access(bb, X_OK)) {
+			warnx("ktest --kernel: %s: %s (the guest's shell: apt-get install busybox-static, or set MTHPSIM_BUSYBOX)",
+			      bb, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	const char *env = getenv("MTHPSIM_GUEST_DIR");
+	const char *dirs[] = { env && *env ? env : NULL, MTHP_GUEST_BUILT, MTHP_GUEST_INSTALLED };
+	char var[64];
+
+	self[0] = 0;
+	for (size_t i = 0; i < 3 && !self[0]; i++) {
+		char p[4096];
+
+		if (!dirs[i])
+			continue;
+		snprintf(p, sizeof(p), "%s/mthpsim-%s", dirs[i], name);
+		if (!access(p, X_OK) || i == 0)
+			snprintf(self, slen, "%s", p);
+	}
+	if (!self[0]) {
+		warnx("ktest --kernel: the image is a %s kernel, and no mthpsim for %s was built (%s/mthpsim-%s): install the cross compiler (apt-get install %s) and build again, or set MTHPSIM_GUEST_DIR",
+		      name, name, MTHP_GUEST_BUILT, name,
+		      arch == KT_ARCH_ARM64 ? "gcc-aarch64-linux-gnu" : "gcc-powerpc64le-linux-gnu");
+		return -1;
+	}
+	snprintf(var, sizeof(var), "MTHPSIM_BUSYBOX_%s", arch == KT_ARCH_ARM64 ? "ARM64" : "PPC64LE");
+	const char *b = getenv(var);
+
+	if (b && *b) {
+		snprintf(bb, blen, "%s", b);
+	} else {
+		snprintf(bb, blen, "%s", self);
+		snprintf(strrchr(bb, '/') + 1, blen - (size_t)(strrchr(bb, '/') + 1 - bb),
+			 "busybox-%s", name);
+	}
+	if (access(bb, X_OK)) {
+		warnx("ktest --kernel: %s: %s (a static busybox for %s: the busybox-static package of that architecture, e.g. dpkg-deb -x busybox-static_*_%s.deb; set %s)",
+		      bb, strerror(errno), name, arch == KT_ARCH_ARM64 ? "arm64" : "ppc64el", var);
+		return -1;
+	}
+	if (kt_elf_for(self, arch, true, why, sizeof(why)) ||
+	    kt_elf_for(bb, arch, true, why, sizeof(why))) {
+		warnx("ktest --kernel: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static int ktest_guest(const char *image, const char *modules, const char *accel,
 		       unsigned int timeout, bool madvise, bool khugepaged,
 		       const char *model, bool json, char **files, size_t nfiles)
 {
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	const char *busybox = getenv("MTHPSIM_BUSYBOX");
+	char self[4096], bb[4096], why[600];
 	struct kt_guest_result r;
 	const char *td = getenv("TMPDIR");
+	const char *busybox = NULL;
+	enum kt_arch arch = kt_image_arch(image, why, sizeof(why));
 
-	if (n < 0)
-		err(1, "ktest: /proc/self/exe");
-	self[n] = 0;
-	if (!busybox || !*busybox)
-		busybox = "/bin/busybox";
-	if (access(busybox, X_OK))
-		errx(EXIT_INPUT, "ktest --kernel: %s: %s (the guest's shell: apt-get install busybox-static, or set MTHPSIM_BUSYBOX)",
-		     busybox, strerror(errno));
+	if (arch == KT_ARCH_UNKNOWN)
+		errx(EXIT_INPUT, "ktest --kernel: %s", why);
+	if (guest_programs(arch, self, sizeof(self), bb, sizeof(bb)))
+		return EXIT_INPUT;
+	busybox = bb;
 	if (accel && strcmp(accel, "kvm") && strcmp(accel, "tcg"))
 		errx(EXIT_INPUT, "--accel %s: kvm or tcg", accel);
 	for (size_t i = 0; i < nfiles; i++) {

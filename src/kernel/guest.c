@@ -41,6 +41,68 @@ const char *kt_arch_name(enum kt_arch a)
 	return "unknown";
 }
 
+enum kt_arch kt_host_arch(void)
+{
+#if defined(__x86_64__)
+	return KT_ARCH_X86_64;
+#elif defined(__aarch64__)
+	return KT_ARCH_ARM64;
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return KT_ARCH_PPC64LE;
+#else
+	return KT_ARCH_UNKNOWN;
+#endif
+}
+
+int kt_elf_for(const char *path, enum kt_arch arch, bool static_only, char *why,
+	       size_t len)
+{
+	unsigned char h[64];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : pread(fd, h, sizeof(h), 0);
+
+	if (n < 64 || memcmp(h, "\x7f" "ELF", 4) || h[4] != 2 || h[5] != 1) {
+		snprintf(why, len, "%s: %s", path, n < 0 ? strerror(errno)
+					      : "not a 64-bit little-endian ELF executable");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	unsigned int machine = h[18] | (unsigned int)h[19] << 8;
+	enum kt_arch is = machine == 62 ? KT_ARCH_X86_64 : machine == 183 ? KT_ARCH_ARM64
+			  : machine == 21 ? KT_ARCH_PPC64LE : KT_ARCH_UNKNOWN;
+
+	if (is != arch) {
+		close(fd);
+		snprintf(why, len, "%s is built for %s, the guest is %s", path,
+			 is == KT_ARCH_UNKNOWN ? "another machine" : kt_arch_name(is),
+			 kt_arch_name(arch));
+		return -1;
+	}
+	/* a program header PT_INTERP (3): it needs a loader */
+	uint64_t phoff = 0;
+	unsigned int phentsize = h[54] | (unsigned int)h[55] << 8;
+	unsigned int phnum = h[56] | (unsigned int)h[57] << 8;
+	bool dynamic = false;
+
+	for (int b = 7; b >= 0; b--)
+		phoff = phoff << 8 | h[32 + b];
+	for (unsigned int i = 0; static_only && i < phnum && i < 64 && phentsize >= 4; i++) {
+		unsigned char ph[4];
+
+		if (pread(fd, ph, 4, (off_t)(phoff + (uint64_t)i * phentsize)) == 4 &&
+		    (ph[0] | ph[1] << 8 | ph[2] << 16 | (unsigned int)ph[3] << 24) == 3)
+			dynamic = true;
+	}
+	close(fd);
+	if (dynamic) {
+		snprintf(why, len, "%s is linked dynamically; a %s guest needs it static", path,
+			 kt_arch_name(arch));
+		return -1;
+	}
+	return 0;
+}
+
 enum kt_arch kt_image_arch(const char *image, char *why, size_t len)
 {
 	unsigned char h[4096];

@@ -75,5 +75,12 @@ void kt_guest_interrupt(void);
  * none this knows, with why. */
 enum kt_arch kt_image_arch(const char *image, char *why, size_t len);
 const char *kt_arch_name(enum kt_arch a);
+/* The architecture this program was built for. */
+enum kt_arch kt_host_arch(void);
+/* Whether path is an ELF executable for arch - statically linked when
+ * static_only (what a guest of another architecture can run, with no
+ * loader or library of its own gathered): 0, or -1 with why. */
+int kt_elf_for(const char *path, enum kt_arch arch, bool static_only, char *why,
+	       size_t len);
 
 #endif

@@ -60,15 +60,29 @@ MTHP_EXPORT int mthp_live_geometry(const char *root, struct mthp_geometry *g,
 	unsigned int shift = mthp_ilog2((unsigned long)page);
 	unsigned long nr = pmd_size / (unsigned long)page;
 
-	/* a named profile of this architecture, when one has this shape */
-	if (!uname(&u)) {
+	/* a named profile of this architecture, when one has this shape: the
+	 * page size and HPAGE_PMD_NR pick it (ppc64's radix and hash MMUs
+	 * differ in the second), and with it MAX_PTRS_PER_PTE, which no file
+	 * of the running kernel says */
+	static const struct { const char *machine, *prefix; } arch[] = {
+		{ "x86_64", "x86_64" }, { "i686", "x86-32" }, { "i586", "x86-32" },
+		{ "aarch64", "arm64" }, { "ppc64le", "ppc64-" }, { "ppc64", "ppc64-" },
+		{ "riscv64", "riscv64" }, { "s390x", "s390x" },
+		{ "loongarch64", "loongarch64" }, { "mips64", "mips64" },
+		{ "sparc64", "sparc64" }, { "armv7l", "arm-lpae" },
+	};
+	const char *prefix = NULL;
+
+	if (!uname(&u))
+		for (size_t k = 0; k < sizeof(arch) / sizeof(arch[0]) && !prefix; k++)
+			if (!strcmp(u.machine, arch[k].machine))
+				prefix = arch[k].prefix;
+	if (prefix) {
 		for (size_t i = 0; i < mthp_geometry_count(); i++) {
 			struct mthp_geometry p;
 			const char *n = mthp_geometry_name(i);
-			size_t ml = strlen(u.machine);
 
-			if (strncmp(n, u.machine, ml) && !(!strcmp(u.machine, "aarch64") &&
-							   !strncmp(n, "arm64", 5)))
+			if (strncmp(n, prefix, strlen(prefix)))
 				continue;
 			if (!mthp_geometry_lookup(n, &p, NULL, 0) &&
 			    p.page_shift == shift && p.pmd_nr == nr) {
