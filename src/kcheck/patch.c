@@ -161,10 +161,14 @@ static bool apply_hunk(struct lines *t, const struct hunk *h, size_t want)
 
 	if (!v)
 		abort();
-	memcpy(v, t->v, at * sizeof(*v));
-	memcpy(v + at, h->new.v, h->new.n * sizeof(*v));
-	memcpy(v + at + h->new.n, t->v + at + h->old.n,
-	       (t->n - at - h->old.n) * sizeof(*v));
+	/* (an empty text or hunk side has no array at all) */
+	if (at)
+		memcpy(v, t->v, at * sizeof(*v));
+	if (h->new.n)
+		memcpy(v + at, h->new.v, h->new.n * sizeof(*v));
+	if (t->n - at - h->old.n)
+		memcpy(v + at + h->new.n, t->v + at + h->old.n,
+		       (t->n - at - h->old.n) * sizeof(*v));
 	/* the last line keeps its own newline unless the hunk said */
 	free(t->v);
 	t->v = v;
