@@ -1105,6 +1105,12 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 			     .ro = { include_dir, public_dir, under_usr ? NULL : ccdir },
 			     .rw = u->dir, .compile = true, .as_bytes = 4ul << 30,
 			     .cpu_seconds = 300 };
+#ifdef MTHP_COVERAGE
+	/* a coverage build's mthpsim writes its counts as it execs the
+	 * compiler: into the build tree, as the user that owns them */
+	j.also_rw = MTHP_COVERAGE;
+	j.keep_user = true;
+#endif
 	int st = kc_run_jailed(argv, log, NULL, u->jail_root ? &j : NULL);
 	int saved = errno;
 	size_t loglen;
