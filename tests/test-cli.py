@@ -7,6 +7,8 @@ comments); they are not copied from the program's output.
 """
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -465,6 +467,48 @@ def every_json_output_is_an_object_naming_its_command():
             doc = json.loads(out)
             assert isinstance(doc, dict) and doc["command"] == call[0], \
                 (call, out[:200], err)
+
+
+
+@test
+def ktest_kernel_checks_what_goes_into_the_guest():
+    # an arm64 kernel (its Image header: the magic at 0x38) and no guest
+    # programs fit for it: each refusal names the file and what is wrong,
+    # exit 2, before anything boots
+    with tempfile.TemporaryDirectory() as t:
+        image = os.path.join(t, "Image")
+        with open(image, "wb") as f:
+            head = bytearray(4096)
+            head[0x38:0x3c] = b"ARM\x64"
+            f.write(head)
+        guest = os.path.join(t, "guest")
+        os.makedirs(guest)
+        env = dict(os.environ, MTHPSIM_GUEST_DIR=guest)
+        p = subprocess.run([MTHPSIM, "ktest", "--kernel", image], env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2 and "mthpsim-arm64" in p.stderr, p.stderr
+        # this machine's own programs, for the wrong machine
+        shutil.copy(MTHPSIM, os.path.join(guest, "mthpsim-arm64"))
+        shutil.copy(MTHPSIM, os.path.join(guest, "busybox-arm64"))
+        p = subprocess.run([MTHPSIM, "ktest", "--kernel", image], env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2 and "is built for x86_64, the guest is arm64" in p.stderr, \
+            p.stderr
+        env["MTHPSIM_BUSYBOX_ARM64"] = os.path.join(t, "no-busybox")
+        p = subprocess.run([MTHPSIM, "ktest", "--kernel", image], env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2 and "no-busybox" in p.stderr and \
+            "MTHPSIM_BUSYBOX_ARM64" in p.stderr, p.stderr
+        # an image that is none of the three
+        with open(image, "wb") as f:
+            f.write(b"\0" * 4096)
+        p = subprocess.run([MTHPSIM, "ktest", "--kernel", image], env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2 and "not a kernel image this knows" in p.stderr, p.stderr
+    # --case with --kernel names its suite
+    p = subprocess.run([MTHPSIM, "ktest", "--kernel", "/nonexistent", "--case", "full"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--madvise or --khugepaged" in p.stderr, p.stderr
 
 
 report()

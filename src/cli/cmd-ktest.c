@@ -1132,9 +1132,9 @@ static int guest_programs(enum kt_arch arch, char *self, size_t slen, char *bb,
 		if (!access(p, X_OK) || i == 0)
 			snprintf(self, slen, "%s", p);
 	}
-	if (!self[0]) {
+	if (!self[0] || access(self, X_OK)) {
 		warnx("ktest --kernel: the image is a %s kernel, and no mthpsim for %s was built (%s/mthpsim-%s): install the cross compiler (apt-get install %s) and build again, or set MTHPSIM_GUEST_DIR",
-		      name, name, MTHP_GUEST_BUILT, name,
+		      name, name, self[0] ? dirs[0] : MTHP_GUEST_BUILT, name,
 		      arch == KT_ARCH_ARM64 ? "gcc-aarch64-linux-gnu" : "gcc-powerpc64le-linux-gnu");
 		return -1;
 	}
