@@ -1224,6 +1224,9 @@ def broken_files_say_what_is_wrong():
     assert code == 2 and "never ends" in err and "do not balance" in err, err
     code, out, err = kcheck(K)
     assert code == 2 and "a directory without mm/khugepaged.c" in err, err
+    # a timeout of 0 would stop every case: refused, saying the bounds
+    code, out, err = kcheck("--timeout", "0", os.path.join(K, "khugepaged-walk.c"))
+    assert code == 2 and "--timeout 0: a case needs at least one second" in err, err
     big = os.path.join(TMP, "big.c")
     with open(big, "wb") as fh:
         fh.truncate((64 << 20) + 1)
