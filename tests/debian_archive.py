@@ -22,6 +22,7 @@ SUITES = ("bookworm", "trixie", "trixie-backports", "sid", "experimental")
 # the architectures whose packages are read: this machine's, and those of
 # the guests ktest --kernel boots (their kernels and a static busybox)
 FOREIGN = ("arm64", "ppc64el")
+FOREIGN_SUITES = ("trixie-backports", "sid")
 
 
 def machine_arch():
@@ -122,6 +123,11 @@ class Archive:
                 "-o", "Dir::State::status=" + os.path.join(self.state, "status"),
                 "-o", "Dir::Cache=" + self.state,
                 "-o", "Dir::Cache::Archives=" + os.path.join(self.state, "archives"),
+                # the package cache kept on disk (Debian's container images
+                # turn it off): each apt-cache call reads it instead of
+                # parsing every list again, 0.1 s instead of 4
+                "-o", "Dir::Cache::pkgcache=" + os.path.join(self.state, "pkgcache.bin"),
+                "-o", "Dir::Cache::srcpkgcache=" + os.path.join(self.state, "srcpkgcache.bin"),
                 "-o", "Debug::NoLocking=1",
                 "-o", "APT::Sandbox::User=root",
                 "-o", "APT::Architectures=" + ",".join(self.arches),
@@ -147,7 +153,11 @@ class Archive:
         if not shutil.which("apt-get"):
             raise ArchiveError("apt-get is not here: this machine is not Debian's")
         uri, keyring = machine_mirror()
-        lines = ["deb [arch=%s signed-by=%s] %s %s main" % (",".join(self.arches), keyring, uri, s)
+        # the other architectures' lists only from the suites their
+        # kernels with the series come from
+        lines = ["deb [arch=%s signed-by=%s] %s %s main" % (
+                     ",".join(self.arches if s in FOREIGN_SUITES else self.arches[:1]),
+                     keyring, uri, s)
                  for s in SUITES]
         with self._lock():
             with open(os.path.join(self.state, "sources.list"), "w") as f:
@@ -326,7 +336,8 @@ def kernel_image(archive, series, flavour="cloud-amd64", arch=None):
                 "*/kernel/crypto/*", "*/modules.*"]
         try:
             dirs = [archive.unpack(archive.download(p),
-                                   swap if p.startswith("linux-modules-") else None)
+                                   None if p.startswith("linux-binary-") else
+                                   swap + ["./boot/*"] if p.startswith("linux-image-") else swap)
                     for p in parts]
         except ArchiveError as e:
             # listed, but the mirror has no file for it (yet)

@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mthptest import record, report, run as run_prog, test  # noqa: E402
@@ -73,11 +74,43 @@ BEFORE = thp_settings()
 QEMU_BEFORE = qemus()
 
 
+def fetch(row):
+    """What a row boots: (release, image, modules, busybox or None)."""
+    series, _, flavour, arch, _ = row
+    got = debian_archive.kernel_image(ARCHIVE, series, flavour, arch)
+    return got + ((debian_archive.static_busybox(ARCHIVE, arch) if arch else None),)
+
+
+# The fetches (network) go on in a thread of their own, in the matrix's
+# order, while the kernels fetched boot (the CPU): a cold cache costs the
+# downloads once, not downloads and boots one after the other.
+FETCHED = {}
+
+
+def prefetch():
+    ARCHIVE.setup()
+    for row in MATRIX:
+        try:
+            FETCHED[row] = ("ok", fetch(row))
+        except Exception as e:  # the row's test reports it
+            FETCHED[row] = ("error", e)
+        READY[row].set()
+
+
+READY = {row: threading.Event() for row in MATRIX}
+threading.Thread(target=prefetch, daemon=True).start()
+
+
 def one_kernel(series, model, flavour, arch, geometry):
-    release, image, modules = debian_archive.kernel_image(ARCHIVE, series, flavour, arch)
+    row = (series, model, flavour, arch, geometry)
+    READY[row].wait()
+    how, got = FETCHED[row]
+    if how == "error":
+        raise got
+    release, image, modules, busybox = got
     env = dict(os.environ)
     if arch:
-        env[ARCH_ENV[arch]] = debian_archive.static_busybox(ARCHIVE, arch)
+        env[ARCH_ENV[arch]] = busybox
     p = subprocess.run([MTHPSIM, "ktest", "--kernel", image, "--modules", modules, "--json"],
                        capture_output=True, text=True, timeout=1500, env=env)
     code, out, err = p.returncode, p.stdout, p.stderr
