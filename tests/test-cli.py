@@ -511,4 +511,42 @@ def ktest_kernel_checks_what_goes_into_the_guest():
     assert p.returncode == 2 and "--madvise or --khugepaged" in p.stderr, p.stderr
 
 
+@test
+def ktest_options_that_do_not_go_together():
+    # each refused before a setting is read or a guest is made: exit 2,
+    # the option named; nothing printed on standard output
+    cases = [
+        (["--kernel", "/nonexistent", "--madvise", "--case", "no-such-case"],
+         "--case no-such-case: the MADV_COLLAPSE suite has no such case"),
+        (["--kernel", "/nonexistent", "--khugepaged", "--case", "k-none0-full", "x.scn"],
+         "give it or files, not both"),
+        (["--kernel", "/nonexistent", "--list"], "--list is for the running kernel"),
+        (["--kernel", "/nonexistent", "--restore"], "--restore is for the running kernel"),
+        (["--kernel", "/nonexistent", "--timeout", "0"], "--timeout 0"),
+        (["--kernel", "/nonexistent", "--timeout", "x"], "--timeout"),
+        (["--modules", "/tmp"], "--modules goes with --kernel"),
+        (["--accel", "tcg"], "--accel goes with --kernel"),
+        (["--madvise"], "--madvise goes with --kernel"),
+        (["--restore", "x.scn"], "--restore takes no scenario"),
+        (["--no-such-option"], "usage"),
+        (["--case"] * 1 + ["full"] + ["--case", "full"] * 64, "--case: at most 64"),
+    ]
+    for args, said in cases:
+        p = subprocess.run([MTHPSIM, "ktest", *args], capture_output=True, text=True,
+                           timeout=60)
+        assert p.returncode == 2, (args, p.returncode, p.stderr)
+        assert said.lower() in p.stderr.lower(), (args, p.stderr)
+        assert p.stdout == "", (args, p.stdout)
+    # --accel names one of the two
+    with tempfile.TemporaryDirectory() as t:
+        image = os.path.join(t, "bzImage")
+        with open(image, "wb") as f:
+            head = bytearray(4096)
+            head[0x202:0x206] = b"HdrS"
+            f.write(head)
+        p = subprocess.run([MTHPSIM, "ktest", "--kernel", image, "--accel", "xen"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2 and "--accel xen: kvm or tcg" in p.stderr, p.stderr
+
+
 report()

@@ -1236,6 +1236,34 @@ def broken_files_say_what_is_wrong():
 
 
 @test
+def options_that_leave_nothing_to_check():
+    walk = os.path.join(K, "khugepaged-walk.c")
+    # no case at all is not a pass: exit 2, saying why
+    code, out, err = kcheck("--bitmaps", "0", "--random", "0", walk)
+    assert code == 2 and "no case was checked" in err, (code, err)
+    empty = os.path.join(TMP, "no-scenarios")
+    os.makedirs(empty, exist_ok=True)
+    code, out, err = kcheck("--function", "collapse_scan_pmd", "--random", "0",
+                            "--scenario", empty, walk)
+    assert code == 2 and "no scenario was checked" in err, (code, err)
+    code, out, err = kcheck(*["--patch", "/dev/null"] * 65, walk)
+    assert code == 2 and "--patch: at most 64 per side" in err, err
+    code, out, err = kcheck("--no-such-option", walk)
+    assert code == 2 and "usage" in err.lower(), err
+    # a file against itself: alike, in both checks, and the same seed
+    # gives the same cases
+    runs = []
+    for _ in range(2):
+        code, out, err = kcheck("--bitmaps", "16", "--random", "2", "--geometry", "x86_64",
+                                "--seed", "7", walk, "--against", walk)
+        assert code == 0, (code, err)
+        assert "the two sides decide alike on every case" in out, out
+        assert "the two sides decide alike on every scenario" in out, out
+        runs.append(out)
+    assert runs[0] == runs[1], runs
+
+
+@test
 def environment_path_is_not_a_shell_word():
     env_dir = os.path.join(TMP, "env';touch pwned-env;'x")
     shutil.copytree(os.path.join(SRCDIR, "include"), env_dir)

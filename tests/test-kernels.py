@@ -18,8 +18,10 @@ left. Printed as TAP."""
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -191,6 +193,74 @@ def two_ktest_runs_in_a_guest():
     assert "another ktest run (PID %s)" % first[0] in said, said
     assert "first: exit 0" in said, said
     assert "settings: as before" in said, said
+
+
+def failing_guest(setup, *extra):
+    """ktest --kernel on the x86_64 7.3 kernel (or the matrix's first)
+    with a command of ours run in the guest before the suites."""
+    series = "7.3" if any(r[0] == "7.3" for r in MATRIX) else MATRIX[0][0]
+    release, image, modules = debian_archive.kernel_image(ARCHIVE, series)
+    env = dict(os.environ, MTHPSIM_GUEST_SETUP=setup)
+    return subprocess.run([MTHPSIM, "ktest", "--kernel", image, "--modules", modules,
+                           "--madvise", "--case", "full", *extra],
+                          capture_output=True, text=True, timeout=600, env=env)
+
+
+@test
+def the_bundled_examples_in_a_guest():
+    # scenario files the suites do not have, two of them with one name:
+    # every example agrees with the kernel in both modes, but those made
+    # for another geometry or with a state userspace cannot make
+    series = "7.3" if any(r[0] == "7.3" for r in MATRIX) else MATRIX[0][0]
+    release, image, modules = debian_archive.kernel_image(ARCHIVE, series)
+    examples = sorted(glob.glob(os.path.join(SRCDIR, "examples", "*.scn")))
+    with tempfile.TemporaryDirectory() as t:
+        again = os.path.join(t, "uffd.scn")
+        shutil.copy(os.path.join(SRCDIR, "examples", "uffd.scn"), again)
+        p = subprocess.run([MTHPSIM, "ktest", "--kernel", image, "--modules", modules,
+                            "--json", *examples, again],
+                           capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
+    out = json.loads(p.stdout)
+    assert [s["mode"] for s in out["suites"]] == ["madvise", "khugepaged"], out["suites"]
+    for suite in out["suites"]:
+        cases = suite["cases"]
+        assert len(cases) == len(examples) + 1, [c["name"] for c in cases]
+        for c in cases:
+            if c["verdict"] == "SKIP":
+                assert c["cause"] == "scenario", c
+                assert c["name"] in ("arm64-64k.scn", "ppc64-radix-64k.scn",
+                                     "mthp-migration-entry.scn"), c
+            else:
+                assert c["verdict"] == "AGREE", c
+        names = [c["name"] for c in cases]
+        assert "uffd.scn" in names and any(n.endswith("-uffd.scn") for n in names), names
+
+
+@test
+def a_guest_that_panics_is_booted_twice_then_shown():
+    # the manual: a guest that panics is tried once more, then exit 2 with
+    # the console's last lines; the crash is the kernel's own (sysrq c)
+    before = qemus()
+    p = failing_guest("echo c >/proc/sysrq-trigger")
+    assert p.returncode == 2, (p.returncode, p.stderr[-2000:])
+    assert "the guest's console, its last lines:" in p.stderr, p.stderr[-2000:]
+    # the tail of the crash's report, and the reason in the last line
+    assert "RIP:" in p.stderr or "Kernel panic" in p.stderr, p.stderr[-2000:]
+    last = p.stderr.splitlines()[-1]
+    assert "panicked" in last and "(booted twice)" in last, p.stderr[-500:]
+    assert p.stdout == "", p.stdout
+    assert [q for q in qemus() if q not in before] == []
+
+
+@test
+def a_guest_that_hangs_is_stopped_at_its_timeout():
+    before = qemus()
+    p = failing_guest("sleep 100000", "--timeout", "25")
+    assert p.returncode == 2, (p.returncode, p.stderr[-2000:])
+    last = p.stderr.splitlines()[-1]
+    assert "25 s" in last and "(booted twice)" in last, p.stderr[-1500:]
+    assert [q for q in qemus() if q not in before] == []
 
 
 def table():
