@@ -301,6 +301,10 @@ static void remove_scratch_at_exit(void)
 	scratch_dir[0] = 0;
 }
 
+#ifdef MTHP_COVERAGE
+void __gcov_dump(void);
+#endif
+
 /* After SIGINT, SIGTERM or SIGHUP: the scratch directory goes, then
  * the signal takes its course. */
 static _Noreturn void interrupted_exit(const char *scratch)
@@ -310,6 +314,9 @@ static _Noreturn void interrupted_exit(const char *scratch)
 	progress_done();
 	remove_tree(scratch);
 	scratch_dir[0] = 0;
+#ifdef MTHP_COVERAGE
+	__gcov_dump();
+#endif
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);

@@ -246,9 +246,26 @@ static int drop(const struct kc_jail *j, bool as_root, char *why, size_t len)
 	return 0;
 }
 
+#ifdef MTHP_COVERAGE
+void __gcov_dump(void);
+#endif
+
+/* _exit(), after a coverage build's counts are written: a forked
+ * process starts its counts at zero and _exit() alone drops them. */
+static _Noreturn void jail_exit(int code)
+{
+#ifdef MTHP_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(code);
+}
+
 /* Ends as a wait status says: its exit status, or its signal. */
 static _Noreturn void end_as(int st)
 {
+#ifdef MTHP_COVERAGE
+	__gcov_dump();
+#endif
 	if (WIFSIGNALED(st)) {
 		struct rlimit core = { 0, 0 };
 
@@ -270,9 +287,9 @@ static _Noreturn void mirror(pid_t pid, int tell, int hear)
 
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
-			_exit(126);
+			jail_exit(126);
 	if (tell >= 0 && write(tell, &st, sizeof(st)) != sizeof(st))
-		_exit(126);
+		jail_exit(126);
 	if (hear >= 0 && read(hear, &told, sizeof(told)) == sizeof(told))
 		st = told;
 	end_as(st);
@@ -326,7 +343,7 @@ int kc_jail_enter(const struct kc_jail *j, char *why, size_t len)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (build_root(j, why, len)) {
 		fprintf(stderr, "kcheck: %s\n", why);
-		_exit(KC_ERROR);
+		jail_exit(KC_ERROR);
 	}
 	/* the work runs in a process of its own: the namespace's first
 	 * process ignores the signals it has no handler for */
@@ -334,7 +351,7 @@ int kc_jail_enter(const struct kc_jail *j, char *why, size_t len)
 
 	if (worker < 0) {
 		fprintf(stderr, "kcheck: jail: fork: %s\n", strerror(errno));
-		_exit(KC_ERROR);
+		jail_exit(KC_ERROR);
 	}
 	if (worker)
 		mirror(worker, status[1], -1);
@@ -342,7 +359,7 @@ int kc_jail_enter(const struct kc_jail *j, char *why, size_t len)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (drop(j, root && !j->keep_user, why, len)) {
 		fprintf(stderr, "kcheck: %s\n", why);
-		_exit(KC_ERROR);
+		jail_exit(KC_ERROR);
 	}
 	return 0;
 }
@@ -371,10 +388,10 @@ int kc_jail_available(char *why, size_t len)
 				snprintf(w, sizeof(w), "the kernel refuses the namespaces a jail needs (%s%s)",
 					 strerror(errno), geteuid() ? "; unprivileged user namespaces off?" : "");
 				if (write(p[1], w, strlen(w)) < 0)
-					_exit(2);
-				_exit(1);
+					jail_exit(2);
+				jail_exit(1);
 			}
-			_exit(0);
+			jail_exit(0);
 		}
 		close(p[1]);
 		ssize_t n = pid > 0 ? read(p[0], said, sizeof(said) - 1) : -1;
