@@ -426,8 +426,9 @@ static int pmd_line(struct reader *r, char *buf, char *w, size_t b)
 	if (hex(a, al, &addr) || addr & (size - 1))
 		return perr(r->err, r->line, (unsigned int)(a - buf) + 1,
 			    "pmd: want a 0x address aligned to %lu bytes", size);
-	/* addr + size may not fit an unsigned long: compare what is left */
-	if (addr < vm->start || size > vm->end - addr)
+	/* addr + size may not fit an unsigned long: compare what is left
+	 * (and only when addr is below the end, or nothing is) */
+	if (addr < vm->start || addr >= vm->end || size > vm->end - addr)
 		return perr(r->err, r->line, (unsigned int)(a - buf) + 1,
 			    "pmd: the %lu bytes at 0x%lx are not inside the vma (0x%lx-0x%lx)",
 			    size, addr, vm->start, vm->end);
