@@ -217,11 +217,19 @@ def the_bundled_examples_in_a_guest():
     with tempfile.TemporaryDirectory() as t:
         again = os.path.join(t, "uffd.scn")
         shutil.copy(os.path.join(SRCDIR, "examples", "uffd.scn"), again)
-        p = subprocess.run([MTHPSIM, "ktest", "--kernel", image, "--modules", modules,
-                            "--json", *examples, again],
+        # laid out as an installed kernel is (ROOT/boot/vmlinuz-RELEASE,
+        # ROOT/lib/modules/RELEASE), with no --modules: found there
+        os.makedirs(os.path.join(t, "boot"))
+        os.makedirs(os.path.join(t, "lib", "modules"))
+        installed = os.path.join(t, "boot", "vmlinuz-" + release)
+        os.symlink(image, installed)
+        os.symlink(modules, os.path.join(t, "lib", "modules", release))
+        p = subprocess.run([MTHPSIM, "ktest", "--kernel", installed, "--json",
+                            *examples, again],
                            capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
     out = json.loads(p.stdout)
+    assert out["kernel"]["swap"] == "zram0", out["kernel"]
     assert [s["mode"] for s in out["suites"]] == ["madvise", "khugepaged"], out["suites"]
     for suite in out["suites"]:
         cases = suite["cases"]

@@ -249,6 +249,18 @@ def predict_hand_written():
         tot = [x for x in root.iter(ns + "text") if x.get("class") == "totals"][0]
         assert int(tot.get("data-present-after")) == t["present_after"]
         assert int(tot.get("data-scanned")) == t["scanned"]
+        # the text's comparison, worked the same way: with orders=4 alone,
+        # range 0 gives its six full 64K windows and range 3 thirty-two
+        # (38); nothing is added (pages before: 100 + 512 mapped + 512 +
+        # the nohugepage VMA's 512 = 1636)
+        code, out, err = run("predict", "--compare", "max_ptes_none=511", "--compare",
+                             "orders=4", snap)
+        assert code == 0, err
+        rows = {line[:28].strip(): line[28:].split() for line in out.splitlines()
+                if line[:28].strip() in ("scanned", "collapses", "present after", "KiB added")}
+        assert rows == {"scanned": ["2", "2", "2"], "collapses": ["7", "2", "38"],
+                        "present after": ["1636", "2048", "1636"],
+                        "KiB added": ["0", "1648", "0"]}, out
 
 
 @test
