@@ -470,17 +470,24 @@ def every_json_output_is_an_object_naming_its_command():
 
 
 
+def fake_image(d, name, at, magic):
+    """A file that is a kernel image's header and nothing more: the magic
+    the image's architecture is told by, at its offset."""
+    image = os.path.join(d, name)
+    with open(image, "wb") as f:
+        head = bytearray(4096)
+        head[at:at + len(magic)] = magic
+        f.write(head)
+    return image
+
+
 @test
 def ktest_kernel_checks_what_goes_into_the_guest():
     # an arm64 kernel (its Image header: the magic at 0x38) and no guest
     # programs fit for it: each refusal names the file and what is wrong,
     # exit 2, before anything boots
     with tempfile.TemporaryDirectory() as t:
-        image = os.path.join(t, "Image")
-        with open(image, "wb") as f:
-            head = bytearray(4096)
-            head[0x38:0x3c] = b"ARM\x64"
-            f.write(head)
+        image = fake_image(t, "Image", 0x38, b"ARM\x64")
         guest = os.path.join(t, "guest")
         os.makedirs(guest)
         env = dict(os.environ, MTHPSIM_GUEST_DIR=guest)
@@ -539,11 +546,7 @@ def ktest_options_that_do_not_go_together():
         assert p.stdout == "", (args, p.stdout)
     # --accel names one of the two
     with tempfile.TemporaryDirectory() as t:
-        image = os.path.join(t, "bzImage")
-        with open(image, "wb") as f:
-            head = bytearray(4096)
-            head[0x202:0x206] = b"HdrS"
-            f.write(head)
+        image = fake_image(t, "bzImage", 0x202, b"HdrS")
         p = subprocess.run([MTHPSIM, "ktest", "--kernel", image, "--accel", "xen"],
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 2 and "--accel xen: kvm or tcg" in p.stderr, p.stderr
