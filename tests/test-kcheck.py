@@ -1264,6 +1264,22 @@ def options_that_leave_nothing_to_check():
 
 
 @test
+def a_compiler_that_is_not_there_is_named():
+    # CC is the user's value: blank or not on PATH is bad input (exit 2),
+    # said once, never a difference (exit 1)
+    walk = os.path.join(K, "khugepaged-walk.c")
+    for cc, said in ((" ", "kcheck: CC is blank"),
+                     ("no-such-cc-" + os.path.basename(TMP),
+                      "kcheck: the C compiler 'no-such-cc-%s' was not found (set CC)" %
+                      os.path.basename(TMP))):
+        p = subprocess.run([os.path.abspath(MTHPSIM), "kcheck", *ONE, walk],
+                           env=dict(os.environ, CC=cc), capture_output=True, text=True,
+                           timeout=300)
+        assert p.returncode == 2, (cc, p.returncode, p.stderr)
+        assert p.stderr.count(said) == 1 and p.stdout == "", (cc, p.stdout, p.stderr)
+
+
+@test
 def environment_path_is_not_a_shell_word():
     env_dir = os.path.join(TMP, "env';touch pwned-env;'x")
     shutil.copytree(os.path.join(SRCDIR, "include"), env_dir)

@@ -19,10 +19,12 @@ import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mthptest import record, report, run as run_prog, test  # noqa: E402
@@ -258,6 +260,26 @@ def a_guest_that_panics_is_booted_twice_then_shown():
     last = p.stderr.splitlines()[-1]
     assert "panicked" in last and "(booted twice)" in last, p.stderr[-500:]
     assert p.stdout == "", p.stdout
+    assert [q for q in qemus() if q not in before] == []
+
+
+@test
+def an_interrupted_boot_leaves_nothing():
+    # SIGINT while the guest boots: QEMU goes with ktest, and the scratch
+    # (the initramfs, the swap disk) with it; exit 2, saying so
+    series = "7.3" if any(r[0] == "7.3" for r in MATRIX) else MATRIX[0][0]
+    release, image, modules = debian_archive.kernel_image(ARCHIVE, series)
+    before = qemus()
+    p = subprocess.Popen([MTHPSIM, "ktest", "--kernel", image, "--modules", modules],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = time.time()
+    while time.time() - started < 60 and not [q for q in qemus() if q not in before]:
+        time.sleep(0.1)
+    assert [q for q in qemus() if q not in before], "no QEMU started within 60 s"
+    time.sleep(1)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 2 and err.rstrip().endswith(": interrupted"), (p.returncode, err)
     assert [q for q in qemus() if q not in before] == []
 
 

@@ -1059,8 +1059,9 @@ int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
 	char ccpath[PATH_MAX], ccdir[PATH_MAX];
 
 	if (!resolve_program(argv[0], ccpath, sizeof(ccpath))) {
+		/* a value of the user's (CC, or PATH), as a blank CC is */
 		fprintf(msg, "kcheck: the C compiler '%s' was not found (set CC)\n", argv[0]);
-		return KC_ERROR;
+		return KC_BAD_INPUT;
 	}
 	argv[0] = ccpath;
 	snprintf(ccdir, sizeof(ccdir), "%s", ccpath);

@@ -47,6 +47,17 @@ static _Noreturn void child_exit(int code)
 	_exit(code);
 }
 
+/* Waits to be killed (by its parent, or with it), after writing a
+ * coverage build's counts: a SIGKILL leaves no chance to. */
+static _Noreturn void wait_to_die(void)
+{
+#ifdef MTHP_COVERAGE
+	__gcov_dump();
+#endif
+	for (;;)
+		pause();
+}
+
 /* What the child says back: a stage and, on failure, why. */
 struct reply {
 	int ok;
@@ -119,8 +130,7 @@ static void fork_holder(const struct mthp_scenario *s, char *base,
 				madvise(base + i * page, page, MADV_DONTNEED);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(1);
-		for (;;)
-			pause();
+		wait_to_die();
 	}
 	close(ready[1]);
 	char c;
@@ -353,8 +363,7 @@ static _Noreturn void build(const struct kt_case *c, int cmd_fd, int reply_fd)
 			close(reply_fd);
 			stdio_to_null();
 			setsid();
-			for (;;)
-				pause();
+			wait_to_die();
 		} else {
 			if (holder)
 				kill(holder, SIGKILL);
@@ -427,8 +436,7 @@ pid_t kt_pacer(const struct mthp_geometry *g)
 	for (int fd = 3; fd < 1024; fd++)
 		close(fd);
 	register_mm(pmd);
-	for (;;)
-		pause();
+	wait_to_die();
 }
 
 int kt_keep(struct kt_child *ch)
