@@ -795,6 +795,10 @@ def scan_bad_scenario_file_is_located():
     code, out, err = kcheck("--function", "collapse_scan_pmd", "--scenario",
                             "/nonexistent.scn", os.path.join(K, "khugepaged-walk.c"))
     assert code == 2 and "/nonexistent.scn" in err, (code, err)
+    # with both checks (the default), refused before either runs: no
+    # report of the first on standard output
+    code, out, err = kcheck("--scenario", bad, os.path.join(K, "khugepaged-walk.c"))
+    assert code == 2 and bad + ":2:" in err and out == "", (code, out, err)
 
 
 

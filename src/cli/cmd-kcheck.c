@@ -1042,6 +1042,19 @@ int cmd_kcheck(int argc, char **argv)
 	}
 	if (src[1].npatches && !against)
 		errx(EXIT_INPUT, "--against-patch: there is no --against side to apply it to");
+	/* the scenario files are the user's input too: a bad one is said now,
+	 * not after the first check has run */
+	if (nscenarios) {
+		char **names = NULL, **texts = NULL;
+		size_t n = read_scenarios(scenarios, nscenarios, &names, &texts, false);
+
+		for (size_t i = 0; i < n; i++) {
+			free(names[i]);
+			free(texts[i]);
+		}
+		free(names);
+		free(texts);
+	}
 	const char *inc, *pub;
 	char msg[1024];
 
