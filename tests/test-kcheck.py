@@ -17,6 +17,9 @@ from mthptest import report, run as run_prog, test  # noqa: E402
 MTHPSIM, SRCDIR = sys.argv[1], sys.argv[2]
 K = os.path.join(SRCDIR, "tests", "kcheck")
 TMP = tempfile.mkdtemp(prefix="kcheck-mutants-")
+# kcheck writes the scenario of a difference into $TMPDIR: this test's
+# directory, which goes at the end, so nothing is left in /tmp
+os.environ["TMPDIR"] = TMP
 
 # The mutants: a fixture with one change each, stated here.
 MUTANTS = {

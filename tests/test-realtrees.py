@@ -22,6 +22,9 @@ import debian_archive  # noqa: E402
 
 MTHPSIM = os.path.abspath(sys.argv[1])
 TMP = tempfile.mkdtemp(prefix="kcheck-realtrees-")
+# kcheck writes the scenario of a difference into $TMPDIR: this test's
+# directory, which goes at the end, so nothing is left in /tmp
+os.environ["TMPDIR"] = TMP
 ARCHIVE = debian_archive.Archive()
 TREES = {}
 
