@@ -377,6 +377,22 @@ static bool wanted_variable(const struct kc_file *kf, const char *name)
 	return false;
 }
 
+/* Moves *q past blanks to the identifier there: its length (0 when
+ * none starts there). */
+static size_t word_after_blanks(const char **q)
+{
+	const char *w = *q;
+	size_t l = 0;
+
+	while (*w == ' ' || *w == '\t')
+		w++;
+	while (w[l] == '_' || (w[l] >= 'a' && w[l] <= 'z') ||
+	       (w[l] >= 'A' && w[l] <= 'Z') || (w[l] >= '0' && w[l] <= '9'))
+		l++;
+	*q = w;
+	return l;
+}
+
 /* The field of struct collapse_control of type struct collapse_policy
  * ("policy" in the mm tree), into name; false when there is none. */
 static bool policy_field(const struct kc_file *kf, char *name, size_t size)
@@ -390,14 +406,8 @@ static bool policy_field(const struct kc_file *kf, char *name, size_t size)
 		if (strncmp(p, tag, strlen(tag)))
 			continue;
 		const char *q = p + strlen(tag);
+		size_t l = word_after_blanks(&q);
 
-		while (*q == ' ' || *q == '\t')
-			q++;
-		size_t l = 0;
-
-		while (q[l] == '_' || (q[l] >= 'a' && q[l] <= 'z') ||
-		       (q[l] >= 'A' && q[l] <= 'Z') || (q[l] >= '0' && q[l] <= '9'))
-			l++;
 		if (!l || q[l] != ';' || l >= size)
 			continue;
 		snprintf(name, size, "%.*s", (int)l, q);
@@ -1293,14 +1303,8 @@ int kc_env_load(struct kc_env *e, const char *env_dir, const char *public_dir,
 		}
 		for (const char *p = raw; (p = strstr(p, "#define ")); p += 8) {
 			const char *q = p + 8;
+			size_t l = word_after_blanks(&q);
 
-			while (*q == ' ' || *q == '\t')
-				q++;
-			size_t l = 0;
-
-			while (q[l] == '_' || (q[l] >= 'a' && q[l] <= 'z') ||
-			       (q[l] >= 'A' && q[l] <= 'Z') || (q[l] >= '0' && q[l] <= '9'))
-				l++;
 			if (l)
 				env_add(e, q, l);
 		}
