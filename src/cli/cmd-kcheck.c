@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coverage.h"
 #include "cli.h"
 #include "json.h"
 #include "rng.h"
@@ -301,10 +302,6 @@ static void remove_scratch_at_exit(void)
 	scratch_dir[0] = 0;
 }
 
-#ifdef MTHP_COVERAGE
-void __gcov_dump(void);
-#endif
-
 /* After SIGINT, SIGTERM or SIGHUP: the scratch directory goes, then
  * the signal takes its course. */
 static _Noreturn void interrupted_exit(const char *scratch)
@@ -314,9 +311,7 @@ static _Noreturn void interrupted_exit(const char *scratch)
 	progress_done();
 	remove_tree(scratch);
 	scratch_dir[0] = 0;
-#ifdef MTHP_COVERAGE
-	__gcov_dump();
-#endif
+	mthp_coverage_dump();
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);
@@ -613,6 +608,36 @@ static size_t read_scenarios(const char *const *paths, size_t n, char ***names,
 	return count;
 }
 
+/* The scan check's scenario files, read once before any check: the
+ * user's (given), else the bundled examples. */
+struct scenario_files {
+	char **names, **texts;
+	size_t n;
+	bool given;
+};
+
+static void read_scenario_files(struct scenario_files *f, const char *const *paths,
+				size_t n)
+{
+	const char *ex = MTHP_EXAMPLES_SRC;
+
+	*f = (struct scenario_files){ .given = n > 0 };
+	if (n)
+		f->n = read_scenarios(paths, n, &f->names, &f->texts, false);
+	else if (*ex)
+		f->n = read_scenarios(&ex, 1, &f->names, &f->texts, true);
+}
+
+static void free_scenario_files(struct scenario_files *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->names[i]);
+		free(f->texts[i]);
+	}
+	free(f->names);
+	free(f->texts);
+}
+
 /* A reproducer in the text report: where it was saved, then its lines. */
 static void print_scenario(const char *path, const char *text)
 {
@@ -663,7 +688,7 @@ static int scan_check(struct kc_source *src, const char *against,
 		      const char *const *geos, size_t ngeos,
 		      unsigned int per_geometry, unsigned int seed,
 		      unsigned int timeout, bool json, bool explain, bool werror,
-		      const char *const *scen, size_t nscen, const char *inc,
+		      const struct scenario_files *files, const char *inc,
 		      const char *pub, const char *tmpl, bool after_engine,
 		      struct json *outer)
 {
@@ -721,16 +746,9 @@ static int scan_check(struct kc_source *src, const char *against,
 	else
 		snprintf(names[1], sizeof(names[1]), "model %s", mthp_model_name(m));
 
-	char **fnames = NULL, **ftexts = NULL;
-	size_t nfiles;
+	char *const *fnames = files->names, *const *ftexts = files->texts;
+	size_t nfiles = files->n;
 
-	if (nscen) {
-		nfiles = read_scenarios(scen, nscen, &fnames, &ftexts, false);
-	} else {
-		const char *ex = MTHP_EXAMPLES_SRC;
-
-		nfiles = *ex ? read_scenarios(&ex, 1, &fnames, &ftexts, true) : 0;
-	}
 	sc->rng = (struct rng){ seed };
 	int status = 0;
 	size_t nsuite = 0;
@@ -764,7 +782,7 @@ static int scan_check(struct kc_source *src, const char *against,
 		const char *fn[512], *ft[512];
 		size_t nf = 0;
 		char **kn = NULL, **kt = NULL;
-		size_t nk = nscen ? 0 : ktest_suite_scenarios(&g, &kn, &kt);
+		size_t nk = files->given ? 0 : ktest_suite_scenarios(&g, &kn, &kt);
 
 		for (size_t i = 0; i < nk && nf < 256; i++) {
 			fn[nf] = kn[i];
@@ -803,12 +821,6 @@ static int scan_check(struct kc_source *src, const char *against,
 		progress("kcheck scan", gi + 1, mthp_geometry_count());
 	}
 	progress_done();
-	for (size_t i = 0; i < nfiles; i++) {
-		free(fnames[i]);
-		free(ftexts[i]);
-	}
-	free(fnames);
-	free(ftexts);
 	if (kc_interrupted)
 		interrupted_exit(tmpl);
 	if (!status && !sc->w.failure && !sc->cases) {
@@ -1042,19 +1054,11 @@ int cmd_kcheck(int argc, char **argv)
 	}
 	if (src[1].npatches && !against)
 		errx(EXIT_INPUT, "--against-patch: there is no --against side to apply it to");
-	/* the scenario files are the user's input too: a bad one is said now,
-	 * not after the first check has run */
-	if (nscenarios) {
-		char **names = NULL, **texts = NULL;
-		size_t n = read_scenarios(scenarios, nscenarios, &names, &texts, false);
+	/* the scenario files are the user's input too: read now, so a bad
+	 * one is said before the first check has run */
+	struct scenario_files files;
 
-		for (size_t i = 0; i < n; i++) {
-			free(names[i]);
-			free(texts[i]);
-		}
-		free(names);
-		free(texts);
-	}
+	read_scenario_files(&files, scenarios, nscenarios);
 	const char *inc, *pub;
 	char msg[1024];
 
@@ -1286,7 +1290,7 @@ scan_part:
 	if (do_scan && status != EXIT_INPUT) {
 		int r = scan_check(src, against, scan_fn, model_given ? &k->b.model : NULL,
 				   geos, ngeos, per_geometry, seed, timeout, k->json,
-				   explain, werror, scenarios, nscenarios, inc, pub, tmpl,
+				   explain, werror, &files, inc, pub, tmpl,
 				   do_engine, nested ? &j : NULL);
 
 		if (r > status)
@@ -1297,6 +1301,7 @@ scan_part:
 	kc_unit_free(&ua);
 	kc_unit_free(&ub);
 	kc_env_free(&kc_environment);
+	free_scenario_files(&files);
 	remove_tree(tmpl);
 	scratch_dir[0] = 0;
 	return status;

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coverage.h"
 #include "check.h"
 
 const char *const pattern_words[P_COUNT] = {
@@ -277,10 +278,6 @@ static struct mthp_geometry geometry_of(const struct kc_geometry *kg)
 
 /* ---- the file's code in a child process ---- */
 
-#ifdef MTHP_COVERAGE
-void __gcov_dump(void);
-#endif
-
 volatile pid_t kc_child_pid;
 
 int kc_compile_both(struct check *k, const struct kc_geometry *kg,
@@ -468,9 +465,7 @@ static _Noreturn void child(struct kc_unit *const units[2], struct kc_watch *w,
 	body(arg);
 	w->finished = true;
 	fflush(NULL);
-#ifdef MTHP_COVERAGE
-	__gcov_dump(); /* _exit() would lose the child's counts */
-#endif
+	mthp_coverage_dump(); /* _exit() would lose the child's counts */
 	_exit(0);
 }
 

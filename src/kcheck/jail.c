@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coverage.h"
 #include "kcheck.h"
 
 static int fail(char *why, size_t len, const char *fmt, ...)
@@ -246,26 +247,18 @@ static int drop(const struct kc_jail *j, bool as_root, char *why, size_t len)
 	return 0;
 }
 
-#ifdef MTHP_COVERAGE
-void __gcov_dump(void);
-#endif
-
 /* _exit(), after a coverage build's counts are written: a forked
  * process starts its counts at zero and _exit() alone drops them. */
 static _Noreturn void jail_exit(int code)
 {
-#ifdef MTHP_COVERAGE
-	__gcov_dump();
-#endif
+	mthp_coverage_dump();
 	_exit(code);
 }
 
 /* Ends as a wait status says: its exit status, or its signal. */
 static _Noreturn void end_as(int st)
 {
-#ifdef MTHP_COVERAGE
-	__gcov_dump();
-#endif
+	mthp_coverage_dump();
 	if (WIFSIGNALED(st)) {
 		struct rlimit core = { 0, 0 };
 

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coverage.h"
 #include "ktest.h"
 
 #ifndef MADV_COLLAPSE
@@ -33,17 +34,11 @@
 #define PR_SET_THP_DISABLE 41
 #endif
 
-#ifdef MTHP_COVERAGE
-void __gcov_dump(void);
-#endif
-
 /* The builder's way out: _exit(), after writing a coverage build's counts
  * (which _exit() alone would lose). */
 static _Noreturn void child_exit(int code)
 {
-#ifdef MTHP_COVERAGE
-	__gcov_dump();
-#endif
+	mthp_coverage_dump();
 	_exit(code);
 }
 
@@ -51,9 +46,7 @@ static _Noreturn void child_exit(int code)
  * coverage build's counts: a SIGKILL leaves no chance to. */
 static _Noreturn void wait_to_die(void)
 {
-#ifdef MTHP_COVERAGE
-	__gcov_dump();
-#endif
+	mthp_coverage_dump();
 	for (;;)
 		pause();
 }
