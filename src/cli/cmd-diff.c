@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "json.h"
-#include "oracle.h"
+#include "oracle-cli.h"
 
 #define MAX_MODELS 8
 
@@ -120,7 +120,7 @@ static void compare(struct diff *d, const char *name, struct mthp_scenario s)
 		d->r_order = s.geometry.pmd_order;
 	}
 	for (size_t m = 0; m < d->nmodels; m++)
-		run_model(&s, d->models[m], &d->r, &o[m]);
+		oracle_run_model(&s, d->models[m], &d->r, &o[m]);
 	d->scenarios++;
 	for (size_t m = 1; m < d->nmodels; m++) {
 		long first = first_attempt_difference(&o[0], &o[m]);
@@ -293,7 +293,7 @@ int cmd_diff(int argc, char **argv)
 	for (unsigned int i = 0; i < random; i++) {
 		char name[64];
 
-		gen_scenario(&r, &g, text, GEN_MAX_TEXT);
+		oracle_gen_scenario(&r, &g, text, GEN_MAX_TEXT);
 		snprintf(name, sizeof(name), "random-%u", i + 1);
 		if (write) {
 			char *path;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oracle.h"
+#include "oracle-cli.h"
 
 #define DIFF_SCENARIOS 300
 #define DIFF_SEED 1
@@ -70,13 +70,13 @@ static void section_equivalence(void)
 			struct mthp_scenario s;
 			struct outcome a, b;
 
-			gen_scenario(&rng, &g, text, GEN_MAX_TEXT);
+			oracle_gen_scenario(&rng, &g, text, GEN_MAX_TEXT);
 			if (mthp_scenario_parse(text, strlen(text), NULL, &s, NULL))
 				errx(1, "internal error: generated scenario did not parse");
-			run_model(&s, MTHP_MODEL_V15, &r, &a);
+			oracle_run_model(&s, MTHP_MODEL_V15, &r, &a);
 			int scan_a = r.scan.result;
 
-			run_model(&s, MTHP_MODEL_V19, &r, &b);
+			oracle_run_model(&s, MTHP_MODEL_V19, &r, &b);
 			ds += scan_a != r.scan.result;
 			da += first_attempt_difference(&a, &b) >= 0;
 			dc += !same_collapses(&a, &b);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "oracle.h"
+#include "oracle-cli.h"
 
 struct rounds_out {
 	bool json;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "oracle.h"
+#include "oracle-cli.h"
 #include "mthpcollapse/verify.h"
 
 /* Run-length form of a bitmap (P occupied, . none), for mthpsim decide. */

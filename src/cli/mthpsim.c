@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "json.h"
-#include "oracle.h"
+#include "oracle-cli.h"
 #include "mthpcollapse/space.h"
 
 static void usage(FILE *f)

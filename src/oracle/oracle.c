@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Random scenarios and per-model runs, for the oracle commands. */
-#include <err.h>
+/*
+ * The oracle layer: random scenarios, and what one model does with a
+ * scenario, for the commands that hold models against each other and
+ * for kcheck. Returns codes; never exits or prints.
+ */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +15,7 @@
 struct out {
 	char *p;
 	size_t left;
+	bool full;     /* a line did not fit: the text is cut */
 };
 
 static void put(struct out *o, const char *fmt, ...)
@@ -23,8 +29,10 @@ static void put(struct out *o, const char *fmt, ...)
 	int n = vsnprintf(o->p, o->left, fmt, ap);
 
 	va_end(ap);
-	if (n < 0 || (size_t)n >= o->left)
-		errx(1, "internal error: generated scenario too long");
+	if (o->full || n < 0 || (size_t)n >= o->left) {
+		o->full = true;
+		return;
+	}
 	o->p += n;
 	o->left -= (size_t)n;
 }
@@ -74,8 +82,8 @@ static char folio_state(char c, bool shared)
 	}
 }
 
-void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
-		  size_t len)
+int gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
+		 size_t len)
 {
 	static const int fails[] = {
 		MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL, MTHP_SCAN_CGROUP_CHARGE_FAIL,
@@ -83,7 +91,7 @@ void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
 		MTHP_SCAN_EXCEED_NONE_PTE, MTHP_SCAN_PAGE_LOCK,
 		MTHP_SCAN_DEL_PAGE_LRU, MTHP_SCAN_PAGE_COUNT,
 	};
-	struct out o = { buf, len };
+	struct out o = { buf, len, false };
 	unsigned int nr = g->pmd_nr, x;
 
 	put(&o, "geometry = %s\n", g->name);
@@ -109,7 +117,7 @@ void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
 	char *st = malloc(nr);
 
 	if (!st)
-		errx(1, "out of memory");
+		return -ENOMEM;
 	for (unsigned int pos = 0; pos < nr;) {
 		unsigned int n = 1 + rng_below(r, nr / 16 + 1);
 		char c = pick_state(r);
@@ -173,28 +181,7 @@ void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
 		if (!again)
 			put(&o, "fail = %u:%u %s\n", off, order, res);
 	}
-}
-
-void run_model(const struct mthp_scenario *s, enum mthp_model m,
-	       struct mthp_sim_result *r, struct outcome *out)
-{
-	struct mthp_scenario copy;
-
-	scenario_copy(&copy, s);
-	copy.model = m;
-	if (mthp_simulate(&copy, r))
-		errx(1, "internal error: simulation refused a parsed scenario");
-	out->nattempts = r->nattempts;
-	out->ncollapses = r->ncollapses;
-	out->attempts = malloc((r->nattempts + 1) * sizeof(*out->attempts));
-	out->collapses = malloc((r->ncollapses + 1) * sizeof(*out->collapses));
-	if (!out->attempts || !out->collapses)
-		err(1, "malloc");
-	memcpy(out->attempts, r->attempts, r->nattempts * sizeof(*r->attempts));
-	memcpy(out->collapses, r->collapses, r->ncollapses * sizeof(*r->collapses));
-	out->result = r->result;
-	out->present_after = mthp_scenario_present(&copy);
-	mthp_scenario_free(&copy);
+	return o.full ? -ENOSPC : 0;
 }
 
 void outcome_free(struct outcome *o)
@@ -203,41 +190,38 @@ void outcome_free(struct outcome *o)
 	free(o->collapses);
 }
 
-size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
-		    size_t min)
+int run_model(const struct mthp_scenario *s, enum mthp_model m,
+	      struct mthp_sim_result *r, struct outcome *out)
 {
-	char buf[256];
-	size_t n = 0;
+	struct mthp_scenario copy;
+	int e = mthp_scenario_copy(&copy, s);
 
-	if (strlcpy(buf, arg, sizeof(buf)) >= sizeof(buf))
-		errx(EXIT_INPUT, "--models: list too long");
-	/* strtok would pass over an empty entry ("v15,,v19"); refuse it */
-	for (char *t = buf, *end; t; t = end) {
-		end = strchr(t, ',');
-		if (end)
-			*end++ = 0;
-		if (!*t)
-			errx(EXIT_INPUT, "--models: empty entry in '%s'", arg);
-		if (n == max)
-			errx(EXIT_INPUT, "--models: at most %zu models", max);
-		out[n++] = cli_model("--models", t);
+	*out = (struct outcome){ 0 };
+	if (e)
+		return e;
+	copy.model = m;
+	e = mthp_simulate(&copy, r);
+	if (e) {
+		mthp_scenario_free(&copy);
+		return e;
 	}
-	if (n < min)
-		errx(EXIT_INPUT, "--models: name at least %zu models, e.g. v15,v19",
-		     min);
-	return n;
+	out->nattempts = r->nattempts;
+	out->ncollapses = r->ncollapses;
+	out->attempts = malloc((r->nattempts + 1) * sizeof(*out->attempts));
+	out->collapses = malloc((r->ncollapses + 1) * sizeof(*out->collapses));
+	if (!out->attempts || !out->collapses) {
+		outcome_free(out);
+		mthp_scenario_free(&copy);
+		return -ENOMEM;
+	}
+	memcpy(out->attempts, r->attempts, r->nattempts * sizeof(*r->attempts));
+	memcpy(out->collapses, r->collapses, r->ncollapses * sizeof(*r->collapses));
+	out->result = r->result;
+	out->present_after = mthp_scenario_present(&copy);
+	mthp_scenario_free(&copy);
+	return 0;
 }
 
-unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
-			mthp_round_fn each, void *ctx, bool *converged)
-{
-	int n = mthp_simulate_rounds(s, max, each, ctx, converged);
-
-	if (n < 0)
-		errx(1, "internal error: a parsed scenario was refused (%s)",
-		     strerror(-n));
-	return (unsigned int)n;
-}
 
 void pte_set_young_present(struct mthp_pte *p)
 {

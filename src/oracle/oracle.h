@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* Pieces the oracle commands (diff, verify, rounds, report) share. */
-#ifndef MTHPSIM_ORACLE_H
-#define MTHPSIM_ORACLE_H
+/*
+ * The oracle layer: random scenarios and what one model does with one.
+ * For the oracle commands (diff, verify, rounds, report) and kcheck; a
+ * client of the library's public API. Its calls return 0 or a negative
+ * errno and never exit or print.
+ */
+#ifndef MTHP_ORACLE_H
+#define MTHP_ORACLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "cli.h"
-
+#include "mthpcollapse/sim.h"
 #include "rng.h"
 
 /*
@@ -14,10 +19,11 @@
  * present, none, swap and shared PTEs, the odd special state, existing
  * large folios, a max_ptes_none of 0, HPAGE_PMD_NR-1 or in between, a
  * random set of enabled orders, sometimes a uffd VMA or madvise mode, and
- * a few injected failures.
+ * a few injected failures. 0; -ENOSPC when len is short of
+ * GEN_MAX_TEXT and the text did not fit; -ENOMEM.
  */
-void gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
-		  size_t len);
+int gen_scenario(struct rng *r, const struct mthp_geometry *g, char *buf,
+		 size_t len);
 #define GEN_MAX_TEXT (64 * 1024)
 
 /* What one model did with one scenario. */
@@ -30,9 +36,10 @@ struct outcome {
 	unsigned int present_after;
 };
 
-/* Simulates s (left unchanged) under model m. */
-void run_model(const struct mthp_scenario *s, enum mthp_model m,
-	       struct mthp_sim_result *r, struct outcome *out);
+/* Simulates s (left unchanged) under model m: 0, or the negative errno
+ * of the copy or the simulation (out is then empty). */
+int run_model(const struct mthp_scenario *s, enum mthp_model m,
+	      struct mthp_sim_result *r, struct outcome *out);
 void outcome_free(struct outcome *o);
 /* Index of the first differing attempt, or -1 when the lists match. */
 static inline long first_attempt_difference(const struct outcome *a,
@@ -48,15 +55,6 @@ static inline bool same_collapses(const struct outcome *a,
 	return mthp_ranges_equal(a->collapses, a->ncollapses, b->collapses,
 				 b->ncollapses);
 }
-
-/* "v15,v19" -> models; exits 2 on a bad name or fewer than min. */
-size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
-		    size_t min);
-
-/* mthp_simulate_rounds() on a scenario the CLI parsed: the number of
- * visits that collapsed; exits on an internal error. */
-unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
-			mthp_round_fn each, void *ctx, bool *converged);
 
 /* A present, exclusive, young PTE mapping its own order-0 folio. */
 void pte_set_young_present(struct mthp_pte *p);
