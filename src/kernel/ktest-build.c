@@ -5,7 +5,6 @@
  * collapses it with MADV_COLLAPSE when told. Only the child's own memory
  * is touched; it dies with its parent.
  */
-#include <err.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -370,15 +369,27 @@ int kt_start(const struct kt_case *c, struct kt_child *ch, char *why,
 {
 	int cmd[2], reply[2];
 
-	if (pipe(cmd))
-		err(1, "pipe");
-	if (pipe(reply))
-		err(1, "pipe");
+	if (pipe(cmd)) {
+		snprintf(why, whylen, "a pipe to the builder: %s", strerror(errno));
+		return -1;
+	}
+	if (pipe(reply)) {
+		snprintf(why, whylen, "a pipe from the builder: %s", strerror(errno));
+		close(cmd[0]);
+		close(cmd[1]);
+		return -1;
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 
-	if (pid < 0)
-		err(1, "fork");
+	if (pid < 0) {
+		snprintf(why, whylen, "the builder process: %s", strerror(errno));
+		close(cmd[0]);
+		close(cmd[1]);
+		close(reply[0]);
+		close(reply[1]);
+		return -1;
+	}
 	if (!pid) {
 		close(cmd[1]);
 		close(reply[0]);

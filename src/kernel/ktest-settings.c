@@ -6,7 +6,6 @@
  * back when the run ends, on SIGINT, SIGTERM, SIGHUP and SIGQUIT, and -
  * after a crash or a SIGKILL - the next ktest (or ktest --restore) does.
  */
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
@@ -114,12 +113,15 @@ static bool plausible(const char *path, const char *value)
 	return *value != 0;
 }
 
-/* One pass over a restore file: every line checked (exit 2 at the first
- * bad one) and, when put is set, written back. The lines written. */
-static unsigned int restore_lines(FILE *f, const char *file, bool put)
+/* One pass over a restore file: every line checked (-1 with why at the
+ * first bad one) and, when put is set, written back (a setting that
+ * cannot be is said in why, and the rest are still written). The lines
+ * written. */
+static int restore_lines(FILE *f, const char *file, bool put, char *why, size_t len)
 {
 	char line[256];
-	unsigned int lineno = 0, n = 0;
+	unsigned int lineno = 0;
+	int n = 0;
 
 	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
@@ -127,16 +129,21 @@ static unsigned int restore_lines(FILE *f, const char *file, bool put)
 
 		lineno++;
 		line[strcspn(line, "\n")] = 0;
-		if (!tab)
-			errx(KT_EXIT_INPUT, "%s:%u:1: not a 'PATH<tab>VALUE' line", file, lineno);
+		if (!tab) {
+			snprintf(why, len, "%s:%u:1: not a 'PATH<tab>VALUE' line", file, lineno);
+			return -1;
+		}
 		*tab = 0;
-		if (!plausible(line, tab + 1))
-			errx(KT_EXIT_INPUT, "%s:%u:1: '%s' = '%s' is not a THP setting ktest writes",
-			     file, lineno, line, tab + 1);
+		if (!plausible(line, tab + 1)) {
+			snprintf(why, len, "%s:%u:1: '%s' = '%s' is not a THP setting ktest writes",
+				 file, lineno, line, tab + 1);
+			return -1;
+		}
 		if (!put)
 			continue;
-		if (write_value(line, tab + 1))
-			warn("restoring %s to %s", line, tab + 1);
+		if (write_value(line, tab + 1) && !why[0])
+			snprintf(why, len, "ktest: restoring %s to %s: %s", line, tab + 1,
+				 strerror(errno));
 		n++;
 	}
 	return n;
@@ -164,61 +171,80 @@ void kt_lock_forget(void)
 	lock_fd = -1;
 }
 
-void kt_lock(bool wait)
+/* A lock that could not be had: why, and the fd closed. */
+static int lock_failed(int fd, const char *what, const char *path, char *why, size_t len)
+{
+	snprintf(why, len, "ktest: %s %s: %s", what, path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return KT_EXIT_INPUT;
+}
+
+int kt_lock(bool wait, void (*waiting)(long pid, const char *path), char *why,
+	    size_t len)
 {
 	int fd;
 	char path[300];
 
 	if (lock_fd >= 0)
-		return;
+		return 0;
 	snprintf(path, sizeof(path), "%s.lock", kt_restore_file());
 	/* never removed: a lock file unlinked under a waiter is two locks */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		err(KT_EXIT_INPUT, "ktest: the lock %s", path);
+		return lock_failed(fd, "the lock", path, why, len);
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		if (errno != EWOULDBLOCK)
-			err(KT_EXIT_INPUT, "ktest: locking %s", path);
+			return lock_failed(fd, "locking", path, why, len);
 		long pid = holder(fd);
 
-		if (!wait)
-			errx(KT_EXIT_INPUT,
-			     "ktest: another ktest run (PID %ld) is changing THP settings (%s); wait for it to end, or give --wait",
-			     pid, path);
-		fprintf(stderr, "ktest: waiting for the ktest run with PID %ld (%s)\n", pid, path);
+		if (!wait) {
+			snprintf(why, len,
+				 "ktest: another ktest run (PID %ld) is changing THP settings (%s); wait for it to end, or give --wait",
+				 pid, path);
+			close(fd);
+			return KT_EXIT_INPUT;
+		}
+		if (waiting)
+			waiting(pid, path);
 		while (flock(fd, LOCK_EX))
 			if (errno != EINTR)
-				err(KT_EXIT_INPUT, "ktest: locking %s", path);
+				return lock_failed(fd, "locking", path, why, len);
 	}
 	char pid[32];
 	int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 
 	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
-		err(KT_EXIT_INPUT, "ktest: writing %s", path);
+		return lock_failed(fd, "writing", path, why, len);
 	lock_fd = fd;
+	return 0;
 }
 
-int kt_restore_pending(bool say)
+int kt_restore_pending(char *why, size_t len)
 {
 	const char *file = kt_restore_file();
 	FILE *f = fopen(file, "r");
 
+	why[0] = 0;
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
-		err(KT_EXIT_INPUT, "%s", file);
+		snprintf(why, len, "%s: %s", file, strerror(errno));
+		return -KT_EXIT_INPUT;
 	}
 	/* all of it checked before any of it is written */
-	restore_lines(f, file, false);
-	unsigned int put = restore_lines(f, file, true);
+	int put = restore_lines(f, file, false, why, len);
 
+	if (put >= 0)
+		put = restore_lines(f, file, true, why, len);
 	fclose(f);
-	if (unlink(file))
-		err(1, "%s", file);
-	if (say)
-		fprintf(stderr, "ktest: restored %u THP settings from %s (a run that did not end cleanly)\n",
-			put, file);
-	return (int)put;
+	if (put < 0)
+		return -KT_EXIT_INPUT;
+	if (unlink(file)) {
+		snprintf(why, len, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	return put;
 }
 
 static void add(const char *path)
@@ -233,7 +259,7 @@ static void add(const char *path)
 	nsaved++;
 }
 
-void kt_guard_begin(void)
+int kt_guard_begin(char *why, size_t len)
 {
 	static const char *const files[] = {
 		THP_ROOT "/enabled",
@@ -261,14 +287,24 @@ void kt_guard_begin(void)
 	snprintf(tmp, sizeof(tmp), "%s.new", file);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
-	if (fd < 0)
-		err(KT_EXIT_INPUT, "ktest: cannot write the restore file %s", tmp);
+	if (fd < 0) {
+		snprintf(why, len, "ktest: cannot write the restore file %s: %s", tmp,
+			 strerror(errno));
+		return KT_EXIT_INPUT;
+	}
 	FILE *f = fdopen(fd, "w");
+	bool ok = f != NULL;
 
-	for (int i = 0; i < nsaved; i++)
+	for (int i = 0; ok && i < nsaved; i++)
 		fprintf(f, "%s\t%s\n", saved[i].path, saved[i].value);
-	if (fflush(f) || fsync(fd) || fclose(f) || rename(tmp, file))
-		err(KT_EXIT_INPUT, "ktest: writing the restore file %s", file);
+	ok = ok && !fflush(f) && !fsync(fd);
+	ok = (f ? !fclose(f) : !close(fd)) && ok;
+	if (!ok || rename(tmp, file)) {
+		snprintf(why, len, "ktest: writing the restore file %s: %s", file,
+			 strerror(errno));
+		unlink(tmp);
+		return KT_EXIT_INPUT;
+	}
 
 	struct sigaction sa = { .sa_handler = on_signal };
 
@@ -278,6 +314,7 @@ void kt_guard_begin(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGQUIT, &sa, NULL);
+	return 0;
 }
 
 void kt_guard_end(void)

@@ -20,6 +20,37 @@ struct kt_case {
 	bool khugepaged;        /* played with khugepaged, not MADV_COLLAPSE */
 };
 
+/*
+ * A built-in case: a table in runs whose lengths follow the kernel's
+ * HPAGE_PMD_NR ("P*1/2 .*rest": the first half present, the rest none; a
+ * count is a number of PTEs, a fraction a share of the table, "rest"
+ * what is left), and its settings (@MAX@, @HALF_1@ and @PMD@ stand for
+ * HPAGE_PMD_NR - 1, HPAGE_PMD_NR/2 - 1 and the PMD order).
+ */
+struct kt_builtin {
+	const char *name, *about;
+	const char *runs;   /* NULL: no table (see settings) */
+	const char *settings;
+	bool thp_disabled;
+	/* existing folios of this order over the first 1/folio_share of
+	 * the table (0: none) */
+	unsigned int folio_order, folio_share;
+};
+
+/* The MADV_COLLAPSE suite, or khugepaged's; n is its length. */
+const struct kt_builtin *kt_suite(bool khugepaged, size_t *n);
+/* A built-in case as a scenario for g: 0, or a negative errno. */
+int kt_builtin_case(const struct kt_builtin *b, const struct mthp_geometry *g,
+		    struct kt_case *c);
+/*
+ * Both suites as scenario texts for g, named "ktest NAME" and "ktest
+ * --khugepaged NAME" (cases that keep THP disabled are left out: they
+ * are never scanned); the caller frees each string and both arrays.
+ * Returns how many, or -ENOMEM.
+ */
+long kt_suite_scenarios(const struct mthp_geometry *g, char ***names,
+			char ***texts);
+
 /* The process that holds the range. */
 struct kt_child {
 	pid_t pid;
@@ -51,18 +82,24 @@ void kt_stop(struct kt_child *ch);
 const char *kt_restore_file(void);
 /* Makes this the only ktest run that changes settings on the machine: a
  * lock (the restore file's name and ".lock", holding the holder's PID)
- * kept until the process ends. Another run holding it: exits 2 naming its
- * PID, or, with wait, waits for it. */
-void kt_lock(bool wait);
+ * kept until the process ends. Another run holding it: KT_EXIT_INPUT with
+ * why naming its PID, or, with wait, waits for it (waiting, when not
+ * NULL, hears of it first). 0 once held. */
+int kt_lock(bool wait, void (*waiting)(long pid, const char *path), char *why,
+	    size_t len);
 /* In a child process: closes its copy of the lock, which a child kept
  * running (--keep) would otherwise hold after ktest ends. */
 void kt_lock_forget(void);
 /* Puts back what a restore file records and removes it: the number of
- * settings put back (0: there was none). Exits 2 on a malformed file. */
-int kt_restore_pending(bool say);
+ * settings put back (0: there was none; why says a setting that could
+ * not be written, if one could not). A malformed file (why says where,
+ * file:line:col) or one that cannot be read: -KT_EXIT_INPUT, nothing
+ * written; one that cannot be removed: -1. */
+int kt_restore_pending(char *why, size_t len);
 /* Records every setting ktest may change (in the restore file, synced)
- * and guards them: SIGINT, SIGTERM, SIGHUP and SIGQUIT put them back. */
-void kt_guard_begin(void);
+ * and guards them: SIGINT, SIGTERM, SIGHUP and SIGQUIT put them back.
+ * 0, or KT_EXIT_INPUT with why when the record cannot be written. */
+int kt_guard_begin(char *why, size_t len);
 /* Puts them back and removes the restore file. */
 void kt_guard_end(void);
 /* Puts the recorded values back, and stays on guard. */
