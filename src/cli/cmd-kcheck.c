@@ -5,48 +5,17 @@
  * a model of the library (or beside a second file's) on the same inputs,
  * attempt by attempt.
  */
-#define _GNU_SOURCE /* nftw() */
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <dirent.h>
-#include <ftw.h>
 #include <getopt.h>
-#include <grp.h>
-#include <pwd.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "coverage.h"
 #include "cli.h"
 #include "json.h"
-#include "rng.h"
-#include "../kcheck/kcheck.h"
-#include "../kcheck/source.h"
-#include "../kcheck/check.h"
-#include "kcheck-scan.h"
-
-#ifndef MTHP_KERNEL_ENV_SRC
-#define MTHP_KERNEL_ENV_SRC ""
-#endif
-#ifndef MTHP_KERNEL_ENV_INSTALLED
-#define MTHP_KERNEL_ENV_INSTALLED ""
-#endif
-#ifndef MTHP_PUBLIC_INCLUDE_SRC
-#define MTHP_PUBLIC_INCLUDE_SRC ""
-#endif
-#ifndef MTHP_PUBLIC_INCLUDE_INSTALLED
-#define MTHP_PUBLIC_INCLUDE_INSTALLED ""
-#endif
+#include "run.h"
 
 static void print_outcome(const struct side *s, const struct kc_outcome *o)
 {
@@ -135,60 +104,6 @@ static void print_first(const struct check *k)
 		printf(" '%s'\n", map);
 	}
 	free(map);
-}
-
-static bool holds(const char *dir, const char *file)
-{
-	struct stat st;
-	char path[700];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return !stat(path, &st);
-}
-
-/*
- * Where the kernel environment is (MTHP_KERNEL_ENV, the source tree this
- * mthpsim was built from, or where it was installed: a directory holding
- * mthpcollapse/kernel/khugepaged.h), and the public headers it includes
- * (the same directory when it holds them, else the matching include
- * directory).
- */
-static void env_dirs(const char **env, const char **pub)
-{
-	static const char *const dirs[] = { NULL, MTHP_KERNEL_ENV_SRC,
-					    MTHP_KERNEL_ENV_INSTALLED };
-	static const char *const pubs[] = { NULL, MTHP_PUBLIC_INCLUDE_SRC,
-					    MTHP_PUBLIC_INCLUDE_INSTALLED };
-	const char *spell = "mthpcollapse/kernel/spellings.h";
-
-	for (size_t i = 0; i < 3; i++) {
-		const char *d = i ? dirs[i] : getenv("MTHP_KERNEL_ENV");
-
-		if (!d || !*d || !holds(d, "mthpcollapse/kernel/khugepaged.h"))
-			continue;
-		*env = d;
-		*pub = holds(d, spell) ? d : i ? pubs[i] : pubs[2];
-		if (!i && !holds(*pub, spell))
-			*pub = pubs[1];
-		if (!holds(*pub, spell))
-			errx(1, "kcheck: <%s> was not found beside the kernel environment in %s (install libmthpcollapse)",
-			     spell, d);
-		return;
-	}
-	errx(1, "kcheck: the kernel environment <mthpcollapse/kernel/khugepaged.h> was not found (install mthpsim, or set MTHP_KERNEL_ENV to the directory that holds it)");
-}
-
-/* What kcheck's kernel environment supplies, read once. */
-static struct kc_env kc_environment;
-/* The jail's root (NULL: --unconfined), for every unit. */
-static const char *kcheck_jail_root;
-
-/* A unit's directory, where the jailed compiler writes: the jail's user
- * (nobody, when kcheck is root) must be able to. */
-static void unit_dir_for_jail(const char *dir)
-{
-	if (kcheck_jail_root && !geteuid() && chown(dir, 65534, 65534))
-		err(1, "%s", dir);
 }
 
 static void usage_kcheck(FILE *f)
@@ -280,48 +195,6 @@ static void json_outcome(struct json *j, const char *key, const struct side *s,
 	json_end_object(j);
 }
 
-
-static void on_signal(int sig)
-{
-	kc_interrupted = sig;
-	if (kc_child_pid > 0)
-		kill(kc_child_pid, SIGKILL);
-}
-
-static void remove_tree(const char *dir);
-
-/* The scratch directory, removed by whatever ends kcheck - an error's
- * exit() included - in the process that made it (not a child). */
-static char scratch_dir[600];
-static pid_t scratch_owner;
-
-static void remove_scratch_at_exit(void)
-{
-	if (scratch_dir[0] && getpid() == scratch_owner)
-		remove_tree(scratch_dir);
-	scratch_dir[0] = 0;
-}
-
-/* After SIGINT, SIGTERM or SIGHUP: the scratch directory goes, then
- * the signal takes its course. */
-static _Noreturn void interrupted_exit(const char *scratch)
-{
-	int sig = kc_interrupted;
-
-	progress_done();
-	remove_tree(scratch);
-	scratch_dir[0] = 0;
-	mthp_coverage_dump();
-	signal(sig, SIG_DFL);
-	raise(sig);
-	_exit(128 + sig);
-}
-
-static void kcheck_progress(unsigned long long done, unsigned long long total)
-{
-	progress("kcheck", done, total);
-}
-
 /* The settings of one case, as members of the current object. */
 static void json_case(struct json *j, const struct input *in)
 {
@@ -366,22 +239,6 @@ static void print_failure(const struct check *k, unsigned int timeout)
 	kc_failure_words(&k->w, timeout, what, sizeof(what));
 	printf("\n%s's code %s on this case (the check stopped there):\n", s->name, what);
 	print_case(&k->cur);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* The scratch directory and what kcheck compiled into it. */
-static void remove_tree(const char *dir)
-{
-	if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS))
-		warnx("kcheck: could not remove %s", dir);
 }
 
 static void json_source(struct json *j, const char *key,
@@ -524,120 +381,6 @@ static void json_units(struct json *j, struct kc_unit *const units[2],
 	}
 }
 
-#ifndef MTHP_EXAMPLES_SRC
-#define MTHP_EXAMPLES_SRC ""
-#endif
-
-/* Scenario files: each PATH a file, or a directory of *.scn files. Each
- * is read and checked now (a file that does not parse is bad input). */
-static size_t read_scenarios(const char *const *paths, size_t n, char ***names,
-			     char ***texts, bool quiet_missing)
-{
-	size_t count = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-		char **files = NULL;
-		size_t nf = 0;
-
-		if (stat(paths[i], &st)) {
-			if (quiet_missing)
-				continue;
-			errx(EXIT_INPUT, "--scenario %s: %s", paths[i], strerror(errno));
-		}
-		if (S_ISDIR(st.st_mode)) {
-			struct dirent **ents;
-			int ne = scandir(paths[i], &ents, NULL, alphasort);
-
-			if (ne < 0)
-				errx(EXIT_INPUT, "--scenario %s: %s", paths[i], strerror(errno));
-			for (int e = 0; e < ne; e++) {
-				size_t l = strlen(ents[e]->d_name);
-
-				if (l > 4 && !strcmp(ents[e]->d_name + l - 4, ".scn")) {
-					files = realloc(files, (nf + 1) * sizeof(*files));
-					if (!files || asprintf(&files[nf], "%s/%s", paths[i], ents[e]->d_name) < 0)
-						err(1, "malloc");
-					/* a FIFO or a device would be waited on */
-					if (stat(files[nf], &st) || !S_ISREG(st.st_mode))
-						errx(EXIT_INPUT, "--scenario %s: not a regular file", files[nf]);
-					nf++;
-				}
-				free(ents[e]);
-			}
-			free(ents);
-		} else {
-			files = malloc(sizeof(*files));
-			if (!files || !(files[0] = strdup(paths[i])))
-				err(1, "malloc");
-			nf = 1;
-		}
-		for (size_t f = 0; f < nf; f++) {
-			size_t len;
-			char *text = read_input(files[f], &len);
-			struct mthp_scenario sc;
-			struct mthp_parse_error e;
-
-			int bad = mthp_scenario_parse(text, len, NULL, &sc, &e);
-
-			mthp_scenario_free(&sc);
-			/* kept as a string: the reproducer is its text */
-			bool nul = !bad && memchr(text, 0, len);
-
-			free(nul || bad ? text : NULL);
-			if (bad)
-				errx(EXIT_INPUT, "%s:%u:%u: %s", files[f], e.line, e.col, e.msg);
-			if (nul)
-				errx(EXIT_INPUT, "%s: holds a NUL byte, which a scenario file does not", files[f]);
-			char *z = realloc(text, len + 1);
-
-			if (!z)
-				err(1, "malloc");
-			text = z;
-			text[len] = 0;
-			*names = realloc(*names, (count + 1) * sizeof(**names));
-			*texts = realloc(*texts, (count + 1) * sizeof(**texts));
-			if (!*names || !*texts)
-				err(1, "malloc");
-			(*names)[count] = files[f];
-			(*texts)[count] = text;
-			count++;
-		}
-		free(files);
-	}
-	return count;
-}
-
-/* The scan check's scenario files, read once before any check: the
- * user's (given), else the bundled examples. */
-struct scenario_files {
-	char **names, **texts;
-	size_t n;
-	bool given;
-};
-
-static void read_scenario_files(struct scenario_files *f, const char *const *paths,
-				size_t n)
-{
-	const char *ex = MTHP_EXAMPLES_SRC;
-
-	*f = (struct scenario_files){ .given = n > 0 };
-	if (n)
-		f->n = read_scenarios(paths, n, &f->names, &f->texts, false);
-	else if (*ex)
-		f->n = read_scenarios(&ex, 1, &f->names, &f->texts, true);
-}
-
-static void free_scenario_files(struct scenario_files *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->names[i]);
-		free(f->texts[i]);
-	}
-	free(f->names);
-	free(f->texts);
-}
-
 /* A reproducer in the text report: where it was saved, then its lines. */
 static void print_scenario(const char *path, const char *text)
 {
@@ -654,655 +397,368 @@ static void print_scenario(const char *path, const char *text)
 	}
 }
 
-/*
- * The model that stands for a source's kernel: from the release its
- * tree's Makefile gives and whether its file has the series (its own
- * mthp_collapse()); without a release, from the shape alone. The reason,
- * in words, goes to because.
- */
-static enum mthp_model kcheck_model_for(const struct kc_source *s, bool series,
-					char *because, size_t len)
-{
-	enum mthp_model m;
-	const char *why;
 
-	if (s->release[0] &&
-	    !mthp_model_for_kernel(s->release, series ? MTHP_KERNEL_COLLAPSE_STATS
-						      : MTHP_KERNEL_NO_COLLAPSE_STATS,
-				   &m, &why)) {
-		snprintf(because, len, "Linux %s, from the tree's Makefile%s; --model names another",
-			 s->release, series ? ", and the series' shape" : "");
-		return m;
+/* ---- the report ---- */
+
+/* The engine's check, as JSON; the scan's goes inside it ("scan") when
+ * both ran, so the object is left open for it. */
+static void json_engine(struct json *j, const struct kc_options *o,
+			const struct kc_report *r, bool explain)
+{
+	const struct check *k = r->k;
+	struct kc_unit *const units[2] = { (struct kc_unit *)&r->ua,
+					   r->against ? (struct kc_unit *)&r->ub : NULL };
+
+	json_begin_object(j);
+	json_kstring(j, "command", "kcheck");
+	json_key(j, "settings");
+	json_begin_object(j);
+	json_kstring(j, "file", r->src[0].name);
+	json_source(j, "source", &r->src[0]);
+	json_kstring(j, "function", o->function ? o->function : "mthp_collapse");
+	json_kstring(j, "shape", r->ua.shape);
+	if (r->against) {
+		json_kstring(j, "against", r->src[1].name);
+		json_source(j, "against_source", &r->src[1]);
+	} else {
+		json_kstring(j, "model", mthp_model_name(k->b.model));
 	}
-	snprintf(because, len, "from the shape; --model names another");
-	return series ? MTHP_MODEL_DEFAULT : MTHP_MODEL_BASELINE;
+	json_kuint(j, "random_per_geometry", o->random);
+	json_kuint(j, "seed", o->seed);
+	json_kbool(j, "werror", o->werror);
+	json_end_object(j);
+	json_kuint(j, "cases", k->cases);
+	json_kuint(j, "skipped", k->skipped);
+	json_kuint(j, "differ", k->differ);
+	if (k->found) {
+		json_key(j, "first_difference");
+		json_begin_object(j);
+		json_case(j, &k->first);
+		json_kuint(j, "bitmap", k->first.map[0]);
+		json_outcome(j, "a", &k->a, &k->fa);
+		json_outcome(j, "b", &k->b, &k->fb);
+		json_end_object(j);
+	}
+	if (k->w.failure)
+		json_failure(j, k, o->timeout);
+	json_units(j, units, r->src, explain, r->inc, r->pub);
 }
 
-/*
- * The scan check: the file's scan function (and, through it, its own
- * mthp_collapse()) against the model's scan, engine and attempt, over
- * scenario files and random scenarios on every named geometry.
- */
-static int scan_check(struct kc_source *src, const char *against,
-		      const char *scan_fn, const enum mthp_model *model,
-		      const char *const *geos, size_t ngeos,
-		      unsigned int per_geometry, unsigned int seed,
-		      unsigned int timeout, bool json, bool explain, bool werror,
-		      const struct scenario_files *files, const char *inc,
-		      const char *pub, const char *tmpl, bool after_engine,
-		      struct json *outer)
+static void print_engine(const struct kc_options *o, const struct kc_report *r,
+			 bool explain)
 {
-	static struct kc_unit su[2];
-	struct kc_unit *units[2] = { &su[0], against ? &su[1] : NULL };
-	char msg[1024];
-	struct scan_check *sc = kcheck_scan_state();
+	const struct check *k = r->k;
+	struct kc_unit *const units[2] = { (struct kc_unit *)&r->ua,
+					   r->against ? (struct kc_unit *)&r->ub : NULL };
 
-	for (int i = 0; i < 2; i++) {
-		if (!units[i])
-			continue;
-		snprintf(units[i]->dir, sizeof(units[i]->dir), "%s/%c", tmpl, 's' + i);
-		if (mkdir(units[i]->dir, 0711))
-			err(1, "%s", units[i]->dir);
-		unit_dir_for_jail(units[i]->dir);
-		units[i]->scan = true;
-		units[i]->env = &kc_environment;
-		units[i]->jail_root = kcheck_jail_root;
-		const char *fn = scan_fn;
-		char other[96] = "";
-		struct kc_file kf;
+	printf("kcheck: %s: %s\n", r->src[0].name, r->ua.shape);
+	if (r->against)
+		printf("against %s: %s\n", r->src[1].name, r->ub.shape);
+	printf("%lu cases (%lu skipped: a result the file does not have), %lu differ\n",
+	       k->cases, k->skipped, k->differ);
+	if (r->against && !k->differ && !k->w.failure)
+		printf("  the two sides decide alike on every case\n");
+	if (k->found)
+		print_first(k);
+	print_failure(k, o->timeout);
+	print_units(units, r->src, o->werror, explain, r->inc, r->pub);
+}
 
-		if (i == 1) {
-			/* the other side's scan may have another name */
-			if (kc_file_load(&kf, src[1].path, msg, sizeof(msg))) {
-				warnx("%s", msg);
-				return EXIT_INPUT;
-			}
-			fn = kc_find(&kf, scan_fn, KC_FUNCTION) ? scan_fn : kc_find_scan(&kf);
-			snprintf(other, sizeof(other), "%s", fn ? fn : "");
-			kc_file_free(&kf);
-			fn = *other ? other : NULL;
-			if (!fn) {
-				warnx("%s: no scan function to compare with %s's %s()",
-				      src[1].display, src[0].display, scan_fn);
-				return EXIT_INPUT;
-			}
-		}
-		int r = kc_generate(units[i], src[i].path, src[i].display, fn, msg, sizeof(msg));
-
-		if (r) {
-			warnx("%s", msg);
-			return r == KC_BAD_INPUT ? EXIT_INPUT : 1;
-		}
+static void json_scan_settings(struct json *j, const struct kc_options *o,
+			       const struct kc_report *r)
+{
+	json_key(j, "settings");
+	json_begin_object(j);
+	json_kstring(j, "file", r->src[0].name);
+	json_source(j, "source", &r->src[0]);
+	json_kstring(j, "function", r->scan_function);
+	json_kstring(j, "shape", r->su[0].calls_engine ? "series" : "baseline");
+	if (r->against) {
+		json_kstring(j, "against", r->src[1].name);
+		json_source(j, "against_source", &r->src[1]);
 	}
-	/* the shape says the model, unless one was named */
-	char because[200];
-	enum mthp_model m = model ? *model : kcheck_model_for(&src[0], su[0].calls_engine,
-							      because, sizeof(because));
-	char names[2][1100];
+	json_kstring(j, "model", mthp_model_name(r->scan_model));
+	json_kstring(j, "model_because", o->model_given ? "--model" : r->scan_because);
+	json_kstring(j, "release", r->src[0].release);
+	json_kuint(j, "random_per_geometry", o->random);
+	json_kuint(j, "seed", o->seed);
+	json_kuint(j, "scenario_files", r->scenario_files);
+	json_kuint(j, "ktest_scenarios", r->suite_scenarios);
+	json_end_object(j);
+}
 
-	snprintf(names[0], sizeof(names[0]), "%s", src[0].name);
-	if (against)
-		snprintf(names[1], sizeof(names[1]), "%s", src[1].name);
+static void json_scan(struct json *j, const struct kc_options *o,
+		      const struct kc_report *r, bool explain)
+{
+	const struct scan_check *sc = r->sc;
+	struct kc_unit *const units[2] = { (struct kc_unit *)&r->su[0],
+					   r->against ? (struct kc_unit *)&r->su[1] : NULL };
+
+	json_begin_object(j);
+	json_kstring(j, "command", "kcheck");
+	json_kstring(j, "check", "scan");
+	json_scan_settings(j, o, r);
+	json_kuint(j, "cases", sc->cases);
+	json_kuint(j, "skipped", sc->skipped);
+	json_kuint(j, "not_scanned", sc->not_scanned);
+	json_kuint(j, "assumption_broken", sc->assumed);
+	if (sc->assumed)
+		json_kstring(j, "assumption_where", sc->assumed_where);
+	json_kuint(j, "differ", sc->differ);
+	if (sc->found) {
+		json_key(j, "first_difference");
+		json_begin_object(j);
+		json_kstring(j, "scenario", sc->first_name);
+		json_kstring(j, "what", sc->first_what);
+		json_kstring(j, "scenario_file", r->diff_path);
+		json_kstring(j, "scenario_text", sc->first_text);
+		json_end_object(j);
+	}
+	if (sc->w.failure) {
+		char what[160];
+
+		json_key(j, "failure");
+		json_begin_object(j);
+		json_kstring(j, "side", r->scan_names[sc->w.cur_side]);
+		json_kstring(j, "text", kc_failure_words(&sc->w, o->timeout, what, sizeof(what)));
+		json_kstring(j, "scenario", sc->cur_name);
+		json_kstring(j, "scenario_file", r->fail_path);
+		json_kstring(j, "scenario_text", sc->fail_text);
+		json_end_object(j);
+	}
+	json_units(j, units, r->src, explain, r->inc, r->pub);
+	json_end_object(j);
+}
+
+/* The scan's counts, and the scenarios set aside. */
+static void print_scan_counts(const struct kc_options *o, const struct kc_report *r)
+{
+	const struct scan_check *sc = r->sc;
+	size_t nfiles = r->scenario_files;
+
+	printf("%lu scenarios (%zu scenario file%s, %zu of ktest's suites over the geometries, %u random per geometry), %lu differ\n",
+	       sc->cases, nfiles, nfiles == 1 ? "" : "s", r->suite_scenarios, o->random,
+	       sc->differ);
+	if (r->against && !sc->differ && !sc->w.failure)
+		printf("  the two sides decide alike on every scenario\n");
+	if (sc->skipped)
+		printf("  %lu skipped: they need a result the file does not have (%s)\n",
+		       sc->skipped, sc->skip_example);
+	if (sc->not_scanned)
+		printf("  %lu not run: no order is enabled, so the kernel does not scan them\n",
+		       sc->not_scanned);
+	if (sc->assumed)
+		printf("  %lu not compared: the file asserts (VM_WARN_ON_FOLIO and kin) that no folio it meets is what they made one - %s\n",
+		       sc->assumed, sc->assumed_where);
+}
+
+static void print_scan(const struct kc_options *o, const struct kc_report *r,
+		       bool explain)
+{
+	const struct scan_check *sc = r->sc;
+	struct kc_unit *const units[2] = { (struct kc_unit *)&r->su[0],
+					   r->against ? (struct kc_unit *)&r->su[1] : NULL };
+
+	printf("%skcheck: %s: %s\n", r->engine_done ? "\n" : "", r->src[0].name,
+	       r->su[0].shape);
+	printf("  %s\n", r->su[0].calls_engine
+	       ? "the series' shape: fills the occupancy bitmap and calls mthp_collapse()"
+	       : "mainline's shape before the series: calls collapse_huge_page() itself");
+	if (r->against)
+		printf("against %s: %s\n", r->src[1].name, r->su[1].shape);
 	else
-		snprintf(names[1], sizeof(names[1]), "model %s", mthp_model_name(m));
-
-	char *const *fnames = files->names, *const *ftexts = files->texts;
-	size_t nfiles = files->n;
-
-	sc->rng = (struct rng){ seed };
-	int status = 0;
-	size_t nsuite = 0;
-
-	for (size_t gi = 0; gi < mthp_geometry_count() && !status && !sc->w.failure &&
-			    !kc_interrupted; gi++) {
-		struct mthp_geometry g;
-		bool chosen = !ngeos;
-
-		mthp_geometry_lookup(mthp_geometry_name(gi), &g, NULL, 0);
-		for (size_t n = 0; n < ngeos; n++)
-			chosen |= !strcmp(geos[n], g.name);
-		if (!chosen)
-			continue;
-		struct kc_geometry kg = { "", g.page_shift, g.pmd_nr, g.max_ptrs,
-					  g.pmd_order,
-					  !strncmp(g.name, "ppc64-", 6) || g.pmd_nr != g.max_ptrs };
-
-		snprintf(kg.tag, sizeof(kg.tag), "%s", g.name);
-		for (int i = 0; i < 2 && !status; i++)
-			if (units[i]) {
-				int r = kc_compile(units[i], &kg, inc, pub, stderr);
-
-				if (r)
-					status = kc_interrupted ? 1 : r == KC_BAD_INPUT ? EXIT_INPUT : 1;
-			}
-		if (status)
-			break;
-		/* the files of this geometry, and (by default) ktest's suites,
-		 * whose layouts were played on a real kernel */
-		const char *fn[512], *ft[512];
-		size_t nf = 0;
-		char **kn = NULL, **kt = NULL;
-		size_t nk = files->given ? 0 : ktest_suite_scenarios(&g, &kn, &kt);
-
-		for (size_t i = 0; i < nk && nf < 256; i++) {
-			fn[nf] = kn[i];
-			ft[nf++] = kt[i];
+		printf("  against model %s (%s)\n", mthp_model_name(r->scan_model),
+		       o->model_given ? "--model" : r->scan_because);
+	print_scan_counts(o, r);
+	if (sc->found) {
+		printf("\nfirst difference, in %s:\n", sc->first_name);
+		fputs("  ", stdout);
+		for (const char *p = sc->first_what; *p; p++) {
+			putchar(*p);
+			if (*p == '\n' && p[1])
+				fputs("  ", stdout);
 		}
-		nsuite += nk;
-
-		for (size_t i = 0; i < nfiles && nf < 256; i++) {
-			struct mthp_scenario t;
-			struct mthp_parse_error e;
-
-			if (!mthp_scenario_parse(ftexts[i], strlen(ftexts[i]), NULL, &t, &e) &&
-			    !strcmp(t.geometry.name, g.name)) {
-				fn[nf] = fnames[i];
-				ft[nf++] = ftexts[i];
-			}
-			mthp_scenario_free(&t);
-		}
-		struct scan_opts o = {
-			.units = { units[0], units[1] },
-			.names = { names[0], names[1] },
-			.model = m, .geometry = g.name, .random = per_geometry,
-			.file_names = fn, .file_texts = ft, .nfiles = nf,
-			.timeout = timeout,
-		};
-		int r = kcheck_scan_geometry(&o);
-
-		for (size_t i = 0; i < nk; i++) {
-			free(kn[i]);
-			free(kt[i]);
-		}
-		free(kn);
-		free(kt);
-		if (r)
-			status = r;
-		progress("kcheck scan", gi + 1, mthp_geometry_count());
+		if (sc->first_what[0] && sc->first_what[strlen(sc->first_what) - 1] != '\n')
+			putchar('\n');
+		print_scenario(r->diff_path, sc->first_text);
 	}
+	if (sc->w.failure) {
+		char what[160];
+
+		printf("\n%s's code %s on %s (the check stopped there)\n",
+		       r->scan_names[sc->w.cur_side],
+		       kc_failure_words(&sc->w, o->timeout, what, sizeof(what)),
+		       sc->cur_name);
+		print_scenario(r->fail_path, sc->fail_text);
+	}
+	print_units(units, r->src, o->werror, explain, r->inc, r->pub);
+}
+
+/* ---- the command ---- */
+
+static void kcheck_on_signal(int sig)
+{
+	kc_interrupted = sig;
+	if (kc_child_pid > 0)
+		kill(kc_child_pid, SIGKILL);
+}
+
+static void kcheck_progress(void *ctx, const char *what, unsigned long long done,
+			    unsigned long long total)
+{
+	(void)ctx;
+	progress(what, done, total);
+}
+
+enum { O_FUNCTION = O_OWN, O_AGAINST, O_RANDOM, O_SEED, O_BITMAPS,
+       O_WERROR, O_PATCH, O_AGAINST_PATCH, O_EXPLAIN, O_TIMEOUT,
+       O_SCENARIO, O_UNCONFINED };
+
+static const struct option kcheck_longopts[] = {
+	{ "unconfined", no_argument, NULL, O_UNCONFINED },
+	{ "model", required_argument, NULL, O_MODEL },
+	{ "geometry", required_argument, NULL, O_GEOMETRY },
+	{ "function", required_argument, NULL, O_FUNCTION },
+	{ "against", required_argument, NULL, O_AGAINST },
+	{ "random", required_argument, NULL, O_RANDOM },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "bitmaps", required_argument, NULL, O_BITMAPS },
+	{ "Werror", no_argument, NULL, O_WERROR },
+	{ "patch", required_argument, NULL, O_PATCH },
+	{ "against-patch", required_argument, NULL, O_AGAINST_PATCH },
+	{ "explain", no_argument, NULL, O_EXPLAIN },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "scenario", required_argument, NULL, O_SCENARIO },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "help", no_argument, NULL, O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* What the command line asks for, beside the check's own options. */
+struct kcheck_args {
+	struct kc_options o;
+	const char *scenarios[64], *geos[32];
+	bool json, explain;
+};
+
+/* Takes one option; -1 for help (0 asked, 2 for misuse), else 0. */
+static int kcheck_option(struct kcheck_args *a, int c, const char *arg)
+{
+	struct kc_options *o = &a->o;
+	struct mthp_geometry g;
+
+	switch (c) {
+	case O_MODEL: o->model = cli_model("--model", arg); o->model_given = true; break;
+	case O_SCENARIO:
+		if (o->nscenarios == 64)
+			errx(EXIT_INPUT, "--scenario: at most 64");
+		a->scenarios[o->nscenarios++] = arg;
+		break;
+	case O_GEOMETRY:
+		if (o->ngeometries == 32)
+			errx(EXIT_INPUT, "--geometry: at most 32");
+		cli_geometry("--geometry", arg, &g);
+		a->geos[o->ngeometries++] = arg;
+		break;
+	case O_FUNCTION: o->function = arg; break;
+	case O_AGAINST: o->against = arg; break;
+	case O_RANDOM: o->random = cli_uint("--random", arg, 1000000); break;
+	case O_SEED: o->seed = cli_uint("--seed", arg, 4000000000u); break;
+	case O_BITMAPS: o->bitmaps = cli_uint("--bitmaps", arg, 1u << 16); break;
+	case O_JSON: a->json = true; break;
+	case O_WERROR: o->werror = true; break;
+	case O_EXPLAIN: a->explain = true; break;
+	case O_UNCONFINED: o->unconfined = true; break;
+	case O_TIMEOUT:
+		o->timeout = cli_uint("--timeout", arg, 86400);
+		if (!o->timeout)
+			errx(EXIT_INPUT, "--timeout 0: a case needs at least one second (1 to 86400)");
+		break;
+	case O_PATCH:
+		if (o->npatches == KC_MAX_PATCHES)
+			errx(EXIT_INPUT, "--patch: at most %d per side", KC_MAX_PATCHES);
+		o->patches[o->npatches++] = arg;
+		break;
+	case O_AGAINST_PATCH:
+		if (o->nagainst_patches == KC_MAX_PATCHES)
+			errx(EXIT_INPUT, "--patch: at most %d per side", KC_MAX_PATCHES);
+		o->against_patches[o->nagainst_patches++] = arg;
+		break;
+	case 'h':
+	case O_HELP: usage_kcheck(stdout); return -1;
+	default: usage_kcheck(stderr); return EXIT_INPUT;
+	}
+	return 0;
+}
+
+/* After SIGINT, SIGTERM or SIGHUP (the scratch directory is gone): the
+ * signal takes its course. */
+static _Noreturn void kcheck_interrupted(int sig)
+{
 	progress_done();
-	if (kc_interrupted)
-		interrupted_exit(tmpl);
-	if (!status && !sc->w.failure && !sc->cases) {
-		warnx("kcheck: no scenario was checked (--random 0 and no scenario file, or every one needs a result the file lacks): nothing to compare");
-		status = EXIT_INPUT;
-	}
-	char diff_path[700] = "", fail_path[700] = "";
-	const char *td = getenv("TMPDIR");
+	mthp_coverage_dump();
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig);
+}
 
-	td = td && *td ? td : "/tmp";
-	if (!status && sc->found &&
-	    kcheck_scan_save(td, sc->first_text, diff_path, sizeof(diff_path)))
-		warn("kcheck: writing the scenario of the first difference");
-	if (!status && sc->w.failure) {
-		kcheck_scan_failed_scenario(m);
-		if (kcheck_scan_save(td, sc->fail_text, fail_path, sizeof(fail_path)))
-			warn("kcheck: writing the scenario the check stopped on");
-	}
-	const char *shape = su[0].calls_engine
-		? "the series' shape: fills the occupancy bitmap and calls mthp_collapse()"
-		: "mainline's shape before the series: calls collapse_huge_page() itself";
-	size_t nwarn = su[0].nwarnings + su[1].nwarnings;
+static void kcheck_report(const struct kcheck_args *a, const struct kc_report *r)
+{
+	struct json j;
 
-	if (!status && json) {
-		struct json own, *jp = outer ? outer : &own;
-#define j (*jp)
-		if (outer) {
+	if (a->json) {
+		json_init(&j, stdout);
+		if (r->engine_done)
+			json_engine(&j, &a->o, r, a->explain);
+		if (r->engine_done && r->scan_done)
 			json_key(&j, "scan");
-		} else {
-			json_init(&j, stdout);
-		}
-		json_begin_object(&j);
-		json_kstring(&j, "command", "kcheck");
-		json_kstring(&j, "check", "scan");
-		json_key(&j, "settings");
-		json_begin_object(&j);
-		json_kstring(&j, "file", src[0].name);
-		json_source(&j, "source", &src[0]);
-		json_kstring(&j, "function", scan_fn);
-		json_kstring(&j, "shape", su[0].calls_engine ? "series" : "baseline");
-		if (against) {
-			json_kstring(&j, "against", src[1].name);
-			json_source(&j, "against_source", &src[1]);
-		}
-		json_kstring(&j, "model", mthp_model_name(m));
-		json_kstring(&j, "model_because", model ? "--model" : because);
-		json_kstring(&j, "release", src[0].release);
-		json_kuint(&j, "random_per_geometry", per_geometry);
-		json_kuint(&j, "seed", seed);
-		json_kuint(&j, "scenario_files", nfiles);
-		json_kuint(&j, "ktest_scenarios", nsuite);
-		json_end_object(&j);
-		json_kuint(&j, "cases", sc->cases);
-		json_kuint(&j, "skipped", sc->skipped);
-		json_kuint(&j, "not_scanned", sc->not_scanned);
-		json_kuint(&j, "assumption_broken", sc->assumed);
-		if (sc->assumed)
-			json_kstring(&j, "assumption_where", sc->assumed_where);
-		json_kuint(&j, "differ", sc->differ);
-		if (sc->found) {
-			json_key(&j, "first_difference");
-			json_begin_object(&j);
-			json_kstring(&j, "scenario", sc->first_name);
-			json_kstring(&j, "what", sc->first_what);
-			json_kstring(&j, "scenario_file", diff_path);
-			json_kstring(&j, "scenario_text", sc->first_text);
+		if (r->scan_done)
+			json_scan(&j, &a->o, r, a->explain);
+		if (r->engine_done)
 			json_end_object(&j);
-		}
-		if (sc->w.failure) {
-			char what[160];
-
-			json_key(&j, "failure");
-			json_begin_object(&j);
-			json_kstring(&j, "side", names[sc->w.cur_side]);
-			json_kstring(&j, "text", kc_failure_words(&sc->w, timeout, what, sizeof(what)));
-			json_kstring(&j, "scenario", sc->cur_name);
-			json_kstring(&j, "scenario_file", fail_path);
-			json_kstring(&j, "scenario_text", sc->fail_text);
-			json_end_object(&j);
-		}
-		json_units(&j, units, src, explain, inc, pub);
-		json_end_object(&j);
-#undef j
-	} else if (!status) {
-		printf("%skcheck: %s: %s\n", after_engine ? "\n" : "", src[0].name, su[0].shape);
-		printf("  %s\n", shape);
-		if (against)
-			printf("against %s: %s\n", src[1].name, su[1].shape);
-		else
-			printf("  against model %s (%s)\n", mthp_model_name(m),
-			       model ? "--model" : because);
-		printf("%lu scenarios (%zu scenario file%s, %zu of ktest's suites over the geometries, %u random per geometry), %lu differ\n",
-		       sc->cases, nfiles, nfiles == 1 ? "" : "s", nsuite, per_geometry,
-		       sc->differ);
-		if (against && !sc->differ && !sc->w.failure)
-			printf("  the two sides decide alike on every scenario\n");
-		if (sc->skipped)
-			printf("  %lu skipped: they need a result the file does not have (%s)\n",
-			       sc->skipped, sc->skip_example);
-		if (sc->not_scanned)
-			printf("  %lu not run: no order is enabled, so the kernel does not scan them\n",
-			       sc->not_scanned);
-		if (sc->assumed)
-			printf("  %lu not compared: the file asserts (VM_WARN_ON_FOLIO and kin) that no folio it meets is what they made one - %s\n",
-			       sc->assumed, sc->assumed_where);
-		if (sc->found) {
-			printf("\nfirst difference, in %s:\n", sc->first_name);
-			fputs("  ", stdout);
-			for (const char *p = sc->first_what; *p; p++) {
-				putchar(*p);
-				if (*p == '\n' && p[1])
-					fputs("  ", stdout);
-			}
-			if (sc->first_what[0] && sc->first_what[strlen(sc->first_what) - 1] != '\n')
-				putchar('\n');
-			print_scenario(diff_path, sc->first_text);
-		}
-		if (sc->w.failure) {
-			char what[160];
-
-			printf("\n%s's code %s on %s (the check stopped there)\n",
-			       names[sc->w.cur_side],
-			       kc_failure_words(&sc->w, timeout, what, sizeof(what)),
-			       sc->cur_name);
-			print_scenario(fail_path, sc->fail_text);
-		}
-		print_units(units, src, werror, explain, inc, pub);
+		return;
 	}
-	if (!status)
-		status = sc->differ || sc->w.failure ? 1 : 0;
-	if (werror && nwarn && status != 1)
-		status = EXIT_INPUT;
-	kc_unit_free(&su[0]);
-	kc_unit_free(&su[1]);
-	return status;
+	if (r->engine_done)
+		print_engine(&a->o, r, a->explain);
+	if (r->scan_done)
+		print_scan(&a->o, r, a->explain);
 }
 
 int cmd_kcheck(int argc, char **argv)
 {
-	enum { O_FUNCTION = O_OWN, O_AGAINST, O_RANDOM, O_SEED, O_BITMAPS,
-	       O_WERROR, O_PATCH, O_AGAINST_PATCH, O_EXPLAIN, O_TIMEOUT,
-	       O_SCENARIO, O_UNCONFINED };
-	static const struct option longopts[] = {
-		{ "unconfined", no_argument, NULL, O_UNCONFINED },
-		{ "model", required_argument, NULL, O_MODEL },
-		{ "geometry", required_argument, NULL, O_GEOMETRY },
-		{ "function", required_argument, NULL, O_FUNCTION },
-		{ "against", required_argument, NULL, O_AGAINST },
-		{ "random", required_argument, NULL, O_RANDOM },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "bitmaps", required_argument, NULL, O_BITMAPS },
-		{ "Werror", no_argument, NULL, O_WERROR },
-		{ "patch", required_argument, NULL, O_PATCH },
-		{ "against-patch", required_argument, NULL, O_AGAINST_PATCH },
-		{ "explain", no_argument, NULL, O_EXPLAIN },
-		{ "timeout", required_argument, NULL, O_TIMEOUT },
-		{ "scenario", required_argument, NULL, O_SCENARIO },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct check *k = mmap(NULL, sizeof(*k), PROT_READ | PROT_WRITE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	static struct kc_unit ua, ub;
-	const char *function = NULL, *against = NULL;
-	const char *scenarios[64];
-	size_t nscenarios = 0;
-	bool model_given = false;
-	const char *geos[32];
-	size_t ngeos = 0;
-	unsigned int per_geometry = 400, seed = 1, bitmaps = 1u << 16, timeout = 5;
-	static struct kc_source src[2];
-	bool werror = false, explain = false, unconfined = false;
-	int c;
+	static struct kcheck_args a;
+	static struct kc_report r;
+	int c, status;
 
-	if (k == MAP_FAILED)
-		err(1, "kcheck: memory shared with the process that runs the file's code");
-	k->a.model = k->b.model = MTHP_MODEL_DEFAULT;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_MODEL:
-			k->b.model = cli_model("--model", optarg);
-			model_given = true;
-			break;
-		case O_SCENARIO:
-			if (nscenarios == 64)
-				errx(EXIT_INPUT, "--scenario: at most 64");
-			scenarios[nscenarios++] = optarg;
-			break;
-		case O_GEOMETRY:
-			if (ngeos == 32)
-				errx(EXIT_INPUT, "--geometry: at most 32");
-			geos[ngeos++] = optarg;
-			break;
-		case O_FUNCTION: function = optarg; break;
-		case O_AGAINST: against = optarg; break;
-		case O_RANDOM: per_geometry = cli_uint("--random", optarg, 1000000); break;
-		case O_SEED: seed = cli_uint("--seed", optarg, 4000000000u); break;
-		case O_BITMAPS: bitmaps = cli_uint("--bitmaps", optarg, 1u << 16); break;
-		case O_JSON: k->json = true; break;
-		case O_WERROR: werror = true; break;
-		case O_EXPLAIN: explain = true; break;
-		case O_UNCONFINED: unconfined = true; break;
-		case O_TIMEOUT:
-			timeout = cli_uint("--timeout", optarg, 86400);
-			if (!timeout)
-				errx(EXIT_INPUT, "--timeout 0: a case needs at least one second (1 to 86400)");
-			break;
-		case O_PATCH:
-		case O_AGAINST_PATCH: {
-			struct kc_source *sp = &src[c == O_PATCH ? 0 : 1];
-
-			if (sp->npatches == KC_MAX_PATCHES)
-				errx(EXIT_INPUT, "--patch: at most %d per side", KC_MAX_PATCHES);
-			sp->patches[sp->npatches++] = optarg;
-			break;
-		}
-		case 'h':
-		case O_HELP: usage_kcheck(stdout); return 0;
-		default: usage_kcheck(stderr); return EXIT_INPUT;
-		}
-	}
+	kc_options_init(&a.o);
+	a.o.scenarios = a.scenarios;
+	a.o.geometries = a.geos;
+	a.o.msg = stderr;
+	a.o.progress = kcheck_progress;
+	while ((c = getopt_long(argc, argv, "h", kcheck_longopts, NULL)) != -1)
+		if ((status = kcheck_option(&a, c, optarg)))
+			return status < 0 ? 0 : status;
 	if (optind != argc - 1) {
 		usage_kcheck(stderr);
 		errx(EXIT_INPUT, "kcheck: expected one FILE, got %d", argc - optind);
 	}
-	for (size_t i = 0; i < ngeos; i++) {
-		struct mthp_geometry g;
-
-		cli_geometry("--geometry", geos[i], &g);
-	}
-	if (src[1].npatches && !against)
+	if (a.o.nagainst_patches && !a.o.against)
 		errx(EXIT_INPUT, "--against-patch: there is no --against side to apply it to");
-	/* the scenario files are the user's input too: read now, so a bad
-	 * one is said before the first check has run */
-	struct scenario_files files;
-
-	read_scenario_files(&files, scenarios, nscenarios);
-	const char *inc, *pub;
-	char msg[1024];
-
-	env_dirs(&inc, &pub);
-	if (kc_env_load(&kc_environment, inc, pub, msg, sizeof(msg)))
-		errx(1, "kcheck: reading the kernel environment: %s", msg);
-	ua.env = ub.env = &kc_environment;
-	const char *tmpdir = getenv("TMPDIR");
-	char tmpl[600];
-
-	snprintf(tmpl, sizeof(tmpl), "%s/mthpsim-kcheck-XXXXXX",
-		 tmpdir && *tmpdir ? tmpdir : "/tmp");
-	/* the jail, or why there is none */
-	static char jail_root[700];
-	char why[300];
-
-	if (!unconfined && kc_jail_available(why, sizeof(why)))
-		errx(EXIT_INPUT, "kcheck: the file's code cannot be contained on this machine: %s. "
-		     "--unconfined compiles and runs it anyway, with your rights", why);
-	if (!mkdtemp(tmpl))
-		err(1, "kcheck: a scratch directory in %s", tmpdir && *tmpdir ? tmpdir : "/tmp");
-	snprintf(scratch_dir, sizeof(scratch_dir), "%s", tmpl);
-	scratch_owner = getpid();
-	atexit(remove_scratch_at_exit);
-	/* a child that is not root may load from it, and may not write */
-	chmod(tmpl, 0711);
-	snprintf(jail_root, sizeof(jail_root), "%s/jail", tmpl);
-	if (!unconfined && mkdir(jail_root, 0755))
-		err(1, "%s", jail_root);
-	ua.jail_root = ub.jail_root = unconfined ? NULL : jail_root;
-	kcheck_jail_root = ua.jail_root;
-	struct sigaction sa = { .sa_handler = on_signal };
+	a.o.source = argv[optind];
+	struct sigaction sa = { .sa_handler = kcheck_on_signal };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	struct kc_unit *units[2] = { &ua, against ? &ub : NULL };
-	int status = 0;
-
-	src[0].spec = argv[optind];
-	src[1].spec = against;
-	for (int i = 0; i < 2 && !status; i++) {
-		if (!units[i])
-			continue;
-		snprintf(units[i]->dir, sizeof(units[i]->dir), "%s/%c", tmpl, 'a' + i);
-		if (mkdir(units[i]->dir, 0711))
-			err(1, "%s", units[i]->dir);
-		unit_dir_for_jail(units[i]->dir);
-		if (kc_source_resolve(&src[i], units[i]->dir, msg, sizeof(msg))) {
-			warnx("%s", msg);
-			status = EXIT_INPUT;
-			break;
-		}
-	}
-	/* what to check: the engine, the scan, or (by default) each the
-	 * first file has */
-	bool do_engine = false, do_scan = false, nested = false;
-	const char *scan_fn = NULL;
-	struct json j;
-
-	if (!status) {
-		struct kc_file kf;
-
-		if (kc_file_load(&kf, src[0].path, msg, sizeof(msg))) {
-			warnx("%s", msg);
-			status = EXIT_INPUT;
-		} else {
-			const char *found = kc_find_scan(&kf);
-			bool named_scan = false;
-
-			for (size_t i = 0; function && kc_scan_names[i]; i++)
-				named_scan |= !strcmp(function, kc_scan_names[i]);
-			if (!function) {
-				do_engine = kc_find(&kf, "mthp_collapse", KC_FUNCTION) != NULL;
-				do_scan = found != NULL;
-				scan_fn = found;
-				if (!do_engine && !do_scan) {
-					warnx("%s: no definition of mthp_collapse() and no scan function (collapse_scan_pmd(), hpage_collapse_scan_pmd(), or one that maps the PTE table and calls a collapse); name one with --function",
-					      src[0].display);
-					status = EXIT_INPUT;
-				}
-			} else if (named_scan || (found && !strcmp(function, found))) {
-				do_scan = true;
-				scan_fn = function;
-			} else {
-				do_engine = true;
-			}
-			kc_file_free(&kf);
-		}
-	}
-	for (int i = 0; i < 2 && !status && do_engine; i++) {
-		if (!units[i])
-			continue;
-		int r = kc_generate(units[i], src[i].path, src[i].display,
-				    function ? function : "mthp_collapse", msg, sizeof(msg));
-
-		if (r) {
-			warnx("%s", msg);
-			status = r == KC_BAD_INPUT ? EXIT_INPUT : 1;
-		}
-	}
-	if (!do_engine)
-		goto scan_part;
-	k->a.u = &ua;
-	snprintf(k->a.name, sizeof(k->a.name), "%s", src[0].name);
-	if (against) {
-		k->b.u = &ub;
-		snprintf(k->b.name, sizeof(k->b.name), "%s", src[1].name);
-	} else {
-		snprintf(k->b.name, sizeof(k->b.name), "model %s", mthp_model_name(k->b.model));
-	}
-
-	/* the exhaustive part, then random tables, smallest first */
-	struct kc_geometry kgs[40];
-	size_t nkg = 0;
-
-	kgs[nkg++] = (struct kc_geometry){ "custom-12-16-16", 12, 16, 16, 4, false };
-	for (size_t i = 0; i < mthp_geometry_count(); i++) {
-		struct mthp_geometry g;
-		bool chosen = !ngeos;
-
-		mthp_geometry_lookup(mthp_geometry_name(i), &g, NULL, 0);
-		for (size_t n = 0; n < ngeos; n++)
-			chosen |= !strcmp(geos[n], g.name);
-		if (!chosen)
-			continue;
-		/* ppc64 book3s64 takes its table size from the MMU it boots
-		 * with; so does any geometry whose table is below the maximum */
-		kgs[nkg] = (struct kc_geometry){ "", g.page_shift, g.pmd_nr,
-						 g.max_ptrs, g.pmd_order,
-						 !strncmp(g.name, "ppc64-", 6) ||
-						 g.pmd_nr != g.max_ptrs };
-		snprintf(kgs[nkg].tag, sizeof(kgs[nkg].tag), "%s", g.name);
-		nkg++;
-	}
-	/* smallest table first */
-	for (size_t i = 1; i < nkg; i++)
-		for (size_t jj = i; jj > 1 && kgs[jj].pmd_nr < kgs[jj - 1].pmd_nr; jj--) {
-			struct kc_geometry t = kgs[jj];
-
-			kgs[jj] = kgs[jj - 1];
-			kgs[jj - 1] = t;
-		}
-	k->rng = (struct rng){ seed };
-	for (size_t gi = 0; gi < nkg && !status && !k->w.failure && !kc_interrupted; gi++) {
-		int r = kc_compile_both(k, &kgs[gi], inc, pub);
-
-		if (r) {
-			status = r == KC_BAD_INPUT ? EXIT_INPUT : 1;
-			break;
-		}
-		r = kc_run_isolated(k, &kgs[gi], gi == 0 ? bitmaps : 0,
-				    gi == 0 ? 0 : per_geometry, timeout, kcheck_progress);
-		if (r) {
-			status = r;
-			break;
-		}
-		progress("kcheck", gi + 1, nkg);
-	}
+	status = kc_check(&a.o, &r);
 	progress_done();
-	if (kc_interrupted)
-		interrupted_exit(tmpl);
-	if (!status && !k->w.failure && !k->cases) {
-		warnx("kcheck: no case was checked (--bitmaps 0 and --random 0, or every case needs a result the file lacks): nothing to compare");
-		status = EXIT_INPUT;
-	}
-	if (!status) {
-		/* the file's own warnings count only when asked */
-		size_t nwarn = ua.nwarnings + ub.nwarnings;
-
-		if (k->json) {
-			json_init(&j, stdout);
-			nested = do_scan;
-			json_begin_object(&j);
-			json_kstring(&j, "command", "kcheck");
-			json_key(&j, "settings");
-			json_begin_object(&j);
-			json_kstring(&j, "file", src[0].name);
-			json_source(&j, "source", &src[0]);
-			json_kstring(&j, "function", function ? function : "mthp_collapse");
-			json_kstring(&j, "shape", ua.shape);
-			if (against) {
-				json_kstring(&j, "against", src[1].name);
-				json_source(&j, "against_source", &src[1]);
-			} else {
-				json_kstring(&j, "model", mthp_model_name(k->b.model));
-			}
-			json_kuint(&j, "random_per_geometry", per_geometry);
-			json_kuint(&j, "seed", seed);
-			json_kbool(&j, "werror", werror);
-			json_end_object(&j);
-			json_kuint(&j, "cases", k->cases);
-			json_kuint(&j, "skipped", k->skipped);
-			json_kuint(&j, "differ", k->differ);
-			if (k->found) {
-				json_key(&j, "first_difference");
-				json_begin_object(&j);
-				json_case(&j, &k->first);
-				json_kuint(&j, "bitmap", k->first.map[0]);
-				json_outcome(&j, "a", &k->a, &k->fa);
-				json_outcome(&j, "b", &k->b, &k->fb);
-				json_end_object(&j);
-			}
-			if (k->w.failure)
-				json_failure(&j, k, timeout);
-			json_units(&j, units, src, explain, inc, pub);
-			/* the scan's check, if it runs, goes inside: "scan" */
-			if (!nested)
-				json_end_object(&j);
-		} else {
-			printf("kcheck: %s: %s\n", src[0].name, ua.shape);
-			if (against)
-				printf("against %s: %s\n", src[1].name, ub.shape);
-			printf("%lu cases (%lu skipped: a result the file does not have), %lu differ\n",
-			       k->cases, k->skipped, k->differ);
-			if (against && !k->differ && !k->w.failure)
-				printf("  the two sides decide alike on every case\n");
-			if (k->found)
-				print_first(k);
-			print_failure(k, timeout);
-			print_units(units, src, werror, explain, inc, pub);
-		}
-		status = k->differ || k->w.failure ? 1 : 0;
-		if (werror && nwarn)
-			status = EXIT_INPUT;
-	}
-scan_part:
-	if (do_scan && status != EXIT_INPUT) {
-		int r = scan_check(src, against, scan_fn, model_given ? &k->b.model : NULL,
-				   geos, ngeos, per_geometry, seed, timeout, k->json,
-				   explain, werror, &files, inc, pub, tmpl,
-				   do_engine, nested ? &j : NULL);
-
-		if (r > status)
-			status = r;
-	}
-	if (nested)
-		json_end_object(&j);
-	kc_unit_free(&ua);
-	kc_unit_free(&ub);
-	kc_env_free(&kc_environment);
-	free_scenario_files(&files);
-	remove_tree(tmpl);
-	scratch_dir[0] = 0;
-	return status;
+	if (r.interrupted)
+		kcheck_interrupted(r.interrupted);
+	if (status == KC_OK || status == KC_DIFFER || r.engine_done || r.scan_done)
+		kcheck_report(&a, &r);
+	if (r.why[0])
+		warnx("%s", r.why);
+	kc_report_free(&r);
+	return status == KC_ERROR ? 1 : status;
 }

@@ -348,7 +348,7 @@ static int emit_pmd_stub(struct kc_unit *u, FILE *f, char *err, size_t errlen)
 	char *h = strndup(kf->text + it->start, hl);
 
 	if (!h)
-		abort();
+		kc_oom();
 	out(f, "#line 1 \"<kcheck stub of find_pmd_or_thp_or_none>\"\n%s\n{\n", h);
 	free(h);
 	for (size_t i = 0; i < n; i++)
@@ -632,7 +632,7 @@ static void emit_scan_entry(struct kc_unit *u, FILE *f, const char *function,
 }
 
 
-int kc_generate(struct kc_unit *u, const char *path, const char *display,
+static int generate_body(struct kc_unit *u, const char *path, const char *display,
 		const char *function, char *err, size_t errlen)
 {
 	struct kc_file *kf = &u->file;
@@ -973,7 +973,7 @@ static void keep_warning(struct kc_unit *u, const char *line)
 	char **w = realloc(u->warnings, (u->nwarnings + 1) * sizeof(*w));
 
 	if (!w || !(w[u->nwarnings] = strdup(line)))
-		abort();
+		kc_oom();
 	u->warnings = w;
 	u->nwarnings++;
 }
@@ -1046,7 +1046,7 @@ static bool resolve_program(const char *name, char *out, size_t len)
 	return false;
 }
 
-int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
+static int compile_body(struct kc_unit *u, const struct kc_geometry *g,
 	       const char *include_dir, const char *public_dir, FILE *msg)
 {
 	const char *cc_env = getenv("CC");
@@ -1267,11 +1267,11 @@ static void env_add(struct kc_env *e, const char *name, size_t len)
 {
 	e->names = realloc(e->names, (e->n + 1) * sizeof(*e->names));
 	if (!e->names || !(e->names[e->n] = strndup(name, len)))
-		abort();
+		kc_oom();
 	e->n++;
 }
 
-int kc_env_load(struct kc_env *e, const char *env_dir, const char *public_dir,
+static int env_load_body(struct kc_env *e, const char *env_dir, const char *public_dir,
 		char *err, size_t errlen)
 {
 	static const char *const headers[] = { "khugepaged.h", "spellings.h" };
@@ -1327,7 +1327,7 @@ void kc_env_free(struct kc_env *e)
 	memset(e, 0, sizeof(*e));
 }
 
-void kc_explain(const struct kc_unit *u, struct kc_explained *e)
+static void explain_body(const struct kc_unit *u, struct kc_explained *e)
 {
 	const struct kc_file *kf = &u->file;
 
@@ -1340,7 +1340,7 @@ void kc_explain(const struct kc_unit *u, struct kc_explained *e)
 			continue;
 		e->taken = realloc(e->taken, (e->ntaken + 1) * sizeof(*e->taken));
 		if (!e->taken)
-			abort();
+			kc_oom();
 		struct kc_taken *t = &e->taken[e->ntaken++];
 
 		t->kind = kind_word(it->kind);
@@ -1366,7 +1366,7 @@ void kc_explain(const struct kc_unit *u, struct kc_explained *e)
 				continue;
 			e->env = realloc(e->env, (e->nenv + 1) * sizeof(*e->env));
 			if (!e->env)
-				abort();
+				kc_oom();
 			snprintf(e->env[e->nenv++], 64, "%s", name);
 		}
 	}
@@ -1377,4 +1377,43 @@ void kc_explained_free(struct kc_explained *e)
 	free(e->taken);
 	free(e->env);
 	memset(e, 0, sizeof(*e));
+}
+
+int kc_generate(struct kc_unit *u, const char *path, const char *display,
+		const char *function, char *err, size_t errlen)
+{
+	int r;
+
+	KC_GUARDED(r, generate_body(u, path, display, function, err, errlen),
+		   r = (kc_out_of_memory(err, errlen), KC_ERROR));
+	return r;
+}
+
+int kc_compile(struct kc_unit *u, const struct kc_geometry *g,
+	       const char *include_dir, const char *public_dir, FILE *msg)
+{
+	int r;
+
+	KC_GUARDED(r, compile_body(u, g, include_dir, public_dir, msg),
+		   r = (msg ? fprintf(msg, "kcheck: out of memory\n") : 0, KC_ERROR));
+	return r;
+}
+
+int kc_env_load(struct kc_env *e, const char *env_dir, const char *public_dir,
+		char *err, size_t errlen)
+{
+	int r;
+
+	KC_GUARDED(r, env_load_body(e, env_dir, public_dir, err, errlen),
+		   r = kc_out_of_memory(err, errlen));
+	return r;
+}
+
+int kc_explain(const struct kc_unit *u, struct kc_explained *e)
+{
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	KC_GUARDED(r, (explain_body(u, e), 0), r = -ENOMEM);
+	return r;
 }

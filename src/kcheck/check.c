@@ -7,7 +7,6 @@
  * process, watched for hangs and crashes.
  */
 #define _GNU_SOURCE /* pipe2(), closefrom() */
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -139,7 +138,7 @@ static void run_side(const struct side *s, const struct input *in,
 	MTHP_RESULT(res);
 
 	if (mthp_collapse(in->g, in->map, in->g->max_ptrs, &opts, &res))
-		errx(1, "internal error: the engine refused a kcheck input");
+		kc_internal("the engine refused a kcheck input");
 	o->ret = res.collapsed;
 	o->ret_result = res.result;
 	snprintf(o->ret_name, sizeof(o->ret_name), "%s",
@@ -269,7 +268,7 @@ static struct mthp_geometry geometry_of(const struct kc_geometry *kg)
 	struct mthp_geometry g;
 
 	if (mthp_geometry_custom(kg->page_shift, kg->pmd_nr, kg->max_ptrs, &g, NULL, 0))
-		errx(1, "internal error: geometry %s", kg->tag);
+		kc_internal("a geometry the library refuses");
 	/* a named profile keeps its name; the exhaustive one is custom: */
 	if (strncmp(kg->tag, "custom", 6))
 		snprintf(g.name, sizeof(g.name), "%.39s", kg->tag);
@@ -278,17 +277,23 @@ static struct mthp_geometry geometry_of(const struct kc_geometry *kg)
 
 /* ---- the file's code in a child process ---- */
 
+void kc_internal(const char *what)
+{
+	dprintf(2, "kcheck: internal error: %s\n", what);
+	_exit(3);
+}
+
 volatile pid_t kc_child_pid;
 
 int kc_compile_both(struct check *k, const struct kc_geometry *kg,
-		    const char *include_dir, const char *public_dir)
+		    const char *include_dir, const char *public_dir, FILE *msg)
 {
 	struct kc_unit *us[2] = { k->a.u, k->b.u };
 
 	for (int i = 0; i < 2; i++) {
 		if (!us[i])
 			continue;
-		int r = kc_compile(us[i], kg, include_dir, public_dir, stderr);
+		int r = kc_compile(us[i], kg, include_dir, public_dir, msg);
 
 		if (r)
 			return kc_interrupted ? KC_ERROR : r;
@@ -307,7 +312,7 @@ static void run_cases(struct check *k, const struct kc_geometry *kg,
 	struct rng *rng = &k->rng;
 
 	if (!map)
-		err(1, "calloc");
+		kc_internal("out of memory");
 	if (bitmaps) {
 		unsigned int nones[3] = { 0, 15, 7 };
 
@@ -430,7 +435,7 @@ static _Noreturn void child(struct kc_unit *const units[2], struct kc_watch *w,
 		int fd = open(units[i]->so_path, O_RDONLY);
 
 		if (fd < 0 || dup2(fd, 3 + i) < 0) {
-			fprintf(stderr, "kcheck: %s: %s\n", units[i]->so_path, strerror(errno));
+			dprintf(2, "kcheck: %s: %s\n", units[i]->so_path, strerror(errno));
 			_exit(KC_ERROR);
 		}
 		snprintf(units[i]->so_path, sizeof(units[i]->so_path), "/proc/self/fd/%d", 3 + i);
@@ -450,7 +455,7 @@ static _Noreturn void child(struct kc_unit *const units[2], struct kc_watch *w,
 		j.keep_user = true;
 #endif
 		if (kc_jail_enter(&j, why, sizeof(why))) {
-			fprintf(stderr, "kcheck: %s\n", why);
+			dprintf(2, "kcheck: %s\n", why);
 			_exit(KC_ERROR);
 		}
 	}
@@ -492,12 +497,21 @@ int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 	fflush(NULL);
 	w->finished = false;
 	w->said[0] = 0;
-	if (pipe2(p, O_CLOEXEC))
-		err(1, "kcheck: pipe");
+	w->why[0] = 0;
+	if (pipe2(p, O_CLOEXEC)) {
+		snprintf(w->why, sizeof(w->why), "kcheck: a pipe to the process that runs the file's code: %s",
+			 strerror(errno));
+		return KC_ERROR;
+	}
 	pid_t pid = fork();
 
-	if (pid < 0)
-		err(1, "kcheck: fork");
+	if (pid < 0) {
+		snprintf(w->why, sizeof(w->why), "kcheck: the process that runs the file's code: %s",
+			 strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return KC_ERROR;
+	}
 	if (!pid) {
 		close(p[0]);
 		child(units, w, body, arg, p[1]);
@@ -516,8 +530,15 @@ int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 		drain(p[0], w);
 		if (r == pid)
 			break;
-		if (r < 0 && errno != EINTR)
-			err(1, "kcheck: waitpid");
+		if (r < 0 && errno != EINTR) {
+			/* not our child any more: nothing left to watch */
+			kill(pid, SIGKILL);
+			snprintf(w->why, sizeof(w->why), "kcheck: waiting for the process that runs the file's code: %s",
+				 strerror(errno));
+			kc_child_pid = 0;
+			close(p[0]);
+			return KC_ERROR;
+		}
 		if (kc_interrupted) {
 			kill(pid, SIGKILL);
 			continue;
@@ -543,16 +564,18 @@ int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 	if (kc_interrupted)
 		return 0;
 	if (w->failure && !w->started) {
-		warnx("kcheck: the file's code did not return within %u s while it was loaded, before the first case (a constructor in the file?)",
-		      timeout);
+		snprintf(w->why, sizeof(w->why),
+			 "kcheck: the file's code did not return within %u s while it was loaded, before the first case (a constructor in the file?)",
+			 timeout);
 		w->failure = F_NONE;
 		return 1;
 	}
 	if (w->failure)
 		return 0;
 	if (WIFSIGNALED(st) && !w->started) {
-		warnx("kcheck: the process that runs the file's code was killed by signal %d (%s) before the first case (a constructor in the file?)",
-		      WTERMSIG(st), strsignal(WTERMSIG(st)));
+		snprintf(w->why, sizeof(w->why),
+			 "kcheck: the process that runs the file's code was killed by signal %d (%s) before the first case (a constructor in the file?)",
+			 WTERMSIG(st), strsignal(WTERMSIG(st)));
 		return 1;
 	}
 	if (WIFSIGNALED(st)) {
@@ -562,13 +585,13 @@ int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == KC_BAD_INPUT && !w->started) {
 		/* the code did not load: the child said why */
-		fputs(w->said, stderr);
+		snprintf(w->why, sizeof(w->why), "%s", w->said);
 		return KC_BAD_INPUT;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) && !w->started) {
-		fputs(w->said, stderr);
-		warnx("kcheck: the process that runs the file's code stopped before the first case (exit status %d)",
-		      WEXITSTATUS(st));
+		snprintf(w->why, sizeof(w->why),
+			 "%skcheck: the process that runs the file's code stopped before the first case (exit status %d)",
+			 w->said, WEXITSTATUS(st));
 		return 1;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st)) {

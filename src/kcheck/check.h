@@ -61,15 +61,22 @@ struct kc_watch {
 	enum failure failure;         /* what stopped the file's code */
 	int failure_value;            /* the signal, or the exit status */
 	char said[1024];              /* what the child wrote on stderr */
+	char why[1536];               /* kc_isolate()'s refusal, in words */
 };
+
+/* In the child that runs the file's code: an error of kcheck's own ends
+ * it (exit status 3), saying what on its standard error, which the
+ * parent keeps in the watch's said. */
+_Noreturn void kc_internal(const char *what);
 
 /*
  * Runs body(arg) in a child process that loads units[0] and units[1]
  * (either may be NULL) and watches it: a case (w->count not moving) that
  * takes longer than timeout seconds is stopped, and so is a crash; either
  * is recorded in w. tick (may be NULL) is called while it runs. Returns
- * 0, KC_BAD_INPUT when the code does not load, 1 when the child failed
- * before its first case.
+ * 0; KC_BAD_INPUT when the code does not load, 1 when the child failed
+ * before its first case, KC_ERROR when no child could be had: each with
+ * why in w->why.
  */
 int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
 	       void (*body)(void *arg), void *arg, unsigned int timeout,
@@ -105,9 +112,10 @@ extern const char *const pattern_words[P_COUNT];
  * handler to kill). */
 extern volatile pid_t kc_child_pid;
 
-/* Builds both sides' units for kg: 0, KC_BAD_INPUT or KC_ERROR. */
+/* Builds both sides' units for kg (the compiler's located messages to
+ * msg): 0, KC_BAD_INPUT or KC_ERROR. */
 int kc_compile_both(struct check *k, const struct kc_geometry *kg,
-		    const char *include_dir, const char *public_dir);
+		    const char *include_dir, const char *public_dir, FILE *msg);
 
 /*
  * Runs the cases of one geometry (every small table up to bitmaps, or

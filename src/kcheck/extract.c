@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "oom.h"
 #include "extract.h"
 
 enum tok_kind { T_IDENT, T_NUMBER, T_STRING, T_PUNCT, T_DIRECTIVE, T_END };
@@ -142,7 +143,7 @@ static char *dup_tok(const struct kc_file *f, const struct tok *t,
 	char *s = malloc(pl + t->len + 1);
 
 	if (!s)
-		abort();
+		kc_oom();
 	if (pl)
 		memcpy(s, prefix, pl);
 	memcpy(s + pl, f->text + t->start, t->len);
@@ -154,7 +155,7 @@ static void add_name(char ***v, size_t *n, char *s)
 {
 	*v = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!*v)
-		abort();
+		kc_oom();
 	(*v)[(*n)++] = s;
 }
 
@@ -164,7 +165,7 @@ static void add_use(struct kc_item *it, char *s, const struct tok *t)
 	it->use_lines = realloc(it->use_lines, it->nuses * sizeof(unsigned int));
 	it->use_cols = realloc(it->use_cols, it->nuses * sizeof(unsigned int));
 	if (!it->use_lines || !it->use_cols)
-		abort();
+		kc_oom();
 	it->use_lines[it->nuses - 1] = t->line;
 	it->use_cols[it->nuses - 1] = t->col;
 }
@@ -370,7 +371,7 @@ static struct kc_item *new_item(struct kc_file *f, enum kc_item_kind kind,
 {
 	f->items = realloc(f->items, (f->nitems + 1) * sizeof(*f->items));
 	if (!f->items)
-		abort();
+		kc_oom();
 	struct kc_item *it = &f->items[f->nitems++];
 
 	memset(it, 0, sizeof(*it));
@@ -393,7 +394,7 @@ static void add_directive(struct kc_group *g, const struct tok *t)
 	g->line = realloc(g->line, (g->n + 1) * sizeof(*g->line));
 	g->path = realloc(g->path, (g->n + 1) * sizeof(*g->path));
 	if (!g->start || !g->end || !g->line || !g->path)
-		abort();
+		kc_oom();
 	g->path[g->n] = NULL;
 	g->start[g->n] = t->start;
 	g->end[g->n] = t->start + t->len;
@@ -408,7 +409,7 @@ static void set_conds(struct kc_file *f, struct kc_item *it,
 		return;
 	it->conds = calloc(cs->depth, sizeof(*it->conds));
 	if (!it->conds)
-		abort();
+		kc_oom();
 	for (size_t i = 0; i < cs->depth; i++)
 		it->conds[i] = (struct kc_cond){ cs->group[i],
 						 f->groups[cs->group[i]].n - 1 };
@@ -423,7 +424,7 @@ static void track_cond(struct kc_file *f, const struct tok *t,
 	if (is(f, w, "if") || is(f, w, "ifdef") || is(f, w, "ifndef")) {
 		f->groups = realloc(f->groups, (f->ngroups + 1) * sizeof(*f->groups));
 		if (!f->groups)
-			abort();
+			kc_oom();
 		memset(&f->groups[f->ngroups], 0, sizeof(*f->groups));
 		add_directive(&f->groups[f->ngroups], t);
 		if (cs->depth < 64)
@@ -505,7 +506,7 @@ static int read_source(const char *path, char **text, size_t *len, char *err,
 	}
 	fclose(in);
 	if (!t)
-		abort();
+		kc_oom();
 	t[n] = 0;
 	if (memchr(t, 0, n)) {
 		free(t);
@@ -537,7 +538,7 @@ static void splice_append(struct splice *b, const char *s, size_t n)
 			b->cap = b->cap ? 2 * b->cap : 1 << 16;
 		b->text = realloc(b->text, b->cap);
 		if (!b->text)
-			abort();
+			kc_oom();
 	}
 	memcpy(b->text + b->len, s, n);
 	b->len += n;
@@ -551,11 +552,11 @@ static void splice_segment(struct splice *b, const char *display,
 {
 	b->segs = realloc(b->segs, (b->nsegs + 1) * sizeof(*b->segs));
 	if (!b->segs)
-		abort();
+		kc_oom();
 	b->segs[b->nsegs++] = (struct kc_segment){ b->len, b->lines + 1, line,
 						   strdup(display), header };
 	if (!b->segs[b->nsegs - 1].path)
-		abort();
+		kc_oom();
 }
 
 /* The name of an #include "name" line, or false. */
@@ -684,12 +685,12 @@ static int splice_file(struct splice *b, const char *path, const char *display,
 static int file_open(struct kc_file *f, const char *path, const char *display,
 		     bool headers, char *err, size_t errlen);
 
-int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
+static int file_load_body(struct kc_file *f, const char *path, char *err, size_t errlen)
 {
 	return file_open(f, path, path, false, err, errlen);
 }
 
-int kc_file_open(struct kc_file *f, const char *path, const char *display,
+static int file_open_body(struct kc_file *f, const char *path, const char *display,
 		 char *err, size_t errlen)
 {
 	return file_open(f, path, display, true, err, errlen);
@@ -725,7 +726,7 @@ static int file_open(struct kc_file *f, const char *path, const char *display,
 	return kc_file_split(f, display, err, errlen);
 }
 
-int kc_file_parse(struct kc_file *f, const char *name, const char *text,
+static int file_parse_body(struct kc_file *f, const char *name, const char *text,
 		  size_t len, char *err, size_t errlen)
 {
 	memset(f, 0, sizeof(*f));
@@ -734,7 +735,7 @@ int kc_file_parse(struct kc_file *f, const char *name, const char *text,
 		return -EINVAL;
 	}
 	if (!(f->text = malloc(len + 1)))
-		abort();
+		kc_oom();
 	memcpy(f->text, text, len);
 	f->text[len] = 0;
 	f->len = len;
@@ -836,11 +837,11 @@ static int kc_file_split(struct kc_file *f, const char *path, char *err,
 {
 	f->path = strdup(path);
 	if (!f->path)
-		abort();
+		kc_oom();
 	if (!f->nsegs) {
 		f->segs = calloc(1, sizeof(*f->segs));
 		if (!f->segs || !(f->segs[0].path = strdup(path)))
-			abort();
+			kc_oom();
 		f->segs[0].text_line = f->segs[0].line = 1;
 		f->nsegs = 1;
 	}
@@ -868,7 +869,7 @@ static int kc_file_split(struct kc_file *f, const char *path, char *err,
 			cap_t = cap_t ? cap_t * 2 : 256;
 			tv = realloc(tv, cap_t * sizeof(*tv));
 			if (!tv)
-				abort();
+				kc_oom();
 		}
 		tv[n++] = t;
 		if (t.kind != T_PUNCT)
@@ -1146,4 +1147,33 @@ const char *kc_find_scan(const struct kc_file *f)
 			return it->defines[0];
 	}
 	return NULL;
+}
+
+int kc_file_load(struct kc_file *f, const char *path, char *err, size_t errlen)
+{
+	int r;
+
+	KC_GUARDED(r, file_load_body(f, path, err, errlen),
+		   r = kc_out_of_memory(err, errlen));
+	return r;
+}
+
+int kc_file_open(struct kc_file *f, const char *path, const char *display,
+		 char *err, size_t errlen)
+{
+	int r;
+
+	KC_GUARDED(r, file_open_body(f, path, display, err, errlen),
+		   r = kc_out_of_memory(err, errlen));
+	return r;
+}
+
+int kc_file_parse(struct kc_file *f, const char *name, const char *text,
+		  size_t len, char *err, size_t errlen)
+{
+	int r;
+
+	KC_GUARDED(r, file_parse_body(f, name, text, len, err, errlen),
+		   r = kc_out_of_memory(err, errlen));
+	return r;
 }

@@ -335,7 +335,7 @@ int kc_jail_enter(const struct kc_jail *j, char *why, size_t len)
 	close(status[0]);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (build_root(j, why, len)) {
-		fprintf(stderr, "kcheck: %s\n", why);
+		dprintf(2, "kcheck: %s\n", why);
 		jail_exit(KC_ERROR);
 	}
 	/* the work runs in a process of its own: the namespace's first
@@ -343,7 +343,7 @@ int kc_jail_enter(const struct kc_jail *j, char *why, size_t len)
 	pid_t worker = fork();
 
 	if (worker < 0) {
-		fprintf(stderr, "kcheck: jail: fork: %s\n", strerror(errno));
+		dprintf(2, "kcheck: jail: fork: %s\n", strerror(errno));
 		jail_exit(KC_ERROR);
 	}
 	if (worker)
@@ -351,7 +351,7 @@ int kc_jail_enter(const struct kc_jail *j, char *why, size_t len)
 	close(status[1]);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (drop(j, root && !j->keep_user, why, len)) {
-		fprintf(stderr, "kcheck: %s\n", why);
+		dprintf(2, "kcheck: %s\n", why);
 		jail_exit(KC_ERROR);
 	}
 	return 0;

@@ -4,6 +4,7 @@
 #ifndef MTHP_KCHECK_H
 #define MTHP_KCHECK_H
 
+#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 
 #include "mthpcollapse/mthpcollapse.h"
 #include "extract.h"
+#include "oom.h"
 
 enum { KC_OK = 0, KC_DIFFER = 1, KC_BAD_INPUT = 2, KC_ERROR = 3 };
 
@@ -203,7 +205,8 @@ struct kc_explained {
 	char (*env)[64];
 	size_t nenv;
 };
-void kc_explain(const struct kc_unit *u, struct kc_explained *e);
+/* 0, or -ENOMEM (e is then empty). */
+int kc_explain(const struct kc_unit *u, struct kc_explained *e);
 void kc_explained_free(struct kc_explained *e);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "oom.h"
 #include "source.h"
 
 /* ---- lines of a text ---- */
@@ -34,7 +35,7 @@ static void push_line(struct lines *l, const char *s, size_t len, bool nl)
 		l->cap = l->cap ? 2 * l->cap : 256;
 		l->v = realloc(l->v, l->cap * sizeof(*l->v));
 		if (!l->v)
-			abort();
+			kc_oom();
 	}
 	l->v[l->n++] = (struct line){ s, len, nl };
 }
@@ -160,7 +161,7 @@ static bool apply_hunk(struct lines *t, const struct hunk *h, size_t want)
 	struct line *v = malloc((n ? n : 1) * sizeof(*v));
 
 	if (!v)
-		abort();
+		kc_oom();
 	/* (an empty text or hunk side has no array at all) */
 	if (at)
 		memcpy(v, t->v, at * sizeof(*v));
@@ -266,7 +267,7 @@ static char *join(const struct lines *t, size_t *len)
 	char *s = malloc(n + 1), *p = s;
 
 	if (!s)
-		abort();
+		kc_oom();
 	for (size_t i = 0; i < t->n; i++) {
 		memcpy(p, t->v[i].s, t->v[i].len);
 		p += t->v[i].len;
@@ -278,7 +279,7 @@ static char *join(const struct lines *t, size_t *len)
 	return s;
 }
 
-int kc_patch_apply(char **text, size_t *len, const char *patch,
+static int patch_apply_body(char **text, size_t *len, const char *patch,
 		   size_t patch_len, const char *name, const char *target,
 		   char *err, size_t errlen)
 {
@@ -302,7 +303,7 @@ int kc_patch_apply(char **text, size_t *len, const char *patch,
 	size_t *msg = calloc(p.n + 2, sizeof(*msg));
 
 	if (!msg)
-		abort();
+		kc_oom();
 	msg[nmsg++] = 0;
 	for (size_t i = 1; i < p.n; i++)
 		if (starts(&p.v[i], "From ") && !p.v[i - 1].len)
@@ -403,3 +404,13 @@ out:
 	return ret;
 }
 
+int kc_patch_apply(char **text, size_t *len, const char *patch,
+		   size_t patch_len, const char *name, const char *target,
+		   char *err, size_t errlen)
+{
+	int r;
+
+	KC_GUARDED(r, patch_apply_body(text, len, patch, patch_len, name, target, err, errlen),
+		   r = kc_out_of_memory(err, errlen));
+	return r;
+}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * mthpsim kcheck of the scan: a kernel file's own collapse_scan_pmd()
+ * kcheck of the scan: a kernel file's own collapse_scan_pmd()
  * (hpage_collapse_scan_pmd() before the series), compiled against the
  * kernel environment's fake page table, run over whole scenarios beside
  * the model's scan, engine and attempt. The file's collapse_huge_page()
@@ -11,7 +11,6 @@
  * unmapped, status), the occupancy bitmap, the per-size statistics, the
  * /proc/vmstat events and the attempts' trace events.
  */
-#include <err.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,10 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "json.h"
 #include "oracle.h"
-#include "kcheck-scan.h"
+#include "scan-check.h"
 
 /* The library's PTE flags are what the environment's fakes read. */
 _Static_assert(MTHP_PTE_YOUNG == 1u && MTHP_PTE_SHARED == 2u &&
@@ -148,7 +145,7 @@ static void run_kernel(const struct kc_unit *u, const struct mthp_scenario *s,
 
 	reset(o);
 	if (mthp_scenario_copy(&copy, s))
-		errx(1, "internal error: copying a scenario");
+		kc_internal("copying a scenario");
 	for (unsigned int i = 0; i < g->pmd_nr; i++)
 		fake[i] = (struct kc_fake_pte){ s->ptes[i].kind, s->ptes[i].folio_order,
 						s->ptes[i].flags };
@@ -204,9 +201,9 @@ static void run_model_side(const struct mthp_scenario *s, uint32_t enabled,
 
 	reset(o);
 	if (mthp_scenario_copy(&copy, s))
-		errx(1, "internal error: copying a scenario");
+		kc_internal("copying a scenario");
 	if (mthp_simulate(&copy, &o->r))
-		errx(1, "internal error: the simulation refused a checked scenario");
+		kc_internal("the simulation refused a checked scenario");
 	mthp_scenario_free(&copy);
 	o->result = o->r.result;
 	snprintf(o->result_name, sizeof(o->result_name), "%s",
@@ -499,17 +496,18 @@ static void body(void *arg)
 	char name[128];
 
 	if (mthp_geometry_lookup(o->geometry, &g, NULL, 0))
-		errx(1, "internal error: geometry %s", o->geometry);
+		kc_internal("an unknown geometry");
 	for (int k = 0; k < 2; k++) {
 		runs[k].cap = mthp_collapse_max_steps(&g);
 		runs[k].att = calloc(runs[k].cap, sizeof(*runs[k].att));
 		if (!runs[k].att || mthp_sim_result_init(&runs[k].r, &g))
-			errx(1, "out of memory");
+			kc_internal("out of memory");
 	}
 	for (size_t i = 0; i < o->nfiles; i++)
 		one_scenario(o, o->file_names[i], o->file_texts[i]);
 	for (unsigned int n = 0; n < o->random; n++) {
-		gen_scenario(&sc->rng, &g, text, sizeof(text));
+		if (gen_scenario(&sc->rng, &g, text, sizeof(text)))
+			kc_internal("generating a random scenario");
 		/* one in eight with no young page at all: the referenced rule */
 		if (rng_below(&sc->rng, 8) == 0)
 			all_old(text);
@@ -527,8 +525,10 @@ struct scan_check *kcheck_scan_state(void)
 	if (!sc) {
 		sc = mmap(NULL, sizeof(*sc), PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		if (sc == MAP_FAILED)
-			err(1, "kcheck: memory shared with the process that runs the file's code");
+		if (sc == MAP_FAILED) {
+			sc = NULL;
+			return NULL;
+		}
 		memset(sc, 0, sizeof(*sc));
 	}
 	return sc;

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* mthpsim kcheck of the scan (kcheck-scan.c), for cmd-kcheck.c. */
-#ifndef MTHPSIM_KCHECK_SCAN_H
-#define MTHPSIM_KCHECK_SCAN_H
+/* kcheck of the scan (scan-check.c), for the kcheck run (run.c). */
+#ifndef MTHP_KCHECK_SCAN_H
+#define MTHP_KCHECK_SCAN_H
 
 #include <stdbool.h>
 
 #include "mthpcollapse/sim.h"
-#include "../kcheck/kcheck.h"
-#include "../kcheck/check.h"
+#include "kcheck.h"
+#include "check.h"
 #include "oracle.h"
 
 /* What one geometry's pass runs. */
@@ -39,6 +39,8 @@ struct scan_check {
 	char fail_text[GEN_MAX_TEXT + 64];   /* the reproducer of a failure */
 };
 
+/* The check's state, in memory shared with the child (made at the first
+ * call): NULL when that memory cannot be had. */
 struct scan_check *kcheck_scan_state(void);
 /* One geometry's pass in a contained child: 0, or an exit status. */
 int kcheck_scan_geometry(struct scan_opts *o);

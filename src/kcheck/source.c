@@ -20,7 +20,7 @@
 
 /* ---- files, trees, revisions ---- */
 
-char *kc_read_file(const char *path, size_t limit, size_t *len, char *err,
+static char *read_file_body(const char *path, size_t limit, size_t *len, char *err,
 		   size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -51,7 +51,7 @@ char *kc_read_file(const char *path, size_t limit, size_t *len, char *err,
 	}
 	fclose(f);
 	if (!s)
-		abort();
+		kc_oom();
 	s[n] = 0;
 	*len = n;
 	return s;
@@ -93,7 +93,7 @@ int kc_run_jailed(char *const argv[], const char *out, const char *errlog,
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGHUP, SIG_DFL);
 			if (kc_jail_enter(j, why, sizeof(why))) {
-				fprintf(stderr, "kcheck: %s\n", why);
+				dprintf(2, "kcheck: %s\n", why);
 				_exit(126);
 			}
 		}
@@ -255,7 +255,7 @@ static void makefile_release(const char *path, char *out, size_t len)
 		snprintf(out, len, "%ld.%ld%s", v % 1000, p % 1000, extra);
 }
 
-int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
+static int source_resolve_body(struct kc_source *s, const char *scratch, char *err,
 		      size_t errlen)
 {
 	struct stat st;
@@ -431,4 +431,41 @@ done:
 	free(plen);
 	free(text);
 	return r;
+}
+
+char *kc_read_file(const char *path, size_t limit, size_t *len, char *err,
+		   size_t errlen)
+{
+	char *r;
+
+	KC_GUARDED(r, read_file_body(path, limit, len, err, errlen),
+		   r = (kc_out_of_memory(err, errlen), NULL));
+	return r;
+}
+
+int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
+		      size_t errlen)
+{
+	int r;
+
+	KC_GUARDED(r, source_resolve_body(s, scratch, err, errlen),
+		   r = kc_out_of_memory(err, errlen));
+	return r;
+}
+
+__thread jmp_buf *kc_oom_at;
+
+void kc_oom(void)
+{
+	if (kc_oom_at)
+		longjmp(*kc_oom_at, 1);
+	/* every kcheck call that allocates is guarded: this is not reached */
+	dprintf(2, "kcheck: out of memory outside a guarded call\n");
+	_exit(3);
+}
+
+int kc_out_of_memory(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "kcheck: out of memory");
+	return -ENOMEM;
 }
