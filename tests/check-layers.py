@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """The layers keep to their order: every #include in src/ and include/
-names a header of its own layer or of a layer below it.
+names a header of its own layer or of a layer below it; and no layer
+below the CLI ends the process or prints - it returns a code and a
+reason to its caller.
 
 Layers, lowest first: common (header-only helpers for every layer and
-client), engine, sim, space (the library), kcheck, kernel (clients of the
-library), cli (last). A library layer's private headers
-(src/engine, src/sim, src/space) are for the library alone: kcheck, kernel
-and cli reach the library through the public headers only.
+client), engine, sim, space (the library), oracle, kernel, kcheck (the
+tools' layers, clients of the library), cli (last, their thin client). A
+library layer's private headers (src/engine, src/sim, src/space) are for
+the library alone: the tools and the CLI reach the library through the
+public headers only.
+
+Below the CLI, these are refused: exit(), the err()/warn() families,
+abort(), printf(), puts(), putchar(), perror(), and any write to stdout
+or stderr (fprintf(stderr, ...) and kin). A child process's _exit() and
+its dprintf() to a descriptor its parent reads are allowed.
 
 Usage: check-layers.py SRCDIR      check the project's tree
        check-layers.py --self-test show that an upward include fails
@@ -18,7 +26,7 @@ import re
 import sys
 import tempfile
 
-LAYERS = ["common", "engine", "sim", "space", "kcheck", "kernel", "cli"]
+LAYERS = ["common", "engine", "sim", "space", "oracle", "kernel", "kcheck", "cli"]
 LIBRARY = {"engine", "sim", "space"}
 # The public headers, by the layer whose API they are.
 PUBLIC = {
@@ -35,6 +43,56 @@ PUBLIC = {
 PUBLIC_PREFIX = {"mthpcollapse/kernel/": "kcheck"}
 TOP_FILES = {"meson.build", "libmthpcollapse.map"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
+# what a layer below the CLI must not call
+ENDS_OR_PRINTS = re.compile(
+    r'(?<![\w.>])(exit|_Exit|quick_exit|errx?|verrx?|warnx?|vwarnx?|abort|printf|'
+    r'vprintf|puts|putchar|perror)\s*\(')
+TO_STD = re.compile(
+    r'(?<![\w.>])(fv?printf|fputs|fputc|putc|fwrite)\s*\((?:[^;]*,\s*)?std(out|err)\b')
+
+
+def strip_comments_and_strings(text):
+    """The code of a C file without its comments and literals, with its
+    lines where they were."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
+            i = j
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+            out.append(c + " " * (min(j, n) - i - 1) + c)
+            i = j + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def calls_below_cli(layer, path, root):
+    """The exits and prints of a file below the CLI."""
+    if layer == "cli":
+        return []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        code = strip_comments_and_strings(f.read())
+    problems = []
+    for lineno, line in enumerate(code.split("\n"), 1):
+        for rx in (ENDS_OR_PRINTS, TO_STD):
+            for m in rx.finditer(line):
+                problems.append(f"{os.path.relpath(path, root)}:{lineno}: the {layer} "
+                                f"layer calls {m.group(1)}(): below the CLI a call "
+                                "returns a code and a reason, and never ends the "
+                                "process or prints")
+    return problems
 
 
 def public_layer(name):
@@ -99,6 +157,9 @@ def check(root):
                 problems.append(f"{os.path.relpath(p, root)}: a public header "
                                 "of no layer (add it to PUBLIC in this check)")
     for layer, path in files:
+        if not path.startswith(os.path.join(root, "include")) and \
+                os.sep + "env" + os.sep not in path:
+            problems += calls_below_cli(layer, path, root)
         rank = LAYERS.index(layer)
         with open(path, encoding="utf-8", errors="replace") as f:
             for lineno, line in enumerate(f, 1):
@@ -125,9 +186,12 @@ def check(root):
 
 
 def self_test():
-    """A tree with one upward include must fail, and its clean twin pass."""
+    """A tree with one upward include must fail, and its clean twin pass;
+    so must a lower layer that exits or prints."""
+    ok = True
     with tempfile.TemporaryDirectory() as t:
-        for d in ["include/mthpcollapse", "src/engine", "src/sim", "src/cli"]:
+        for d in ["include/mthpcollapse", "src/engine", "src/sim", "src/cli",
+                  "src/kcheck"]:
             os.makedirs(os.path.join(t, d))
         files = {
             "include/mthpcollapse/mthpcollapse.h": "",
@@ -136,7 +200,11 @@ def self_test():
             "src/engine/engine.c": '#include "internal.h"\n',
             "src/sim/sim-internal.h": '#include "internal.h"\n',
             "src/sim/mock.c": '#include "sim-internal.h"\n',
-            "src/cli/main.c": '#include "mthpcollapse/sim.h"\n',
+            "src/cli/main.c": '#include "mthpcollapse/sim.h"\n'
+                              'int main(void) { printf("x"); exit(0); }\n',
+            "src/kcheck/run.c": '/* exit(1) in a comment */\n'
+                                'static const char *s = "abort()";\n'
+                                'void child(void) { dprintf(2, "x"); _exit(3); }\n',
         }
         for name, text in files.items():
             with open(os.path.join(t, name), "w") as f:
@@ -149,11 +217,24 @@ def self_test():
         with open(os.path.join(t, "include/mthpcollapse/mthpcollapse.h"), "a") as f:
             f.write("#include <mthpcollapse/sim.h>\n")
         broken = check(t)
-    ok = not clean and len(broken) == 3
-    for p in clean + broken:
-        print("# " + p)
-    print(("ok" if ok else "not ok") + " 1 - an upward include and a private one are refused")
-    print("1..1")
+        one = not clean and len(broken) == 3
+        for p in clean + broken:
+            print("# " + p)
+        print(("ok" if one else "not ok") +
+              " 1 - an upward include and a private one are refused")
+        ok &= one
+        with open(os.path.join(t, "src/kcheck/run.c"), "a") as f:
+            f.write('int f(void) { errx(1, "no"); }\n'
+                    'void g(void) { fprintf(stderr, "x"); abort(); }\n'
+                    'void h(void) { fputs("y", stdout); exit(2); }\n')
+        ends = [p for p in check(t) if "never ends the process" in p]
+        two = len(ends) == 5 and all("src/kcheck/run.c" in p for p in ends)
+        for p in ends:
+            print("# " + p)
+        print(("ok" if two else "not ok") +
+              " 2 - a lower layer that exits, aborts or prints is refused; the CLI may")
+        ok &= two
+    print("1..2")
     return 0 if ok else 1
 
 
@@ -167,7 +248,8 @@ def main():
     for p in problems:
         print(p)
     if not problems:
-        print("every include keeps to the layers: " + " < ".join(LAYERS))
+        print("every include keeps to the layers: " + " < ".join(LAYERS) +
+              "; nothing below the CLI exits or prints")
     return 1 if problems else 0
 
 
