@@ -453,19 +453,3 @@ int kc_source_resolve(struct kc_source *s, const char *scratch, char *err,
 	return r;
 }
 
-__thread jmp_buf *kc_oom_at;
-
-void kc_oom(void)
-{
-	if (kc_oom_at)
-		longjmp(*kc_oom_at, 1);
-	/* every kcheck call that allocates is guarded: this is not reached */
-	dprintf(2, "kcheck: out of memory outside a guarded call\n");
-	_exit(3);
-}
-
-int kc_out_of_memory(char *err, size_t errlen)
-{
-	snprintf(err, errlen, "kcheck: out of memory");
-	return -ENOMEM;
-}
