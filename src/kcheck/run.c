@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "extract.h"
+#include "remove-tree.h"
 #include "ktest.h"
 #include "run.h"
 
@@ -228,19 +229,7 @@ void kc_scenario_files_free(struct kc_scenario_files *f)
 
 /* ---- the scratch directory ---- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
-static void remove_tree(const char *dir)
-{
-	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* A unit's directory, where the jailed compiler writes: the jail's user
  * (nobody, when kcheck is root) must be able to. */
@@ -694,7 +683,7 @@ int kc_check(const struct kc_options *o, struct kc_report *r)
 	kc_progress_opts = NULL;
 	kc_scenario_files_free(&files);
 	if (scratch[0])
-		remove_tree(scratch);
+		mthp_remove_tree(scratch);
 	return r->status;
 }
 

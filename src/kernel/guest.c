@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "guest.h"
+#include "remove-tree.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -565,14 +566,6 @@ static void write_init(FILE *f, const struct kt_guest_opts *o, char names[][120]
 	fprintf(f, "echo @@mthpsim-done\nsync\npoweroff -f\n");
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-			struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 /* The initramfs for o, as scratch/initramfs.cpio: 0, or -1 with why. */
 static int make_initramfs(const struct kt_guest_opts *o, const char *scratch,
@@ -999,7 +992,7 @@ int kt_guest_run(const struct kt_guest_opts *o, struct kt_guest_result *r)
 		break;
 	}
 out:
-	if (nftw(scratch, remove_entry, 16, FTW_DEPTH | FTW_PHYS) && !r->why[0])
+	if (mthp_remove_tree(scratch) && !r->why[0])
 		snprintf(r->why, sizeof(r->why), "could not remove %s", scratch);
 	return ret;
 }
