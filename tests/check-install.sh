@@ -3,7 +3,8 @@
 # Installs this build into a staging directory and uses it as a user
 # would: the installed mthpsim runs without LD_LIBRARY_PATH, and
 # examples/harness.c builds and runs against the installed headers,
-# library and pkg-config file, the way the README shows.
+# library and pkg-config file, the way the README shows; so does
+# examples/tools.c against the tools' library.
 set -eu
 build=$1
 src=$2
@@ -40,6 +41,14 @@ case "$first" in
 "libmthpcollapse $want, x86_64, model latest:"*) ;;
 *) echo "the installed harness printed '$first'" >&2; exit 1 ;;
 esac
+# examples/tools.c (kcheck and ktest as calls) builds against the
+# installed tools' library and its installed-internal headers
+${CC:-cc} $san -o "$tmp/tools" "$src/examples/tools.c" \
+	$($pkgconf --cflags --libs mthpcollapse-tools) -Wl,-rpath,"$libdir" ||
+	{ echo "examples/tools.c does not build against the installed tools' library" >&2; exit 1; }
+"$tmp/tools" 2>"$tmp/usage" && { echo "the installed tools example took no arguments" >&2; exit 1; }
+grep -q 'usage: .*KHUGEPAGED.C' "$tmp/usage" ||
+	{ echo "the installed tools example did not run" >&2; exit 1; }
 # kcheck's environment is its data, not one of the library's headers
 find "$tmp/root" -path '*/share/mthpcollapse/env/mthpcollapse/kernel/khugepaged.h' | grep -q . ||
 	{ echo "kcheck's environment is not installed in the data directory" >&2; exit 1; }
@@ -61,4 +70,4 @@ if [ -e "$build/man/mthpcollapse.3" ]; then
 			{ echo "$page(3) is not installed" >&2; exit 1; }
 	done
 fi
-echo "ok: installed mthpsim --version: $got; the harness built and ran against the install"
+echo "ok: installed mthpsim --version: $got; the harness and the tools example built and ran against the install"

@@ -679,7 +679,7 @@ static int generate_body(struct kc_unit *u, const char *path, const char *displa
 			 sizeof(u->shape) - strlen(u->shape), "%s%s", i ? ", " : "",
 			 params[i].name);
 	}
-	strlcat(u->shape, ")", sizeof(u->shape));
+	snprintf(u->shape + strlen(u->shape), sizeof(u->shape) - strlen(u->shape), ")");
 	u->uses_vma = false;
 	for (size_t i = 0; i < np; i++)
 		u->uses_vma |= !strcmp(params[i].name, "vma");

@@ -76,6 +76,54 @@ int kt_keep(struct kt_child *ch);
 /* Ends the child (and the holder of shared pages). */
 void kt_stop(struct kt_child *ch);
 
+/* ---- one case on the running kernel (play.c) ---- */
+
+/* What one side did with a case. */
+struct kt_outcome {
+	bool collapsed;   /* the range is mapped by a PMD afterwards */
+	int err;          /* MADV_COLLAPSE's errno, 0 for success */
+	int result;       /* the model's SCAN_* result (model side only) */
+	/* khugepaged: the ranges collapsed, PMD or smaller */
+	struct mthp_range ranges[64];
+	size_t nranges;
+	/* /proc/vmstat thp_collapse_alloc and _failed: the change over the
+	 * case (machine-wide: other processes may add to it), or the
+	 * model's count */
+	long vm_alloc, vm_failed;
+};
+
+enum kt_verdict { KT_AGREE, KT_DIFFER, KT_SKIP };
+
+/* A case played: the verdict, both outcomes, or why it was skipped. */
+struct kt_play {
+	enum kt_verdict verdict;
+	struct kt_outcome kernel, model;
+	char why[320];        /* KT_SKIP: the reason */
+	const char *cause;    /* KT_SKIP: "scenario", "kernel" or "machine" */
+	pid_t kept;           /* keep: the process left holding the range */
+	unsigned long kept_addr;
+};
+
+/*
+ * Plays c on the running kernel (its geometry live, swap whether a swap
+ * device exists) and holds the outcome to model m: built in a child,
+ * read back from pagemap, collapsed by MADV_COLLAPSE or (c->khugepaged,
+ * settings written under the guard) by khugepaged's full scans, read
+ * again. keep leaves the process of a DIFFER case running. 0, or -ENOMEM.
+ */
+int kt_play(const struct kt_case *c, enum mthp_model m,
+	    const struct mthp_geometry *live, bool swap, bool keep,
+	    struct kt_play *p);
+/* Whether /proc/swaps lists a device. */
+bool kt_have_swap(void);
+/* The model that stands for the running kernel (its release and sysfs);
+ * the reason, with the release, in seen. */
+enum mthp_model kt_kernel_model(char *seen, size_t len);
+/* The order of the case's existing large folios, 0 when it has none. */
+unsigned int kt_folio_order(const struct mthp_scenario *s);
+/* "EBUSY" and kin for MADV_COLLAPSE's errnos, "0" for success. */
+const char *kt_errno_name(int e);
+
 /* ---- settings (ktest-settings.c) ---- */
 
 /* The restore file: $MTHPSIM_KTEST_RESTORE, else /run/mthpsim-ktest.restore. */
