@@ -33,6 +33,11 @@ struct mthp_space_visitor {
 	size_t base;              /* VMAs below it are done (vma_done()) */
 	struct mthp_space_totals done; /* their totals */
 	struct mthp_pte *none;    /* all none: the table of a range without one */
+	/* the enabled orders of the last VMA flags asked about: the settings
+	 * do not change during a visit, so a VMA's ranges ask once */
+	unsigned int cached_flags;
+	bool cached_disabled, cached;
+	uint32_t cached_enabled;
 };
 
 /*
@@ -268,8 +273,16 @@ MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 	if (p->pmd == MTHP_PMD_TABLE && !prepare_table(p->ptes, g->pmd_nr, v->young))
 		return -EINVAL;
 	in_huge = measure(s, t->huge_before, &present);
-	uint32_t enabled = vm->thp_disabled ? 0
-		: mthp_enabled_orders_checked(g, s->model, s->mode, &s->thp, s->vma_flags);
+	if (!v->cached || v->cached_flags != vm->flags ||
+	    v->cached_disabled != vm->thp_disabled) {
+		v->cached_enabled = vm->thp_disabled ? 0
+			: mthp_enabled_orders_checked(g, s->model, s->mode, &s->thp,
+						      s->vma_flags);
+		v->cached_flags = vm->flags;
+		v->cached_disabled = vm->thp_disabled;
+		v->cached = true;
+	}
+	uint32_t enabled = v->cached_enabled;
 
 	t->pmd_ranges++;
 	t->present_before += present;
