@@ -11,7 +11,7 @@
 #define EXIT_INPUT 2
 
 /* A write to name failed (a full disk): said once, exit 1. */
-_Noreturn void output_failed(const char *name);
+_Noreturn void cli_output_failed(const char *name);
 
 int cmd_decide(int argc, char **argv);
 int cmd_geometries(int argc, char **argv);
@@ -24,22 +24,22 @@ unsigned int cli_uint(const char *opt, const char *arg, unsigned int max);
 enum mthp_scan_result cli_result(const char *opt, const char *arg);
 
 /* "2-9", "2,4,9", "none". */
-void format_orders(char *buf, size_t len, uint32_t orders);
+void cli_format_orders(char *buf, size_t len, uint32_t orders);
 
 /*
  * Draws one character per PTE (cells[i]), 64 to a row with the offset in
  * the margin; beneath each row, the given ranges as brackets filled with
  * their order. Large tables are shown with one character per group of PTEs.
  */
-void draw_table(FILE *f, unsigned int nr, const char *cells,
+void cli_draw_table(FILE *f, unsigned int nr, const char *cells,
 		const struct mthp_range *ranges, size_t nranges);
 
 struct json;
 /* The table of steps the engine took, and the same as JSON "steps". */
-void print_steps(FILE *f, const struct mthp_step *steps, size_t n);
+void cli_print_steps(FILE *f, const struct mthp_step *steps, size_t n);
 void json_steps(struct json *j, const struct mthp_step *steps, size_t n);
 /* A result in words, for the readable reports. */
-const char *result_words(int result);
+const char *cli_result_words(int result);
 
 int cmd_run(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
@@ -101,22 +101,22 @@ void sim_load(const char *path, const struct sim_opts *o,
 	      struct mthp_scenario *s);
 void sim_options_help(FILE *f);
 
-void load_scenario(const char *path, const struct mthp_geometry *force,
+void cli_load_scenario(const char *path, const struct mthp_geometry *force,
 		   struct mthp_scenario *s);
-char *read_input(const char *path, size_t *len);
+char *cli_read_input(const char *path, size_t *len);
 /* "<stdin>" for "-" */
-const char *input_name(const char *path);
-void scenario_copy(struct mthp_scenario *dst, const struct mthp_scenario *s);
-/* draw_table() of a scenario's PTE states (a PMD mapping draws as P). */
-void draw_scenario(FILE *f, const struct mthp_scenario *s,
+const char *cli_input_name(const char *path);
+void cli_scenario_copy(struct mthp_scenario *dst, const struct mthp_scenario *s);
+/* cli_draw_table() of a scenario's PTE states (a PMD mapping draws as P). */
+void cli_draw_scenario(FILE *f, const struct mthp_scenario *s,
 		   const struct mthp_range *ranges, size_t n);
 void json_run(struct json *j, const struct mthp_scenario *before,
 	      const struct mthp_scenario *s, const struct mthp_sim_result *r);
 
 /* ---- emitters (emit.c): one per concept, every key spelled once ---- */
-unsigned long size_kb(const struct mthp_geometry *g, unsigned int order);
+unsigned long cli_size_kb(const struct mthp_geometry *g, unsigned int order);
 /* Three lines: model and mode, geometry, sysctls, orders and VMA. */
-void print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
+void cli_print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
 		    uint32_t enabled);
 /* "settings": {...} and "enabled_orders": [...] */
 void json_settings(struct json *j, const struct mthp_scenario *s,
@@ -126,12 +126,12 @@ void json_header(struct json *j, const char *command,
 		 const struct mthp_scenario *s, uint32_t enabled);
 void json_attempts(struct json *j, const struct mthp_attempt *a, size_t n);
 void json_collapses(struct json *j, const struct mthp_range *c, size_t n);
-void print_attempts(FILE *f, const struct mthp_geometry *g,
+void cli_print_attempts(FILE *f, const struct mthp_geometry *g,
 		    const struct mthp_attempt *a, size_t n);
 /* "stats" (per size) and "vmstat" */
 void json_stats(struct json *j, const struct mthp_scenario *s,
 		const struct mthp_sim_result *r);
-void print_stats(const struct mthp_scenario *s, const struct mthp_sim_result *r);
+void cli_print_stats(const struct mthp_scenario *s, const struct mthp_sim_result *r);
 
 
 /* ---- predict (cmd-predict.c, cmd-predict-all.c) ---- */
@@ -151,13 +151,13 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 
 /* ---- behaviour every command shares (mthpsim.c) ---- */
 /* A progress line on standard error, only when it is a terminal and the
- * work has taken over a second; progress_done() clears it. */
-void progress(const char *what, unsigned long long done,
+ * work has taken over a second; cli_progress_done() clears it. */
+void cli_progress(const char *what, unsigned long long done,
 	      unsigned long long total);
-void progress_done(void);
+void cli_progress_done(void);
 /* The number after "KEY" on its line of a /proc file ("MemAvailable:" in
  * /proc/meminfo, in kB); 0 when the file or the line is missing. */
-unsigned long proc_kb(const char *path, const char *key);
+unsigned long cli_proc_kb(const char *path, const char *key);
 
 /*
  * ktest's built-in suites (MADV_COLLAPSE, then khugepaged) as scenario

@@ -51,7 +51,7 @@ static int decide_cb(const struct mthp_range *r, void *data)
 static void map_file(struct mthp_scenario *s, const char *path)
 {
 	size_t len;
-	char *text = read_input(path, &len);
+	char *text = cli_read_input(path, &len);
 	struct mthp_parse_error e;
 	bool comment = false;
 	const char *nul = memchr(text, 0, len);
@@ -63,7 +63,7 @@ static void map_file(struct mthp_scenario *s, const char *path)
 			if (*c == '\n')
 				line++, col = 0;
 		free(text);
-		errx(EXIT_INPUT, "%s:%u:%u: a NUL byte; not a text map", input_name(path), line, col);
+		errx(EXIT_INPUT, "%s:%u:%u: a NUL byte; not a text map", cli_input_name(path), line, col);
 	}
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '#')
@@ -83,7 +83,7 @@ static void map_file(struct mthp_scenario *s, const char *path)
 			}
 		}
 		free(text);
-		errx(EXIT_INPUT, "%s:%u:%u: %s", input_name(path), line, col,
+		errx(EXIT_INPUT, "%s:%u:%u: %s", cli_input_name(path), line, col,
 		     e.msg);
 	}
 	free(text);
@@ -211,14 +211,14 @@ int cmd_decide(int argc, char **argv)
 		json_kstring(&j, "result", mthp_scan_result_name(res.result));
 		json_end_object(&j);
 	} else {
-		print_settings(stdout, NULL, &d.s, enabled);
+		cli_print_settings(stdout, NULL, &d.s, enabled);
 		printf("occupied %u of %u PTEs, %u unmapped\n\n", occupied,
 		       gp->pmd_nr, unmapped);
 		printf("PTE table; collapsed ranges beneath, filled with their order:\n");
-		draw_scenario(stdout, &d.s, collapses, ncollapses);
+		cli_draw_scenario(stdout, &d.s, collapses, ncollapses);
 		printf("\nranges examined, in order:\n");
-		print_steps(stdout, steps, nsteps);
-		print_attempts(stdout, gp, attempts, nattempts);
+		cli_print_steps(stdout, steps, nsteps);
+		cli_print_attempts(stdout, gp, attempts, nattempts);
 		printf("\ncollapsed %u PTEs in %zu range%s; result %s\n",
 		       res.collapsed, ncollapses, ncollapses == 1 ? "" : "s",
 		       mthp_scan_result_name(res.result));

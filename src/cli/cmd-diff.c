@@ -56,7 +56,7 @@ static void describe(struct diff *d, const char *name,
 	const char *mb = mthp_model_name(d->models[m]);
 
 	printf("\n%s: %s and %s differ\n", name, ma, mb);
-	print_settings(stdout, NULL, s, mthp_enabled_orders(&s->geometry, s->model,
+	cli_print_settings(stdout, NULL, s, mthp_enabled_orders(&s->geometry, s->model,
 							  s->mode, &s->thp,
 							  s->vma_flags));
 	if (first >= 0) {
@@ -78,9 +78,9 @@ static void describe(struct diff *d, const char *name,
 	if (d->shown++ >= d->show || s->pmd != MTHP_PMD_TABLE)
 		return;
 	printf("  collapses under %s:\n", ma);
-	draw_scenario(stdout, s, a->collapses, a->ncollapses);
+	cli_draw_scenario(stdout, s, a->collapses, a->ncollapses);
 	printf("  collapses under %s:\n", mb);
-	draw_scenario(stdout, s, b->collapses, b->ncollapses);
+	cli_draw_scenario(stdout, s, b->collapses, b->ncollapses);
 }
 
 static void json_difference(struct diff *d, const char *name,
@@ -163,7 +163,7 @@ static void add_input(struct inputs *in, const char *path,
 {
 	in->names = realloc(in->names, (in->n + 1) * sizeof(*in->names));
 	in->s = realloc(in->s, (in->n + 1) * sizeof(*in->s));
-	if (!in->names || !in->s || !(in->names[in->n] = strdup(input_name(path))))
+	if (!in->names || !in->s || !(in->names[in->n] = strdup(cli_input_name(path))))
 		err(1, "malloc");
 	sim_load(path, so, &in->s[in->n]);
 	in->n++;
@@ -251,7 +251,7 @@ int cmd_diff(int argc, char **argv)
 		}
 	}
 	d.json = so.json;
-	d.nmodels = parse_models(models, d.models, MAX_MODELS, 2);
+	d.nmodels = cli_parse_models(models, d.models, MAX_MODELS, 2);
 	if (!random && optind == argc) {
 		usage_diff(stderr);
 		errx(EXIT_INPUT, "diff: give scenario files, a directory, or --random N");
@@ -315,10 +315,10 @@ int cmd_diff(int argc, char **argv)
 			     name, e.line, e.col, e.msg);
 		sim_apply(&so, &s);
 		compare(&d, name, s);
-		progress("diff", i + 1, random);
+		cli_progress("diff", i + 1, random);
 	}
 	free(text);
-	progress_done();
+	cli_progress_done();
 	mthp_sim_result_free(&d.r);
 
 	char names[128] = "";

@@ -67,7 +67,7 @@ static void print_case(const struct input *in)
 	const struct mthp_geometry *g = in->g;
 	char *map = table_text(in), orders[64];
 
-	format_orders(orders, sizeof(orders), in->orders);
+	cli_format_orders(orders, sizeof(orders), in->orders);
 	printf("  geometry %s, %s mode, orders %s, max_ptes_none %u, unmapped %u%s\n",
 	       g->name, in->khugepaged ? "khugepaged" : "madvise", orders, in->none,
 	       in->unmapped, in->uffd ? ", uffd-armed VMA" : "");
@@ -76,13 +76,13 @@ static void print_case(const struct input *in)
 	free(map);
 }
 
-static void print_first(const struct check *k)
+static void print_first(const struct kc_state *k)
 {
 	const struct input *in = &k->first;
 	const struct mthp_geometry *g = in->g;
 	char *map = table_text(in), orders[64];
 
-	format_orders(orders, sizeof(orders), in->orders);
+	cli_format_orders(orders, sizeof(orders), in->orders);
 	printf("\nfirst difference (the smallest table first):\n");
 	print_case(in);
 	printf("  attempts in order ((offset,order), ! = did not collapse):\n");
@@ -202,7 +202,7 @@ static void json_case(struct json *j, const struct input *in)
 
 	json_kstring(j, "geometry", in->g->name);
 	json_kstring(j, "mode", in->khugepaged ? "khugepaged" : "madvise");
-	format_orders(orders, sizeof(orders), in->orders);
+	cli_format_orders(orders, sizeof(orders), in->orders);
 	json_kstring(j, "orders", orders);
 	json_kuint(j, "max_ptes_none", in->none);
 	json_kuint(j, "unmapped", in->unmapped);
@@ -210,7 +210,7 @@ static void json_case(struct json *j, const struct input *in)
 	json_kstring(j, "pattern", pattern_words[in->pattern]);
 }
 
-static void json_failure(struct json *j, const struct check *k,
+static void json_failure(struct json *j, const struct kc_state *k,
 			 unsigned int timeout)
 {
 	const struct input *in = &k->cur;
@@ -229,7 +229,7 @@ static void json_failure(struct json *j, const struct check *k,
 	free(map);
 }
 
-static void print_failure(const struct check *k, unsigned int timeout)
+static void print_failure(const struct kc_state *k, unsigned int timeout)
 {
 	const struct side *s = k->w.cur_side ? &k->b : &k->a;
 	char what[160];
@@ -405,7 +405,7 @@ static void print_scenario(const char *path, const char *text)
 static void json_engine(struct json *j, const struct kc_options *o,
 			const struct kc_report *r, bool explain)
 {
-	const struct check *k = r->k;
+	const struct kc_state *k = r->k;
 	struct kc_unit *const units[2] = { (struct kc_unit *)&r->ua,
 					   r->against ? (struct kc_unit *)&r->ub : NULL };
 
@@ -447,7 +447,7 @@ static void json_engine(struct json *j, const struct kc_options *o,
 static void print_engine(const struct kc_options *o, const struct kc_report *r,
 			 bool explain)
 {
-	const struct check *k = r->k;
+	const struct kc_state *k = r->k;
 	struct kc_unit *const units[2] = { (struct kc_unit *)&r->ua,
 					   r->against ? (struct kc_unit *)&r->ub : NULL };
 
@@ -607,7 +607,7 @@ static void kcheck_progress(void *ctx, const char *what, unsigned long long done
 			    unsigned long long total)
 {
 	(void)ctx;
-	progress(what, done, total);
+	cli_progress(what, done, total);
 }
 
 enum { O_FUNCTION = O_OWN, O_AGAINST, O_RANDOM, O_SEED, O_BITMAPS,
@@ -695,7 +695,7 @@ static int kcheck_option(struct kcheck_args *a, int c, const char *arg)
  * signal takes its course. */
 static _Noreturn void kcheck_interrupted(int sig)
 {
-	progress_done();
+	cli_progress_done();
 	mthp_coverage_dump();
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -752,7 +752,7 @@ int cmd_kcheck(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	status = kc_check(&a.o, &r);
-	progress_done();
+	cli_progress_done();
 	if (r.interrupted)
 		kcheck_interrupted(r.interrupted);
 	if (status == KC_OK || status == KC_DIFFER || r.engine_done || r.scan_done)

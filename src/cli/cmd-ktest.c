@@ -133,9 +133,9 @@ static void draw_after(const struct kt_case *c, const char *who,
 
 	printf("    %s:\n", who);
 	if (c->khugepaged)
-		draw_scenario(stdout, &c->s, o->ranges, o->nranges);
+		cli_draw_scenario(stdout, &c->s, o->ranges, o->nranges);
 	else
-		draw_scenario(stdout, &c->s, &pmd, o->collapsed ? 1 : 0);
+		cli_draw_scenario(stdout, &c->s, &pmd, o->collapsed ? 1 : 0);
 }
 
 /* "(0,9)", "(0,7) (128,7)", "nothing" */
@@ -222,7 +222,7 @@ static void print_case_result(const struct kt_case *c, const struct kt_play *p)
 	}
 	if (p->verdict == KT_DIFFER) {
 		printf("    the table:\n");
-		draw_scenario(stdout, &c->s, NULL, 0);
+		cli_draw_scenario(stdout, &c->s, NULL, 0);
 		draw_after(c, "the kernel collapsed", k);
 		draw_after(c, "the model collapsed", mo);
 	}
@@ -388,7 +388,7 @@ static int ktest_guest(const char *image, const char *modules, const char *accel
 		struct mthp_scenario sc;
 
 		/* read and checked here: the guest gets files that parse */
-		load_scenario(files[i], NULL, &sc);
+		cli_load_scenario(files[i], NULL, &sc);
 		mthp_scenario_free(&sc);
 	}
 	struct kt_guest_opts o = {
@@ -626,7 +626,7 @@ int cmd_ktest(int argc, char **argv)
 	if (geteuid() != 0)
 		errx(EXIT_INPUT, "ktest: needs root: without CAP_SYS_ADMIN /proc/PID/pagemap has no PFNs, so the zero page and folios cannot be read back");
 	unsigned long need_kb = 4 * ((unsigned long)live.pmd_nr << live.page_shift >> 10) + 65536;
-	unsigned long avail = proc_kb("/proc/meminfo", "MemAvailable:");
+	unsigned long avail = cli_proc_kb("/proc/meminfo", "MemAvailable:");
 
 	if (avail < need_kb)
 		errx(EXIT_INPUT, "ktest: MemAvailable is %lu kB; a case needs up to %lu kB",
@@ -658,9 +658,9 @@ int cmd_ktest(int argc, char **argv)
 
 	for (size_t i = 0; i < n; i++) {
 		if (optind < argc) {
-			load_scenario(argv[optind + i], NULL, &cases[nc].s);
+			cli_load_scenario(argv[optind + i], NULL, &cases[nc].s);
 			snprintf(cases[nc].name, sizeof(cases[nc].name), "%s",
-				 input_name(argv[optind + i]));
+				 cli_input_name(argv[optind + i]));
 		} else {
 			bool wanted = !ncase_names;
 

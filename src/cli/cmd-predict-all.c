@@ -172,7 +172,7 @@ static unsigned long anon_kib(long pid)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", pid);
-	return proc_kb(path, "Anonymous:");
+	return cli_proc_kb(path, "Anonymous:");
 }
 
 static void read_one(struct pool *pl, struct proc *p)
@@ -265,7 +265,7 @@ static void collapses_text(char *buf, size_t len, const struct mthp_geometry *g,
 	for (unsigned int o = g->pmd_order + 1; o-- > MTHP_MIN_ORDER && at < len;)
 		if (t->collapses[o])
 			at += (size_t)snprintf(buf + at, len - at, "%s%lukB:%lu", at ? " " : "",
-					       size_kb(g, o), t->collapses[o]);
+					       cli_size_kb(g, o), t->collapses[o]);
 	if (!buf[0])
 		snprintf(buf, len, "-");
 }
@@ -386,12 +386,12 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 		pthread_mutex_unlock(&pl.lock);
 		if (done >= npids)
 			break;
-		progress("predict", done, npids);
+		cli_progress("predict", done, npids);
 		usleep(50000);
 	}
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
-	progress_done();
+	cli_progress_done();
 	pthread_mutex_destroy(&pl.lock);
 
 	const struct mthp_geometry *g = &settings[0].geometry;
@@ -468,7 +468,7 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 		json_end_object(&j);
 		json_end_object(&j);
 	} else {
-		print_settings(stdout, "settings", &settings[0],
+		cli_print_settings(stdout, "settings", &settings[0],
 			       mthp_enabled_orders(g, settings[0].model, MTHP_MODE_KHUGEPAGED,
 						   &settings[0].thp, 0));
 		printf("\n%s: %zu process%s with anonymous memory (of %zu read), %.2f s\n\n",

@@ -67,68 +67,6 @@ static void each(void *ctx, size_t vma, size_t pmd,
 	c->order[pmd] = (unsigned char)order;
 }
 
-void predict_json_totals(struct json *j, const struct mthp_geometry *g,
-			 const struct mthp_space_totals *t)
-{
-	char k[16];
-
-	json_kuint(j, "pmd_ranges", t->pmd_ranges);
-	json_kuint(j, "scanned", t->scanned);
-	json_kuint(j, "not_eligible", t->not_eligible);
-	json_kuint(j, "already_huge", t->already_huge);
-	json_kuint(j, "no_table", t->no_table);
-	json_key(j, "collapses");
-	json_begin_object(j);
-	for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++)
-		if (t->collapses[o]) {
-			snprintf(k, sizeof(k), "%u", o);
-			json_kuint(j, k, t->collapses[o]);
-		}
-	json_end_object(j);
-	json_kuint(j, "present_before", t->present_before);
-	json_kuint(j, "present_after", t->present_after);
-	json_kuint(j, "added_kib", (t->present_after - t->present_before) *
-				   ((1ul << g->page_shift) >> 10));
-	for (int w = 0; w < 2; w++) {
-		json_key(j, w ? "huge_after" : "huge_before");
-		json_begin_object(j);
-		for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++) {
-			unsigned long v = w ? t->huge_after[o] : t->huge_before[o];
-
-			if (!v)
-				continue;
-			snprintf(k, sizeof(k), "%u", o);
-			json_kuint(j, k, v);
-		}
-		json_end_object(j);
-	}
-	json_key(j, "results");
-	json_begin_object(j);
-	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
-		if (t->results[r])
-			json_kuint(j, mthp_scan_result_name(r), t->results[r]);
-	json_end_object(j);
-	json_kuint(j, "rounds", t->rounds);
-}
-
-void predict_json_compare(struct json *j, const struct mthp_geometry *g,
-			  const char *const *compare, size_t ncols,
-			  const struct mthp_space_totals *totals)
-{
-	json_key(j, "compare");
-	json_begin_array(j);
-	for (size_t col = 1; col < ncols; col++) {
-		json_begin_object(j);
-		json_kstring(j, "settings", compare[col - 1]);
-		json_key(j, "total");
-		json_begin_object(j);
-		predict_json_totals(j, g, &totals[col]);
-		json_end_object(j);
-		json_end_object(j);
-	}
-	json_end_array(j);
-}
-
 static void json_unknown(struct json *j, unsigned int unknown)
 {
 	static const char *const w[] = { "young", "folio", "zero", "end" };
@@ -153,7 +91,7 @@ static void print_total_line(FILE *f, int width, const char *label,
 			char part[32];
 
 			snprintf(part, sizeof(part), "%s%lu x %lukB", coll[0] ? ", " : "",
-				 t->collapses[o], size_kb(g, o));
+				 t->collapses[o], cli_size_kb(g, o));
 			strlcat(coll, part, sizeof(coll));
 		}
 	fprintf(f, "%-*s %6lu %7lu %8lu %8lu %6lu  %-24s %lu -> %lu\n", width, label,
@@ -233,7 +171,7 @@ static void print_report(const struct mthp_space *sp, const char *what, FILE *ro
 	const struct mthp_geometry *g = &sp->settings.geometry;
 	unsigned long page_kb = (1ul << g->page_shift) >> 10;
 
-	print_settings(stdout, what, &sp->settings,
+	cli_print_settings(stdout, what, &sp->settings,
 		       mthp_enabled_orders(g, sp->settings.model, MTHP_MODE_KHUGEPAGED,
 					   &sp->settings.thp, 0));
 	if (sp->unknown) {
@@ -267,7 +205,7 @@ static void print_report(const struct mthp_space *sp, const char *what, FILE *ro
 
 	for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++)
 		if (t->huge_before[o] || t->huge_after[o])
-			list_item(&sep, "%lukB %lu -> %lu KiB", size_kb(g, o),
+			list_item(&sep, "%lukB %lu -> %lu KiB", cli_size_kb(g, o),
 				  t->huge_before[o] * page_kb, t->huge_after[o] * page_kb);
 	list_end(sep, "none");
 	printf("what kept scanned ranges from collapsing:");
@@ -429,28 +367,6 @@ static bool load_process(const char *arg, struct mthp_space *sp)
 	return true;
 }
 
-/* --compare "k=v,k=v": each a settings key through the one setter. */
-void predict_apply_compare(const char *spec, struct mthp_scenario *s)
-{
-	char buf[256];
-
-	if (strlcpy(buf, spec, sizeof(buf)) >= sizeof(buf))
-		errx(EXIT_INPUT, "--compare: '%.40s...' is too long", spec);
-	for (char *kv = buf, *next; kv; kv = next) {
-		next = strchr(kv, ',');
-		if (next)
-			*next++ = 0;
-		char *eq = strchr(kv, '=');
-		struct mthp_parse_error e;
-
-		if (!eq || eq == kv)
-			errx(EXIT_INPUT, "--compare %s: '%s' is not KEY=VALUE", spec, kv);
-		*eq = 0;
-		if (mthp_scenario_set(s, kv, eq + 1, &e))
-			errx(EXIT_INPUT, "--compare %s: %s", spec, e.msg);
-	}
-}
-
 /*
  * The visit, one range at a time, in every column: the space is a stream
  * (a file) or held (a process), and the same function takes its ranges.
@@ -512,7 +428,7 @@ static int predict_range(void *ctx, struct mthp_space *sp, const struct mthp_spa
 	if (!p->v)
 		start_columns(p, sp);
 	if (!(index & 1023))
-		progress("predict", index, c->total ? c->total : index);
+		cli_progress("predict", index, c->total ? c->total : index);
 	if (!p->draw)
 		goto visit;
 	if (index >= c->cap) {
@@ -719,11 +635,11 @@ int cmd_predict(int argc, char **argv)
 		if (f != stdin)
 			fclose(f);
 		if (r == -EINVAL && e.line)
-			errx(EXIT_INPUT, "%s:%u:%u: %s", input_name(arg), e.line, e.col, e.msg);
+			errx(EXIT_INPUT, "%s:%u:%u: %s", cli_input_name(arg), e.line, e.col, e.msg);
 		if (r == -EINVAL && e.msg[0])
-			errx(EXIT_INPUT, "%s: %s", input_name(arg), e.msg);
+			errx(EXIT_INPUT, "%s: %s", cli_input_name(arg), e.msg);
 		if (r)
-			errx(r == -ENOMEM || r == -EIO ? 1 : EXIT_INPUT, "%s: %s", input_name(arg),
+			errx(r == -ENOMEM || r == -EIO ? 1 : EXIT_INPUT, "%s: %s", cli_input_name(arg),
 			     e.msg[0] ? e.msg : strerror(-r));
 	}
 	if (!p.v) /* no PMD record or VMA at all */
@@ -738,7 +654,7 @@ int cmd_predict(int argc, char **argv)
 	if (base.pid)
 		snprintf(title, sizeof(title), "process %ld (%s)", base.pid, base.comm);
 	else
-		snprintf(title, sizeof(title), "%s", input_name(arg));
+		snprintf(title, sizeof(title), "%s", cli_input_name(arg));
 	if (svg) {
 		p.drawn.settings = base.settings;
 		int r = write_svg(svg, &p.drawn, &p.cells, &totals[0], title);
@@ -746,12 +662,12 @@ int cmd_predict(int argc, char **argv)
 		p.drawn.settings = (struct mthp_scenario){ 0 };
 		if (r) {
 			errno = -r;
-			output_failed(svg); /* a write that failed: exit 1 */
+			cli_output_failed(svg); /* a write that failed: exit 1 */
 		}
 	}
 	if (!so.json)
 		print_report(&base, title, p.rows, p.width, &totals[0], young);
-	progress_done();
+	cli_progress_done();
 	if (so.json) {
 		struct json j;
 

@@ -168,7 +168,7 @@ static void section_creep(void)
 			struct mthp_scenario s;
 
 			creep_scenario(&s, &g, MTHP_MODEL_SCALED, v, 1);
-			if (run_rounds(&s, 2, NULL, NULL, &conv) >= 2)
+			if (cli_run_rounds(&s, 2, NULL, NULL, &conv) >= 2)
 				found = v;
 			mthp_scenario_free(&s);
 		}
@@ -181,10 +181,10 @@ static void section_creep(void)
 		char orders[64];
 
 		creep_scenario(&s, &g, MTHP_MODEL_SCALED, found, 1);
-		unsigned int n = run_rounds(&s, 64, note_orders, &c, &conv);
+		unsigned int n = cli_run_rounds(&s, 64, note_orders, &c, &conv);
 		unsigned int after = mthp_scenario_present(&s);
 
-		format_orders(orders, sizeof(orders), c.orders);
+		cli_format_orders(orders, sizeof(orders), c.orders);
 		printf("| %s | %u | %u | %s | 1 -> %u | %lu KiB |\n", g.name, found, n,
 		       orders, after, (unsigned long)(after - 1) << g.page_shift >> 10);
 		mthp_scenario_free(&s);
@@ -212,9 +212,9 @@ static void section_creep(void)
 		bool conv;
 
 		creep_scenario(&s, &x, cases[i].m, cases[i].none, cases[i].touched);
-		unsigned int n = run_rounds(&s, 64, note_orders, &c, &conv);
+		unsigned int n = cli_run_rounds(&s, 64, note_orders, &c, &conv);
 
-		format_orders(orders, sizeof(orders), c.orders);
+		cli_format_orders(orders, sizeof(orders), c.orders);
 		printf("| %s | %u | %u | %u | %s | %u -> %u |\n",
 		       mthp_model_name(cases[i].m), cases[i].none, cases[i].touched,
 		       n, orders, cases[i].touched, mthp_scenario_present(&s));

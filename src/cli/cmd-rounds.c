@@ -56,7 +56,7 @@ static void each_round(void *ctx, unsigned int round,
 	if (r->ncollapses > 8)
 		printf(" ...");
 	printf("; %u pages present\n", mthp_scenario_present(s));
-	draw_scenario(stdout, s, r->collapses, r->ncollapses);
+	cli_draw_scenario(stdout, s, r->collapses, r->ncollapses);
 }
 
 int cmd_rounds(int argc, char **argv)
@@ -101,10 +101,10 @@ int cmd_rounds(int argc, char **argv)
 		json_key(&o.j, "rounds");
 		json_begin_array(&o.j);
 	} else {
-		print_settings(stdout, input_name(argv[optind]), &s, enabled);
+		cli_print_settings(stdout, cli_input_name(argv[optind]), &s, enabled);
 		printf("%u pages present\n", initial);
 	}
-	unsigned int n = run_rounds(&s, max, each_round, &o, &converged);
+	unsigned int n = cli_run_rounds(&s, max, each_round, &o, &converged);
 	unsigned int final = mthp_scenario_present(&s);
 
 	if (o.json) {
@@ -117,7 +117,7 @@ int cmd_rounds(int argc, char **argv)
 		char orders[64];
 		unsigned long kb = (unsigned long)(final - initial) << s.geometry.page_shift >> 10;
 
-		format_orders(orders, sizeof(orders), o.orders_created);
+		cli_format_orders(orders, sizeof(orders), o.orders_created);
 		printf("\nrounds: %u round%s collapsed something; %s; pages present %u -> %u (+%u, %lu KiB added); orders created: %s\n",
 		       n, n == 1 ? "" : "s",
 		       converged ? "converged" : "stopped at --max, still changing",

@@ -32,12 +32,12 @@ static void print_text(const char *path, const struct mthp_scenario *before,
 {
 	const struct mthp_geometry *g = &s->geometry;
 
-	print_settings(stdout, input_name(path), before, r->enabled_orders);
+	cli_print_settings(stdout, cli_input_name(path), before, r->enabled_orders);
 
 	if (before->pmd == MTHP_PMD_TABLE) {
 		printf("\nthe PTE table before the visit; ranges collapsed beneath, filled with their order:\n");
 		printf("  (P/p present young/old, S/s shared, w swap, . none, z zero page; README lists all)\n");
-		draw_scenario(stdout, before, r->collapses, r->ncollapses);
+		cli_draw_scenario(stdout, before, r->collapses, r->ncollapses);
 	} else {
 		printf("\nPMD: %s\n", before->pmd == MTHP_PMD_NONE
 				     ? "no PTE table" : "already mapped by a PMD");
@@ -45,7 +45,7 @@ static void print_text(const char *path, const struct mthp_scenario *before,
 
 	printf("\nscan: %s", mthp_scan_result_name(r->scan.result));
 	if (r->scan.result != MTHP_SCAN_SUCCEED)
-		printf(" (%s)", result_words(r->scan.result));
+		printf(" (%s)", cli_result_words(r->scan.result));
 	if (r->scan.ran)
 		printf("\n  none_or_zero %u, unmapped %u, shared %u, referenced %u, occupied %u\n",
 		       r->scan.none_or_zero, r->scan.unmapped, r->scan.shared,
@@ -55,16 +55,16 @@ static void print_text(const char *path, const struct mthp_scenario *before,
 
 	if (r->scan.result == MTHP_SCAN_SUCCEED) {
 		printf("\nranges examined, in order:\n");
-		print_steps(stdout, r->steps,
+		cli_print_steps(stdout, r->steps,
 			    r->engine.nsteps < r->cap ? r->engine.nsteps : r->cap);
-		print_attempts(stdout, g, r->attempts, r->nattempts);
+		cli_print_attempts(stdout, g, r->attempts, r->nattempts);
 	}
-	print_stats(s, r);
+	cli_print_stats(s, r);
 
 	unsigned int p0 = mthp_scenario_present(before), p1 = mthp_scenario_present(s);
 
 	printf("\nresult: %s - %s", mthp_scan_result_name(r->result),
-	       result_words(r->result));
+	       cli_result_words(r->result));
 	if (r->ncollapses)
 		printf(": %zu range%s, %u PTEs", r->ncollapses,
 		       r->ncollapses == 1 ? "" : "s", r->engine.collapsed);
@@ -156,7 +156,7 @@ int cmd_run(int argc, char **argv)
 	sim_load(argv[optind], &o, &s);
 	bool json = o.json;
 
-	scenario_copy(&before, &s);
+	cli_scenario_copy(&before, &s);
 	if (mthp_sim_result_init(&r, &s.geometry))
 		err(1, "out of memory");
 	int e = mthp_simulate(&s, &r);

@@ -53,7 +53,7 @@ static void print_counterexample(const struct mthp_claim_report *c,
 	const struct mthp_verify_case *in = &c->counter;
 	char orders[64];
 
-	format_orders(orders, sizeof(orders), in->orders);
+	cli_format_orders(orders, sizeof(orders), in->orders);
 	printf("    %s\n    counterexample (run each line to see):\n", c->why);
 	for (int w = 0; w < (pairwise ? 2 : 1); w++) {
 		enum mthp_model m = w ? other : in->model;
@@ -75,7 +75,7 @@ static void print_counterexample(const struct mthp_claim_report *c,
 static void show_progress(void *ctx, size_t done, size_t total)
 {
 	(void)ctx;
-	progress("verify", done, total);
+	cli_progress("verify", done, total);
 }
 
 static void usage_verify(FILE *f)
@@ -130,7 +130,7 @@ int cmd_verify(int argc, char **argv)
 		errx(EXIT_INPUT, "verify: unexpected argument '%s'", argv[optind]);
 	enum mthp_model pair_models[2];
 
-	if (parse_models(pair, pair_models, 2, 2) != 2)
+	if (cli_parse_models(pair, pair_models, 2, 2) != 2)
 		errx(EXIT_INPUT, "--models: name exactly two models");
 	MTHP_VERIFY_OPTS(vo, .stack_model = pair_models[0],
 			 .walk_model = pair_models[1], .seed = seed,
@@ -138,10 +138,10 @@ int cmd_verify(int argc, char **argv)
 			 .progress = show_progress);
 	struct mthp_verify_result res = { .sz = sizeof(res) };
 
-	progress("verify", 0, 2 + mthp_geometry_count());
+	cli_progress("verify", 0, 2 + mthp_geometry_count());
 	int e = mthp_verify(&vo, &res);
 
-	progress_done();
+	cli_progress_done();
 	if (e)
 		errx(EXIT_INPUT, "verify: %s", strerror(-e));
 	if (!json)

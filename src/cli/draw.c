@@ -13,7 +13,7 @@ static char order_glyph(unsigned int order)
 	return "0123456789abcdef"[order & 15];
 }
 
-void draw_table(FILE *f, unsigned int nr, const char *cells,
+void cli_draw_table(FILE *f, unsigned int nr, const char *cells,
 		const struct mthp_range *ranges, size_t nranges)
 {
 	unsigned int group = nr > MAX_CELLS ? nr / MAX_CELLS : 1;

@@ -9,26 +9,26 @@
 #include "cli.h"
 #include "json.h"
 
-unsigned long size_kb(const struct mthp_geometry *g, unsigned int order)
+unsigned long cli_size_kb(const struct mthp_geometry *g, unsigned int order)
 {
 	return ((1ul << order) << g->page_shift) >> 10;
 }
 
 static const char *const pmd_state_names[] = { "table", "none", "mapped" };
 
-void print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
+void cli_print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
 		    uint32_t enabled)
 {
 	const struct mthp_geometry *g = &s->geometry;
 	char orders[64], vma[48];
 
-	format_orders(orders, sizeof(orders), enabled);
+	cli_format_orders(orders, sizeof(orders), enabled);
 	mthp_vma_words(s->vma_flags, false, vma, sizeof(vma));
 	fprintf(f, "%s%smodel %s, %s mode\n", what ? what : "", what ? ": " : "",
 		mthp_model_name(s->model), mthp_mode_name(s->mode));
 	fprintf(f, "geometry %s: %u PTEs of %luK, PMD order %u (%luK); MAX_PTRS_PER_PTE %u\n",
-		g->name, g->pmd_nr, size_kb(g, 0), g->pmd_order,
-		size_kb(g, g->pmd_order), g->max_ptrs);
+		g->name, g->pmd_nr, cli_size_kb(g, 0), g->pmd_order,
+		cli_size_kb(g, g->pmd_order), g->max_ptrs);
 	fprintf(f, "max_ptes_none %u, max_ptes_swap %u, max_ptes_shared %u; orders enabled: %s; VMA:%s\n",
 		s->max_ptes_none, s->max_ptes_swap, s->max_ptes_shared, orders,
 		vma[0] ? vma : " none");
@@ -54,7 +54,7 @@ void json_settings(struct json *j, const struct mthp_scenario *s,
 	json_kuint(j, "max_ptes_shared", s->max_ptes_shared);
 	json_kstring(j, "enabled", mthp_thp_setting_name(s->thp.enabled));
 	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++) {
-		snprintf(name, sizeof(name), "hugepages-%lukB", size_kb(g, k));
+		snprintf(name, sizeof(name), "hugepages-%lukB", cli_size_kb(g, k));
 		json_kstring(j, name, mthp_thp_setting_name(s->thp.order[k]));
 	}
 	json_key(j, "vma");
@@ -111,7 +111,7 @@ void json_collapses(struct json *j, const struct mthp_range *c, size_t n)
 	json_end_array(j);
 }
 
-void print_attempts(FILE *f, const struct mthp_geometry *g,
+void cli_print_attempts(FILE *f, const struct mthp_geometry *g,
 		    const struct mthp_attempt *a, size_t n)
 {
 	fprintf(f, "\nattempts:\n");
@@ -119,9 +119,9 @@ void print_attempts(FILE *f, const struct mthp_geometry *g,
 		fprintf(f, "  none\n");
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "  %zu. offset %u, order %u (%lukB), %u occupied: %s - %s\n",
-			i + 1, a[i].offset, a[i].order, size_kb(g, a[i].order),
+			i + 1, a[i].offset, a[i].order, cli_size_kb(g, a[i].order),
 			a[i].occupied, mthp_scan_result_name(a[i].result),
-			result_words(a[i].result));
+			cli_result_words(a[i].result));
 }
 
 void json_stats(struct json *j, const struct mthp_scenario *s,
@@ -139,7 +139,7 @@ void json_stats(struct json *j, const struct mthp_scenario *s,
 			any |= r->stats[k][st] != 0;
 		if (!any)
 			continue;
-		snprintf(name, sizeof(name), "hugepages-%lukB", size_kb(g, k));
+		snprintf(name, sizeof(name), "hugepages-%lukB", cli_size_kb(g, k));
 		json_key(j, name);
 		json_begin_object(j);
 		for (int st = 0; st < MTHP_STAT_COUNT; st++)
@@ -156,7 +156,7 @@ void json_stats(struct json *j, const struct mthp_scenario *s,
 	json_end_object(j);
 }
 
-void print_stats(const struct mthp_scenario *s, const struct mthp_sim_result *r)
+void cli_print_stats(const struct mthp_scenario *s, const struct mthp_sim_result *r)
 {
 	bool any = false;
 
@@ -168,7 +168,7 @@ void print_stats(const struct mthp_scenario *s, const struct mthp_sim_result *r)
 			if (!r->stats[k][st])
 				continue;
 			if (!shown)
-				printf("  hugepages-%lukB:", size_kb(&s->geometry, k));
+				printf("  hugepages-%lukB:", cli_size_kb(&s->geometry, k));
 			printf(" %s %lu", mthp_stat_name((enum mthp_stat)st),
 			       r->stats[k][st]);
 			shown = any = true;

@@ -70,7 +70,7 @@ static double now(void)
 static double progress_start, progress_last;
 static bool progress_shown;
 
-void progress(const char *what, unsigned long long done,
+void cli_progress(const char *what, unsigned long long done,
 	      unsigned long long total)
 {
 	double t = now();
@@ -88,7 +88,7 @@ void progress(const char *what, unsigned long long done,
 		t - progress_start);
 }
 
-unsigned long proc_kb(const char *path, const char *key)
+unsigned long cli_proc_kb(const char *path, const char *key)
 {
 	char line[256];
 	size_t len = strlen(key);
@@ -106,7 +106,7 @@ unsigned long proc_kb(const char *path, const char *key)
 	return kb;
 }
 
-void progress_done(void)
+void cli_progress_done(void)
 {
 	if (progress_shown)
 		fprintf(stderr, "\r\033[K");
@@ -131,7 +131,7 @@ static void say_refusal(enum mthp_log_level level, const char *msg, void *ctx)
 		warnx("%s", msg);
 }
 
-void output_failed(const char *name)
+void cli_output_failed(const char *name)
 {
 	/* said once: the exit handler above would say it again */
 	warn("%s", name);
@@ -256,12 +256,12 @@ int cmd_settings(int argc, char **argv)
 		printf("# orders khugepaged collapses to in a plain anonymous VMA: ");
 		char orders[64];
 
-		format_orders(orders, sizeof(orders), enabled);
+		cli_format_orders(orders, sizeof(orders), enabled);
 		printf("%s\n", orders);
 		printf("geometry = %s\nenabled = %s\n", g.name,
 		       mthp_thp_setting_name(s.thp.enabled));
 		for (unsigned int k = MTHP_MIN_ORDER; k <= g.pmd_order; k++)
-			printf("hugepages-%lukB/enabled = %s\n", size_kb(&g, k),
+			printf("hugepages-%lukB/enabled = %s\n", cli_size_kb(&g, k),
 			       mthp_thp_setting_name(s.thp.order[k]));
 		printf("max_ptes_none = %u\nmax_ptes_swap = %u\nmax_ptes_shared = %u\n",
 		       s.max_ptes_none, s.max_ptes_swap, s.max_ptes_shared);
@@ -328,7 +328,7 @@ int cmd_snapshot(int argc, char **argv)
 	if (!f)
 		err(EXIT_INPUT, "%s", output);
 	if (mthp_space_write(&sp, f) || (output ? fclose(f) : fflush(f)))
-		output_failed(output ? output : "standard output");
+		cli_output_failed(output ? output : "standard output");
 	mthp_space_free(&sp);
 	return 0;
 }

@@ -63,7 +63,7 @@ enum mthp_scan_result cli_result(const char *opt, const char *arg)
 	return r;
 }
 
-void format_orders(char *buf, size_t len, uint32_t orders)
+void cli_format_orders(char *buf, size_t len, uint32_t orders)
 {
 	buf[0] = 0;
 	if (!orders) {

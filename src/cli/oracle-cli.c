@@ -6,7 +6,7 @@
 
 #include "oracle-cli.h"
 
-size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
+size_t cli_parse_models(const char *arg, enum mthp_model *out, size_t max,
 		    size_t min)
 {
 	char buf[256];
@@ -31,7 +31,7 @@ size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
 	return n;
 }
 
-unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
+unsigned int cli_run_rounds(struct mthp_scenario *s, unsigned int max,
 			mthp_round_fn each, void *ctx, bool *converged)
 {
 	int n = mthp_simulate_rounds(s, max, each, ctx, converged);

@@ -8,12 +8,12 @@
 #include "oracle.h"
 
 /* "v15,v19" -> models; exits 2 on a bad name or fewer than min. */
-size_t parse_models(const char *arg, enum mthp_model *out, size_t max,
+size_t cli_parse_models(const char *arg, enum mthp_model *out, size_t max,
 		    size_t min);
 
 /* mthp_simulate_rounds() on a scenario the CLI parsed: the number of
  * visits that collapsed; exits on an internal error. */
-unsigned int run_rounds(struct mthp_scenario *s, unsigned int max,
+unsigned int cli_run_rounds(struct mthp_scenario *s, unsigned int max,
 			mthp_round_fn each, void *ctx, bool *converged);
 
 void oracle_run_model(const struct mthp_scenario *s, enum mthp_model m,

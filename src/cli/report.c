@@ -24,7 +24,7 @@ static const char *step_words(const struct mthp_step *s, char *buf, size_t len)
 	return "?";
 }
 
-void print_steps(FILE *f, const struct mthp_step *steps, size_t n)
+void cli_print_steps(FILE *f, const struct mthp_step *steps, size_t n)
 {
 	char buf[96];
 	size_t hidden = 0, empty = 0;
@@ -110,7 +110,7 @@ static const struct {
 	{ MTHP_SCAN_PAGE_RO, "no page in the table but the zero page (mainline)" },
 };
 
-const char *result_words(int result)
+const char *cli_result_words(int result)
 {
 	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
 		if (phrases[i].result == result)

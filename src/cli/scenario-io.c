@@ -11,14 +11,14 @@
 #include "cli.h"
 
 /* Reads a whole file (or stdin), refusing more than the format's limit. */
-char *read_input(const char *path, size_t *len)
+char *cli_read_input(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	size_t cap = 1 << 16, n = 0;
 	char *buf;
 
 	if (!f)
-		err(EXIT_INPUT, "%s", input_name(path));
+		err(EXIT_INPUT, "%s", cli_input_name(path));
 	buf = malloc(cap);
 	if (!buf)
 		err(1, "malloc");
@@ -37,14 +37,14 @@ char *read_input(const char *path, size_t *len)
 		if (n > MTHP_SCENARIO_MAX_BYTES) {
 			free(buf);
 			errx(EXIT_INPUT, "%s: larger than %u bytes, the limit of the format",
-			     input_name(path), MTHP_SCENARIO_MAX_BYTES);
+			     cli_input_name(path), MTHP_SCENARIO_MAX_BYTES);
 		}
 		if (got == 0)
 			break;
 	}
 	if (ferror(f)) {
 		free(buf);
-		err(EXIT_INPUT, "%s", input_name(path));
+		err(EXIT_INPUT, "%s", cli_input_name(path));
 	}
 	if (f != stdin)
 		fclose(f);
@@ -52,19 +52,19 @@ char *read_input(const char *path, size_t *len)
 	return buf;
 }
 
-const char *input_name(const char *path)
+const char *cli_input_name(const char *path)
 {
 	return strcmp(path, "-") ? path : "<stdin>";
 }
 
 /* Loads FILE into *s or exits 2 with FILE:LINE:COL: message. */
-void load_scenario(const char *path, const struct mthp_geometry *force,
+void cli_load_scenario(const char *path, const struct mthp_geometry *force,
 		   struct mthp_scenario *s)
 {
 	size_t len;
-	char *text = read_input(path, &len);
+	char *text = cli_read_input(path, &len);
 	struct mthp_parse_error e;
-	const char *name = input_name(path);
+	const char *name = cli_input_name(path);
 
 	if (mthp_scenario_parse(text, len, force, s, &e)) {
 		free(text);
@@ -76,13 +76,13 @@ void load_scenario(const char *path, const struct mthp_geometry *force,
 }
 
 /* A copy of s whose PTE array is its own (for "before" drawings). */
-void scenario_copy(struct mthp_scenario *dst, const struct mthp_scenario *s)
+void cli_scenario_copy(struct mthp_scenario *dst, const struct mthp_scenario *s)
 {
 	if (mthp_scenario_copy(dst, s))
 		err(1, "copying a scenario");
 }
 
-void draw_scenario(FILE *f, const struct mthp_scenario *s,
+void cli_draw_scenario(FILE *f, const struct mthp_scenario *s,
 		   const struct mthp_range *ranges, size_t n)
 {
 	char *cells = malloc(s->geometry.pmd_nr);
@@ -93,6 +93,6 @@ void draw_scenario(FILE *f, const struct mthp_scenario *s,
 	for (unsigned int i = 0; i < s->geometry.pmd_nr; i++)
 		cells[i] = s->pmd == MTHP_PMD_MAPPED ? 'P'
 						     : mthp_pte_state_char(&s->ptes[i]);
-	draw_table(f, s->geometry.pmd_nr, cells, ranges, n);
+	cli_draw_table(f, s->geometry.pmd_nr, cells, ranges, n);
 	free(cells);
 }

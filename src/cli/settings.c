@@ -89,7 +89,7 @@ int sim_option(int c, const char *arg, struct sim_opts *o)
 static void apply_settings_file(const char *path, struct mthp_scenario *s)
 {
 	size_t len;
-	char *text = read_input(path, &len);
+	char *text = cli_read_input(path, &len);
 	unsigned int line = 0;
 
 	for (char *l = text, *end = text + len; l < end;) {
@@ -101,7 +101,7 @@ static void apply_settings_file(const char *path, struct mthp_scenario *s)
 		if (ll >= sizeof(buf) || memchr(l, 0, ll)) {
 			free(text);
 			errx(EXIT_INPUT, "%s:%u:1: line too long, or a NUL byte",
-			     input_name(path), line);
+			     cli_input_name(path), line);
 		}
 		memcpy(buf, l, ll);
 		buf[ll] = 0;
@@ -114,7 +114,7 @@ static void apply_settings_file(const char *path, struct mthp_scenario *s)
 			if (strspn(buf, " \t\r") != strlen(buf)) {
 				free(text);
 				errx(EXIT_INPUT, "%s:%u:1: expected 'key = value'",
-				     input_name(path), line);
+				     cli_input_name(path), line);
 			}
 			continue;
 		}
@@ -132,7 +132,7 @@ static void apply_settings_file(const char *path, struct mthp_scenario *s)
 
 		if (mthp_scenario_set(s, k, v, &e)) {
 			free(text);
-			errx(EXIT_INPUT, "%s:%u:%u: %s", input_name(path), line,
+			errx(EXIT_INPUT, "%s:%u:%u: %s", cli_input_name(path), line,
 			     e.col ? (unsigned int)(v - buf) + e.col
 				   : (unsigned int)(k - buf) + 1,
 			     e.msg);
@@ -172,6 +172,6 @@ void sim_load(const char *path, const struct sim_opts *o,
 
 	if (o->geometry)
 		sim_geometry(o, &g);
-	load_scenario(path, o->geometry ? &g : NULL, s);
+	cli_load_scenario(path, o->geometry ? &g : NULL, s);
 	sim_apply(o, s);
 }

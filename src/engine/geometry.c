@@ -67,7 +67,7 @@ static bool is_pow2(unsigned int v)
  * naming the bad value. No formatting happens unless there is an error:
  * mthp_collapse() runs this for every PMD range.
  */
-static int check(unsigned int page_shift, unsigned int pmd_nr,
+static int geometry_rules(unsigned int page_shift, unsigned int pmd_nr,
 		 unsigned int max_ptrs, char *err, size_t errlen)
 {
 	if (page_shift < 10 || page_shift > 20)
@@ -102,7 +102,7 @@ MTHP_EXPORT bool mthp_geometry_valid(const struct mthp_geometry *g)
 {
 	/* the rules of a custom geometry, and a consistent pmd_order */
 	return g && mthp_sz_ok(g, g->sz, sizeof(*g), sizeof(*g)) &&
-	       !check(g->page_shift, g->pmd_nr, g->max_ptrs, NULL, 0) &&
+	       !geometry_rules(g->page_shift, g->pmd_nr, g->max_ptrs, NULL, 0) &&
 	       g->pmd_order == mthp_log2_floor(g->pmd_nr);
 }
 
@@ -113,7 +113,7 @@ MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
 {
 	if (!out)
 		return fail(-EINVAL, err, errlen, "no geometry to fill in");
-	int r = check(page_shift, pmd_nr, max_ptrs, err, errlen);
+	int r = geometry_rules(page_shift, pmd_nr, max_ptrs, err, errlen);
 
 	if (r)
 		return r;

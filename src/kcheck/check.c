@@ -173,7 +173,7 @@ static bool same(const struct side *a, const struct kc_outcome *x,
 
 
 
-static bool pattern_usable(const struct check *k, enum pattern p)
+static bool pattern_usable(const struct kc_state *k, enum pattern p)
 {
 	const struct kc_unit *us[2] = { k->a.u, k->b.u };
 
@@ -193,7 +193,7 @@ static bool representable(const struct side *model, const struct kc_outcome *o,
 	       file->u->to_kernel[o->ret_result] >= 0;
 }
 
-static void one(struct check *k, const struct input *in)
+static void one(struct kc_state *k, const struct input *in)
 {
 	if (!pattern_usable(k, in->pattern)) {
 		k->skipped++;
@@ -232,7 +232,7 @@ static void one(struct check *k, const struct input *in)
 	k->fb = k->ob;
 }
 
-static void settings_loops(struct check *k, struct input *in,
+static void settings_loops(struct kc_state *k, struct input *in,
 			   const unsigned int *nones, size_t nnones)
 {
 	uint32_t all = mthp_orders_all(in->g), pmd = 1u << in->g->pmd_order;
@@ -285,7 +285,7 @@ void kc_internal(const char *what)
 
 volatile pid_t kc_child_pid;
 
-int kc_compile_both(struct check *k, const struct kc_geometry *kg,
+int kc_compile_both(struct kc_state *k, const struct kc_geometry *kg,
 		    const char *include_dir, const char *public_dir, FILE *msg)
 {
 	struct kc_unit *us[2] = { k->a.u, k->b.u };
@@ -303,7 +303,7 @@ int kc_compile_both(struct check *k, const struct kc_geometry *kg,
 
 /* The cases of one geometry: every small table (bitmaps of them), or
  * per_geometry random ones. */
-static void run_cases(struct check *k, const struct kc_geometry *kg,
+static void run_cases(struct kc_state *k, const struct kc_geometry *kg,
 		      unsigned int bitmaps, unsigned int per_geometry)
 {
 	struct mthp_geometry g = geometry_of(kg);
@@ -354,7 +354,7 @@ static void run_cases(struct check *k, const struct kc_geometry *kg,
 }
 
 struct cases_arg {
-	struct check *k;
+	struct kc_state *k;
 	const struct kc_geometry *kg;
 	unsigned int bitmaps, per_geometry;
 	void (*progress)(unsigned long long done, unsigned long long total);
@@ -378,7 +378,7 @@ static void cases_tick(void *arg)
 	}
 }
 
-int kc_run_isolated(struct check *k, const struct kc_geometry *kg,
+int kc_run_isolated(struct kc_state *k, const struct kc_geometry *kg,
 		    unsigned int bitmaps, unsigned int per_geometry,
 		    unsigned int timeout,
 		    void (*progress)(unsigned long long done, unsigned long long total))

@@ -88,7 +88,7 @@ int kc_isolate(struct kc_unit *const units[2], struct kc_watch *w,
  * difference and the case it is on; the parent reads them, also after
  * the child crashed or was killed.
  */
-struct check {
+struct kc_state {
 	struct side a, b;
 	bool json;
 	unsigned long cases, differ, skipped;
@@ -114,7 +114,7 @@ extern volatile pid_t kc_child_pid;
 
 /* Builds both sides' units for kg (the compiler's located messages to
  * msg): 0, KC_BAD_INPUT or KC_ERROR. */
-int kc_compile_both(struct check *k, const struct kc_geometry *kg,
+int kc_compile_both(struct kc_state *k, const struct kc_geometry *kg,
 		    const char *include_dir, const char *public_dir, FILE *msg);
 
 /*
@@ -126,7 +126,7 @@ int kc_compile_both(struct check *k, const struct kc_geometry *kg,
  * status: KC_BAD_INPUT when the code does not load, 1 when the child
  * failed before its first case.
  */
-int kc_run_isolated(struct check *k, const struct kc_geometry *kg,
+int kc_run_isolated(struct kc_state *k, const struct kc_geometry *kg,
 		    unsigned int bitmaps, unsigned int per_geometry,
 		    unsigned int timeout,
 		    void (*progress)(unsigned long long done, unsigned long long total));

@@ -320,7 +320,7 @@ static struct kc_geometry kc_geometry_of(const struct mthp_geometry *g)
 
 static int engine_check(const struct kc_options *o, struct kc_report *r)
 {
-	struct check *k = r->k;
+	struct kc_state *k = r->k;
 	struct kc_unit *units[2] = { &r->ua, o->against ? &r->ub : NULL };
 	char msg[1024];
 

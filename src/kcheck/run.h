@@ -67,7 +67,7 @@ struct kc_report {
 	/* the engine's check: ran, and reported (status 0 or 1 before
 	 * --Werror) */
 	bool engine, engine_done;
-	struct check *k;       /* its state (shared with the child) */
+	struct kc_state *k;       /* its state (shared with the child) */
 	struct kc_unit ua, ub;
 	/* the scan's check */
 	bool scan, scan_done;
