@@ -6,7 +6,7 @@ below the CLI ends the process or prints - it returns a code and a
 reason to its caller.
 
 Layers, lowest first: common (header-only helpers for every layer and
-client), engine, sim, space (the library), oracle, kernel, kcheck (the
+client), engine, sim, space (the library), predict, oracle, kernel, kcheck (the
 tools' layers, clients of the library), cli (last, their thin client). A
 library layer's private headers (src/engine, src/sim, src/space) are for
 the library alone: the tools and the CLI reach the library through the
@@ -26,7 +26,7 @@ import re
 import sys
 import tempfile
 
-LAYERS = ["common", "engine", "sim", "space", "oracle", "kernel", "kcheck", "cli"]
+LAYERS = ["common", "engine", "sim", "space", "predict", "oracle", "kernel", "kcheck", "cli"]
 LIBRARY = {"engine", "sim", "space"}
 # The public headers, by the layer whose API they are.
 PUBLIC = {

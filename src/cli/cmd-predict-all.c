@@ -2,258 +2,19 @@
 /*
  * mthpsim predict --all / --cgroup PATH: khugepaged's visit over every
  * process of the machine (or of one cgroup v2 group and the groups below
- * it), a row per process and the machine's total. The processes are read
- * by a few worker threads, each holding one snapshot at a time, so the
- * memory held is bounded by the workers whatever the machine's size.
+ * it), a row per process and the machine's total. The sweep is the
+ * predict layer's (src/predict); this file makes the settings and prints.
  */
-#include <dirent.h>
 #include <err.h>
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
+#include "predict.h"
 #include "mthpcollapse/space.h"
-
-#define MAX_JOBS 64
-
-enum fate {
-	ROW,          /* a process with anonymous memory: a row */
-	NO_ANON,      /* a user process without anonymous memory */
-	KERNEL,       /* a kernel thread */
-	EXITED,       /* gone before or while it was read */
-	UNREADABLE,   /* permissions, or another error reading it */
-};
-
-struct proc {
-	long pid;
-	enum fate fate;
-	char comm[32];
-	char why[256];                      /* UNREADABLE */
-	unsigned long anon_kb;              /* smaps_rollup's Anonymous */
-	struct mthp_space_totals *totals;   /* a column each, ROW only */
-	unsigned long added_kb, collapses;  /* column 0's, to sort by */
-};
-
-struct pool {
-	const struct mthp_scenario *settings; /* a column each, made once */
-	size_t ncols;
-	int young;
-	unsigned int rounds;
-	struct proc *procs;
-	size_t nprocs;
-	size_t next;                        /* the next process to take */
-	size_t done;
-	pthread_mutex_t lock;
-};
-
-struct pid_list {
-	long *v;
-	size_t n, cap;
-};
-
-static void pid_add(struct pid_list *l, long pid)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 256;
-		long *p = realloc(l->v, l->cap * sizeof(*l->v));
-
-		if (!p)
-			err(1, "out of memory");
-		l->v = p;
-	}
-	l->v[l->n++] = pid;
-}
-
-/* The PIDs of /proc. */
-static void list_all(struct pid_list *l)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-
-	if (!d)
-		err(EXIT_INPUT, "predict --all: /proc");
-	while ((de = readdir(d)))
-		if (de->d_name[0] && strspn(de->d_name, "0123456789") == strlen(de->d_name))
-			pid_add(l, atol(de->d_name));
-	closedir(d);
-}
-
-/* Appends the processes of group dir and of every group below it. */
-static void list_cgroup(const char *dir, struct pid_list *l)
-{
-	char path[4096];
-	FILE *f;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/cgroup.procs", dir) >= sizeof(path))
-		errx(EXIT_INPUT, "predict --cgroup: %s: the path is too long", dir);
-	f = fopen(path, "r");
-	if (!f)
-		err(EXIT_INPUT, "predict --cgroup: %s", path);
-	for (long pid; fscanf(f, "%ld", &pid) == 1;)
-		pid_add(l, pid);
-	fclose(f);
-
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) < sizeof(path))
-			list_cgroup(path, l);
-	}
-	closedir(d);
-}
-
-/* Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on most
- * machines, /sys/fs/cgroup/unified on a hybrid (v1 and v2) one. */
-static void cgroup2_root(char *buf, size_t len)
-{
-	char dev[256], dir[4096], type[64];
-	FILE *f = fopen("/proc/self/mounts", "r");
-
-	snprintf(buf, len, "/sys/fs/cgroup");
-	if (!f)
-		return;
-	while (fscanf(f, "%255s %4095s %63s %*[^\n]", dev, dir, type) == 3)
-		if (!strcmp(type, "cgroup2")) {
-			snprintf(buf, len, "%s", dir);
-			break;
-		}
-	fclose(f);
-}
-
-/* A cgroup v2 group by its path: absolute, or under the v2 mount. */
-static void list_group(const char *arg, struct pid_list *l)
-{
-	char root[4096], dir[8200], probe[8300];
-
-	cgroup2_root(root, sizeof(root));
-	if (arg[0] == '/')
-		snprintf(dir, sizeof(dir), "%s", arg);
-	else
-		snprintf(dir, sizeof(dir), "%s/%s", root, arg);
-	snprintf(probe, sizeof(probe), "%s/cgroup.procs", dir);
-	if (access(probe, R_OK))
-		errx(EXIT_INPUT, "predict --cgroup %s: %s: %s (a cgroup v2 group is a directory with a cgroup.procs file under %s)",
-		     arg, probe, strerror(errno), root);
-	list_cgroup(dir, l);
-}
-
-/* The visit of one process's snapshot under a column's settings. */
-static int visit_column(struct pool *pl, struct mthp_space *sp, size_t col,
-			struct mthp_space_totals *t)
-{
-	struct mthp_space_visit_opts o = {
-		.sz = sizeof(o), .model = pl->settings[col].model,
-		.young = pl->young, .rounds = pl->rounds,
-	};
-	struct mthp_scenario own = sp->settings;
-	int r;
-
-	sp->settings = pl->settings[col]; /* lent for the visit */
-	r = mthp_space_visit(sp, &o, NULL, t);
-	sp->settings = own;
-	return r;
-}
-
-/* Anonymous memory of the process (KiB), all of it: the snapshot holds
- * only the PMD ranges wholly inside a VMA. */
-static unsigned long anon_kib(long pid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", pid);
-	return cli_proc_kb(path, "Anonymous:");
-}
-
-static void read_one(struct pool *pl, struct proc *p)
-{
-	struct mthp_space sp, copy;
-	struct mthp_parse_error e = { 0 };
-	int r = mthp_space_snapshot((pid_t)p->pid, NULL, &sp, &e);
-
-	snprintf(p->comm, sizeof(p->comm), "%s", sp.comm);
-	if (r == -ESRCH) {
-		p->fate = EXITED;
-	} else if (r == -ENODATA) {
-		p->fate = KERNEL;
-	} else if (r) {
-		p->fate = UNREADABLE;
-		snprintf(p->why, sizeof(p->why), "%s", e.msg[0] ? e.msg : strerror(-r));
-	} else {
-		p->fate = NO_ANON;
-		p->anon_kb = anon_kib(p->pid);
-		if (p->anon_kb || sp.npmds) {
-			p->totals = calloc(pl->ncols, sizeof(*p->totals));
-			if (!p->totals)
-				err(1, "out of memory");
-			/* the other columns visit copies: a visit changes the
-			 * ranges it collapses */
-			for (size_t col = 1; col < pl->ncols && !r; col++) {
-				r = mthp_space_copy(&copy, &sp);
-				if (!r)
-					r = visit_column(pl, &copy, col, &p->totals[col]);
-				mthp_space_free(&copy);
-			}
-			if (!r)
-				r = visit_column(pl, &sp, 0, &p->totals[0]);
-			if (r) {
-				p->fate = UNREADABLE;
-				snprintf(p->why, sizeof(p->why), "the visit failed: %s", strerror(-r));
-			} else {
-				p->fate = ROW;
-			}
-		}
-	}
-	mthp_space_free(&sp);
-}
-
-static void *worker(void *arg)
-{
-	struct pool *pl = arg;
-
-	for (;;) {
-		pthread_mutex_lock(&pl->lock);
-		size_t i = pl->next++;
-
-		pthread_mutex_unlock(&pl->lock);
-		if (i >= pl->nprocs)
-			return NULL;
-		read_one(pl, &pl->procs[i]);
-		pthread_mutex_lock(&pl->lock);
-		pl->done++;
-		pthread_mutex_unlock(&pl->lock);
-	}
-}
-
-static unsigned long added_kib(const struct mthp_geometry *g,
-			       const struct mthp_space_totals *t)
-{
-	return (t->present_after - t->present_before) * ((1ul << g->page_shift) >> 10);
-}
-
-/* What the settings change most first: memory added, then collapses. */
-static int by_change(const void *a, const void *b)
-{
-	const struct proc *x = a, *y = b;
-
-	if ((x->fate == ROW) != (y->fate == ROW))
-		return x->fate == ROW ? -1 : 1;
-	if (x->fate == ROW && x->added_kb != y->added_kb)
-		return x->added_kb > y->added_kb ? -1 : 1;
-	if (x->fate == ROW && x->collapses != y->collapses)
-		return x->collapses > y->collapses ? -1 : 1;
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
 
 /* "2048kB:3 64kB:10", largest first; "-" for none */
 static void collapses_text(char *buf, size_t len, const struct mthp_geometry *g,
@@ -285,20 +46,20 @@ static void print_row(const struct mthp_geometry *g, const char *pid, const char
 		      size_t ncols, const struct mthp_space_totals *cols)
 {
 	unsigned long kb = (1ul << g->page_shift) >> 10;
-	unsigned long after_kb = anon_kb + added_kib(g, t);
+	unsigned long after_kb = anon_kb + mp_added_kib(g, t);
 	char coll[96];
 
 	collapses_text(coll, sizeof(coll), g, t);
 	printf("%-8s %-16.16s %10lu %7lu %-22s %10lu %+9ld %5.1f%% -> %5.1f%%",
-	       pid, comm, anon_kb, t->pmd_ranges, coll, after_kb, (long)added_kib(g, t),
+	       pid, comm, anon_kb, t->pmd_ranges, coll, after_kb, (long)mp_added_kib(g, t),
 	       coverage(t->huge_before, anon_kb / kb), coverage(t->huge_after, after_kb / kb));
 	for (size_t col = 1; col < ncols; col++)
-		printf(" %+12ld", (long)added_kib(g, &cols[col]));
+		printf(" %+12ld", (long)mp_added_kib(g, &cols[col]));
 	printf("\n");
 }
 
-static void json_procs_of(struct json *j, const char *key, const struct proc *procs,
-			  size_t n, enum fate fate)
+static void json_procs_of(struct json *j, const char *key, const struct mp_proc *procs,
+			  size_t n, enum mp_fate fate)
 {
 	json_key(j, key);
 	json_begin_array(j);
@@ -307,7 +68,7 @@ static void json_procs_of(struct json *j, const char *key, const struct proc *pr
 			json_begin_object(j);
 			json_kuint(j, "pid", (unsigned long long)procs[i].pid);
 			json_kstring(j, "comm", procs[i].comm);
-			if (fate == UNREADABLE)
+			if (fate == MP_UNREADABLE)
 				json_kstring(j, "reason", procs[i].why);
 			json_end_object(j);
 		}
@@ -322,21 +83,17 @@ static double wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int predict_all(const struct sim_opts *so, const char *const *compare,
-		size_t ncompare, int young, unsigned int rounds,
-		const char *cgroup, unsigned int jobs)
+/* The columns' settings: the machine's, changed by the options, then
+ * each --compare; made here, where a bad value can still end the command. */
+static struct mthp_scenario *predict_settings(const struct sim_opts *so,
+					      const char *const *compare, size_t ncols)
 {
-	double t0 = wall_now();
-	size_t ncols = 1 + ncompare, npids;
 	struct mthp_scenario *settings = calloc(ncols, sizeof(*settings));
 	struct mthp_parse_error e;
+	struct mthp_geometry live;
 
 	if (!settings)
 		err(1, "out of memory");
-	/* the machine's settings, changed by the options and each --compare,
-	 * made once here, where a bad value can still end the command */
-	struct mthp_geometry live;
-
 	if (mthp_live_geometry(NULL, &live, &e))
 		errx(EXIT_INPUT, "predict: %s", e.msg);
 	if (mthp_scenario_init(&settings[0], &live))
@@ -349,171 +106,168 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 			err(1, "out of memory");
 		predict_apply_compare(compare[col - 1], &settings[col]);
 	}
+	return settings;
+}
 
-	struct pid_list pids = { 0 };
+static void sweep_progress(void *ctx, size_t done, size_t total)
+{
+	(void)ctx;
+	cli_progress("predict", done, total);
+}
 
-	if (cgroup)
-		list_group(cgroup, &pids);
-	else
-		list_all(&pids);
-	npids = pids.n;
-	struct pool pl = {
-		.settings = settings, .ncols = ncols, .young = young, .rounds = rounds,
-		.nprocs = npids,
-	};
-	pl.procs = calloc(npids ? npids : 1, sizeof(*pl.procs));
-	if (!pl.procs)
-		err(1, "out of memory");
-	for (size_t i = 0; i < npids; i++)
-		pl.procs[i].pid = pids.v[i];
-	free(pids.v);
-	pthread_mutex_init(&pl.lock, NULL);
+/* What a sweep needs to report. */
+struct sweep_report {
+	const struct mthp_scenario *settings;
+	const char *const *compare;
+	size_t ncols;
+	const char *cgroup;
+	int young;
+	double wall;
+	const struct mp_result *r;
+};
 
-	pthread_t th[MAX_JOBS];
-	unsigned int started = 0;
+static void json_sweep(const struct sweep_report *x)
+{
+	const struct mthp_geometry *g = &x->settings[0].geometry;
+	const struct mp_result *r = x->r;
+	struct json j;
 
-	if (jobs > npids)
-		jobs = npids ? (unsigned int)npids : 1;
-	for (; started < jobs; started++)
-		if (pthread_create(&th[started], NULL, worker, &pl))
-			break;
-	if (!started)
-		worker(&pl); /* no thread could be made: this one does it all */
-	for (;;) {
-		pthread_mutex_lock(&pl.lock);
-		size_t done = pl.done;
+	json_init(&j, stdout);
+	json_begin_object(&j);
+	json_header(&j, "predict", &x->settings[0],
+		    mthp_enabled_orders(g, x->settings[0].model, MTHP_MODE_KHUGEPAGED,
+					&x->settings[0].thp, 0));
+	json_kstring(&j, "scope", x->cgroup ? "cgroup" : "all");
+	if (x->cgroup)
+		json_kstring(&j, "cgroup", x->cgroup);
+	json_kstring(&j, "young", x->young > 0 ? "all" : "none");
+	json_key(&j, "processes");
+	json_begin_array(&j);
+	for (size_t i = 0; i < r->count[MP_ROW]; i++) {
+		const struct mp_proc *p = &r->procs[i];
 
-		pthread_mutex_unlock(&pl.lock);
-		if (done >= npids)
-			break;
-		cli_progress("predict", done, npids);
-		usleep(50000);
-	}
-	for (unsigned int i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
-	cli_progress_done();
-	pthread_mutex_destroy(&pl.lock);
-
-	const struct mthp_geometry *g = &settings[0].geometry;
-	struct mthp_space_totals *sum = calloc(ncols, sizeof(*sum));
-	size_t count[UNREADABLE + 1] = { 0 };
-	unsigned long anon_sum = 0;
-
-	if (!sum)
-		err(1, "out of memory");
-	for (size_t i = 0; i < npids; i++) {
-		struct proc *p = &pl.procs[i];
-
-		count[p->fate]++;
-		if (p->fate != ROW)
-			continue;
-		p->added_kb = added_kib(g, &p->totals[0]);
-		for (unsigned int o = 0; o <= MTHP_MAX_PMD_ORDER; o++)
-			p->collapses += p->totals[0].collapses[o];
-		anon_sum += p->anon_kb;
-		for (size_t col = 0; col < ncols; col++)
-			mthp_space_totals_add(&sum[col], &p->totals[col]);
-	}
-	qsort(pl.procs, npids, sizeof(*pl.procs), by_change);
-	double wall = wall_now() - t0;
-	const char *scope = cgroup ? cgroup : "the machine";
-
-	if (so->json) {
-		struct json j;
-
-		json_init(&j, stdout);
 		json_begin_object(&j);
-		json_header(&j, "predict", &settings[0],
-			    mthp_enabled_orders(g, settings[0].model, MTHP_MODE_KHUGEPAGED,
-						&settings[0].thp, 0));
-		json_kstring(&j, "scope", cgroup ? "cgroup" : "all");
-		if (cgroup)
-			json_kstring(&j, "cgroup", cgroup);
-		json_kstring(&j, "young", young > 0 ? "all" : "none");
-		json_key(&j, "processes");
+		json_kuint(&j, "pid", (unsigned long long)p->pid);
+		json_kstring(&j, "comm", p->comm);
+		json_kuint(&j, "anonymous_kib", p->anon_kb);
+		predict_json_totals(&j, g, &p->totals[0]);
+		json_key(&j, "compare");
 		json_begin_array(&j);
-		for (size_t i = 0; i < count[ROW]; i++) {
-			const struct proc *p = &pl.procs[i];
-
+		for (size_t col = 1; col < x->ncols; col++) {
 			json_begin_object(&j);
-			json_kuint(&j, "pid", (unsigned long long)p->pid);
-			json_kstring(&j, "comm", p->comm);
-			json_kuint(&j, "anonymous_kib", p->anon_kb);
-			predict_json_totals(&j, g, &p->totals[0]);
-			json_key(&j, "compare");
-			json_begin_array(&j);
-			for (size_t col = 1; col < ncols; col++) {
-				json_begin_object(&j);
-				json_kstring(&j, "settings", compare[col - 1]);
-				predict_json_totals(&j, g, &p->totals[col]);
-				json_end_object(&j);
-			}
-			json_end_array(&j);
+			json_kstring(&j, "settings", x->compare[col - 1]);
+			predict_json_totals(&j, g, &p->totals[col]);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "total");
-		json_begin_object(&j);
-		json_kuint(&j, "processes", count[ROW]);
-		json_kuint(&j, "anonymous_kib", anon_sum);
-		predict_json_totals(&j, g, &sum[0]);
 		json_end_object(&j);
-		predict_json_compare(&j, g, compare, ncols, sum);
-		json_key(&j, "skipped");
-		json_begin_object(&j);
-		json_kuint(&j, "kernel_threads", count[KERNEL]);
-		json_kuint(&j, "without_anonymous_memory", count[NO_ANON]);
-		json_procs_of(&j, "exited", pl.procs, npids, EXITED);
-		json_procs_of(&j, "unreadable", pl.procs, npids, UNREADABLE);
-		json_end_object(&j);
-		json_end_object(&j);
-	} else {
-		cli_print_settings(stdout, "settings", &settings[0],
-			       mthp_enabled_orders(g, settings[0].model, MTHP_MODE_KHUGEPAGED,
-						   &settings[0].thp, 0));
-		printf("\n%s: %zu process%s with anonymous memory (of %zu read), %.2f s\n\n",
-		       scope, count[ROW], count[ROW] == 1 ? "" : "es", npids, wall);
-		printf("%-8s %-16s %10s %7s %-22s %10s %9s %-17s", "PID", "COMMAND", "ANON KiB",
-		       "PMDS", "COLLAPSES", "AFTER KiB", "ADDED KiB", "HUGE BEFORE->AFTER");
-		for (size_t col = 1; col < ncols; col++)
-			printf(" %12.12s", compare[col - 1]);
-		printf("\n");
-		for (size_t i = 0; i < count[ROW]; i++) {
-			char pid[24];
-
-			snprintf(pid, sizeof(pid), "%ld", pl.procs[i].pid);
-			print_row(g, pid, pl.procs[i].comm, pl.procs[i].anon_kb,
-				  &pl.procs[i].totals[0], ncols, pl.procs[i].totals);
-		}
-		char label[32];
-
-		snprintf(label, sizeof(label), "%zu process%s", count[ROW],
-			 count[ROW] == 1 ? "" : "es");
-		print_row(g, "total", label, anon_sum, &sum[0], ncols, sum);
-		printf("\nnot listed: %zu kernel threads, %zu processes without anonymous memory",
-		       count[KERNEL], count[NO_ANON]);
-		for (enum fate f = EXITED; f <= UNREADABLE; f++) {
-			const char *sep = "";
-
-			if (!count[f])
-				continue;
-			printf("; %zu %s (", count[f],
-			       f == EXITED ? "exited while read" : "could not be read");
-			for (size_t i = 0; i < npids; i++)
-				if (pl.procs[i].fate == f) {
-					printf("%s%ld %s%s%s", sep, pl.procs[i].pid, pl.procs[i].comm,
-					       f == UNREADABLE ? ": " : "",
-					       f == UNREADABLE ? pl.procs[i].why : "");
-					sep = ", ";
-				}
-			printf(")");
-		}
-		printf("\n");
 	}
-	for (size_t i = 0; i < npids; i++)
-		free(pl.procs[i].totals);
-	free(pl.procs);
-	free(sum);
+	json_end_array(&j);
+	json_key(&j, "total");
+	json_begin_object(&j);
+	json_kuint(&j, "processes", r->count[MP_ROW]);
+	json_kuint(&j, "anonymous_kib", r->anon_kb);
+	predict_json_totals(&j, g, &r->sum[0]);
+	json_end_object(&j);
+	predict_json_compare(&j, g, x->compare, x->ncols, r->sum);
+	json_key(&j, "skipped");
+	json_begin_object(&j);
+	json_kuint(&j, "kernel_threads", r->count[MP_KERNEL]);
+	json_kuint(&j, "without_anonymous_memory", r->count[MP_NO_ANON]);
+	json_procs_of(&j, "exited", r->procs, r->nprocs, MP_EXITED);
+	json_procs_of(&j, "unreadable", r->procs, r->nprocs, MP_UNREADABLE);
+	json_end_object(&j);
+	json_end_object(&j);
+}
+
+/* "not listed: ...": the processes that are not rows, and why. */
+static void print_not_listed(const struct mp_result *r)
+{
+	printf("\nnot listed: %zu kernel threads, %zu processes without anonymous memory",
+	       r->count[MP_KERNEL], r->count[MP_NO_ANON]);
+	for (enum mp_fate f = MP_EXITED; f <= MP_UNREADABLE; f++) {
+		const char *sep = "";
+
+		if (!r->count[f])
+			continue;
+		printf("; %zu %s (", r->count[f],
+		       f == MP_EXITED ? "exited while read" : "could not be read");
+		for (size_t i = 0; i < r->nprocs; i++)
+			if (r->procs[i].fate == f) {
+				printf("%s%ld %s%s%s", sep, r->procs[i].pid, r->procs[i].comm,
+				       f == MP_UNREADABLE ? ": " : "",
+				       f == MP_UNREADABLE ? r->procs[i].why : "");
+				sep = ", ";
+			}
+		printf(")");
+	}
+	printf("\n");
+}
+
+static void print_sweep(const struct sweep_report *x)
+{
+	const struct mthp_geometry *g = &x->settings[0].geometry;
+	const struct mp_result *r = x->r;
+	size_t rows = r->count[MP_ROW];
+	char label[32];
+
+	cli_print_settings(stdout, "settings", &x->settings[0],
+			   mthp_enabled_orders(g, x->settings[0].model, MTHP_MODE_KHUGEPAGED,
+					       &x->settings[0].thp, 0));
+	printf("\n%s: %zu process%s with anonymous memory (of %zu read), %.2f s\n\n",
+	       x->cgroup ? x->cgroup : "the machine", rows, rows == 1 ? "" : "es",
+	       r->nprocs, x->wall);
+	printf("%-8s %-16s %10s %7s %-22s %10s %9s %-17s", "PID", "COMMAND", "ANON KiB",
+	       "PMDS", "COLLAPSES", "AFTER KiB", "ADDED KiB", "HUGE BEFORE->AFTER");
+	for (size_t col = 1; col < x->ncols; col++)
+		printf(" %12.12s", x->compare[col - 1]);
+	printf("\n");
+	for (size_t i = 0; i < rows; i++) {
+		char pid[24];
+
+		snprintf(pid, sizeof(pid), "%ld", r->procs[i].pid);
+		print_row(g, pid, r->procs[i].comm, r->procs[i].anon_kb,
+			  &r->procs[i].totals[0], x->ncols, r->procs[i].totals);
+	}
+	snprintf(label, sizeof(label), "%zu process%s", rows, rows == 1 ? "" : "es");
+	print_row(g, "total", label, r->anon_kb, &r->sum[0], x->ncols, r->sum);
+	print_not_listed(r);
+}
+
+int predict_all(const struct sim_opts *so, const char *const *compare,
+		size_t ncompare, int young, unsigned int rounds,
+		const char *cgroup, unsigned int jobs)
+{
+	double t0 = wall_now();
+	size_t ncols = 1 + ncompare;
+	struct mthp_scenario *settings = predict_settings(so, compare, ncols);
+	struct mp_pids pids;
+	struct mp_result r;
+	char why[8600];
+	int e = cgroup ? mp_pids_cgroup(cgroup, &pids, why, sizeof(why))
+		       : mp_pids_all(&pids, why, sizeof(why));
+
+	if (e)
+		errx(e == MP_BAD_INPUT ? EXIT_INPUT : 1, "%s", why);
+	struct mp_sweep o = {
+		.settings = settings, .ncols = ncols, .young = young, .rounds = rounds,
+		.jobs = jobs, .progress = sweep_progress,
+	};
+
+	if (mp_sweep_run(&o, pids.v, pids.n, &r))
+		errx(1, "predict: out of memory");
+	cli_progress_done();
+	mp_pids_free(&pids);
+	struct sweep_report x = {
+		.settings = settings, .compare = compare, .ncols = ncols,
+		.cgroup = cgroup, .young = young, .wall = wall_now() - t0, .r = &r,
+	};
+
+	if (so->json)
+		json_sweep(&x);
+	else
+		print_sweep(&x);
+	mp_result_free(&r, ncols);
 	for (size_t col = 0; col < ncols; col++)
 		mthp_scenario_free(&settings[col]);
 	free(settings);
