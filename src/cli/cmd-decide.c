@@ -108,31 +108,42 @@ static unsigned int occupancy(const struct mthp_scenario *s,
 	return unmapped;
 }
 
-int cmd_decide(int argc, char **argv)
+/* What one decision took and gave, for the report. */
+struct decide_run {
+	unsigned long *map;
+	size_t cap, nsteps, nattempts, ncollapses;
+	struct mthp_step *steps;
+	struct mthp_attempt *attempts;
+	struct mthp_range *collapses;
+	unsigned int occupied, unmapped;
+	uint32_t enabled;
+	struct mthp_collapse_result res;
+};
+
+static const struct option decide_longopts[] = {
+	SIM_LONGOPTS,
+	{ "unmapped", required_argument, NULL, O_OWN },
+	{ "all-fail", required_argument, NULL, O_OWN + 1 },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The options into so and d; the MAP argument back. */
+static const char *decide_args(int argc, char **argv, struct sim_opts *so,
+			       struct decide *d, const char **unmapped_arg)
 {
-	enum { O_UNMAPPED = O_OWN, O_ALL_FAIL };
-	static const struct option longopts[] = {
-		SIM_LONGOPTS,
-		{ "unmapped", required_argument, NULL, O_UNMAPPED },
-		{ "all-fail", required_argument, NULL, O_ALL_FAIL },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sim_opts so = { 0 };
-	struct decide d = { .otherwise = MTHP_SCAN_SUCCEED };
-	const char *unmapped_arg = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (sim_option(c, optarg, &so))
+	while ((c = getopt_long(argc, argv, "h", decide_longopts, NULL)) != -1) {
+		if (sim_option(c, optarg, so))
 			continue;
 		switch (c) {
-		case O_UNMAPPED: unmapped_arg = optarg; break;
-		case O_ALL_FAIL:
-			d.otherwise = cli_result("--all-fail", optarg);
+		case O_OWN: *unmapped_arg = optarg; break;
+		case O_OWN + 1:
+			d->otherwise = cli_result("--all-fail", optarg);
 			break;
 		case 'h':
-		case O_HELP: usage_decide(stdout); return 0;
-		default: usage_decide(stderr); return EXIT_INPUT;
+		case O_HELP: usage_decide(stdout); exit(0);
+		default: usage_decide(stderr); exit(EXIT_INPUT);
 		}
 	}
 	if (optind != argc - 1) {
@@ -140,9 +151,105 @@ int cmd_decide(int argc, char **argv)
 		errx(EXIT_INPUT, "decide: expected one MAP argument, got %d",
 		     argc - optind);
 	}
+	return argv[optind];
+}
+
+/* The engine over the scenario's occupancy, its steps kept. */
+static void decide_run(struct decide *d, const char *unmapped_arg, struct decide_run *x)
+{
+	const struct mthp_geometry *gp = &d->s.geometry;
+
+	x->map = calloc(mthp_bitmap_longs(gp->max_ptrs), sizeof(unsigned long));
+	x->cap = mthp_collapse_max_steps(gp);
+	x->steps = calloc(x->cap, sizeof(*x->steps));
+	x->attempts = calloc(x->cap, sizeof(*x->attempts));
+	x->collapses = calloc(x->cap, sizeof(*x->collapses));
+	if (!x->map || !x->steps || !x->attempts || !x->collapses)
+		err(1, "calloc");
+	x->unmapped = occupancy(&d->s, x->map);
+	x->occupied = mthp_bitmap_weight(x->map, gp->pmd_nr);
+	if (unmapped_arg) {
+		x->unmapped = cli_uint("--unmapped", unmapped_arg, gp->pmd_nr);
+		if (x->occupied + x->unmapped > gp->pmd_nr)
+			errx(EXIT_INPUT,
+			     "--unmapped %u: the map has %u occupied PTEs, so at most %u of the %u can be unmapped",
+			     x->unmapped, x->occupied, gp->pmd_nr - x->occupied, gp->pmd_nr);
+	}
+	x->enabled = mthp_enabled_orders(gp, d->s.model, d->s.mode, &d->s.thp,
+					 d->s.vma_flags);
+	MTHP_OPTS(o, .model = d->s.model, .mode = d->s.mode, .orders = x->enabled,
+		  .max_ptes_none = d->s.max_ptes_none, .unmapped = x->unmapped,
+		  .uffd = d->s.vma_flags & MTHP_VMA_UFFD, .collapse = decide_cb,
+		  .data = d, .steps = x->steps, .steps_cap = x->cap);
+	MTHP_RESULT(res);
+	int r = mthp_collapse(gp, x->map, gp->max_ptrs, &o, &res);
+
+	if (r)
+		errx(1, "decide: the engine refused the input (%s)", strerror(-r));
+	x->res = res;
+	x->nsteps = res.nsteps < x->cap ? res.nsteps : x->cap;
+	x->nattempts = mthp_steps_split(x->steps, x->nsteps, x->attempts, x->collapses,
+					&x->ncollapses);
+}
+
+static void decide_json(const struct decide *d, const struct decide_run *x)
+{
+	const struct mthp_geometry *gp = &d->s.geometry;
+	struct json j;
+
+	json_init(&j, stdout);
+	json_begin_object(&j);
+	json_header(&j, "decide", &d->s, x->enabled);
+	json_kuint(&j, "occupied", x->occupied);
+	json_kuint(&j, "unmapped", x->unmapped);
+	json_steps(&j, x->steps, x->nsteps);
+	json_attempts(&j, x->attempts, x->nattempts);
+	json_collapses(&j, x->collapses, x->ncollapses);
+	json_kuint(&j, "collapsed", x->res.collapsed);
+	json_key(&j, "stack");
+	json_begin_object(&j);
+	json_kuint(&j, "capacity", x->res.stack_capacity);
+	json_kuint(&j, "deepest", x->res.max_stack_depth);
+	json_kuint(&j, "bound", mthp_stack_depth_bound(gp));
+	json_end_object(&j);
+	json_kbool(&j, "invalid_max_ptes_none", x->res.invalid_none);
+	json_kstring(&j, "result", mthp_scan_result_name(x->res.result));
+	json_end_object(&j);
+}
+
+static void decide_text(const struct decide *d, const struct decide_run *x)
+{
+	const struct mthp_geometry *gp = &d->s.geometry;
+
+	cli_print_settings(stdout, NULL, &d->s, x->enabled);
+	printf("occupied %u of %u PTEs, %u unmapped\n\n", x->occupied,
+	       gp->pmd_nr, x->unmapped);
+	printf("PTE table; collapsed ranges beneath, filled with their order:\n");
+	cli_draw_scenario(stdout, &d->s, x->collapses, x->ncollapses);
+	printf("\nranges examined, in order:\n");
+	cli_print_steps(stdout, x->steps, x->nsteps);
+	cli_print_attempts(stdout, gp, x->attempts, x->nattempts);
+	printf("\ncollapsed %u PTEs in %zu range%s; result %s\n",
+	       x->res.collapsed, x->ncollapses, x->ncollapses == 1 ? "" : "s",
+	       mthp_scan_result_name(x->res.result));
+	if (x->res.stack_capacity)
+		printf("stack: deepest %u entries, %u reserved by %s, bound %u\n",
+		       x->res.max_stack_depth, x->res.stack_capacity,
+		       mthp_model_name(d->s.model), mthp_stack_depth_bound(gp));
+	if (x->res.invalid_none)
+		printf("note: max_ptes_none %u is neither 0 nor %u\n",
+		       d->s.max_ptes_none, gp->pmd_nr - 1);
+}
+
+int cmd_decide(int argc, char **argv)
+{
+	struct sim_opts so = { 0 };
+	struct decide d = { .otherwise = MTHP_SCAN_SUCCEED };
+	const char *unmapped_arg = NULL;
+	const char *arg = decide_args(argc, argv, &so, &d, &unmapped_arg);
 	struct mthp_geometry g;
 	struct mthp_parse_error e;
-	const char *arg = argv[optind];
+	struct decide_run x = { 0 };
 
 	sim_geometry(&so, &g);
 	if (mthp_scenario_init(&d.s, &g))
@@ -153,87 +260,15 @@ int cmd_decide(int argc, char **argv)
 		errx(EXIT_INPUT, "MAP:1:%u: %s", e.col, e.msg);
 	}
 	sim_apply(&so, &d.s);
-
-	const struct mthp_geometry *gp = &d.s.geometry;
-	unsigned long *map = calloc(mthp_bitmap_longs(gp->max_ptrs),
-				    sizeof(unsigned long));
-	size_t cap = mthp_collapse_max_steps(gp);
-	struct mthp_step *steps = calloc(cap, sizeof(*steps));
-	struct mthp_attempt *attempts = calloc(cap, sizeof(*attempts));
-	struct mthp_range *collapses = calloc(cap, sizeof(*collapses));
-
-	if (!map || !steps || !attempts || !collapses)
-		err(1, "calloc");
-	unsigned int unmapped = occupancy(&d.s, map);
-	unsigned int occupied = mthp_bitmap_weight(map, gp->pmd_nr);
-
-	if (unmapped_arg) {
-		unmapped = cli_uint("--unmapped", unmapped_arg, gp->pmd_nr);
-		if (occupied + unmapped > gp->pmd_nr)
-			errx(EXIT_INPUT,
-			     "--unmapped %u: the map has %u occupied PTEs, so at most %u of the %u can be unmapped",
-			     unmapped, occupied, gp->pmd_nr - occupied, gp->pmd_nr);
-	}
-	uint32_t enabled = mthp_enabled_orders(gp, d.s.model, d.s.mode, &d.s.thp,
-					       d.s.vma_flags);
-	MTHP_OPTS(o, .model = d.s.model, .mode = d.s.mode, .orders = enabled,
-		  .max_ptes_none = d.s.max_ptes_none, .unmapped = unmapped,
-		  .uffd = d.s.vma_flags & MTHP_VMA_UFFD, .collapse = decide_cb,
-		  .data = &d, .steps = steps, .steps_cap = cap);
-	MTHP_RESULT(res);
-	int r = mthp_collapse(gp, map, gp->max_ptrs, &o, &res);
-
-	if (r)
-		errx(1, "decide: the engine refused the input (%s)", strerror(-r));
-	size_t nsteps = res.nsteps < cap ? res.nsteps : cap, ncollapses;
-	size_t nattempts = mthp_steps_split(steps, nsteps, attempts, collapses,
-				       &ncollapses);
-
-	if (so.json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_begin_object(&j);
-		json_header(&j, "decide", &d.s, enabled);
-		json_kuint(&j, "occupied", occupied);
-		json_kuint(&j, "unmapped", unmapped);
-		json_steps(&j, steps, nsteps);
-		json_attempts(&j, attempts, nattempts);
-		json_collapses(&j, collapses, ncollapses);
-		json_kuint(&j, "collapsed", res.collapsed);
-		json_key(&j, "stack");
-		json_begin_object(&j);
-		json_kuint(&j, "capacity", res.stack_capacity);
-		json_kuint(&j, "deepest", res.max_stack_depth);
-		json_kuint(&j, "bound", mthp_stack_depth_bound(gp));
-		json_end_object(&j);
-		json_kbool(&j, "invalid_max_ptes_none", res.invalid_none);
-		json_kstring(&j, "result", mthp_scan_result_name(res.result));
-		json_end_object(&j);
-	} else {
-		cli_print_settings(stdout, NULL, &d.s, enabled);
-		printf("occupied %u of %u PTEs, %u unmapped\n\n", occupied,
-		       gp->pmd_nr, unmapped);
-		printf("PTE table; collapsed ranges beneath, filled with their order:\n");
-		cli_draw_scenario(stdout, &d.s, collapses, ncollapses);
-		printf("\nranges examined, in order:\n");
-		cli_print_steps(stdout, steps, nsteps);
-		cli_print_attempts(stdout, gp, attempts, nattempts);
-		printf("\ncollapsed %u PTEs in %zu range%s; result %s\n",
-		       res.collapsed, ncollapses, ncollapses == 1 ? "" : "s",
-		       mthp_scan_result_name(res.result));
-		if (res.stack_capacity)
-			printf("stack: deepest %u entries, %u reserved by %s, bound %u\n",
-			       res.max_stack_depth, res.stack_capacity,
-			       mthp_model_name(d.s.model), mthp_stack_depth_bound(gp));
-		if (res.invalid_none)
-			printf("note: max_ptes_none %u is neither 0 nor %u\n",
-			       d.s.max_ptes_none, gp->pmd_nr - 1);
-	}
-	free(map);
-	free(steps);
-	free(attempts);
-	free(collapses);
+	decide_run(&d, unmapped_arg, &x);
+	if (so.json)
+		decide_json(&d, &x);
+	else
+		decide_text(&d, &x);
+	free(x.map);
+	free(x.steps);
+	free(x.attempts);
+	free(x.collapses);
 	mthp_scenario_free(&d.s);
 	return 0;
 }

@@ -214,131 +214,159 @@ static void add_path(struct inputs *in, const char *path,
 	free(names);
 }
 
-int cmd_diff(int argc, char **argv)
+/* What the command line asks of diff. */
+struct diff_args {
+	struct sim_opts so;
+	const char *models, *write;
+	unsigned int random, seed;
+};
+
+static const struct option diff_longopts[] = {
+	SIM_LONGOPTS,
+	{ "models", required_argument, NULL, O_OWN },
+	{ "random", required_argument, NULL, O_OWN + 1 },
+	{ "seed", required_argument, NULL, O_OWN + 2 },
+	{ "write", required_argument, NULL, O_OWN + 3 },
+	{ "show", required_argument, NULL, O_OWN + 4 },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void diff_options(int argc, char **argv, struct diff_args *a, struct diff *d)
 {
-	enum { O_MODELS = O_OWN, O_RANDOM, O_SEED, O_WRITE, O_SHOW };
-	static const struct option longopts[] = {
-		SIM_LONGOPTS,
-		{ "models", required_argument, NULL, O_MODELS },
-		{ "random", required_argument, NULL, O_RANDOM },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "write", required_argument, NULL, O_WRITE },
-		{ "show", required_argument, NULL, O_SHOW },
-		{ NULL, 0, NULL, 0 },
-	};
-	static struct diff d;
-	struct sim_opts so = { 0 };
-	struct inputs in = { 0 };
-	const char *models = "v15,v19", *write = NULL;
-	unsigned int random = 0, seed = 1;
 	int c;
 
-	d.show = 3;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", diff_longopts, NULL)) != -1) {
 		if (c == O_MODEL)
 			errx(EXIT_INPUT, "diff: --model: use --models A,B,... to name the models");
-		if (sim_option(c, optarg, &so))
+		if (sim_option(c, optarg, &a->so))
 			continue;
 		switch (c) {
-		case O_MODELS: models = optarg; break;
-		case O_RANDOM: random = cli_uint("--random", optarg, 10000000); break;
-		case O_SEED: seed = cli_uint("--seed", optarg, 4000000000u); break;
-		case O_WRITE: write = optarg; break;
-		case O_SHOW: d.show = cli_uint("--show", optarg, 1000); break;
+		case O_OWN: a->models = optarg; break;
+		case O_OWN + 1: a->random = cli_uint("--random", optarg, 10000000); break;
+		case O_OWN + 2: a->seed = cli_uint("--seed", optarg, 4000000000u); break;
+		case O_OWN + 3: a->write = optarg; break;
+		case O_OWN + 4: d->show = cli_uint("--show", optarg, 1000); break;
 		case 'h':
-		case O_HELP: usage_diff(stdout); return 0;
-		default: usage_diff(stderr); return EXIT_INPUT;
+		case O_HELP: usage_diff(stdout); exit(0);
+		default: usage_diff(stderr); exit(EXIT_INPUT);
 		}
 	}
-	d.json = so.json;
-	d.nmodels = cli_parse_models(models, d.models, MAX_MODELS, 2);
-	if (!random && optind == argc) {
+	if (!a->random && optind == argc) {
 		usage_diff(stderr);
 		errx(EXIT_INPUT, "diff: give scenario files, a directory, or --random N");
 	}
+}
+
+/* A random scenario's text kept in the --write directory. */
+static void diff_write(const struct diff_args *a, const char *name, const char *text)
+{
+	char *path;
+	FILE *f;
+
+	if (asprintf(&path, "%s/%s.scn", a->write, name) < 0)
+		err(1, "malloc");
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "# mthpsim diff --random, seed %u\n%s", a->seed, text) < 0 ||
+	    fclose(f))
+		err(1, "%s", path);
+	free(path);
+}
+
+/* The random scenarios, each compared as it is made. */
+static void diff_random(const struct diff_args *a, const struct mthp_geometry *g,
+			struct diff *d)
+{
+	struct rng r = { a->seed };
+	char *text = malloc(GEN_MAX_TEXT);
+
+	if (!text)
+		err(1, "malloc");
+	for (unsigned int i = 0; i < a->random; i++) {
+		char name[64];
+		struct mthp_scenario s;
+		struct mthp_parse_error e;
+
+		oracle_gen_scenario(&r, g, text, GEN_MAX_TEXT);
+		snprintf(name, sizeof(name), "random-%u", i + 1);
+		if (a->write)
+			diff_write(a, name, text);
+		if (mthp_scenario_parse(text, strlen(text), g, &s, &e))
+			errx(1, "internal error: generated scenario %s did not parse: %u:%u: %s",
+			     name, e.line, e.col, e.msg);
+		sim_apply(&a->so, &s);
+		compare(d, name, s);
+		cli_progress("diff", i + 1, a->random);
+	}
+	free(text);
+	cli_progress_done();
+}
+
+static void diff_begin_json(struct diff *d)
+{
+	json_init(&d->j, stdout);
+	json_begin_object(&d->j);
+	json_kstring(&d->j, "command", "diff");
+	json_key(&d->j, "models");
+	json_begin_array(&d->j);
+	for (size_t m = 0; m < d->nmodels; m++)
+		json_string(&d->j, mthp_model_name(d->models[m]));
+	json_end_array(&d->j);
+	json_key(&d->j, "differences");
+	json_begin_array(&d->j);
+}
+
+static void diff_end(struct diff *d)
+{
+	char names[128] = "";
+
+	for (size_t m = 0; m < d->nmodels; m++) {
+		strlcat(names, m ? "," : "", sizeof(names));
+		strlcat(names, mthp_model_name(d->models[m]), sizeof(names));
+	}
+	if (d->json) {
+		json_end_array(&d->j);
+		json_kuint(&d->j, "scenarios", d->scenarios);
+		json_kuint(&d->j, "differ", d->differ);
+		json_kuint(&d->j, "attempts_differ", d->d_attempts);
+		json_kuint(&d->j, "collapses_differ", d->d_collapses);
+		json_kuint(&d->j, "results_differ", d->d_result);
+		json_end_object(&d->j);
+	} else {
+		printf("%sdiff %s: %zu scenarios, %zu differ (attempts %zu, collapses %zu, results %zu)\n",
+		       d->differ ? "\n" : "", names, d->scenarios, d->differ,
+		       d->d_attempts, d->d_collapses, d->d_result);
+	}
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	static struct diff d;
+	struct diff_args a = { .models = "v15,v19", .seed = 1 };
+	struct inputs in = { 0 };
 	struct mthp_geometry g;
 	struct stat st;
 
-	sim_geometry(&so, &g);
-	if (write && mkdir(write, 0777) && errno != EEXIST)
-		err(EXIT_INPUT, "--write %s", write);
-	if (write && (stat(write, &st) || !S_ISDIR(st.st_mode)))
-		errx(EXIT_INPUT, "--write %s: not a directory", write);
+	d.show = 3;
+	diff_options(argc, argv, &a, &d);
+	d.json = a.so.json;
+	d.nmodels = cli_parse_models(a.models, d.models, MAX_MODELS, 2);
+	sim_geometry(&a.so, &g);
+	if (a.write && mkdir(a.write, 0777) && errno != EEXIST)
+		err(EXIT_INPUT, "--write %s", a.write);
+	if (a.write && (stat(a.write, &st) || !S_ISDIR(st.st_mode)))
+		errx(EXIT_INPUT, "--write %s: not a directory", a.write);
 	for (int i = optind; i < argc; i++)
-		add_path(&in, argv[i], &so);
-	if (d.json) {
-		json_init(&d.j, stdout);
-		json_begin_object(&d.j);
-		json_kstring(&d.j, "command", "diff");
-		json_key(&d.j, "models");
-		json_begin_array(&d.j);
-		for (size_t m = 0; m < d.nmodels; m++)
-			json_string(&d.j, mthp_model_name(d.models[m]));
-		json_end_array(&d.j);
-		json_key(&d.j, "differences");
-		json_begin_array(&d.j);
-	}
+		add_path(&in, argv[i], &a.so);
+	if (d.json)
+		diff_begin_json(&d);
 	for (size_t i = 0; i < in.n; i++) {
 		compare(&d, in.names[i], in.s[i]);
 		free(in.names[i]);
 	}
 	free(in.names);
 	free(in.s);
-
-	struct rng r = { seed };
-	char *text = malloc(GEN_MAX_TEXT);
-
-	if (!text)
-		err(1, "malloc");
-	for (unsigned int i = 0; i < random; i++) {
-		char name[64];
-
-		oracle_gen_scenario(&r, &g, text, GEN_MAX_TEXT);
-		snprintf(name, sizeof(name), "random-%u", i + 1);
-		if (write) {
-			char *path;
-			FILE *f;
-
-			if (asprintf(&path, "%s/%s.scn", write, name) < 0)
-				err(1, "malloc");
-			f = fopen(path, "w");
-			if (!f || fprintf(f, "# mthpsim diff --random, seed %u\n%s",
-					  seed, text) < 0 || fclose(f))
-				err(1, "%s", path);
-			free(path);
-		}
-		struct mthp_scenario s;
-		struct mthp_parse_error e;
-
-		if (mthp_scenario_parse(text, strlen(text), &g, &s, &e))
-			errx(1, "internal error: generated scenario %s did not parse: %u:%u: %s",
-			     name, e.line, e.col, e.msg);
-		sim_apply(&so, &s);
-		compare(&d, name, s);
-		cli_progress("diff", i + 1, random);
-	}
-	free(text);
-	cli_progress_done();
+	diff_random(&a, &g, &d);
 	mthp_sim_result_free(&d.r);
-
-	char names[128] = "";
-
-	for (size_t m = 0; m < d.nmodels; m++) {
-		strlcat(names, m ? "," : "", sizeof(names));
-		strlcat(names, mthp_model_name(d.models[m]), sizeof(names));
-	}
-	if (d.json) {
-		json_end_array(&d.j);
-		json_kuint(&d.j, "scenarios", d.scenarios);
-		json_kuint(&d.j, "differ", d.differ);
-		json_kuint(&d.j, "attempts_differ", d.d_attempts);
-		json_kuint(&d.j, "collapses_differ", d.d_collapses);
-		json_kuint(&d.j, "results_differ", d.d_result);
-		json_end_object(&d.j);
-	} else {
-		printf("%sdiff %s: %zu scenarios, %zu differ (attempts %zu, collapses %zu, results %zu)\n",
-		       d.differ ? "\n" : "", names, d.scenarios, d.differ,
-		       d.d_attempts, d.d_collapses, d.d_result);
-	}
+	diff_end(&d);
 	return 0;
 }

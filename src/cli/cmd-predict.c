@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "predict.h"
 #include "mthpcollapse/space.h"
 
 static void usage_predict(FILE *f)
@@ -57,15 +58,6 @@ struct cells {
 	size_t total;          /* ranges in all when known (0: streamed) */
 };
 
-static void each(void *ctx, size_t vma, size_t pmd,
-		 enum mthp_space_outcome outcome, unsigned int order)
-{
-	struct cells *c = ctx;
-
-	(void)vma;
-	c->out[pmd] = (unsigned char)outcome;
-	c->order[pmd] = (unsigned char)order;
-}
 
 static void json_unknown(struct json *j, unsigned int unknown)
 {
@@ -367,22 +359,14 @@ static bool load_process(const char *arg, struct mthp_space *sp)
 	return true;
 }
 
-/*
- * The visit, one range at a time, in every column: the space is a stream
- * (a file) or held (a process), and the same function takes its ranges.
- */
+/* What predict of one space reports, gathered as the visit goes. */
 struct predict {
 	const struct sim_opts *so;
 	const char *const *compare;
 	size_t ncols;
-	int young;
-	unsigned int rounds;
-	struct mthp_space_visitor **v; /* a visitor per column, once set up */
-	struct mthp_scenario *settings; /* per column */
 	struct cells cells;             /* --svg: each range's outcome */
 	struct mthp_space drawn;        /* --svg: the VMAs, for the picture */
 	bool draw, json;
-	struct mthp_pte *scratch;
 	/* a row per VMA as each ends (text, or JSON objects), kept in a file
 	 * until the report is written whole: memory does not grow with them */
 	FILE *rows;
@@ -390,47 +374,42 @@ struct predict {
 	int width;                      /* the widest VMA label so far */
 };
 
-/* The columns' settings and visitors, once the space's settings are known. */
-static void start_columns(struct predict *p, struct mthp_space *sp)
-{
-	p->v = calloc(p->ncols, sizeof(*p->v));
-	p->settings = calloc(p->ncols, sizeof(*p->settings));
-	p->scratch = calloc(sp->settings.geometry.pmd_nr, sizeof(*p->scratch));
-	if (!p->v || !p->settings || !p->scratch)
-		err(1, "out of memory");
-	sim_apply(p->so, &sp->settings);
-	for (size_t col = 0; col < p->ncols; col++) {
-		struct mthp_space one = *sp;
-
-		if (mthp_scenario_copy(&p->settings[col], &sp->settings))
-			err(1, "out of memory");
-		if (col)
-			predict_apply_compare(p->compare[col - 1], &p->settings[col]);
-		one.settings = p->settings[col];
-		struct mthp_space_visit_opts o = {
-			.sz = sizeof(o), .model = one.settings.model, .young = p->young,
-			.rounds = p->rounds, .each = col || !p->draw ? NULL : each,
-			.ctx = &p->cells,
-		};
-
-		if (mthp_space_visitor_new(&p->v[col], &one, &o))
-			errx(1, "internal error: the visit refused the settings");
-	}
-}
-
-static int predict_range(void *ctx, struct mthp_space *sp, const struct mthp_space_vma *vm,
-			 size_t vma, size_t index, struct mthp_space_pmd *pmd)
+/* --svg: a range's outcome in the first column. */
+static void each(void *ctx, size_t vma, size_t pmd,
+		 enum mthp_space_outcome outcome, unsigned int order)
 {
 	struct predict *p = ctx;
 	struct cells *c = &p->cells;
-	unsigned int nr = sp->settings.geometry.pmd_nr;
 
-	if (!p->v)
-		start_columns(p, sp);
+	(void)vma;
+	c->out[pmd] = (unsigned char)outcome;
+	c->order[pmd] = (unsigned char)order;
+}
+
+/* Column 0: the options; the others: a --compare each, on top. */
+static int predict_settings(void *ctx, size_t col, struct mthp_scenario *s,
+			    char *why, size_t len)
+{
+	struct predict *p = ctx;
+
+	(void)why;
+	(void)len;
+	if (col)
+		predict_apply_compare(p->compare[col - 1], s);
+	else
+		sim_apply(p->so, s);
+	return 0;
+}
+
+static void predict_range(void *ctx, size_t index, unsigned long addr, size_t total)
+{
+	struct predict *p = ctx;
+	struct cells *c = &p->cells;
+
 	if (!(index & 1023))
-		cli_progress("predict", index, c->total ? c->total : index);
+		cli_progress("predict", index, total ? total : index);
 	if (!p->draw)
-		goto visit;
+		return;
 	if (index >= c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 4096;
 		c->out = realloc(c->out, c->cap);
@@ -439,37 +418,40 @@ static int predict_range(void *ctx, struct mthp_space *sp, const struct mthp_spa
 		if (!c->out || !c->order || !c->addr)
 			err(1, "out of memory");
 	}
-	c->addr[index] = pmd->addr;
+	c->addr[index] = addr;
 	c->n = index + 1;
-visit:
-	/* a visit changes the PTEs it collapses: the other columns each get
-	 * a copy, the first the record itself, last */
-	for (size_t col = p->ncols; col-- > 0;) {
-		struct mthp_space_pmd one = *pmd;
+}
 
-		if (col && pmd->ptes) {
-			memcpy(p->scratch, pmd->ptes, nr * sizeof(*p->scratch));
-			one.ptes = p->scratch;
-		}
-		if (mthp_space_visitor_pmd(p->v[col], vm, vma, index, col ? &one : pmd))
-			return -EINVAL;
-	}
-	return 0;
+static void predict_json_vma(struct predict *p, const struct mthp_space *sp,
+			     const struct mthp_space_vma *vm,
+			     const struct mthp_space_totals *t)
+{
+	char a[32], flags[64];
+
+	json_begin_object(&p->jrows);
+	snprintf(a, sizeof(a), "0x%lx", vm->start);
+	json_kstring(&p->jrows, "start", a);
+	snprintf(a, sizeof(a), "0x%lx", vm->end);
+	json_kstring(&p->jrows, "end", a);
+	mthp_vma_words(vm->flags, vm->thp_disabled, flags, sizeof(flags));
+	json_key(&p->jrows, "flags");
+	json_begin_array(&p->jrows);
+	for (char *w = strtok(flags, " "); w; w = strtok(NULL, " "))
+		json_string(&p->jrows, w);
+	json_end_array(&p->jrows);
+	predict_json_totals(&p->jrows, &sp->settings.geometry, t);
+	json_unknown(&p->jrows, sp->unknown);
+	json_end_object(&p->jrows);
 }
 
 /* A VMA after its last range: its row written, the VMA forgotten (kept
  * for the picture with --svg). */
-static int predict_vma_end(void *ctx, struct mthp_space *sp,
-			   const struct mthp_space_vma *vm, size_t vma)
+static int predict_vma_done(void *ctx, const struct mthp_space *sp,
+			    const struct mthp_space_vma *vm,
+			    const struct mthp_space_totals *t)
 {
 	struct predict *p = ctx;
-	struct mthp_space_totals t;
 
-	if (!p->v)
-		start_columns(p, sp);
-	for (size_t col = 0; col < p->ncols; col++)
-		if (mthp_space_visitor_vma_done(p->v[col], vma, col ? NULL : &t))
-			return -EINVAL;
 	if (p->draw) {
 		struct mthp_space_vma *n = realloc(p->drawn.vmas,
 						   (p->drawn.nvmas + 1) * sizeof(*n));
@@ -480,22 +462,7 @@ static int predict_vma_end(void *ctx, struct mthp_space *sp,
 		n[p->drawn.nvmas++] = *vm;
 	}
 	if (p->json) {
-		char a[32], flags[64];
-
-		json_begin_object(&p->jrows);
-		snprintf(a, sizeof(a), "0x%lx", vm->start);
-		json_kstring(&p->jrows, "start", a);
-		snprintf(a, sizeof(a), "0x%lx", vm->end);
-		json_kstring(&p->jrows, "end", a);
-		mthp_vma_words(vm->flags, vm->thp_disabled, flags, sizeof(flags));
-		json_key(&p->jrows, "flags");
-		json_begin_array(&p->jrows);
-		for (char *w = strtok(flags, " "); w; w = strtok(NULL, " "))
-			json_string(&p->jrows, w);
-		json_end_array(&p->jrows);
-		predict_json_totals(&p->jrows, &sp->settings.geometry, &t);
-		json_unknown(&p->jrows, sp->unknown);
-		json_end_object(&p->jrows);
+		predict_json_vma(p, sp, vm, t);
 	} else {
 		char label[96];
 		int n = vma_label(vm, label, sizeof(label));
@@ -503,99 +470,237 @@ static int predict_vma_end(void *ctx, struct mthp_space *sp,
 		if (n > p->width)
 			p->width = n;
 		fprintf(p->rows, "%s\t", label);
-		print_total_line(p->rows, 0, "", sp, &t);
+		print_total_line(p->rows, 0, "", sp, t);
 	}
 	return ferror(p->rows) ? -EIO : 0;
 }
 
+/* What the command line asks of predict. */
+struct predict_args {
+	struct sim_opts so;
+	const char *compare[16], *svg, *cgroup;
+	size_t ncompare;
+	int young;
+	unsigned int rounds, jobs;
+	bool all;
+};
+
+static const struct option predict_longopts[] = {
+	SIM_LONGOPTS,
+	{ "all", no_argument, NULL, O_OWN },
+	{ "cgroup", required_argument, NULL, O_OWN + 1 },
+	{ "jobs", required_argument, NULL, O_OWN + 2 },
+	{ "young", required_argument, NULL, O_OWN + 3 },
+	{ "rounds", no_argument, NULL, O_OWN + 4 },
+	{ "compare", required_argument, NULL, O_OWN + 5 },
+	{ "svg", required_argument, NULL, O_OWN + 6 },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void predict_option(struct predict_args *a, int c, const char *arg)
+{
+	struct mthp_parse_error e;
+	unsigned long n;
+
+	switch (c) {
+	case O_OWN: a->all = true; break;
+	case O_OWN + 1: a->cgroup = arg; break;
+	case O_OWN + 2:
+		if (mthp_parse_number(arg, strlen(arg), "--jobs", 1, 64, &n, &e))
+			errx(EXIT_INPUT, "%s", e.msg);
+		a->jobs = (unsigned int)n;
+		break;
+	case O_OWN + 3:
+		if (!strcmp(arg, "all"))
+			a->young = 1;
+		else if (!strcmp(arg, "none"))
+			a->young = -1;
+		else
+			errx(EXIT_INPUT, "--young: '%s' is not all or none", arg);
+		break;
+	case O_OWN + 4: a->rounds = 64; break;
+	case O_OWN + 5:
+		if (a->ncompare == 16)
+			errx(EXIT_INPUT, "--compare: at most 16");
+		a->compare[a->ncompare++] = arg;
+		break;
+	case O_OWN + 6: a->svg = arg; break;
+	case 'h':
+	case O_HELP: usage_predict(stdout); exit(0);
+	default: usage_predict(stderr); exit(EXIT_INPUT);
+	}
+}
+
+/* --all or --cgroup: the machine's processes, or a group's. */
+static int predict_many(struct predict_args *a, int argc, char **argv)
+{
+	if (a->all && a->cgroup)
+		errx(EXIT_INPUT, "predict: --all and --cgroup: one or the other");
+	if (optind != argc)
+		errx(EXIT_INPUT, "predict: %s takes no SNAPSHOT or PID ('%s')",
+		     a->all ? "--all" : "--cgroup", argv[optind]);
+	if (a->svg)
+		errx(EXIT_INPUT, "predict: --svg draws one address space, not %s",
+		     a->all ? "--all" : "--cgroup");
+	if (!a->jobs) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		a->jobs = n < 1 ? 1 : n > 8 ? 8 : (unsigned int)n;
+	}
+	return predict_all(&a->so, a->compare, a->ncompare, a->young, a->rounds,
+			   a->cgroup, a->jobs);
+}
+
+/* The space visited in every column: a process held, or a file streamed. */
+static void predict_visit(struct predict_args *a, struct predict *p, const char *arg,
+			  struct mthp_space *base, struct mthp_space_totals *totals)
+{
+	struct mp_space_opts o = {
+		.ncols = p->ncols, .young = a->young, .rounds = a->rounds,
+		.settings = predict_settings, .each = p->draw ? each : NULL,
+		.range = predict_range, .vma_done = predict_vma_done, .ctx = p,
+	};
+	char why[600];
+	int r;
+
+	if (load_process(arg, base)) {
+		p->cells.total = base->npmds;
+		r = mp_predict_held(base, &o, totals, why, sizeof(why));
+		if (r)
+			errx(r == -ENOMEM || r == -EIO ? 1 : EXIT_INPUT, "%s", why);
+		return;
+	}
+	FILE *f = !strcmp(arg, "-") ? stdin : fopen(arg, "r");
+	struct mthp_parse_error e = { 0 };
+
+	if (!f)
+		err(EXIT_INPUT, "%s", arg);
+	r = mp_predict_stream(f, base, &o, totals, &e, why, sizeof(why));
+	if (f != stdin)
+		fclose(f);
+	if (r && why[0])
+		errx(r == -ENOMEM || r == -EIO ? 1 : EXIT_INPUT, "%s", why);
+	if (r == -EINVAL && e.line)
+		errx(EXIT_INPUT, "%s:%u:%u: %s", cli_input_name(arg), e.line, e.col, e.msg);
+	if (r == -EINVAL && e.msg[0])
+		errx(EXIT_INPUT, "%s: %s", cli_input_name(arg), e.msg);
+	if (r)
+		errx(r == -ENOMEM || r == -EIO ? 1 : EXIT_INPUT, "%s: %s", cli_input_name(arg),
+		     e.msg[0] ? e.msg : strerror(-r));
+}
+
+static void predict_json(const struct predict_args *a, const struct predict *p,
+			 const struct mthp_space *base, const struct mthp_space_totals *totals)
+{
+	const struct mthp_geometry *g = &base->settings.geometry;
+	struct json j;
+
+	json_init(&j, stdout);
+	json_begin_object(&j);
+	json_header(&j, "predict", &base->settings,
+		    mthp_enabled_orders(g, base->settings.model, MTHP_MODE_KHUGEPAGED,
+					&base->settings.thp, 0));
+	if (base->pid)
+		json_kuint(&j, "pid", (unsigned long long)base->pid);
+	json_kstring(&j, "young", a->young > 0 ? "all" : "none");
+	json_key(&j, "vmas");
+	json_raw(&j, ""); /* the array, written ahead */
+	copy_rows(p->rows, 0);
+	json_key(&j, "total");
+	json_begin_object(&j);
+	predict_json_totals(&j, g, &totals[0]);
+	json_unknown(&j, base->unknown);
+	json_end_object(&j);
+	predict_json_compare(&j, g, a->compare, p->ncols, totals);
+	json_end_object(&j);
+}
+
+/* The --compare columns' totals beside the first's. */
+static void print_compared(const struct predict_args *a, const struct mthp_space *base,
+			   const struct mthp_space_totals *totals, size_t ncols)
+{
+	static const char *const rows[] = { "scanned", "collapses", "present after",
+					    "KiB added" };
+	unsigned long page_kb = (1ul << base->settings.geometry.page_shift) >> 10;
+
+	printf("\n%-28s", "compared (totals)");
+	printf(" %-18s", "as above");
+	for (size_t col = 1; col < ncols; col++)
+		printf(" %-18.18s", a->compare[col - 1]);
+	printf("\n");
+	for (size_t r = 0; r < 4; r++) {
+		printf("%-28s", rows[r]);
+		for (size_t col = 0; col < ncols; col++) {
+			const struct mthp_space_totals *t = &totals[col];
+			unsigned long v = 0;
+
+			if (r == 0)
+				v = t->scanned;
+			for (unsigned int o = 0; r == 1 && o <= MTHP_MAX_PMD_ORDER; o++)
+				v += t->collapses[o];
+			if (r == 2)
+				v = t->present_after;
+			if (r == 3)
+				v = (t->present_after - t->present_before) * page_kb;
+			printf(" %-18lu", v);
+		}
+		printf("\n");
+	}
+}
+
+static void predict_report(const struct predict_args *a, struct predict *p,
+			   const char *arg, struct mthp_space *base,
+			   const struct mthp_space_totals *totals)
+{
+	char title[200];
+
+	if (base->pid)
+		snprintf(title, sizeof(title), "process %ld (%s)", base->pid, base->comm);
+	else
+		snprintf(title, sizeof(title), "%s", cli_input_name(arg));
+	if (a->svg) {
+		p->drawn.settings = base->settings;
+		int r = write_svg(a->svg, &p->drawn, &p->cells, &totals[0], title);
+
+		p->drawn.settings = (struct mthp_scenario){ 0 };
+		if (r) {
+			errno = -r;
+			cli_output_failed(a->svg); /* a write that failed: exit 1 */
+		}
+	}
+	if (!p->json)
+		print_report(base, title, p->rows, p->width, &totals[0], a->young);
+	cli_progress_done();
+	if (p->json)
+		predict_json(a, p, base, totals);
+	else if (a->ncompare)
+		print_compared(a, base, totals, p->ncols);
+}
+
 int cmd_predict(int argc, char **argv)
 {
-	enum { O_YOUNG = O_OWN, O_ROUNDS, O_COMPARE, O_SVG, O_ALL, O_CGROUP, O_JOBS };
-	static const struct option longopts[] = {
-		SIM_LONGOPTS,
-		{ "all", no_argument, NULL, O_ALL },
-		{ "cgroup", required_argument, NULL, O_CGROUP },
-		{ "jobs", required_argument, NULL, O_JOBS },
-		{ "young", required_argument, NULL, O_YOUNG },
-		{ "rounds", no_argument, NULL, O_ROUNDS },
-		{ "compare", required_argument, NULL, O_COMPARE },
-		{ "svg", required_argument, NULL, O_SVG },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct sim_opts so = { 0 };
-	const char *compare[16], *svg = NULL, *cgroup = NULL;
-	size_t ncompare = 0;
-	int young = 1, c;
-	unsigned int rounds = 1, jobs = 0;
-	bool all = false;
+	struct predict_args a = { .young = 1, .rounds = 1 };
+	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", predict_longopts, NULL)) != -1) {
 		if (c == O_GEOMETRY)
 			errx(EXIT_INPUT, "predict: --geometry: a snapshot has its machine's geometry");
-		if (sim_option(c, optarg, &so))
-			continue;
-		switch (c) {
-		case O_YOUNG:
-			if (!strcmp(optarg, "all"))
-				young = 1;
-			else if (!strcmp(optarg, "none"))
-				young = -1;
-			else
-				errx(EXIT_INPUT, "--young: '%s' is not all or none", optarg);
-			break;
-		case O_ROUNDS: rounds = 64; break;
-		case O_COMPARE:
-			if (ncompare == 16)
-				errx(EXIT_INPUT, "--compare: at most 16");
-			compare[ncompare++] = optarg;
-			break;
-		case O_SVG: svg = optarg; break;
-		case O_ALL: all = true; break;
-		case O_CGROUP: cgroup = optarg; break;
-		case O_JOBS: {
-			struct mthp_parse_error e;
-			unsigned long n;
-
-			if (mthp_parse_number(optarg, strlen(optarg), "--jobs", 1, 64, &n, &e))
-				errx(EXIT_INPUT, "%s", e.msg);
-			jobs = (unsigned int)n;
-			break;
-		}
-		case 'h':
-		case O_HELP: usage_predict(stdout); return 0;
-		default: usage_predict(stderr); return EXIT_INPUT;
-		}
+		if (!sim_option(c, optarg, &a.so))
+			predict_option(&a, c, optarg);
 	}
-	if (all || cgroup) {
-		if (all && cgroup)
-			errx(EXIT_INPUT, "predict: --all and --cgroup: one or the other");
-		if (optind != argc)
-			errx(EXIT_INPUT, "predict: %s takes no SNAPSHOT or PID ('%s')",
-			     all ? "--all" : "--cgroup", argv[optind]);
-		if (svg)
-			errx(EXIT_INPUT, "predict: --svg draws one address space, not %s",
-			     all ? "--all" : "--cgroup");
-		if (!jobs) {
-			long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-			jobs = n < 1 ? 1 : n > 8 ? 8 : (unsigned int)n;
-		}
-		return predict_all(&so, compare, ncompare, young, rounds, cgroup, jobs);
-	}
-	if (jobs)
+	if (a.all || a.cgroup)
+		return predict_many(&a, argc, argv);
+	if (a.jobs)
 		errx(EXIT_INPUT, "predict: --jobs goes with --all or --cgroup");
 	if (optind != argc - 1) {
 		usage_predict(stderr);
 		errx(EXIT_INPUT, "predict: expected one SNAPSHOT or PID, got %d",
 		     argc - optind);
 	}
-	const char *arg = argv[optind];
 	struct mthp_space base;
-	size_t ncols = 1 + ncompare;
-	struct predict p = { .so = &so, .compare = compare, .ncols = ncols,
-			     .young = young, .rounds = rounds, .draw = svg != NULL,
-			     .json = so.json, .width = 36 };
-	struct mthp_space_totals *totals = calloc(ncols, sizeof(*totals));
+	struct predict p = { .so = &a.so, .compare = a.compare, .ncols = 1 + a.ncompare,
+			     .draw = a.svg != NULL, .json = a.so.json, .width = 36 };
+	struct mthp_space_totals *totals = calloc(p.ncols, sizeof(*totals));
 
 	if (!totals)
 		err(1, "out of memory");
@@ -606,125 +711,10 @@ int cmd_predict(int argc, char **argv)
 		json_init_value(&p.jrows, p.rows, 1);
 		json_begin_array(&p.jrows);
 	}
-	if (load_process(arg, &base)) {
-		/* held: its ranges one after the other */
-		p.cells.total = base.npmds;
-		for (size_t v = 0; v < base.nvmas; v++) {
-			const struct mthp_space_vma *vm = &base.vmas[v];
-
-			for (size_t i = vm->first; i < vm->first + vm->count; i++)
-				if (predict_range(&p, &base, vm, v, i, &base.pmds[i]))
-					errx(1, "internal error: the visit refused the snapshot");
-			if (predict_vma_end(&p, &base, vm, v))
-				errx(1, "predict: writing the report's rows");
-		}
-	} else {
-		/* a file, or standard input: streamed, a range at a time, and
-		 * each VMA forgotten once its row is written */
-		FILE *f = !strcmp(arg, "-") ? stdin : fopen(arg, "r");
-		struct mthp_space_stream ops = {
-			.sz = sizeof(ops), .pmd = predict_range, .vma_end = predict_vma_end,
-			.ctx = &p,
-		};
-		struct mthp_parse_error e;
-
-		if (!f)
-			err(EXIT_INPUT, "%s", arg);
-		int r = mthp_space_read_vmas(f, &base, &ops, &e);
-
-		if (f != stdin)
-			fclose(f);
-		if (r == -EINVAL && e.line)
-			errx(EXIT_INPUT, "%s:%u:%u: %s", cli_input_name(arg), e.line, e.col, e.msg);
-		if (r == -EINVAL && e.msg[0])
-			errx(EXIT_INPUT, "%s: %s", cli_input_name(arg), e.msg);
-		if (r)
-			errx(r == -ENOMEM || r == -EIO ? 1 : EXIT_INPUT, "%s: %s", cli_input_name(arg),
-			     e.msg[0] ? e.msg : strerror(-r));
-	}
-	if (!p.v) /* no PMD record or VMA at all */
-		start_columns(&p, &base);
+	predict_visit(&a, &p, argv[optind], &base, totals);
 	if (p.json)
 		json_end_array(&p.jrows);
-	for (size_t col = 0; col < ncols; col++)
-		if (mthp_space_visitor_end(p.v[col], NULL, 0, &totals[col]))
-			errx(1, "internal error: the visit's totals");
-	char title[200];
-
-	if (base.pid)
-		snprintf(title, sizeof(title), "process %ld (%s)", base.pid, base.comm);
-	else
-		snprintf(title, sizeof(title), "%s", cli_input_name(arg));
-	if (svg) {
-		p.drawn.settings = base.settings;
-		int r = write_svg(svg, &p.drawn, &p.cells, &totals[0], title);
-
-		p.drawn.settings = (struct mthp_scenario){ 0 };
-		if (r) {
-			errno = -r;
-			cli_output_failed(svg); /* a write that failed: exit 1 */
-		}
-	}
-	if (!so.json)
-		print_report(&base, title, p.rows, p.width, &totals[0], young);
-	cli_progress_done();
-	if (so.json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_begin_object(&j);
-		json_header(&j, "predict", &base.settings,
-			    mthp_enabled_orders(&base.settings.geometry, base.settings.model,
-						MTHP_MODE_KHUGEPAGED, &base.settings.thp, 0));
-		if (base.pid)
-			json_kuint(&j, "pid", (unsigned long long)base.pid);
-		json_kstring(&j, "young", young > 0 ? "all" : "none");
-		json_key(&j, "vmas");
-		json_raw(&j, ""); /* the array, written ahead */
-		copy_rows(p.rows, 0);
-		json_key(&j, "total");
-		json_begin_object(&j);
-		predict_json_totals(&j, &base.settings.geometry, &totals[0]);
-		json_unknown(&j, base.unknown);
-		json_end_object(&j);
-		predict_json_compare(&j, &base.settings.geometry, compare, ncols, totals);
-		json_end_object(&j);
-	} else if (ncompare) {
-		printf("\n%-28s", "compared (totals)");
-		printf(" %-18s", "as above");
-		for (size_t col = 1; col < ncols; col++)
-			printf(" %-18.18s", compare[col - 1]);
-		printf("\n");
-		static const char *const rows[] = { "scanned", "collapses", "present after",
-						    "KiB added" };
-		unsigned long page_kb = (1ul << base.settings.geometry.page_shift) >> 10;
-
-		for (size_t r = 0; r < 4; r++) {
-			printf("%-28s", rows[r]);
-			for (size_t col = 0; col < ncols; col++) {
-				const struct mthp_space_totals *t = &totals[col];
-				unsigned long v = 0;
-
-				if (r == 0)
-					v = t->scanned;
-				for (unsigned int o = 0; r == 1 && o <= MTHP_MAX_PMD_ORDER; o++)
-					v += t->collapses[o];
-				if (r == 2)
-					v = t->present_after;
-				if (r == 3)
-					v = (t->present_after - t->present_before) * page_kb;
-				printf(" %-18lu", v);
-			}
-			printf("\n");
-		}
-	}
-	for (size_t col = 0; col < ncols; col++) {
-		mthp_space_visitor_free(p.v[col]);
-		mthp_scenario_free(&p.settings[col]);
-	}
-	free(p.v);
-	free(p.settings);
-	free(p.scratch);
+	predict_report(&a, &p, argv[optind], &base, totals);
 	free(totals);
 	free(p.drawn.vmas);
 	fclose(p.rows);

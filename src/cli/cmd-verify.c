@@ -99,114 +99,133 @@ static void usage_verify(FILE *f)
 "to standard error when it is a terminal.\n");
 }
 
-int cmd_verify(int argc, char **argv)
+/* What verify was asked, and what it found. */
+struct verify_run {
+	enum mthp_model models[2];
+	unsigned int seed, per_geometry;
+	bool json, exhaustive;
+	struct mthp_verify_result res;
+	size_t failed;
+};
+
+static const struct option verify_longopts[] = {
+	{ "models", required_argument, NULL, O_OWN },
+	{ "seed", required_argument, NULL, O_OWN + 1 },
+	{ "exhaustive", no_argument, NULL, O_OWN + 2 },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "help", no_argument, NULL, O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void verify_options(int argc, char **argv, struct verify_run *v)
 {
-	enum { O_MODELS = O_OWN, O_SEED, O_EXHAUSTIVE };
-	static const struct option longopts[] = {
-		{ "models", required_argument, NULL, O_MODELS },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "exhaustive", no_argument, NULL, O_EXHAUSTIVE },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *pair = "v15,v19";
-	unsigned int seed = 1, per_geometry = 150;
-	bool json = false, exhaustive_on = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", verify_longopts, NULL)) != -1) {
 		switch (c) {
-		case O_MODELS: pair = optarg; break;
-		case O_SEED: seed = cli_uint("--seed", optarg, 4000000000u); break;
-		case O_EXHAUSTIVE: per_geometry = 150 * 50; exhaustive_on = true; break;
-		case O_JSON: json = true; break;
+		case O_OWN: pair = optarg; break;
+		case O_OWN + 1: v->seed = cli_uint("--seed", optarg, 4000000000u); break;
+		case O_OWN + 2: v->per_geometry = 150 * 50; v->exhaustive = true; break;
+		case O_JSON: v->json = true; break;
 		case 'h':
-		case O_HELP: usage_verify(stdout); return 0;
-		default: usage_verify(stderr); return EXIT_INPUT;
+		case O_HELP: usage_verify(stdout); exit(0);
+		default: usage_verify(stderr); exit(EXIT_INPUT);
 		}
 	}
 	if (optind != argc)
 		errx(EXIT_INPUT, "verify: unexpected argument '%s'", argv[optind]);
-	enum mthp_model pair_models[2];
-
-	if (cli_parse_models(pair, pair_models, 2, 2) != 2)
+	if (cli_parse_models(pair, v->models, 2, 2) != 2)
 		errx(EXIT_INPUT, "--models: name exactly two models");
-	MTHP_VERIFY_OPTS(vo, .stack_model = pair_models[0],
-			 .walk_model = pair_models[1], .seed = seed,
-			 .random_per_geometry = per_geometry,
-			 .progress = show_progress);
-	struct mthp_verify_result res = { .sz = sizeof(res) };
+}
 
-	cli_progress("verify", 0, 2 + mthp_geometry_count());
-	int e = mthp_verify(&vo, &res);
+static void verify_json(const struct verify_run *v)
+{
+	struct json j;
 
-	cli_progress_done();
-	if (e)
-		errx(EXIT_INPUT, "verify: %s", strerror(-e));
-	if (!json)
-		printf("verify: %s vs %s; invariants over %zu models\n",
-		       mthp_model_name(pair_models[0]),
-		       mthp_model_name(pair_models[1]), res.models);
+	json_init(&j, stdout);
+	json_begin_object(&j);
+	json_kstring(&j, "command", "verify");
+	json_key(&j, "settings");
+	json_begin_object(&j);
+	json_key(&j, "models");
+	json_begin_array(&j);
+	json_string(&j, mthp_model_name(v->models[0]));
+	json_string(&j, mthp_model_name(v->models[1]));
+	json_end_array(&j);
+	json_kuint(&j, "seed", v->seed);
+	json_kbool(&j, "exhaustive", v->exhaustive);
+	json_kuint(&j, "random_per_geometry", v->per_geometry);
+	json_end_object(&j);
+	json_key(&j, "claims");
+	json_begin_array(&j);
+	for (size_t i = 0; i < MTHP_CLAIM_COUNT; i++) {
+		const struct mthp_claim_report *cl = &v->res.claims[i];
+
+		json_begin_object(&j);
+		json_kstring(&j, "claim", cl->key);
+		json_kstring(&j, "text", cl->text);
+		json_kuint(&j, "cases", cl->cases);
+		json_kbool(&j, "holds", cl->holds);
+		if (!cl->holds)
+			json_kstring(&j, "why", cl->why);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_kuint(&j, "cases", v->res.cases);
+	json_kbool(&j, "holds", v->res.holds);
+	json_end_object(&j);
+}
+
+static void verify_text(const struct verify_run *v)
+{
 	/* the equivalence compares the two models; the rest each model */
 	const bool pairwise[MTHP_CLAIM_COUNT] = { [MTHP_CLAIM_EQUIVALENCE] = true };
-	size_t failed = 0;
 
-	for (size_t i = 0; i < MTHP_CLAIM_COUNT; i++)
-		failed += !res.claims[i].holds;
-	if (json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_begin_object(&j);
-		json_kstring(&j, "command", "verify");
-		json_key(&j, "settings");
-		json_begin_object(&j);
-		json_key(&j, "models");
-		json_begin_array(&j);
-		json_string(&j, mthp_model_name(pair_models[0]));
-		json_string(&j, mthp_model_name(pair_models[1]));
-		json_end_array(&j);
-		json_kuint(&j, "seed", seed);
-		json_kbool(&j, "exhaustive", exhaustive_on);
-		json_kuint(&j, "random_per_geometry", per_geometry);
-		json_end_object(&j);
-		json_key(&j, "claims");
-		json_begin_array(&j);
-		for (size_t i = 0; i < MTHP_CLAIM_COUNT; i++) {
-			const struct mthp_claim_report *cl = &res.claims[i];
-
-			json_begin_object(&j);
-			json_kstring(&j, "claim", cl->key);
-			json_kstring(&j, "text", cl->text);
-			json_kuint(&j, "cases", cl->cases);
-			json_kbool(&j, "holds", cl->holds);
-			if (!cl->holds)
-				json_kstring(&j, "why", cl->why);
-			json_end_object(&j);
-		}
-		json_end_array(&j);
-		json_kuint(&j, "cases", res.cases);
-		json_kbool(&j, "holds", res.holds);
-		json_end_object(&j);
-		return failed ? 1 : 0;
-	}
 	for (size_t i = 0; i < MTHP_CLAIM_COUNT; i++) {
-		const struct mthp_claim_report *cl = &res.claims[i];
+		const struct mthp_claim_report *cl = &v->res.claims[i];
 
 		printf("  [%s] %s: %lu cases\n", cl->holds ? "ok" : "FAILED",
 		       cl->text, cl->cases);
 		if (cl->has_counter)
-			print_counterexample(cl, pairwise[i], pair_models[1]);
+			print_counterexample(cl, pairwise[i], v->models[1]);
 		else if (!cl->holds)
 			printf("    %s\n", cl->why);
 	}
-	if (failed) {
-		printf("verify: %zu of %d claims FAILED (%lu cases)\n", failed,
-		       MTHP_CLAIM_COUNT, res.cases);
-		return 1;
-	}
-	printf("verify: all %d claims hold (%lu cases)\n", MTHP_CLAIM_COUNT,
-	       res.cases);
-	return 0;
+	if (v->failed)
+		printf("verify: %zu of %d claims FAILED (%lu cases)\n", v->failed,
+		       MTHP_CLAIM_COUNT, v->res.cases);
+	else
+		printf("verify: all %d claims hold (%lu cases)\n", MTHP_CLAIM_COUNT,
+		       v->res.cases);
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	struct verify_run v = { .seed = 1, .per_geometry = 150,
+				.res = { .sz = sizeof(v.res) } };
+
+	verify_options(argc, argv, &v);
+	MTHP_VERIFY_OPTS(vo, .stack_model = v.models[0],
+			 .walk_model = v.models[1], .seed = v.seed,
+			 .random_per_geometry = v.per_geometry,
+			 .progress = show_progress);
+
+	cli_progress("verify", 0, 2 + mthp_geometry_count());
+	int e = mthp_verify(&vo, &v.res);
+
+	cli_progress_done();
+	if (e)
+		errx(EXIT_INPUT, "verify: %s", strerror(-e));
+	if (!v.json)
+		printf("verify: %s vs %s; invariants over %zu models\n",
+		       mthp_model_name(v.models[0]),
+		       mthp_model_name(v.models[1]), v.res.models);
+	for (size_t i = 0; i < MTHP_CLAIM_COUNT; i++)
+		v.failed += !v.res.claims[i].holds;
+	if (v.json)
+		verify_json(&v);
+	else
+		verify_text(&v);
+	return v.failed ? 1 : 0;
 }

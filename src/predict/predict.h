@@ -82,4 +82,45 @@ void mp_result_free(struct mp_result *r, size_t ncols);
 unsigned long mp_added_kib(const struct mthp_geometry *g,
 			   const struct mthp_space_totals *t);
 
+/* ---- one address space, in columns (space-columns.c) ---- */
+
+struct mp_space_opts {
+	size_t ncols;               /* column 0: the space's settings as changed */
+	int young;
+	unsigned int rounds;
+	/* the settings changed as the caller wants: column 0's are the
+	 * space's own, each later column's a copy of column 0's; 0, or
+	 * non-zero with why (may be NULL) */
+	int (*settings)(void *ctx, size_t col, struct mthp_scenario *s, char *why,
+			size_t len);
+	/* each range's outcome in column 0 (may be NULL) */
+	void (*each)(void *ctx, size_t vma, size_t pmd, enum mthp_space_outcome outcome,
+		     unsigned int order);
+	/* a range as it comes: its index and address, and the ranges in all
+	 * when known (0 for a stream) (may be NULL) */
+	void (*range)(void *ctx, size_t index, unsigned long addr, size_t total);
+	/* a VMA after its last range, with its totals in column 0: 0, or a
+	 * negative errno that stops the visit (may be NULL) */
+	int (*vma_done)(void *ctx, const struct mthp_space *sp,
+			const struct mthp_space_vma *vm, const struct mthp_space_totals *t);
+	void *ctx;
+};
+
+/*
+ * Visits the held space sp in o->ncols columns, the totals of each into
+ * totals[col]; sp's settings become column 0's. 0; MP_BAD_INPUT when the
+ * settings callback refused (why says so); a negative errno with why.
+ */
+int mp_predict_held(struct mthp_space *sp, const struct mp_space_opts *o,
+		    struct mthp_space_totals *totals, char *why, size_t len);
+/*
+ * The same over a snapshot read from f a range at a time (base gets the
+ * settings and what is kept of the VMAs). A snapshot that does not read
+ * returns the reader's code (-EINVAL with err's line, column and words;
+ * -ENOMEM; -EIO) and why stays empty.
+ */
+int mp_predict_stream(FILE *f, struct mthp_space *base, const struct mp_space_opts *o,
+		      struct mthp_space_totals *totals, struct mthp_parse_error *err,
+		      char *why, size_t len);
+
 #endif
