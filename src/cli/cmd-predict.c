@@ -239,98 +239,116 @@ static void svg_cell_colour(char *buf, size_t len, const struct mthp_geometry *g
 	snprintf(buf, len, "#%02x%02x%02x", rr, gg, bb);
 }
 
+/* The picture's measures. */
+enum { SVG_CELL = 10, SVG_PER_ROW = 64, SVG_LEFT = 20, SVG_LABEL_H = 16 };
+
+/* A VMA's label, then a cell per PMD range: y is where it starts, and
+ * the next VMA's y is returned. */
+static int svg_vma(FILE *f, const struct mthp_geometry *g, const struct mthp_space_vma *vm,
+		   const struct cells *c, int y)
+{
+	char label[96], fill[16];
+
+	vma_label(vm, label, sizeof(label));
+	y += SVG_LABEL_H;
+	fprintf(f, "<text x=\"%d\" y=\"%d\">VMA %s (%zu PMD ranges)</text>\n",
+		SVG_LEFT, y - 4, label, vm->count);
+	fprintf(f, "<g class=\"vma\" data-start=\"0x%lx\">\n", vm->start);
+	for (size_t i = 0; i < vm->count; i++) {
+		size_t k = vm->first + i;
+
+		svg_cell_colour(fill, sizeof(fill), g, c->out[k], c->order[k]);
+		fprintf(f, "<rect class=\"pmd\" data-outcome=\"%u\" data-order=\"%u\" x=\"%d\" y=\"%d\" "
+			   "width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#808080\" stroke-width=\"0.5\">"
+			   "<title>0x%lx: %s</title></rect>\n",
+			c->out[k], c->order[k], SVG_LEFT + (int)(i % SVG_PER_ROW) * SVG_CELL,
+			y + (int)(i / SVG_PER_ROW) * SVG_CELL, SVG_CELL - 1, SVG_CELL - 1, fill,
+			c->addr[k], outcome_words[c->out[k]]);
+	}
+	fprintf(f, "</g>\n");
+	return y + (int)((vm->count + SVG_PER_ROW - 1) / SVG_PER_ROW) * SVG_CELL + 8;
+}
+
+/* The legend of the outcomes' colours; returns the y after it. */
+static int svg_legend(FILE *f, const struct mthp_geometry *g, int y)
+{
+	char fill[16];
+
+	for (unsigned int o = 0; o < MTHP_OUTCOME_COUNT; o++) {
+		svg_cell_colour(fill, sizeof(fill), g, o, g->pmd_order - 1);
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\" stroke=\"#808080\"/>"
+			   "<text x=\"%d\" y=\"%d\">%s</text>\n",
+			SVG_LEFT, y + (int)o * 16, fill, SVG_LEFT + 16, y + (int)o * 16 + 9,
+			outcome_words[o]);
+	}
+	return y + MTHP_OUTCOME_COUNT * 16 + 16;
+}
+
+/* With --rounds: present PTEs and PTEs in huge folios, visit by visit;
+ * returns the y after the chart. */
+static int svg_rounds(FILE *f, const struct mthp_space_totals *t, int y)
+{
+	const int w = 400, h = 120, x0 = SVG_LEFT + 40;
+	unsigned long top = 1;
+
+	for (unsigned int n = 0; n <= t->rounds; n++)
+		if (t->present_round[n] > top)
+			top = t->present_round[n];
+	fprintf(f, "<g class=\"rounds\" data-rounds=\"%u\">\n", t->rounds);
+	fprintf(f, "<text x=\"%d\" y=\"%d\">per visit: present PTEs (black), PTEs in huge folios (green); up to %lu</text>\n",
+		SVG_LEFT, y, top);
+	y += 8;
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#808080\"/>\n",
+		x0, y, w, h);
+	for (int series = 0; series < 2; series++) {
+		fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+			series ? "huge" : "present", series ? "#2e8b57" : "#000000");
+		for (unsigned int n = 0; n <= t->rounds; n++) {
+			unsigned long v = series ? t->huge_round[n] : t->present_round[n];
+
+			fprintf(f, "%s%d,%d", n ? " " : "",
+				x0 + (int)((long)w * n / t->rounds),
+				y + h - (int)((long)h * (long)v / (long)top));
+		}
+		fprintf(f, "\"/>\n");
+	}
+	fprintf(f, "</g>\n");
+	return y + h + 24;
+}
+
 static int write_svg(const char *path, const struct mthp_space *sp,
 		     const struct cells *c, const struct mthp_space_totals *t,
 		     const char *title)
 {
 	const struct mthp_geometry *g = &sp->settings.geometry;
-	const int cell = 10, per_row = 64, left = 20, label_h = 16;
 	FILE *f = fopen(path, "w");
-	int y = 40;
-	char fill[16];
+	int y = 40, height = 40;
 
 	if (!f)
 		err(EXIT_INPUT, "--svg %s", path); /* a path that cannot be made */
 	/* the height: a label and rows of cells per VMA, then the legend */
-	int height = 40;
-
 	for (size_t v = 0; v < sp->nvmas; v++)
-		height += label_h + (int)((sp->vmas[v].count + per_row - 1) / per_row) * cell + 8;
+		height += SVG_LABEL_H +
+			  (int)((sp->vmas[v].count + SVG_PER_ROW - 1) / SVG_PER_ROW) * SVG_CELL + 8;
 	height += 30 + MTHP_OUTCOME_COUNT * 16 + 40 + (t->rounds > 1 ? 160 : 0);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		   "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		   "font-family=\"sans-serif\" font-size=\"12\">\n",
-		left * 2 + per_row * cell + 260, height);
+		SVG_LEFT * 2 + SVG_PER_ROW * SVG_CELL + 260, height);
 	fprintf(f, "<title>mthpsim predict</title>\n<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n");
-	fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", left);
+	fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", SVG_LEFT);
 	for (const char *p = title; *p; p++)
 		fprintf(f, *p == '<' ? "&lt;" : *p == '&' ? "&amp;" : *p == '>' ? "&gt;" : "%c", *p);
 	fprintf(f, "</text>\n");
-	for (size_t v = 0; v < sp->nvmas; v++) {
-		const struct mthp_space_vma *vm = &sp->vmas[v];
-		char label[96];
-
-		vma_label(vm, label, sizeof(label));
-		y += label_h;
-		fprintf(f, "<text x=\"%d\" y=\"%d\">VMA %s (%zu PMD ranges)</text>\n",
-			left, y - 4, label, vm->count);
-		fprintf(f, "<g class=\"vma\" data-start=\"0x%lx\">\n", vm->start);
-		for (size_t i = 0; i < vm->count; i++) {
-			size_t k = vm->first + i;
-
-			svg_cell_colour(fill, sizeof(fill), g, c->out[k], c->order[k]);
-			fprintf(f, "<rect class=\"pmd\" data-outcome=\"%u\" data-order=\"%u\" x=\"%d\" y=\"%d\" "
-				   "width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#808080\" stroke-width=\"0.5\">"
-				   "<title>0x%lx: %s</title></rect>\n",
-				c->out[k], c->order[k], left + (int)(i % per_row) * cell,
-				y + (int)(i / per_row) * cell, cell - 1, cell - 1, fill,
-				c->addr[k], outcome_words[c->out[k]]);
-		}
-		fprintf(f, "</g>\n");
-		y += (int)((vm->count + per_row - 1) / per_row) * cell + 8;
-	}
-	y += 20;
-	for (unsigned int o = 0; o < MTHP_OUTCOME_COUNT; o++) {
-		svg_cell_colour(fill, sizeof(fill), g, o, g->pmd_order - 1);
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\" stroke=\"#808080\"/>"
-			   "<text x=\"%d\" y=\"%d\">%s</text>\n",
-			left, y + (int)o * 16, fill, left + 16, y + (int)o * 16 + 9,
-			outcome_words[o]);
-	}
-	y += MTHP_OUTCOME_COUNT * 16 + 16;
-	if (t->rounds > 1) {
-		/* present PTEs and PTEs in huge folios, visit by visit */
-		const int w = 400, h = 120, x0 = left + 40;
-		unsigned long top = 1;
-
-		for (unsigned int n = 0; n <= t->rounds; n++)
-			if (t->present_round[n] > top)
-				top = t->present_round[n];
-		fprintf(f, "<g class=\"rounds\" data-rounds=\"%u\">\n", t->rounds);
-		fprintf(f, "<text x=\"%d\" y=\"%d\">per visit: present PTEs (black), PTEs in huge folios (green); up to %lu</text>\n",
-			left, y, top);
-		y += 8;
-		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#808080\"/>\n",
-			x0, y, w, h);
-		for (int series = 0; series < 2; series++) {
-			fprintf(f, "<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
-				series ? "huge" : "present", series ? "#2e8b57" : "#000000");
-			for (unsigned int n = 0; n <= t->rounds; n++) {
-				unsigned long v = series ? t->huge_round[n] : t->present_round[n];
-
-				fprintf(f, "%s%d,%d", n ? " " : "",
-					x0 + (int)((long)w * n / t->rounds),
-					y + h - (int)((long)h * (long)v / (long)top));
-			}
-			fprintf(f, "\"/>\n");
-		}
-		fprintf(f, "</g>\n");
-		y += h + 24;
-	}
+	for (size_t v = 0; v < sp->nvmas; v++)
+		y = svg_vma(f, g, &sp->vmas[v], c, y);
+	y = svg_legend(f, g, y + 20);
+	if (t->rounds > 1)
+		y = svg_rounds(f, t, y);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"totals\" data-pmd-ranges=\"%lu\" "
 		   "data-scanned=\"%lu\" data-present-before=\"%lu\" data-present-after=\"%lu\">"
 		   "%lu PMD ranges, %lu scanned, %lu already huge; present PTEs %lu -&gt; %lu</text>\n",
-		left, y, t->pmd_ranges, t->scanned, t->present_before, t->present_after,
+		SVG_LEFT, y, t->pmd_ranges, t->scanned, t->present_before, t->present_after,
 		t->pmd_ranges, t->scanned, t->already_huge, t->present_before,
 		t->present_after);
 	fprintf(f, "</svg>\n");
