@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "oracle.h"
+#include "predict.h"
 #include "ktest.h"
 #include "run.h"
 
@@ -239,6 +240,165 @@ static void kcheck_refuses_with_a_reason(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Two VMAs by hand: the first (every size off but 64K and the PMD's,
+ * max_ptes_none 0) has a range of 100 present pages then none, one
+ * mapped by a PMD, one without a table and one full; the second is
+ * MADV_NOHUGEPAGE. Range 0 gives its six full 64K windows (pages 0-95),
+ * the full range one PMD; the second VMA is not eligible. With
+ * max_ptes_none 511 both scanned ranges become PMDs: 412 pages added. */
+static const char two_vmas[] =
+	"geometry = x86_64\nenabled = always\nhugepages-64kB/enabled = always\n"
+	"max_ptes_none = 0\nunknown = young\n"
+	"vma 0x10000000-0x10800000 none\n"
+	"pmd 0x10000000 table\nptes = P*100 .*412\n"
+	"pmd 0x10200000 mapped\npmd 0x10400000 none\n"
+	"pmd 0x10600000 table\nptes = P*512\n"
+	"vma 0x20000000-0x20200000 nohugepage\n"
+	"pmd 0x20000000 table\nptes = P*512\n"
+	"end 2 5\n";
+
+struct heard {
+	unsigned int vmas, ranges;
+	bool refuse;
+};
+
+static int column_settings(void *ctx, size_t col, struct mthp_scenario *s,
+			   char *why, size_t len)
+{
+	struct heard *h = ctx;
+	struct mthp_parse_error e;
+
+	if (h->refuse && col == 1) {
+		snprintf(why, len, "column %zu refused", col);
+		return 1;
+	}
+	return col ? mthp_scenario_set(s, "max_ptes_none", "511", &e) : 0;
+}
+
+static void heard_range(void *ctx, size_t index, unsigned long addr, size_t total)
+{
+	struct heard *h = ctx;
+
+	(void)index;
+	(void)addr;
+	(void)total;
+	h->ranges++;
+}
+
+static int heard_vma(void *ctx, const struct mthp_space *sp,
+		     const struct mthp_space_vma *vm, const struct mthp_space_totals *t)
+{
+	struct heard *h = ctx;
+
+	(void)sp;
+	(void)vm;
+	(void)t;
+	h->vmas++;
+	return 0;
+}
+
+static void predict_stream_in_columns(void **state)
+{
+	struct heard h = { 0 };
+	struct mp_space_opts o = {
+		.ncols = 2, .young = 1, .rounds = 1, .settings = column_settings,
+		.range = heard_range, .vma_done = heard_vma, .ctx = &h,
+	};
+	struct mthp_space_totals t[2];
+	struct mthp_space base;
+	struct mthp_parse_error e;
+	char why[300];
+	FILE *f = fmemopen((void *)two_vmas, sizeof(two_vmas) - 1, "r");
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(mp_predict_stream(f, &base, &o, t, &e, why, sizeof(why)), 0);
+	fclose(f);
+	assert_int_equal(h.vmas, 2);
+	assert_int_equal(h.ranges, 5);
+	assert_int_equal(t[0].pmd_ranges, 5);
+	assert_int_equal(t[0].scanned, 2);
+	assert_int_equal(t[0].already_huge, 1);
+	assert_int_equal(t[0].no_table, 1);
+	assert_int_equal(t[0].not_eligible, 1);
+	assert_int_equal(t[0].collapses[4], 6);
+	assert_int_equal(t[0].collapses[9], 1);
+	assert_int_equal(t[0].present_after, t[0].present_before);
+	assert_int_equal(t[1].collapses[9], 2);
+	assert_int_equal((t[1].present_after - t[1].present_before) * 4, 1648);
+	mthp_space_free(&base);
+
+	/* a refused column: said, and no visit reported as done */
+	h = (struct heard){ .refuse = true };
+	f = fmemopen((void *)two_vmas, sizeof(two_vmas) - 1, "r");
+	assert_int_equal(mp_predict_stream(f, &base, &o, t, &e, why, sizeof(why)),
+			 MP_BAD_INPUT);
+	fclose(f);
+	assert_string_equal(why, "column 1 refused");
+	mthp_space_free(&base);
+
+	/* a snapshot that does not read: where, from the reader */
+	static const char bad[] = "geometry = x86_64\nvma 0x10000000-0x10200000 none\npmd nowhere\n";
+
+	f = fmemopen((void *)bad, sizeof(bad) - 1, "r");
+	h = (struct heard){ 0 };
+	assert_int_equal(mp_predict_stream(f, &base, &o, t, &e, why, sizeof(why)), -EINVAL);
+	fclose(f);
+	assert_int_equal(e.line, 3);
+	assert_string_equal(why, "");
+	mthp_space_free(&base);
+}
+
+/* The machine's PIDs hold this process; a group that is not one is said. */
+static void predict_pids(void **state)
+{
+	struct mp_pids l;
+	char why[600];
+	bool me = false;
+
+	(void)state;
+	assert_int_equal(mp_pids_all(&l, why, sizeof(why)), 0);
+	for (size_t i = 0; i < l.n; i++)
+		me |= l.v[i] == (long)getpid();
+	assert_true(me);
+	mp_pids_free(&l);
+	assert_int_equal(mp_pids_cgroup("/nonexistent/group", &l, why, sizeof(why)),
+			 MP_BAD_INPUT);
+	assert_non_null(strstr(why, "/nonexistent/group/cgroup.procs"));
+	assert_null(l.v);
+}
+
+/* This process swept under the machine's settings: a row, with its
+ * anonymous memory; a PID that is gone: exited. */
+static void predict_sweep_of_this_process(void **state)
+{
+	struct mthp_scenario set;
+	struct mthp_geometry live;
+	struct mthp_parse_error e;
+	struct mp_result r;
+	long pids[2] = { (long)getpid(), 0x3fffffff };
+
+	(void)state;
+	if (mthp_live_geometry(NULL, &live, &e)) {
+		print_message("# no THP on this machine (%s): skipped\n", e.msg);
+		skip();
+	}
+	assert_int_equal(mthp_scenario_init(&set, &live), 0);
+	assert_int_equal(mthp_live_settings(NULL, &set, &e), 0);
+	struct mp_sweep o = { .settings = &set, .ncols = 1, .young = 1, .rounds = 1,
+			      .jobs = 2 };
+
+	assert_int_equal(mp_sweep_run(&o, pids, 2, &r), 0);
+	assert_int_equal(r.nprocs, 2);
+	assert_int_equal(r.count[MP_ROW], 1);
+	assert_int_equal(r.count[MP_EXITED], 1);
+	assert_int_equal(r.procs[0].pid, (long)getpid()); /* rows first */
+	assert_true(r.procs[0].anon_kb > 0);
+	assert_int_equal(r.procs[1].fate, MP_EXITED);
+	mp_result_free(&r, 1);
+	mthp_scenario_free(&set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +409,9 @@ int main(void)
 		cmocka_unit_test(builtin_half_follows_the_table),
 		cmocka_unit_test(scenario_files_refused_with_where),
 		cmocka_unit_test(kcheck_refuses_with_a_reason),
+		cmocka_unit_test(predict_stream_in_columns),
+		cmocka_unit_test(predict_pids),
+		cmocka_unit_test(predict_sweep_of_this_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
