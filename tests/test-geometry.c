@@ -184,6 +184,47 @@ static void names_round_trip(void **state)
 	assert_int_equal(mthp_mode_from_name("both", &mo), -EINVAL);
 }
 
+static char heard[256];
+static unsigned int heard_n;
+
+static void hear(enum mthp_log_level level, const char *msg, void *ctx)
+{
+	(void)level;
+	(void)ctx;
+	snprintf(heard, sizeof(heard), "%s", msg);
+	heard_n++;
+}
+
+/* Without a buffer, a refusal's reason reaches the log hook, as every
+ * other call's does; with one, it goes there only; a valid geometry and
+ * mthp_geometry_valid() (a question) say nothing. */
+static void refusals_reach_the_log_hook(void **state)
+{
+	struct mthp_geometry g;
+	char why[128];
+
+	(void)state;
+	mthp_set_log(hear, NULL);
+	heard_n = 0;
+	assert_int_equal(mthp_geometry_lookup("vax", &g, NULL, 0), -ENOENT);
+	assert_int_equal(heard_n, 1);
+	assert_non_null(strstr(heard, "'vax'"));
+	assert_int_equal(mthp_geometry_lookup("ppc64-hash-4k", &g, NULL, 0), -ENOTSUP);
+	assert_non_null(strstr(heard, "ppc64-hash-4k"));
+	assert_int_equal(mthp_geometry_custom(12, 500, 512, &g, NULL, 0), -EINVAL);
+	assert_non_null(strstr(heard, "500"));
+	assert_int_equal(heard_n, 3);
+	assert_int_equal(mthp_geometry_lookup("custom:12:512:1024x", &g, why, sizeof(why)),
+			 -EINVAL);
+	assert_non_null(strstr(why, "unexpected 'x' after MAX_PTRS_PER_PTE"));
+	assert_int_equal(heard_n, 3);
+	assert_int_equal(mthp_geometry_lookup("arm64-16k", &g, NULL, 0), 0);
+	g.pmd_nr = 3;
+	assert_false(mthp_geometry_valid(&g));
+	assert_int_equal(heard_n, 3);
+	mthp_set_log(NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +234,7 @@ int main(void)
 		cmocka_unit_test(custom_ok),
 		cmocka_unit_test(custom_refused),
 		cmocka_unit_test(names_round_trip),
+		cmocka_unit_test(refusals_reach_the_log_hook),
 	};
 
 	return cmocka_run_group_tests_name("geometry", tests, NULL, NULL);

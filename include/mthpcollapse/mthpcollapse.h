@@ -125,9 +125,9 @@ struct mthp_geometry {
  * Look a geometry up by profile name, or parse "custom:SHIFT:NR:MAX"
  * (three decimal numbers, nothing after). Returns 0 and fills *out;
  * -ENOENT (unknown name), -ENOTSUP (a profile without THP) or -EINVAL (a
- * bad custom value, or NULL name or out), leaving *out as it may be. When
- * err is not NULL, errlen bytes of it receive a message naming the bad
- * value.
+ * bad custom value, or NULL name or out), leaving *out as it may be. The
+ * reason, a sentence naming the bad value, goes to err (errlen bytes of
+ * it) when err is not NULL, else to the mthp_set_log() hook.
  */
 int mthp_geometry_lookup(const char *name, struct mthp_geometry *out,
 			 char *err, size_t errlen);

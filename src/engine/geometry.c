@@ -106,10 +106,9 @@ MTHP_EXPORT bool mthp_geometry_valid(const struct mthp_geometry *g)
 	       g->pmd_order == mthp_log2_floor(g->pmd_nr);
 }
 
-MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
-				     unsigned int pmd_nr, unsigned int max_ptrs,
-				     struct mthp_geometry *out, char *err,
-				     size_t errlen)
+static int custom_body(unsigned int page_shift, unsigned int pmd_nr,
+		       unsigned int max_ptrs, struct mthp_geometry *out, char *err,
+		       size_t errlen)
 {
 	if (!out)
 		return fail(-EINVAL, err, errlen, "no geometry to fill in");
@@ -184,12 +183,11 @@ static int parse_custom(const char *spec, struct mthp_geometry *out,
 		if (r)
 			return r;
 	}
-	return mthp_geometry_custom(v[0], v[1], v[2], out, err, errlen);
+	return custom_body(v[0], v[1], v[2], out, err, errlen);
 }
 
-MTHP_EXPORT int mthp_geometry_lookup(const char *name,
-				     struct mthp_geometry *out, char *err,
-				     size_t errlen)
+static int lookup_body(const char *name, struct mthp_geometry *out, char *err,
+		       size_t errlen)
 {
 	if (!name || !out)
 		return fail(-EINVAL, err, errlen, "no geometry given");
@@ -203,8 +201,8 @@ MTHP_EXPORT int mthp_geometry_lookup(const char *name,
 
 		if (strcmp(name, p->name))
 			continue;
-		int r = mthp_geometry_custom(p->page_shift, p->pmd_nr,
-					     p->max_ptrs, out, err, errlen);
+		int r = custom_body(p->page_shift, p->pmd_nr, p->max_ptrs, out, err,
+				    errlen);
 		if (!r)
 			snprintf(out->name, sizeof(out->name), "%s", p->name);
 		return r;
@@ -212,6 +210,39 @@ MTHP_EXPORT int mthp_geometry_lookup(const char *name,
 	return fail(-ENOENT, err, errlen,
 		    "unknown geometry '%.40s' (try 'mthpsim geometries')",
 		    name);
+}
+
+/* A refusal's reason goes to the caller: to its buffer when it gave one,
+ * else to the log hook, as every other call's does. */
+static int said(int r, const char *msg, char *err, size_t errlen)
+{
+	if (!r)
+		return 0;
+	if (err && errlen)
+		snprintf(err, errlen, "%s", msg);
+	else
+		mthp_say_refusal(msg);
+	return r;
+}
+
+MTHP_EXPORT int mthp_geometry_custom(unsigned int page_shift,
+				     unsigned int pmd_nr, unsigned int max_ptrs,
+				     struct mthp_geometry *out, char *err,
+				     size_t errlen)
+{
+	char msg[256] = "";
+
+	return said(custom_body(page_shift, pmd_nr, max_ptrs, out, msg, sizeof(msg)),
+		    msg, err, errlen);
+}
+
+MTHP_EXPORT int mthp_geometry_lookup(const char *name,
+				     struct mthp_geometry *out, char *err,
+				     size_t errlen)
+{
+	char msg[256] = "";
+
+	return said(lookup_body(name, out, msg, sizeof(msg)), msg, err, errlen);
 }
 
 MTHP_EXPORT size_t mthp_geometry_count(void)

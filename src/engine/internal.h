@@ -54,6 +54,8 @@ uint32_t mthp_enabled_orders_checked(const struct mthp_geometry *g,
 /* Says why a call is refused, through the hook mthp_set_log() set (if
  * any); returns -EINVAL, for "return mthp_refuse(...);". */
 int mthp_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A refusal already in words, said to the log hook (if any). */
+void mthp_say_refusal(const char *msg);
 
 /* mthp_ilog2(), inlined where it runs on every mthp_collapse() call. */
 /*

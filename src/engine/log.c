@@ -22,6 +22,17 @@ MTHP_EXPORT mthp_log_fn mthp_set_log(mthp_log_fn fn, void *ctx)
 	return old;
 }
 
+void mthp_say_refusal(const char *msg)
+{
+	pthread_mutex_lock(&lock);
+	mthp_log_fn fn = hook;
+	void *ctx = hook_ctx;
+
+	pthread_mutex_unlock(&lock);
+	if (fn)
+		fn(MTHP_LOG_WARN, msg, ctx);
+}
+
 int mthp_refuse(const char *fmt, ...)
 {
 	char msg[256];
