@@ -985,9 +985,46 @@ static void head_rules(void **state)
 }
 
 
+static char misuse_heard[256];
+
+static void misuse_hear(enum mthp_log_level level, const char *msg, void *ctx)
+{
+	(void)level;
+	(void)ctx;
+	snprintf(misuse_heard, sizeof(misuse_heard), "%s", msg);
+}
+
+/* A call given what it cannot use says which call and what, through the
+ * log hook, with its -EINVAL. */
+static void misuse_says_why(void **state)
+{
+	struct mthp_space sp = { 0 };
+	struct mthp_sim_result r;
+	struct mthp_geometry g;
+	struct mthp_scenario s;
+
+	(void)state;
+	mthp_set_log(misuse_hear, NULL);
+	assert_int_equal(mthp_scenario_init(NULL, NULL), -EINVAL);
+	assert_non_null(strstr(misuse_heard, "mthp_scenario_init: no scenario"));
+	assert_int_equal(mthp_sim_result_init(&r, NULL), -EINVAL);
+	assert_non_null(strstr(misuse_heard, "mthp_sim_result_init: the geometry"));
+	assert_int_equal(mthp_space_copy(NULL, &sp), -EINVAL);
+	assert_non_null(strstr(misuse_heard, "mthp_space_copy: no destination"));
+	assert_int_equal(mthp_space_write_end(0, 0, NULL), -EINVAL);
+	assert_non_null(strstr(misuse_heard, "mthp_space_write_end: no stream"));
+	assert_int_equal(mthp_geometry_lookup("x86_64", &g, NULL, 0), 0);
+	assert_int_equal(mthp_scenario_init(&s, &g), 0);
+	assert_int_equal(mthp_scenario_set_folio(&s, 3, 2), -EINVAL);
+	assert_non_null(strstr(misuse_heard, "order 2 at PTE 3 is not an aligned folio"));
+	mthp_scenario_free(&s);
+	mthp_set_log(NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(misuse_says_why),
 		cmocka_unit_test(live_self),
 		cmocka_unit_test(live_thp),
 		cmocka_unit_test_teardown(live_mthp, mthp_restore),

@@ -304,7 +304,7 @@ MTHP_EXPORT int mthp_madvise_errno(enum mthp_model m, int result)
 	const struct mthp_model_desc *d = mthp_model_desc(m);
 
 	if (!d || !mthp_scan_result_name(result))
-		return -EINVAL;
+		return mthp_refuse("mthp_madvise_errno: model %d or result %d is not the library's", (int)m, result);
 	switch (result) {
 	case MTHP_SCAN_SUCCEED:
 	case MTHP_SCAN_PMD_MAPPED:

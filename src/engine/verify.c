@@ -30,7 +30,7 @@ MTHP_EXPORT int mthp_verify_answer(const struct mthp_range *r, void *data)
 	uint32_t h;
 
 	if (!r || !in)
-		return -EINVAL;
+		return mthp_refuse("mthp_verify_answer: no range, or no data");
 	switch (in->answer) {
 	case MTHP_VERIFY_SUCCEED:
 		return MTHP_SCAN_SUCCEED;
@@ -448,17 +448,17 @@ MTHP_EXPORT int mthp_verify(const struct mthp_verify_opts *opts,
 
 	if (!opts || !res || opts->sz < sizeof(opts->sz) ||
 	    res->sz != sizeof(*res))
-		return -EINVAL;
+		return mthp_refuse("mthp_verify: no opts or res, or a res->sz that is not this library's (build them with MTHP_VERIFY_OPTS() and { .sz = sizeof(res) })");
 	for (size_t i = sizeof(o); i < opts->sz; i++)
 		if (((const unsigned char *)opts)[i])
-			return -EINVAL; /* a field this library does not know */
+			return mthp_refuse("mthp_verify: opts has bytes set past the fields this library knows (opts->sz %zu)", opts->sz); /* a field this library does not know */
 	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
 	if (o.stack_model == MTHP_MODEL_LATEST && o.walk_model == MTHP_MODEL_LATEST) {
 		o.stack_model = MTHP_MODEL_V15;
 		o.walk_model = MTHP_MODEL_V19;
 	}
 	if (!mthp_model_desc(o.stack_model) || !mthp_model_desc(o.walk_model))
-		return -EINVAL;
+		return mthp_refuse("mthp_verify: stack_model %d or walk_model %d is not a model", (int)o.stack_model, (int)o.walk_model);
 
 	/* two runs of 8192 steps and a case: too much for a stack */
 	v = calloc(1, sizeof(*v));

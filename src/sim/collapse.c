@@ -383,10 +383,10 @@ MTHP_EXPORT int mthp_sim_result_init(struct mthp_sim_result *r,
 	size_t cap = mthp_collapse_max_steps(g);
 
 	if (!r)
-		return -EINVAL;
+		return mthp_refuse("mthp_sim_result_init: no result to fill in");
 	memset(r, 0, sizeof(*r));
 	if (!cap)
-		return -EINVAL; /* not a valid geometry */
+		return mthp_refuse("mthp_sim_result_init: the geometry is not one the library accepts"); /* not a valid geometry */
 	r->cap = cap;
 	r->events_cap = 1 + 3 * cap; /* scan, then swap-in, isolate, collapse */
 	r->steps = calloc(cap, sizeof(*r->steps));
@@ -439,7 +439,7 @@ MTHP_EXPORT int mthp_simulate(struct mthp_scenario *s,
 {
 	/* everything is checked before anything is recorded */
 	if (!mthp_scenario_valid(s))
-		return -EINVAL;
+		return mthp_refuse("mthp_simulate: the scenario is not valid (make it with mthp_scenario_init() or mthp_scenario_parse(), and keep its values in range)");
 	return mthp_simulate_checked(s, r);
 }
 

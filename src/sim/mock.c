@@ -12,10 +12,10 @@ MTHP_EXPORT int mthp_scenario_init(struct mthp_scenario *s,
 				   const struct mthp_geometry *g)
 {
 	if (!s)
-		return -EINVAL;
+		return mthp_refuse("mthp_scenario_init: no scenario to fill in");
 	memset(s, 0, sizeof(*s));
 	if (!mthp_geometry_valid(g))
-		return -EINVAL;
+		return mthp_refuse("mthp_scenario_init: the geometry is not one the library accepts");
 	s->geometry = *g;
 	s->model = MTHP_MODEL_DEFAULT;
 	s->mode = MTHP_MODE_KHUGEPAGED;
@@ -33,7 +33,7 @@ MTHP_EXPORT int mthp_scenario_copy(struct mthp_scenario *dst,
 {
 	if (!dst || !src || !src->ptes || !mthp_geometry_valid(&src->geometry) ||
 	    (src->nfails && !src->fails))
-		return -EINVAL;
+		return mthp_refuse("mthp_scenario_copy: no destination, or a source that mthp_scenario_init() did not make");
 	*dst = *src;
 	dst->fails = NULL;
 	dst->ptes = malloc(src->geometry.pmd_nr * sizeof(*src->ptes));
@@ -69,9 +69,9 @@ MTHP_EXPORT int mthp_scenario_set_folio(struct mthp_scenario *s,
 
 	if (!s || !s->ptes || !mthp_geometry_valid(g) || order > g->pmd_order ||
 	    start >= g->pmd_nr || start & ((1u << order) - 1))
-		return -EINVAL;
+		return mthp_refuse("mthp_scenario_set_folio: no scenario, or order %u at PTE %u is not an aligned folio inside the table", order, start);
 	if (mthp_folio_conflict(s, start, order, NULL, NULL))
-		return -EINVAL;
+		return mthp_refuse("mthp_scenario_set_folio: the order-%u folio at PTE %u overlaps another folio", order, start);
 	for (unsigned int i = start; i < start + (1u << order); i++) {
 		struct mthp_pte *p = &s->ptes[i];
 

@@ -20,7 +20,7 @@ MTHP_EXPORT int mthp_simulate_rounds(struct mthp_scenario *s, unsigned int max,
 	if (converged)
 		*converged = false;
 	if (!mthp_scenario_valid(s))
-		return -EINVAL;
+		return mthp_refuse("mthp_simulate_rounds: the scenario is not valid (make it with mthp_scenario_init() or mthp_scenario_parse())");
 	e = mthp_sim_result_init(&r, &s->geometry);
 	if (e)
 		return e;
@@ -60,7 +60,7 @@ MTHP_EXPORT long mthp_attempts_first_difference(const struct mthp_attempt *a,
 	size_t n = na < nb ? na : nb;
 
 	if ((na && !a) || (nb && !b))
-		return -EINVAL;
+		return mthp_refuse("mthp_attempts_first_difference: a list with entries but no array");
 	for (size_t i = 0; i < n; i++)
 		if (a[i].offset != b[i].offset || a[i].order != b[i].order ||
 		    a[i].result != b[i].result)

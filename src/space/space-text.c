@@ -27,7 +27,7 @@ MTHP_EXPORT int mthp_space_write_head(const struct mthp_space *sp, FILE *f)
 	const struct mthp_geometry *g;
 
 	if (!sp || !f || !mthp_geometry_valid(&sp->settings.geometry))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_write_head: no space or stream, or a geometry the library does not accept");
 	s = &sp->settings;
 	g = &s->geometry;
 	unsigned long page_kb = (1ul << g->page_shift) >> 10;
@@ -55,7 +55,7 @@ MTHP_EXPORT int mthp_space_write_head(const struct mthp_space *sp, FILE *f)
 MTHP_EXPORT int mthp_space_write_vma(const struct mthp_space_vma *vm, FILE *f)
 {
 	if (!vm || !f)
-		return -EINVAL;
+		return mthp_refuse("mthp_space_write_vma: no VMA or stream");
 	char words[64];
 
 	mthp_vma_words(vm->flags, vm->thp_disabled, words, sizeof(words));
@@ -72,7 +72,7 @@ MTHP_EXPORT int mthp_space_write_pmd(const struct mthp_space *sp,
 	if (!sp || !p || !f || !mthp_geometry_valid(&sp->settings.geometry) ||
 	    (unsigned int)p->pmd > MTHP_PMD_MAPPED ||
 	    (p->pmd == MTHP_PMD_TABLE && !p->ptes))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_write_pmd: no space, stream or record, or a record that is not one (its state, or a table without PTEs)");
 	g = &sp->settings.geometry;
 	fprintf(f, "pmd 0x%lx %s\n", p->addr, pmd_states[p->pmd]);
 	if (p->pmd != MTHP_PMD_TABLE)
@@ -100,7 +100,7 @@ MTHP_EXPORT int mthp_space_write_pmd(const struct mthp_space *sp,
 MTHP_EXPORT int mthp_space_write_end(size_t nvmas, size_t npmds, FILE *f)
 {
 	if (!f)
-		return -EINVAL;
+		return mthp_refuse("mthp_space_write_end: no stream");
 	fprintf(f, "\nend %zu %zu\n", nvmas, npmds);
 	return ferror(f) ? -EIO : 0;
 }
@@ -108,7 +108,7 @@ MTHP_EXPORT int mthp_space_write_end(size_t nvmas, size_t npmds, FILE *f)
 MTHP_EXPORT int mthp_space_write(const struct mthp_space *sp, FILE *f)
 {
 	if (!mthp_space_consistent(sp))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_write: the space is not consistent (its VMAs and PMD records)");
 	int r = mthp_space_write_head(sp, f);
 	size_t n = 0;
 

@@ -173,12 +173,12 @@ MTHP_EXPORT int mthp_space_visitor_new(struct mthp_space_visitor **out,
 	struct mthp_space_visitor *v;
 
 	if (!out)
-		return -EINVAL;
+		return mthp_refuse("mthp_space_visitor_new: nowhere to put the visitor");
 	*out = NULL;
 	if (!sp || !opts || opts->sz < offsetof(struct mthp_space_visit_opts, each) ||
 	    !mthp_geometry_valid(&sp->settings.geometry) || !sp->settings.ptes ||
 	    !mthp_model_desc(opts->model))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_visitor_new: no space or options, options->sz not this library's, settings without PTEs, or a geometry or model the library does not accept");
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -248,11 +248,11 @@ MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 	if (!v || !vm || !p || (unsigned int)p->pmd > MTHP_PMD_MAPPED ||
 	    (p->pmd == MTHP_PMD_TABLE && !p->ptes) || vma >= ((size_t)1 << 32) ||
 	    vma < v->base)
-		return -EINVAL;
+		return mthp_refuse("mthp_space_visitor_pmd: no visitor, VMA or record, a record that is not one, or VMA %zu after later ones were done", vma);
 	/* khugepaged would refuse the VMA; the space reader does too */
 	if (vm->flags & ~(MTHP_VMA_HUGEPAGE | MTHP_VMA_NOHUGEPAGE | MTHP_VMA_UFFD) ||
 	    (vm->flags & MTHP_VMA_HUGEPAGE && vm->flags & MTHP_VMA_NOHUGEPAGE))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_visitor_pmd: VMA flags %#x are not ones khugepaged takes", vm->flags);
 	if (vma_room(v, vma))
 		return -ENOMEM;
 
@@ -271,7 +271,7 @@ MTHP_EXPORT int mthp_space_visitor_pmd(struct mthp_space_visitor *v,
 	/* the settings were checked by _new(), the flags above, the PTEs
 	 * here: the visits below take the range as valid */
 	if (p->pmd == MTHP_PMD_TABLE && !prepare_table(p->ptes, g->pmd_nr, v->young))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_visitor_pmd: the record's PTEs are not valid states");
 	in_huge = measure(s, t->huge_before, &present);
 	if (!v->cached || v->cached_flags != vm->flags ||
 	    v->cached_disabled != vm->thp_disabled) {
@@ -371,7 +371,7 @@ MTHP_EXPORT int mthp_space_visitor_end(struct mthp_space_visitor *v,
 				       struct mthp_space_totals *total)
 {
 	if (!v || !total || (per_vma && nvmas < v->nvmas))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_visitor_end: no visitor or totals, or per_vma shorter than the VMAs seen");
 	memset(total, 0, sizeof(*total));
 	if (per_vma)
 		memset(per_vma, 0, nvmas * sizeof(*per_vma));
@@ -391,7 +391,7 @@ MTHP_EXPORT int mthp_space_visitor_vma_done(struct mthp_space_visitor *v, size_t
 					    struct mthp_space_totals *t)
 {
 	if (!v || vma < v->base || vma >= ((size_t)1 << 32))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_visitor_vma_done: no visitor, or VMA %zu already done", vma);
 	if (vma_room(v, vma))
 		return -ENOMEM;
 	/* it and every VMA before it: into the done totals, forgotten */
@@ -418,7 +418,7 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 	int e;
 
 	if (!total || !mthp_space_consistent(sp))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_visit: no totals, or the space is not consistent");
 	e = mthp_space_visitor_new(&v, sp, opts);
 	if (e)
 		return e;

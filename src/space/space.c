@@ -138,10 +138,10 @@ MTHP_EXPORT int mthp_space_copy(struct mthp_space *dst,
 	int r;
 
 	if (!dst)
-		return -EINVAL;
+		return mthp_refuse("mthp_space_copy: no destination");
 	memset(dst, 0, sizeof(*dst));
 	if (!mthp_space_consistent(src))
-		return -EINVAL;
+		return mthp_refuse("mthp_space_copy: the source space is not consistent");
 	r = mthp_scenario_copy(&dst->settings, &src->settings);
 	if (r)
 		return r;
