@@ -155,9 +155,6 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 void cli_progress(const char *what, unsigned long long done,
 	      unsigned long long total);
 void cli_progress_done(void);
-/* The number after "KEY" on its line of a /proc file ("MemAvailable:" in
- * /proc/meminfo, in kB); 0 when the file or the line is missing. */
-unsigned long cli_proc_kb(const char *path, const char *key);
 
 /*
  * ktest's built-in suites (MADV_COLLAPSE, then khugepaged) as scenario

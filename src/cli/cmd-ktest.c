@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kernel-files.h"
 #include "json.h"
 #include "ktest.h"
 #include "guest.h"
@@ -626,7 +627,7 @@ int cmd_ktest(int argc, char **argv)
 	if (geteuid() != 0)
 		errx(EXIT_INPUT, "ktest: needs root: without CAP_SYS_ADMIN /proc/PID/pagemap has no PFNs, so the zero page and folios cannot be read back");
 	unsigned long need_kb = 4 * ((unsigned long)live.pmd_nr << live.page_shift >> 10) + 65536;
-	unsigned long avail = cli_proc_kb("/proc/meminfo", "MemAvailable:");
+	unsigned long avail = mthp_proc_kb("/proc/meminfo", "MemAvailable:");
 
 	if (avail < need_kb)
 		errx(EXIT_INPUT, "ktest: MemAvailable is %lu kB; a case needs up to %lu kB",

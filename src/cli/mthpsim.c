@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kernel-files.h"
 #include "json.h"
 #include "oracle-cli.h"
 #include "mthpcollapse/space.h"
@@ -86,24 +87,6 @@ void cli_progress(const char *what, unsigned long long done,
 	fprintf(stderr, "\r%s: %llu of %llu (%.0f%%), %.0f s", what, done, total,
 		total ? 100.0 * (double)done / (double)total : 100.0,
 		t - progress_start);
-}
-
-unsigned long cli_proc_kb(const char *path, const char *key)
-{
-	char line[256];
-	size_t len = strlen(key);
-	unsigned long kb = 0;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, len)) {
-			kb = strtoul(line + len, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
 }
 
 void cli_progress_done(void)
@@ -252,7 +235,7 @@ int cmd_settings(int argc, char **argv)
 		json_end_object(&j);
 	} else {
 		printf("# the running kernel's THP settings, from %s\n",
-		       root ? root : "/sys/kernel/mm/transparent_hugepage");
+		       root ? root : MTHP_THP_SYSFS);
 		printf("# orders khugepaged collapses to in a plain anonymous VMA: ");
 		char orders[64];
 

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kernel-files.h"
 #include "ktest.h"
 
-#define THP_ROOT "/sys/kernel/mm/transparent_hugepage"
 #define MAX_SAVED 64
 
 struct saved {
@@ -46,27 +46,20 @@ const char *kt_restore_file(void)
 static int read_value(const char *path, char *out, size_t len)
 {
 	char buf[256];
-	FILE *f = fopen(path, "r");
+	size_t n;
+	int e = mthp_read_small(path, buf, sizeof(buf));
+	const char *v = e ? NULL : mthp_bracketed(buf, strlen(buf), &n);
 
-	if (!f)
-		return -errno;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-
-	fclose(f);
-	buf[n] = 0;
-	char *open = strchr(buf, '['), *close = open ? strchr(open, ']') : NULL;
-
-	const char *v = buf;
-
-	if (open && close) {
-		*close = 0;
-		v = open + 1;
-	} else {
-		buf[strcspn(buf, " \n")] = 0;
+	if (e)
+		return e;
+	if (!v) {
+		v = buf;
+		n = strcspn(buf, " \n");
 	}
-	if (strlen(v) >= len)
+	if (n >= len)
 		return -EOVERFLOW;
-	memcpy(out, v, strlen(v) + 1);
+	memcpy(out, v, n);
+	out[n] = 0;
 	return 0;
 }
 
@@ -105,7 +98,7 @@ static void on_signal(int sig)
  * plain value: nothing else is ever written back. */
 static bool plausible(const char *path, const char *value)
 {
-	if (strncmp(path, THP_ROOT "/", sizeof(THP_ROOT)) || strstr(path, ".."))
+	if (strncmp(path, MTHP_THP_SYSFS "/", sizeof(MTHP_THP_SYSFS)) || strstr(path, ".."))
 		return false;
 	for (const char *v = value; *v; v++)
 		if (!((*v >= 'a' && *v <= 'z') || (*v >= '0' && *v <= '9') || *v == '-'))
@@ -262,19 +255,19 @@ static void add(const char *path)
 int kt_guard_begin(char *why, size_t len)
 {
 	static const char *const files[] = {
-		THP_ROOT "/enabled",
-		THP_ROOT "/khugepaged/max_ptes_none",
-		THP_ROOT "/khugepaged/max_ptes_swap",
-		THP_ROOT "/khugepaged/max_ptes_shared",
-		THP_ROOT "/khugepaged/pages_to_scan",
-		THP_ROOT "/khugepaged/scan_sleep_millisecs",
+		MTHP_THP_SYSFS "/enabled",
+		MTHP_THP_SYSFS "/khugepaged/max_ptes_none",
+		MTHP_THP_SYSFS "/khugepaged/max_ptes_swap",
+		MTHP_THP_SYSFS "/khugepaged/max_ptes_shared",
+		MTHP_THP_SYSFS "/khugepaged/pages_to_scan",
+		MTHP_THP_SYSFS "/khugepaged/scan_sleep_millisecs",
 	};
 	glob_t gl;
 
 	nsaved = 0;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		add(files[i]);
-	if (!glob(THP_ROOT "/hugepages-*kB/enabled", 0, NULL, &gl)) {
+	if (!glob(MTHP_THP_SYSFS "/hugepages-*kB/enabled", 0, NULL, &gl)) {
 		for (size_t i = 0; i < gl.gl_pathc; i++)
 			add(gl.gl_pathv[i]);
 		globfree(&gl);
@@ -345,7 +338,7 @@ int kt_set(const char *rel, const char *value)
 {
 	char path[256];
 
-	snprintf(path, sizeof(path), THP_ROOT "/%s", rel);
+	snprintf(path, sizeof(path), MTHP_THP_SYSFS "/%s", rel);
 	if (access(path, F_OK))
 		return -ENOENT;
 	return write_value(path, value) ? -errno : 0;
@@ -355,7 +348,7 @@ unsigned long kt_full_scans(void)
 {
 	char v[32];
 
-	if (read_value(THP_ROOT "/khugepaged/full_scans", v, sizeof(v)))
+	if (read_value(MTHP_THP_SYSFS "/khugepaged/full_scans", v, sizeof(v)))
 		return 0;
 	return strtoul(v, NULL, 10);
 }

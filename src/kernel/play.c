@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "kernel-files.h"
 #include "ktest.h"
 #include "mthpcollapse/space.h"
 
@@ -44,7 +45,7 @@ bool kt_have_swap(void)
  */
 enum mthp_model kt_kernel_model(char *seen, size_t len)
 {
-	const char *root = "/sys/kernel/mm/transparent_hugepage";
+	const char *root = MTHP_THP_SYSFS;
 	DIR *d = opendir(root);
 	struct dirent *de;
 	unsigned int features = 0;
@@ -191,7 +192,7 @@ static const char *unbuildable(const struct kt_case *c,
 	if (k) {
 		char path[160];
 
-		snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/enabled",
+		snprintf(path, sizeof(path), MTHP_THP_SYSFS "/hugepages-%lukB/enabled",
 			 kt_size_kb(&s->geometry, k));
 		if (access(path, W_OK)) {
 			snprintf(buf, len, "folios of order %u: %s is not there to fault them", k, path);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel-files.h"
 #include "predict.h"
 
 struct pool {
@@ -171,21 +172,10 @@ static int visit_column(struct pool *pl, struct mthp_space *sp, size_t col,
  * only the PMD ranges wholly inside a VMA. */
 static unsigned long anon_kib(long pid)
 {
-	char path[64], line[256];
-	unsigned long kb = 0;
-	FILE *f;
+	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Anonymous:", 10)) {
-			kb = strtoul(line + 10, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
+	return mthp_proc_kb(path, "Anonymous:");
 }
 
 static void read_one(struct pool *pl, struct mp_proc *p)

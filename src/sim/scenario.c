@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-files.h"
 #include "sim-internal.h"
 #include "mthpcollapse/sim.h"
 
@@ -112,14 +113,14 @@ static int lookup_pmd(const char *s, int *out)
  */
 static void bracketed(const char **v, size_t *vlen, size_t *off)
 {
-	const char *open = memchr(*v, '[', *vlen);
-	const char *close = open ? memchr(open, ']', *vlen - (size_t)(open - *v)) : NULL;
+	size_t len;
+	const char *word = mthp_bracketed(*v, *vlen, &len);
 
-	if (!open || !close || memchr(close + 1, '[', *vlen - (size_t)(close + 1 - *v)))
+	if (!word)
 		return;
-	*off = (size_t)(open + 1 - *v);
-	*vlen = (size_t)(close - open - 1);
-	*v = open + 1;
+	*off = (size_t)(word - *v);
+	*vlen = len;
+	*v = word;
 }
 
 static int set_named(const struct mthp_place *pl, const char *key,

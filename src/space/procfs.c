@@ -11,27 +11,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "kernel-files.h"
 #include "space-internal.h"
 #include "mthpcollapse/sim.h"
-
-#define THP_ROOT "/sys/kernel/mm/transparent_hugepage"
-
-/* Reads one small file; 0, -errno (-ENOENT when it is not there). */
-static int read_small(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return -errno;
-	size_t n = fread(buf, 1, size - 1, f);
-	int e = ferror(f) ? -EIO : 0;
-
-	fclose(f);
-	buf[n] = 0;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = 0;
-	return e;
-}
 
 /* sysfs errors name a file, not a line */
 #define err_at(err, code, ...) mthp_error((err), (code), 0, 0, __VA_ARGS__)
@@ -45,11 +27,11 @@ MTHP_EXPORT int mthp_live_geometry(const char *root, struct mthp_geometry *g,
 	struct utsname u;
 
 	if (!root)
-		root = THP_ROOT;
+		root = MTHP_THP_SYSFS;
 	if (!g)
 		return err_at(err, -EINVAL, "no geometry to fill in");
 	snprintf(path, sizeof(path), "%s/hpage_pmd_size", root);
-	int r = read_small(path, buf, sizeof(buf));
+	int r = mthp_read_small(path, buf, sizeof(buf));
 
 	if (r)
 		return err_at(err, r, "%.160s: %.70s", path, strerror(-r));
@@ -107,13 +89,13 @@ MTHP_EXPORT int mthp_live_settings(const char *root, struct mthp_scenario *s,
 						"max_ptes_shared" };
 
 	if (!root)
-		root = THP_ROOT;
+		root = MTHP_THP_SYSFS;
 	if (!s || !s->ptes || !mthp_geometry_valid(&s->geometry))
 		return err_at(err, -EINVAL, "no scenario");
 	const struct mthp_geometry *g = &s->geometry;
 
 	snprintf(path, sizeof(path), "%s/enabled", root);
-	int r = read_small(path, buf, sizeof(buf));
+	int r = mthp_read_small(path, buf, sizeof(buf));
 
 	if (r)
 		return err_at(err, r, "%.160s: %.70s", path, strerror(-r));
@@ -124,7 +106,7 @@ MTHP_EXPORT int mthp_live_settings(const char *root, struct mthp_scenario *s,
 
 		snprintf(key, sizeof(key), "hugepages-%lukB/enabled", kb);
 		snprintf(path, sizeof(path), "%s/%s", root, key);
-		r = read_small(path, buf, sizeof(buf));
+		r = mthp_read_small(path, buf, sizeof(buf));
 		if (r == -ENOENT)
 			continue; /* a kernel without this size: the default */
 		if (r)
@@ -134,7 +116,7 @@ MTHP_EXPORT int mthp_live_settings(const char *root, struct mthp_scenario *s,
 	}
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/khugepaged/%s", root, sysctls[i]);
-		r = read_small(path, buf, sizeof(buf));
+		r = mthp_read_small(path, buf, sizeof(buf));
 		if (r)
 			return err_at(err, r, "%.160s: %.70s", path, strerror(-r));
 		if (mthp_scenario_set(s, sysctls[i], buf, &e))
