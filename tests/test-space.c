@@ -985,6 +985,55 @@ static void head_rules(void **state)
 }
 
 
+/* One range read alone: its VMA and its record, nothing else of the
+ * process; a range no anonymous VMA holds whole gives an empty space. */
+static void live_one_range(void **state)
+{
+	struct mthp_space sp;
+	struct mthp_parse_error e;
+	long page = sysconf(_SC_PAGESIZE);
+	int r = mthp_space_snapshot_range(0, NULL, 0, &sp, &e);
+
+	(void)state;
+	if (r == -ENOENT || r == -EACCES) {
+		printf("# skipped: %s\n", e.msg);
+		mthp_space_free(&sp);
+		return;
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(sp.nvmas, 0); /* nothing maps address 0 */
+	size_t pmd_size = (size_t)sp.settings.geometry.pmd_nr << sp.settings.geometry.page_shift;
+
+	mthp_space_free(&sp);
+	char *region = map_ranges(pmd_size, 2);
+
+	assert_int_equal(madvise(region, 2 * pmd_size, MADV_NOHUGEPAGE), 0);
+	for (int i = 0; i < 10; i++)
+		region[i * page] = 1;              /* the first range: 10 pages */
+	for (int i = 0; i < 20; i++)
+		region[pmd_size + i * page] = 1;   /* the second: 20 */
+	assert_int_equal(mthp_space_snapshot_range(0, NULL, (unsigned long)region + pmd_size,
+						   &sp, &e), 0);
+	assert_int_equal(sp.nvmas, 1);
+	assert_true(sp.vmas[0].start <= (unsigned long)region &&
+		    sp.vmas[0].end >= (unsigned long)region + 2 * pmd_size);
+	assert_int_equal(sp.npmds, 1);
+	assert_int_equal(sp.pmds[0].addr, (unsigned long)region + pmd_size);
+	assert_int_equal(sp.pmds[0].pmd, MTHP_PMD_TABLE);
+	unsigned int present = 0;
+
+	for (unsigned int i = 0; i < sp.settings.geometry.pmd_nr; i++)
+		present += sp.pmds[0].ptes[i].kind == MTHP_PTE_PRESENT;
+	assert_int_equal(present, 20);
+	mthp_space_free(&sp);
+	/* not aligned to the PMD size: no range to read */
+	assert_int_equal(mthp_space_snapshot_range(0, NULL, (unsigned long)region + page,
+						   &sp, &e), 0);
+	assert_int_equal(sp.npmds, 0);
+	mthp_space_free(&sp);
+	munmap(region, 2 * pmd_size);
+}
+
 static char misuse_heard[256];
 
 static void misuse_hear(enum mthp_log_level level, const char *msg, void *ctx)
@@ -1025,6 +1074,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(misuse_says_why),
+		cmocka_unit_test(live_one_range),
 		cmocka_unit_test(live_self),
 		cmocka_unit_test(live_thp),
 		cmocka_unit_test_teardown(live_mthp, mthp_restore),

@@ -84,6 +84,15 @@ int mthp_space_write(const struct mthp_space *sp, FILE *f);
 int mthp_space_snapshot(pid_t pid, const char *root, struct mthp_space *sp,
 			struct mthp_parse_error *err);
 /*
+ * The same for the one PMD range at addr (aligned to the PMD size) and
+ * the VMA that holds it, without reading the rest of the process: sp
+ * has that VMA (none when no anonymous VMA holds the whole range) and the
+ * range's record when it holds a present or swapped page. Returns as
+ * mthp_space_snapshot().
+ */
+int mthp_space_snapshot_range(pid_t pid, const char *root, unsigned long addr,
+			      struct mthp_space *sp, struct mthp_parse_error *err);
+/*
  * Called for each PMD range of a streamed snapshot as soon as its record
  * is complete: vma is its VMA's number (sp->vmas[vma]), index its number
  * among all the ranges. The record and its PTEs are the reader's, valid

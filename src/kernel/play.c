@@ -228,7 +228,7 @@ static int read_range(pid_t pid, unsigned long addr, unsigned int nr,
 
 	memset(ptes, 0, nr * sizeof(*ptes));
 	*pmd = MTHP_PMD_NONE;
-	if (mthp_space_snapshot(pid, NULL, &sp, &e)) {
+	if (mthp_space_snapshot_range(pid, NULL, addr, &sp, &e)) {
 		snprintf(why, len, "reading the range back: %s", e.msg);
 		mthp_space_free(&sp);
 		return -1;

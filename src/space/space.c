@@ -487,9 +487,25 @@ static unsigned int smaps_flags(const char *line)
 	return f;
 }
 
+static int snapshot(pid_t pid, const char *root, struct mthp_space *sp,
+		    struct mthp_parse_error *err, bool one, unsigned long only);
+
 MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
-				    struct mthp_space *sp,
-				    struct mthp_parse_error *err)
+				   struct mthp_space *sp, struct mthp_parse_error *err)
+{
+	return snapshot(pid, root, sp, err, false, 0);
+}
+
+MTHP_EXPORT int mthp_space_snapshot_range(pid_t pid, const char *root,
+					 unsigned long addr, struct mthp_space *sp,
+					 struct mthp_parse_error *err)
+{
+	return snapshot(pid, root, sp, err, true, addr);
+}
+
+/* The whole process, or (one) the PMD range at only and its VMA alone. */
+static int snapshot(pid_t pid, const char *root, struct mthp_space *sp,
+		    struct mthp_parse_error *err, bool one, unsigned long only)
 {
 	struct mthp_parse_error dummy;
 	char path[128], line[512];
@@ -587,7 +603,19 @@ MTHP_EXPORT int mthp_space_snapshot(pid_t pid, const char *root,
 		 * while it was read twice; the later, overlapping view is left out */
 		if (anon && sp->nvmas && start < sp->vmas[sp->nvmas - 1].end)
 			anon = false;
-		if (anon) {
+		/* one range: its VMA alone, the range read whether or not the
+		 * kernel reports it populated */
+		if (one && (only & (size - 1) || only < start || only + size > end ||
+			    only + size < only))
+			anon = false;
+		if (anon && one) {
+			struct snap_ctx x = { sp, pfd, kfd, pm, &pfn_hidden, err };
+
+			if ((r = mthp_space_add_vma(sp, start, end, smaps_flags(line + 8),
+						    disabled, sp->npmds)) ||
+			    (r = snap_range(&x, only)))
+				goto out;
+		} else if (anon) {
 			unsigned long first = (start + size - 1) & ~(size - 1);
 
 			if ((r = mthp_space_add_vma(sp, start, end, smaps_flags(line + 8),
