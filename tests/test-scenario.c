@@ -415,9 +415,56 @@ static void vma_words_round_trip(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* A settings file: keys applied in order, the table's own passed over,
+ * comments and blank lines too; the first bad line is located, with the
+ * column of its value. */
+static void settings_text(void **state)
+{
+	static const char good[] =
+		"# my machine\n"
+		"max_ptes_none = 64   # trailing comment\n"
+		"\n"
+		"enabled = always [madvise] never\n"
+		"ptes = P*512\n"
+		"geometry = arm64-64k\n"
+		"order.4 = always\n";
+	static const char wrong[] = "max_ptes_swap = 8\nmax_ptes_none =   lots\n";
+	struct mthp_geometry g;
+	struct mthp_scenario s;
+	struct mthp_parse_error e;
+
+	(void)state;
+	assert_int_equal(mthp_geometry_lookup("x86_64", &g, NULL, 0), 0);
+	assert_int_equal(mthp_scenario_init(&s, &g), 0);
+	assert_int_equal(mthp_scenario_apply_settings(&s, good, sizeof(good) - 1, &e), 0);
+	assert_int_equal(s.max_ptes_none, 64);
+	assert_int_equal(s.thp.enabled, MTHP_THP_MADVISE);
+	assert_int_equal(s.thp.order[4], MTHP_THP_ALWAYS);
+	assert_int_equal(mthp_scenario_present(&s), 0);   /* ptes passed over */
+	assert_string_equal(s.geometry.name, "x86_64");  /* so is the geometry */
+	assert_int_equal(mthp_scenario_apply_settings(&s, wrong, sizeof(wrong) - 1, &e), -EINVAL);
+	assert_int_equal(e.line, 2);
+	assert_int_equal(e.col, 19); /* the value's first byte: "lots" */
+	assert_int_equal(s.max_ptes_swap, 8); /* the lines before it applied */
+	assert_int_equal(mthp_scenario_apply_settings(&s, "no equals here\n", 15, &e), -EINVAL);
+	assert_int_equal(e.line, 1);
+	mthp_scenario_free(&s);
+}
+
+/* Results and outcomes in words. */
+static void words(void **state)
+{
+	(void)state;
+	assert_string_equal(mthp_scan_result_words(MTHP_SCAN_EXCEED_SHARED_PTE),
+			    "too many shared pages (an mTHP takes none)");
+	assert_null(mthp_scan_result_words(-1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(settings_text),
+		cmocka_unit_test(words),
 		cmocka_unit_test(every_key),
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(geometry_override),

@@ -1068,6 +1068,8 @@ static void misuse_says_why(void **state)
 	assert_non_null(strstr(misuse_heard, "order 2 at PTE 3 is not an aligned folio"));
 	mthp_scenario_free(&s);
 	mthp_set_log(NULL, NULL);
+	assert_string_equal(mthp_space_outcome_words(MTHP_OUTCOME_PMD), "collapsed to a PMD");
+	assert_null(mthp_space_outcome_words(MTHP_OUTCOME_COUNT));
 }
 
 int main(void)

@@ -84,6 +84,10 @@ enum mthp_scan_result {
 
 /* "SCAN_SUCCEED" etc., or NULL when r is not a result. */
 const char *mthp_scan_result_name(int r);
+/* The result in words for a readable report ("too many shared pages (an
+ * mTHP takes none)"); its name for a result without words; NULL when r
+ * is not a result. */
+const char *mthp_scan_result_words(int r);
 /* Accepts "SCAN_X" (and "X"), and the kernel's other spellings (see
  * mthp_scan_result_spelling()); 0 or -EINVAL. */
 int mthp_scan_result_from_name(const char *name, enum mthp_scan_result *out);

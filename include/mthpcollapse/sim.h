@@ -140,6 +140,15 @@ char mthp_pte_state_char(const struct mthp_pte *pte);
  */
 int mthp_scenario_set(struct mthp_scenario *s, const char *key,
 		      const char *value, struct mthp_parse_error *err);
+/*
+ * Applies a settings file's text (len bytes) to s: scenario keys, one
+ * "key = value" per line, '#' starting a comment; geometry, ptes, folio,
+ * fail and pmd (the table's own) are passed over. 0, or -EINVAL with
+ * *err's line, column and words at the first line that does not apply
+ * (the lines before it are applied).
+ */
+int mthp_scenario_apply_settings(struct mthp_scenario *s, const char *text,
+				 size_t len, struct mthp_parse_error *err);
 
 /*
  * Copies src into dst (which must not be initialised, or must have been

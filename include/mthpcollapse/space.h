@@ -162,6 +162,8 @@ enum mthp_space_outcome {
 	MTHP_OUTCOME_PMD,          /* collapsed to a PMD */
 	MTHP_OUTCOME_COUNT
 };
+/* An outcome in words ("collapsed to a PMD"), NULL for one out of range. */
+const char *mthp_space_outcome_words(enum mthp_space_outcome o);
 
 #define MTHP_SPACE_MAX_ROUNDS 64
 

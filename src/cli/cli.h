@@ -38,8 +38,6 @@ struct json;
 /* The table of steps the engine took, and the same as JSON "steps". */
 void cli_print_steps(FILE *f, const struct mthp_step *steps, size_t n);
 void json_steps(struct json *j, const struct mthp_step *steps, size_t n);
-/* A result in words, for the readable reports. */
-const char *cli_result_words(int result);
 
 int cmd_run(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

@@ -220,10 +220,6 @@ static const char *const colour[MTHP_OUTCOME_COUNT] = {
 	[MTHP_OUTCOME_MTHP] = "#9acd32",
 	[MTHP_OUTCOME_PMD] = "#e66101",
 };
-static const char *const outcome_words[MTHP_OUTCOME_COUNT] = {
-	"not eligible", "no page table", "already PMD-mapped", "left as is",
-	"collapsed to mTHP (darker: larger)", "collapsed to a PMD",
-};
 
 static void svg_cell_colour(char *buf, size_t len, const struct mthp_geometry *g,
 			    unsigned int out, unsigned int order)
@@ -263,7 +259,7 @@ static int svg_vma(FILE *f, const struct mthp_geometry *g, const struct mthp_spa
 			   "<title>0x%lx: %s</title></rect>\n",
 			c->out[k], c->order[k], SVG_LEFT + (int)(i % SVG_PER_ROW) * SVG_CELL,
 			y + (int)(i / SVG_PER_ROW) * SVG_CELL, SVG_CELL - 1, SVG_CELL - 1, fill,
-			c->addr[k], outcome_words[c->out[k]]);
+			c->addr[k], mthp_space_outcome_words(c->out[k]));
 	}
 	fprintf(f, "</g>\n");
 	return y + (int)((vm->count + SVG_PER_ROW - 1) / SVG_PER_ROW) * SVG_CELL + 8;
@@ -277,9 +273,10 @@ static int svg_legend(FILE *f, const struct mthp_geometry *g, int y)
 	for (unsigned int o = 0; o < MTHP_OUTCOME_COUNT; o++) {
 		svg_cell_colour(fill, sizeof(fill), g, o, g->pmd_order - 1);
 		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\" stroke=\"#808080\"/>"
-			   "<text x=\"%d\" y=\"%d\">%s</text>\n",
+			   "<text x=\"%d\" y=\"%d\">%s%s</text>\n",
 			SVG_LEFT, y + (int)o * 16, fill, SVG_LEFT + 16, y + (int)o * 16 + 9,
-			outcome_words[o]);
+			mthp_space_outcome_words(o),
+			o == MTHP_OUTCOME_MTHP ? " (darker: larger)" : "");
 	}
 	return y + MTHP_OUTCOME_COUNT * 16 + 16;
 }

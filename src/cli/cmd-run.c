@@ -45,7 +45,7 @@ static void print_text(const char *path, const struct mthp_scenario *before,
 
 	printf("\nscan: %s", mthp_scan_result_name(r->scan.result));
 	if (r->scan.result != MTHP_SCAN_SUCCEED)
-		printf(" (%s)", cli_result_words(r->scan.result));
+		printf(" (%s)", mthp_scan_result_words(r->scan.result));
 	if (r->scan.ran)
 		printf("\n  none_or_zero %u, unmapped %u, shared %u, referenced %u, occupied %u\n",
 		       r->scan.none_or_zero, r->scan.unmapped, r->scan.shared,
@@ -64,7 +64,7 @@ static void print_text(const char *path, const struct mthp_scenario *before,
 	unsigned int p0 = mthp_scenario_present(before), p1 = mthp_scenario_present(s);
 
 	printf("\nresult: %s - %s", mthp_scan_result_name(r->result),
-	       cli_result_words(r->result));
+	       mthp_scan_result_words(r->result));
 	if (r->ncollapses)
 		printf(": %zu range%s, %u PTEs", r->ncollapses,
 		       r->ncollapses == 1 ? "" : "s", r->engine.collapsed);

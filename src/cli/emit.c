@@ -121,7 +121,7 @@ void cli_print_attempts(FILE *f, const struct mthp_geometry *g,
 		fprintf(f, "  %zu. offset %u, order %u (%lukB), %u occupied: %s - %s\n",
 			i + 1, a[i].offset, a[i].order, cli_size_kb(g, a[i].order),
 			a[i].occupied, mthp_scan_result_name(a[i].result),
-			cli_result_words(a[i].result));
+			mthp_scan_result_words(a[i].result));
 }
 
 void json_stats(struct json *j, const struct mthp_scenario *s,

@@ -90,55 +90,12 @@ static void apply_settings_file(const char *path, struct mthp_scenario *s)
 {
 	size_t len;
 	char *text = cli_read_input(path, &len);
-	unsigned int line = 0;
+	struct mthp_parse_error e;
+	int r = mthp_scenario_apply_settings(s, text, len, &e);
 
-	for (char *l = text, *end = text + len; l < end;) {
-		char *nl = memchr(l, '\n', (size_t)(end - l));
-		size_t ll = nl ? (size_t)(nl - l) : (size_t)(end - l);
-		char buf[512];
-
-		line++;
-		if (ll >= sizeof(buf) || memchr(l, 0, ll)) {
-			free(text);
-			errx(EXIT_INPUT, "%s:%u:1: line too long, or a NUL byte",
-			     cli_input_name(path), line);
-		}
-		memcpy(buf, l, ll);
-		buf[ll] = 0;
-		l += ll + 1;
-		char *hash = strchr(buf, '#'), *eq = strchr(buf, '=');
-
-		if (hash)
-			*hash = 0;
-		if (!eq) {
-			if (strspn(buf, " \t\r") != strlen(buf)) {
-				free(text);
-				errx(EXIT_INPUT, "%s:%u:1: expected 'key = value'",
-				     cli_input_name(path), line);
-			}
-			continue;
-		}
-		char *k = buf + strspn(buf, " \t"), *v = eq + 1;
-		char *kend = eq;
-
-		while (kend > k && (kend[-1] == ' ' || kend[-1] == '\t'))
-			kend--;
-		*kend = 0;
-		v += strspn(v, " \t");
-		if (!strcmp(k, "geometry") || !strcmp(k, "ptes") ||
-		    !strcmp(k, "folio") || !strcmp(k, "fail") || !strcmp(k, "pmd"))
-			continue;
-		struct mthp_parse_error e;
-
-		if (mthp_scenario_set(s, k, v, &e)) {
-			free(text);
-			errx(EXIT_INPUT, "%s:%u:%u: %s", cli_input_name(path), line,
-			     e.col ? (unsigned int)(v - buf) + e.col
-				   : (unsigned int)(k - buf) + 1,
-			     e.msg);
-		}
-	}
 	free(text);
+	if (r)
+		errx(EXIT_INPUT, "%s:%u:%u: %s", cli_input_name(path), e.line, e.col, e.msg);
 }
 
 void sim_apply(const struct sim_opts *o, struct mthp_scenario *s)

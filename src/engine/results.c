@@ -78,3 +78,41 @@ MTHP_EXPORT const char *mthp_scan_result_spelling(int r, unsigned int i)
 			return renames[k].name;
 	return NULL;
 }
+
+/* Each result in words, for readable reports. */
+static const struct {
+	int result;
+	const char *words;
+} phrases[] = {
+	{ MTHP_SCAN_SUCCEED, "collapsed" },
+	{ MTHP_SCAN_FAIL, "nothing was collapsed" },
+	{ MTHP_SCAN_NO_PTE_TABLE, "there is no page table here to collapse" },
+	{ MTHP_SCAN_PMD_MAPPED, "the range is already mapped by a PMD" },
+	{ MTHP_SCAN_EXCEED_NONE_PTE, "too many empty (none or zero-page) PTEs" },
+	{ MTHP_SCAN_EXCEED_SWAP_PTE, "too many swapped-out PTEs (an mTHP takes none)" },
+	{ MTHP_SCAN_EXCEED_SHARED_PTE, "too many shared pages (an mTHP takes none)" },
+	{ MTHP_SCAN_PTE_NON_PRESENT, "a PTE in the range is not present" },
+	{ MTHP_SCAN_PTE_UFFD_WP, "a PTE is userfaultfd write-protected" },
+	{ MTHP_SCAN_PTE_MAPPED_HUGEPAGE, "already backed by a folio this large" },
+	{ MTHP_SCAN_LACK_REFERENCED_PAGE, "too few recently used (young) pages" },
+	{ MTHP_SCAN_PAGE_NULL, "a PTE maps no normal page" },
+	{ MTHP_SCAN_PAGE_COUNT, "a page has unexpected extra references" },
+	{ MTHP_SCAN_PAGE_LRU, "a page is not on the LRU" },
+	{ MTHP_SCAN_PAGE_LOCK, "a page is locked" },
+	{ MTHP_SCAN_PAGE_ANON, "a page is not anonymous" },
+	{ MTHP_SCAN_PAGE_LAZYFREE, "a page is lazily freed (MADV_FREE)" },
+	{ MTHP_SCAN_VMA_CHECK, "no THP size is enabled for this VMA: not scanned" },
+	{ MTHP_SCAN_DEL_PAGE_LRU, "a page could not be isolated from the LRU" },
+	{ MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL, "the huge page could not be allocated" },
+	{ MTHP_SCAN_CGROUP_CHARGE_FAIL, "the memory cgroup charge failed" },
+	{ MTHP_SCAN_INVALID_PTES_NONE, "max_ptes_none is neither 0 nor HPAGE_PMD_NR-1" },
+	{ MTHP_SCAN_PAGE_RO, "no page in the table but the zero page (mainline)" },
+};
+
+MTHP_EXPORT const char *mthp_scan_result_words(int result)
+{
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (phrases[i].result == result)
+			return phrases[i].words;
+	return mthp_scan_result_name(result);
+}

@@ -949,3 +949,63 @@ int mthp_scenario_parse_head(const char *text, size_t len,
 		return -EINVAL;
 	return parse(s, err, text, len, NULL, &h);
 }
+
+/*
+ * A settings file: scenario keys, one per line, '#' to the end of a line
+ * a comment. The table and what belongs to it (ptes, folio, fail, pmd) and
+ * the geometry are the scenario's own and are passed over.
+ */
+MTHP_EXPORT int mthp_scenario_apply_settings(struct mthp_scenario *s, const char *text,
+					     size_t len, struct mthp_parse_error *err)
+{
+	static const char *const own[] = { "geometry", "ptes", "folio", "fail", "pmd" };
+	struct mthp_parse_error dummy;
+	unsigned int line = 0;
+
+	err = err ? err : &dummy;
+	memset(err, 0, sizeof(*err));
+	if (!s || !s->ptes || (!text && len) || !mthp_geometry_valid(&s->geometry))
+		return mthp_error(err, -EINVAL, 0, 0, "no scenario, or no text");
+	for (const char *l = text, *end = text + len; l < end;) {
+		const char *nl = memchr(l, '\n', (size_t)(end - l));
+		size_t ll = nl ? (size_t)(nl - l) : (size_t)(end - l);
+		char buf[512];
+
+		line++;
+		if (ll >= sizeof(buf) || memchr(l, 0, ll))
+			return mthp_error(err, -EINVAL, line, 1, "line too long, or a NUL byte");
+		memcpy(buf, l, ll);
+		buf[ll] = 0;
+		l += ll + 1;
+		char *hash = strchr(buf, '#');
+
+		if (hash)
+			*hash = 0;
+		char *eq = strchr(buf, '=');
+
+		if (!eq) {
+			if (strspn(buf, " \t\r") != strlen(buf))
+				return mthp_error(err, -EINVAL, line, 1, "expected 'key = value'");
+			continue;
+		}
+		char *k = buf + strspn(buf, " \t"), *v = eq + 1, *kend = eq;
+		bool skip = false;
+
+		while (kend > k && (kend[-1] == ' ' || kend[-1] == '\t'))
+			kend--;
+		*kend = 0;
+		v += strspn(v, " \t");
+		for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+			skip |= !strcmp(k, own[i]);
+		if (skip)
+			continue;
+		struct mthp_parse_error e;
+
+		if (mthp_scenario_set(s, k, v, &e))
+			return mthp_error(err, -EINVAL, line,
+					  e.col ? (unsigned int)(v - buf) + e.col
+						: (unsigned int)(k - buf) + 1,
+					  "%s", e.msg);
+	}
+	return 0;
+}

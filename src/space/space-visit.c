@@ -434,3 +434,17 @@ MTHP_EXPORT int mthp_space_visit(struct mthp_space *sp,
 	mthp_space_visitor_free(v);
 	return e;
 }
+
+MTHP_EXPORT const char *mthp_space_outcome_words(enum mthp_space_outcome o)
+{
+	static const char *const words[MTHP_OUTCOME_COUNT] = {
+		[MTHP_OUTCOME_NOT_ELIGIBLE] = "not eligible",
+		[MTHP_OUTCOME_NO_TABLE] = "no page table",
+		[MTHP_OUTCOME_ALREADY_HUGE] = "already PMD-mapped",
+		[MTHP_OUTCOME_LEFT] = "left as is",
+		[MTHP_OUTCOME_MTHP] = "collapsed to mTHP",
+		[MTHP_OUTCOME_PMD] = "collapsed to a PMD",
+	};
+
+	return (unsigned int)o < MTHP_OUTCOME_COUNT ? words[o] : NULL;
+}
