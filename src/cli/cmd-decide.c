@@ -120,10 +120,12 @@ struct decide_run {
 	struct mthp_collapse_result res;
 };
 
+enum { O_UNMAPPED = O_OWN, O_ALL_FAIL };
+
 static const struct option decide_longopts[] = {
 	SIM_LONGOPTS,
-	{ "unmapped", required_argument, NULL, O_OWN },
-	{ "all-fail", required_argument, NULL, O_OWN + 1 },
+	{ "unmapped", required_argument, NULL, O_UNMAPPED },
+	{ "all-fail", required_argument, NULL, O_ALL_FAIL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -137,8 +139,8 @@ static const char *decide_args(int argc, char **argv, struct sim_opts *so,
 		if (sim_option(c, optarg, so))
 			continue;
 		switch (c) {
-		case O_OWN: *unmapped_arg = optarg; break;
-		case O_OWN + 1:
+		case O_UNMAPPED: *unmapped_arg = optarg; break;
+		case O_ALL_FAIL:
 			d->otherwise = cli_result("--all-fail", optarg);
 			break;
 		case 'h':

@@ -221,13 +221,15 @@ struct diff_args {
 	unsigned int random, seed;
 };
 
+enum { O_MODELS = O_OWN, O_RANDOM, O_SEED, O_WRITE, O_SHOW };
+
 static const struct option diff_longopts[] = {
 	SIM_LONGOPTS,
-	{ "models", required_argument, NULL, O_OWN },
-	{ "random", required_argument, NULL, O_OWN + 1 },
-	{ "seed", required_argument, NULL, O_OWN + 2 },
-	{ "write", required_argument, NULL, O_OWN + 3 },
-	{ "show", required_argument, NULL, O_OWN + 4 },
+	{ "models", required_argument, NULL, O_MODELS },
+	{ "random", required_argument, NULL, O_RANDOM },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "write", required_argument, NULL, O_WRITE },
+	{ "show", required_argument, NULL, O_SHOW },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -241,11 +243,11 @@ static void diff_options(int argc, char **argv, struct diff_args *a, struct diff
 		if (sim_option(c, optarg, &a->so))
 			continue;
 		switch (c) {
-		case O_OWN: a->models = optarg; break;
-		case O_OWN + 1: a->random = cli_uint("--random", optarg, 10000000); break;
-		case O_OWN + 2: a->seed = cli_uint("--seed", optarg, 4000000000u); break;
-		case O_OWN + 3: a->write = optarg; break;
-		case O_OWN + 4: d->show = cli_uint("--show", optarg, 1000); break;
+		case O_MODELS: a->models = optarg; break;
+		case O_RANDOM: a->random = cli_uint("--random", optarg, 10000000); break;
+		case O_SEED: a->seed = cli_uint("--seed", optarg, 4000000000u); break;
+		case O_WRITE: a->write = optarg; break;
+		case O_SHOW: d->show = cli_uint("--show", optarg, 1000); break;
 		case 'h':
 		case O_HELP: usage_diff(stdout); exit(0);
 		default: usage_diff(stderr); exit(EXIT_INPUT);

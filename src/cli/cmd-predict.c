@@ -500,15 +500,17 @@ struct predict_args {
 	bool all;
 };
 
+enum { O_ALL = O_OWN, O_CGROUP, O_JOBS, O_YOUNG, O_ROUNDS, O_COMPARE, O_SVG };
+
 static const struct option predict_longopts[] = {
 	SIM_LONGOPTS,
-	{ "all", no_argument, NULL, O_OWN },
-	{ "cgroup", required_argument, NULL, O_OWN + 1 },
-	{ "jobs", required_argument, NULL, O_OWN + 2 },
-	{ "young", required_argument, NULL, O_OWN + 3 },
-	{ "rounds", no_argument, NULL, O_OWN + 4 },
-	{ "compare", required_argument, NULL, O_OWN + 5 },
-	{ "svg", required_argument, NULL, O_OWN + 6 },
+	{ "all", no_argument, NULL, O_ALL },
+	{ "cgroup", required_argument, NULL, O_CGROUP },
+	{ "jobs", required_argument, NULL, O_JOBS },
+	{ "young", required_argument, NULL, O_YOUNG },
+	{ "rounds", no_argument, NULL, O_ROUNDS },
+	{ "compare", required_argument, NULL, O_COMPARE },
+	{ "svg", required_argument, NULL, O_SVG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -518,14 +520,14 @@ static void predict_option(struct predict_args *a, int c, const char *arg)
 	unsigned long n;
 
 	switch (c) {
-	case O_OWN: a->all = true; break;
-	case O_OWN + 1: a->cgroup = arg; break;
-	case O_OWN + 2:
+	case O_ALL: a->all = true; break;
+	case O_CGROUP: a->cgroup = arg; break;
+	case O_JOBS:
 		if (mthp_parse_number(arg, strlen(arg), "--jobs", 1, 64, &n, &e))
 			errx(EXIT_INPUT, "%s", e.msg);
 		a->jobs = (unsigned int)n;
 		break;
-	case O_OWN + 3:
+	case O_YOUNG:
 		if (!strcmp(arg, "all"))
 			a->young = 1;
 		else if (!strcmp(arg, "none"))
@@ -533,13 +535,13 @@ static void predict_option(struct predict_args *a, int c, const char *arg)
 		else
 			errx(EXIT_INPUT, "--young: '%s' is not all or none", arg);
 		break;
-	case O_OWN + 4: a->rounds = 64; break;
-	case O_OWN + 5:
+	case O_ROUNDS: a->rounds = 64; break;
+	case O_COMPARE:
 		if (a->ncompare == 16)
 			errx(EXIT_INPUT, "--compare: at most 16");
 		a->compare[a->ncompare++] = arg;
 		break;
-	case O_OWN + 6: a->svg = arg; break;
+	case O_SVG: a->svg = arg; break;
 	case 'h':
 	case O_HELP: usage_predict(stdout); exit(0);
 	default: usage_predict(stderr); exit(EXIT_INPUT);

@@ -108,10 +108,12 @@ struct verify_run {
 	size_t failed;
 };
 
+enum { O_MODELS = O_OWN, O_SEED, O_EXHAUSTIVE };
+
 static const struct option verify_longopts[] = {
-	{ "models", required_argument, NULL, O_OWN },
-	{ "seed", required_argument, NULL, O_OWN + 1 },
-	{ "exhaustive", no_argument, NULL, O_OWN + 2 },
+	{ "models", required_argument, NULL, O_MODELS },
+	{ "seed", required_argument, NULL, O_SEED },
+	{ "exhaustive", no_argument, NULL, O_EXHAUSTIVE },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -124,9 +126,9 @@ static void verify_options(int argc, char **argv, struct verify_run *v)
 
 	while ((c = getopt_long(argc, argv, "h", verify_longopts, NULL)) != -1) {
 		switch (c) {
-		case O_OWN: pair = optarg; break;
-		case O_OWN + 1: v->seed = cli_uint("--seed", optarg, 4000000000u); break;
-		case O_OWN + 2: v->per_geometry = 150 * 50; v->exhaustive = true; break;
+		case O_MODELS: pair = optarg; break;
+		case O_SEED: v->seed = cli_uint("--seed", optarg, 4000000000u); break;
+		case O_EXHAUSTIVE: v->per_geometry = 150 * 50; v->exhaustive = true; break;
 		case O_JSON: v->json = true; break;
 		case 'h':
 		case O_HELP: usage_verify(stdout); exit(0);
