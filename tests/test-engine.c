@@ -801,6 +801,58 @@ static void bad_callback_result(void **state)
 	assert_int_equal(calls, 2);
 }
 
+/* The backend fails on its second attempt with its own errno. */
+static int failing_cb(const struct mthp_range *r, void *data)
+{
+	(void)r;
+	return ++*(int *)data == 2 ? -ENOMEM : MTHP_SCAN_ALLOC_HUGE_PAGE_FAIL;
+}
+
+static char engine_heard[256];
+
+static void engine_hear(enum mthp_log_level level, const char *msg, void *ctx)
+{
+	(void)level;
+	(void)ctx;
+	snprintf(engine_heard, sizeof(engine_heard), "%s", msg);
+}
+
+/*
+ * A callback's own negative errno comes back from mthp_collapse() as it
+ * is, and the log says which range returned what. Full x86_64 table,
+ * every order enabled, max_ptes_none 511, v19: the first attempt is the
+ * PMD (0, order 9); its allocation fails, a result that tries the lower
+ * orders, so the walk tries the first order-8 half (0, order 8), where
+ * the backend says -ENOMEM.
+ */
+static void callback_errno_comes_back(void **state)
+{
+	static struct run r;
+	int calls = 0;
+
+	setup_run(&r, "x86_64", MTHP_MODEL_V19, ALL9, 511);
+	mthp_bitmap_set(r.map, 0, 512);
+	r.o.collapse = failing_cb;
+	r.o.data = &calls;
+	mthp_set_log(engine_hear, NULL);
+	assert_int_equal(go(&r), -ENOMEM);
+	assert_int_equal(calls, 2);
+	assert_int_equal(r.res.attempts, 2);
+	assert_int_equal(r.res.result, MTHP_SCAN_FAIL);
+	assert_int_equal(steps[1].kind, MTHP_STEP_BAD_RESULT);
+	assert_int_equal(steps[1].offset, 0);
+	assert_int_equal(steps[1].order, 8);
+	assert_non_null(strstr(engine_heard, "returned -12"));
+	assert_non_null(strstr(engine_heard, "order-8 range at PTE 0"));
+	/* a value that is neither: -EPROTO, said the same way */
+	calls = 0;
+	r.o.collapse = bad_cb;
+	assert_int_equal(go(&r), -EPROTO);
+	assert_non_null(strstr(engine_heard, "returned 999"));
+	assert_non_null(strstr(engine_heard, "order-9 range at PTE 0"));
+	mthp_set_log(NULL, NULL);
+}
+
 /* Arguments the engine refuses before doing anything. */
 static void bad_arguments(void **state)
 {
@@ -983,6 +1035,7 @@ int main(void)
 		cmocka_unit_test(stack_bound_every_geometry),
 		cmocka_unit_test(stack_bound_exhaustive_small),
 		cmocka_unit_test(bad_callback_result),
+		cmocka_unit_test(callback_errno_comes_back),
 		cmocka_unit_test(bad_arguments),
 		cmocka_unit_test(step_record_truncates),
 		cmocka_unit_test(untraced_matches_traced),

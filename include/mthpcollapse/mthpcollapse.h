@@ -401,9 +401,11 @@ size_t mthp_collapse_max_steps(const struct mthp_geometry *g);
  * pointer, nbits below g->pmd_nr, an invalid geometry, model or mode, an opts->sz below
  * sizeof(size_t) or larger with non-zero unknown fields, a res->sz that
  * cannot hold the result code, max_ptes_none or unmapped out of range,
- * orders outside 2..PMD order, no callback); -EPROTO when the callback
- * returned a value that is not a result (the search stopped there, and
- * *res describes what happened up to then, result SCAN_FAIL).
+ * orders outside 2..PMD order, no callback). When the callback returns
+ * what is not a result the search stops there and *res describes what
+ * happened up to then (result SCAN_FAIL): a negative errno of its own
+ * (-ENOMEM from a backend) is returned as it is, anything else as
+ * -EPROTO; the log hook hears which range and what the callback returned.
  */
 int mthp_collapse(const struct mthp_geometry *g, const unsigned long *bitmap,
 		  unsigned int nbits, const struct mthp_collapse_opts *opts,

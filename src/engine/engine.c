@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "models.h"
@@ -77,6 +78,8 @@ struct outcome {
 	int last_result;        /* the last failure remembered (v19, baseline) */
 	bool alloc_failed;
 	bool bad_result;        /* the callback returned a non-result: stop */
+	int bad_value;          /* what it returned, */
+	unsigned int bad_offset, bad_order; /* for which range */
 };
 
 struct engine {
@@ -211,15 +214,20 @@ HOT unsigned int occupied(struct engine *e, unsigned int offset,
 }
 
 /*
- * What to do after an attempt at order returned r, and what it adds to
- * the outcome; a value that is not a result stops the search.
+ * What to do after an attempt at (offset, order) returned r, and what it
+ * adds to the outcome; a value that is not a result stops the search, and
+ * is kept with its range for the caller to hear of.
  */
 HOT enum mthp_step_action triage(const struct mthp_model_desc *m,
-				 struct outcome *out, unsigned int order, int r)
+				 struct outcome *out, unsigned int offset,
+				 unsigned int order, int r)
 {
 	out->attempts++;
 	if ((unsigned int)r >= MTHP_SCAN_RESULT_COUNT) {
 		out->bad_result = true;
+		out->bad_value = r;
+		out->bad_offset = offset;
+		out->bad_order = order;
 		return MTHP_ACTION_STOP;
 	}
 	if (r == MTHP_SCAN_SUCCEED)
@@ -266,7 +274,7 @@ HOT enum mthp_step_action examine(struct engine *e, unsigned int offset,
 	struct mthp_range range = { .offset = offset, .order = order };
 
 	r = e->o->collapse(&range, e->o->data);
-	action = triage(e->m, &e->out, order, r);
+	action = triage(e->m, &e->out, offset, order, r);
 	kind = e->out.bad_result ? MTHP_STEP_BAD_RESULT : MTHP_STEP_ATTEMPTED;
 out:
 	if (action == MTHP_ACTION_LOWER && !(e->lower & bit))
@@ -525,7 +533,7 @@ HOT unsigned int walk_attempt(const struct engine *e, struct untraced *u,
 {
 	struct mthp_range range = { o, k };
 
-	switch (triage(e->m, &u->out, k, e->o->collapse(&range, e->o->data))) {
+	switch (triage(e->m, &u->out, o, k, e->o->collapse(&range, e->o->data))) {
 	case MTHP_ACTION_STOP:
 		u->stopped = true;
 		u->stop_offset = o;
@@ -774,6 +782,27 @@ static int check_opts(const struct mthp_geometry *g,
 	return 0;
 }
 
+/*
+ * The callback returned what is not a result: its own negative errno
+ * (the backend failed) comes back as it is; anything else is -EPROTO.
+ * Either way the log hook hears which range and what came back.
+ */
+static int callback_failed(const struct outcome *out, struct mthp_collapse_result *res)
+{
+	int v = out->bad_value;
+	bool own = v < 0 && v > -4096;
+	char msg[200];
+
+	res->result = MTHP_SCAN_FAIL;
+	snprintf(msg, sizeof(msg),
+		 own ? "mthp_collapse: the callback returned %d (%s) for the order-%u range at PTE %u: the search stopped there"
+		     : "mthp_collapse: the callback returned %d%s for the order-%u range at PTE %u, which is not a SCAN_* result: the search stopped there",
+		 v, own ? strerror(-v) : "", out->bad_order, out->bad_offset);
+	mthp_say_refusal(msg);
+	return own ? v : -EPROTO;
+}
+
+
 int mthp_collapse_checked(const struct mthp_geometry *g,
 			  const unsigned long *bitmap,
 			  const struct mthp_collapse_opts *opts,
@@ -811,10 +840,8 @@ int mthp_collapse_checked(const struct mthp_geometry *g,
 	search(&e);
 	res->attempts = e.out.attempts;
 	res->collapsed = e.out.collapsed;
-	if (e.out.bad_result) {
-		res->result = MTHP_SCAN_FAIL;
-		return -EPROTO;
-	}
+	if (e.out.bad_result)
+		return callback_failed(&e.out, res);
 	res->result = run_result(&e);
 	return 0;
 }
