@@ -259,6 +259,30 @@ def overrides():
     assert code == 2 and "swap-accounting-v15.scn:9:10: count" in err, err
 
 
+def fail_patterns():
+    # a harness's rule "every order-8 attempt fails" as one --fail: the
+    # whole x86_64 table present, v19, every size, max_ptes_none 511. The
+    # PMD's allocation fails (0:9), a result that tries the lower orders;
+    # each order-8 half fails by the pattern and tries order 7; the four
+    # order-7 quarters collapse (docs/MODELS.md: the walk, try-lower)
+    scn = "geometry = x86_64\nmodel = v19\norders = all\nmax_ptes_none = 511\nptes = P*512\n"
+    ALLOC = "SCAN_ALLOC_HUGE_PAGE_FAIL"
+    code, out, err = run(["--json", "--fail", "*:8=ALLOC_HUGE_PAGE_FAIL",
+                          "--fail", "0:9=ALLOC_HUGE_PAGE_FAIL", "-"], stdin=scn)
+    assert code == 0, err
+    d = json.loads(out)
+    assert attempts(d) == [(0, 9, ALLOC), (0, 8, ALLOC), (0, 7, OK), (128, 7, OK),
+                           (256, 8, ALLOC), (256, 7, OK), (384, 7, OK)], attempts(d)
+    # every attempt: the PMD fails and tries lower, and so on down to
+    # order 2, whose failure ends each branch: nothing collapses
+    code, out, err = run(["--json", "--fail", "*:*=ALLOC_HUGE_PAGE_FAIL", "-"], stdin=scn)
+    d = json.loads(out)
+    assert code == 0 and collapses(d) == [] and \
+        all(a[2] == ALLOC for a in attempts(d)), (err, attempts(d)[:4])
+    code, out, err = run(["--fail", "*:1=PAGE_LOCK", "-"], stdin=scn)
+    assert code == 2 and "ORDER" in err, err
+
+
 def readable_report():
     code, out, err = run([os.path.join(EX, "none0-second-window.scn")])
     assert code == 0, err
@@ -300,7 +324,7 @@ def bad_files():
 
 
 
-for fn in (scan_fields_and_stats, fidelity_json, overrides, readable_report,
-           bad_files):
+for fn in (scan_fields_and_stats, fidelity_json, overrides, fail_patterns,
+           readable_report, bad_files):
     test(fn)
 report()

@@ -451,6 +451,53 @@ static void settings_text(void **state)
 	mthp_scenario_free(&s);
 }
 
+/*
+ * Fail rules with '*': the most specific rule decides. Rules: every
+ * order-5 attempt SCAN_PAGE_LRU; every attempt at 0 SCAN_PAGE_LOCK;
+ * (0, 5) itself SCAN_PAGE_COUNT; all others SCAN_CGROUP_CHARGE_FAIL.
+ */
+static void fail_patterns(void **state)
+{
+	static const char text[] =
+		"geometry = x86_64\nptes = P*512\n"
+		"fail = *:5 PAGE_LRU\nfail = 0:* PAGE_LOCK\n"
+		"fail = 0:5 PAGE_COUNT\nfail = *:* CGROUP_CHARGE_FAIL\n";
+	struct mthp_scenario s;
+	struct mthp_parse_error e;
+	const struct {
+		struct mthp_range r;
+		int want;
+	} q[] = {
+		{ { 0, 5 }, MTHP_SCAN_PAGE_COUNT },
+		{ { 32, 5 }, MTHP_SCAN_PAGE_LRU },
+		{ { 0, 6 }, MTHP_SCAN_PAGE_LOCK },
+		{ { 64, 6 }, MTHP_SCAN_CGROUP_CHARGE_FAIL },
+	};
+
+	(void)state;
+	assert_int_equal(mthp_scenario_parse(text, sizeof(text) - 1, NULL, &s, &e), 0);
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		const struct mthp_fail_rule *f = mthp_fail_rule_for(&s, &q[i].r);
+
+		assert_non_null(f);
+		assert_int_equal(f->result, q[i].want);
+	}
+	mthp_scenario_free(&s);
+	/* one rule per pattern; a pattern's order still in range */
+	static const char twice[] =
+		"geometry = x86_64\nptes = P*512\nfail = *:5 PAGE_LRU\nfail = *:5 PAGE_LOCK\n";
+	static const char high[] = "geometry = x86_64\nptes = P*512\nfail = *:10 PAGE_LRU\n";
+
+	assert_int_equal(mthp_scenario_parse(twice, sizeof(twice) - 1, NULL, &s, &e), -EINVAL);
+	assert_int_equal(e.line, 4);
+	assert_non_null(strstr(e.msg, "*:5 already has a rule (SCAN_PAGE_LRU)"));
+	mthp_scenario_free(&s);
+	assert_int_equal(mthp_scenario_parse(high, sizeof(high) - 1, NULL, &s, &e), -EINVAL);
+	assert_int_equal(e.line, 3);
+	assert_int_equal(e.col, 10); /* the ORDER: "10" */
+	mthp_scenario_free(&s);
+}
+
 /* Results and outcomes in words. */
 static void words(void **state)
 {
@@ -465,6 +512,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(settings_text),
 		cmocka_unit_test(words),
+		cmocka_unit_test(fail_patterns),
 		cmocka_unit_test(every_key),
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(geometry_override),

@@ -57,6 +57,18 @@ struct mthp_fail_rule {
 	int result; /* returned by the attempt at range, before anything else */
 };
 
+/*
+ * A fail rule's offset or order that matches any: (MTHP_FAIL_ANY, 5)
+ * makes every order-5 attempt fail, (0, MTHP_FAIL_ANY) every attempt at
+ * offset 0, both every attempt. The most specific rule wins: the range's
+ * own, then its order's, then its offset's, then the one for all.
+ */
+#define MTHP_FAIL_ANY 0xffffffffu
+struct mthp_scenario;
+/* The rule that decides the attempt at r, or NULL when none does. */
+const struct mthp_fail_rule *mthp_fail_rule_for(const struct mthp_scenario *s,
+						const struct mthp_range *r);
+
 #define MTHP_MAX_FAIL_RULES 256
 
 /* Everything one simulation needs: settings and the page table. */

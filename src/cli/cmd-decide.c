@@ -39,12 +39,9 @@ static void usage_decide(FILE *f)
 static int decide_cb(const struct mthp_range *r, void *data)
 {
 	const struct decide *d = data;
+	const struct mthp_fail_rule *f = mthp_fail_rule_for(&d->s, r);
 
-	for (size_t i = 0; i < d->s.nfails; i++)
-		if (d->s.fails[i].range.offset == r->offset &&
-		    d->s.fails[i].range.order == r->order)
-			return d->s.fails[i].result;
-	return d->otherwise;
+	return f ? f->result : d->otherwise;
 }
 
 /* The map from '@FILE': comments blanked, errors as FILE:LINE:COL. */

@@ -34,7 +34,9 @@ void sim_options_help(FILE *f)
 "                       settings in FILE ('mthpsim settings' writes one);\n"
 "                       applied first, the other options after\n"
 "  --fail OFFSET:ORDER=RESULT\n"
-"                       the attempt at that range returns RESULT (repeatable)\n"
+"                       the attempt at that range returns RESULT (repeatable);\n"
+"                       '*' for either side: '*:5=PAGE_LOCK' every order-5\n"
+"                       attempt, '*:*=PAGE_LOCK' every attempt\n"
 "  --json               print JSON instead of the readable report\n"
 "  -h, --help           this help\n");
 }

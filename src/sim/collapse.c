@@ -94,15 +94,31 @@ static void stat_inc(struct sim *x, unsigned int order, enum mthp_stat st)
 	count_event(x, order, st, false);
 }
 
-static const struct mthp_fail_rule *find_fail(const struct mthp_scenario *s,
-					      const struct mthp_range *rg)
+MTHP_EXPORT const struct mthp_fail_rule *mthp_fail_rule_for(const struct mthp_scenario *s,
+							    const struct mthp_range *rg)
 {
-	for (size_t i = 0; i < s->nfails; i++)
-		if (s->fails[i].range.offset == rg->offset &&
-		    s->fails[i].range.order == rg->order)
-			return &s->fails[i];
-	return NULL;
+	const struct mthp_fail_rule *best = NULL;
+	int rank = 0;
+
+	if (!s || !rg || (s->nfails && !s->fails))
+		return NULL;
+	/* the range's own rule (4), its order's (3), its offset's (2), all (1) */
+	for (size_t i = 0; i < s->nfails && rank < 4; i++) {
+		const struct mthp_range *f = &s->fails[i].range;
+		bool off = f->offset == rg->offset, any_off = f->offset == MTHP_FAIL_ANY;
+		bool ord = f->order == rg->order, any_ord = f->order == MTHP_FAIL_ANY;
+		int r = off && ord ? 4 : any_off && ord ? 3 : off && any_ord ? 2
+		      : any_off && any_ord ? 1 : 0;
+
+		if (r > rank) {
+			rank = r;
+			best = &s->fails[i];
+		}
+	}
+	return best;
 }
+
+#define find_fail mthp_fail_rule_for
 
 /*
  * Swap-in (only when the scan saw swap entries; counterpart:

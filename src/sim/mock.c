@@ -198,11 +198,15 @@ bool mthp_scenario_valid(const struct mthp_scenario *s)
 	for (size_t i = 0; i < s->nfails; i++) {
 		const struct mthp_fail_rule *f = &s->fails[i];
 
-		/* a rule makes an attempt fail: a result, and not success */
-		if (f->range.order < MTHP_MIN_ORDER ||
-		    f->range.order > g->pmd_order ||
-		    f->range.offset & ((1u << f->range.order) - 1) ||
-		    f->range.offset >= g->pmd_nr || f->result < 0 ||
+		/* a rule makes an attempt fail: a result, and not success;
+		 * its offset and order each a value, or any */
+		bool any_ord = f->range.order == MTHP_FAIL_ANY;
+		bool any_off = f->range.offset == MTHP_FAIL_ANY;
+
+		if ((!any_ord && (f->range.order < MTHP_MIN_ORDER ||
+				  f->range.order > g->pmd_order)) ||
+		    (!any_off && !any_ord && f->range.offset & ((1u << f->range.order) - 1)) ||
+		    (!any_off && f->range.offset >= g->pmd_nr) || f->result < 0 ||
 		    f->result >= MTHP_SCAN_RESULT_COUNT ||
 		    f->result == MTHP_SCAN_SUCCEED)
 			return false;

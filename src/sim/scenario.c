@@ -336,6 +336,7 @@ static int pair(const struct mthp_place *pl, const char *key, const char *v,
 	size_t l1 = 0;
 	char buf[64];
 
+	*end = vlen;
 	if (sep == ' ') {
 		while (l1 < vlen && !is_space(v[l1]))
 			l1++;
@@ -419,7 +420,20 @@ static int set_folio(const struct mthp_place *pl, struct mthp_scenario *s,
 				       (unsigned int)order);
 }
 
-/* fail = OFFSET:ORDER RESULT (or OFFSET:ORDER=RESULT) */
+/* One side of a fail rule's OFFSET:ORDER: a number in lo..hi, or '*'
+ * (MTHP_FAIL_ANY). */
+static int fail_part(const struct mthp_place *pl, size_t at, const char *v, size_t len,
+		     const char *what, unsigned long lo, unsigned long hi,
+		     unsigned long *out)
+{
+	if (len == 1 && v[0] == '*') {
+		*out = MTHP_FAIL_ANY;
+		return 0;
+	}
+	return mthp_place_number(pl, at, v, len, what, lo, hi, out);
+}
+
+/* fail = OFFSET:ORDER RESULT (or OFFSET:ORDER=RESULT); '*' for either */
 static int set_fail(const struct mthp_place *pl, struct mthp_scenario *s,
 		    const char *v, size_t vlen)
 {
@@ -428,12 +442,26 @@ static int set_fail(const struct mthp_place *pl, struct mthp_scenario *s,
 	size_t end;
 	char name[64], b[64];
 	enum mthp_scan_result res;
-	int r = pair(pl, "fail", v, vlen, ':', "OFFSET", g->pmd_nr - 1, "ORDER",
-		     MTHP_MIN_ORDER, g->pmd_order, &off, &order, &end);
+	const char *colon = memchr(v, ':', vlen);
 
+	if (!colon)
+		return mthp_place_error(pl, 0, "fail: '%s' is not OFFSET:ORDER",
+					mthp_show(v, vlen, b, sizeof(b)));
+	size_t l1 = (size_t)(colon - v), i = l1 + 1;
+
+	while (i < vlen && is_space(v[i]))
+		i++;
+	end = i;
+	while (end < vlen && !is_space(v[end]) && v[end] != '=')
+		end++;
+	int r = fail_part(pl, 0, v, l1, "OFFSET", 0, g->pmd_nr - 1, &off);
+
+	if (!r)
+		r = fail_part(pl, i, v + i, end - i, "ORDER", MTHP_MIN_ORDER, g->pmd_order,
+			      &order);
 	if (r)
 		return r;
-	if (off & ((1ul << order) - 1))
+	if (off != MTHP_FAIL_ANY && order != MTHP_FAIL_ANY && off & ((1ul << order) - 1))
 		return mthp_place_error(pl, 0,
 					"fail: OFFSET %lu is not aligned to order %lu",
 					off, order);
@@ -453,13 +481,21 @@ static int set_fail(const struct mthp_place *pl, struct mthp_scenario *s,
 	if (res == MTHP_SCAN_SUCCEED)
 		return mthp_place_error(pl, end,
 			"fail: SCAN_SUCCEED is not a failure (a rule makes an attempt fail; the mock collapses by itself)");
-	for (size_t i = 0; i < s->nfails; i++)
-		if (s->fails[i].range.offset == off &&
-		    s->fails[i].range.order == order)
+	for (size_t k = 0; k < s->nfails; k++)
+		if (s->fails[k].range.offset == off &&
+		    s->fails[k].range.order == order) {
+			char a[16], o[16];
+
+			if (off != MTHP_FAIL_ANY && order != MTHP_FAIL_ANY)
+				return mthp_place_error(pl, 0,
+					"fail: (%lu, order %lu) already has a rule (%s); one rule per range",
+					off, order, mthp_scan_result_name(s->fails[k].result));
+			snprintf(a, sizeof(a), off == MTHP_FAIL_ANY ? "*" : "%lu", off);
+			snprintf(o, sizeof(o), order == MTHP_FAIL_ANY ? "*" : "%lu", order);
 			return mthp_place_error(pl, 0,
-				"fail: (%lu, order %lu) already has a rule (%s); one rule per range",
-				off, order,
-				mthp_scan_result_name(s->fails[i].result));
+				"fail: %s:%s already has a rule (%s); one rule per pattern",
+				a, o, mthp_scan_result_name(s->fails[k].result));
+		}
 	if (s->nfails == MTHP_MAX_FAIL_RULES)
 		return mthp_place_error(pl, 0, "fail: more than %d rules",
 					MTHP_MAX_FAIL_RULES);
