@@ -209,6 +209,35 @@ SNAP = SNAP_BODY + "end 2 5\n"
 
 
 @test
+def predict_says_why_not_eligible():
+    # enabled = madvise, the first VMA without MADV_HUGEPAGE (2 ranges),
+    # the second MADV_NOHUGEPAGE (1): each reason named with its ranges;
+    # with enabled never, the PMD size (inherit) has nothing to inherit
+    snap = ("geometry = x86_64\nenabled = madvise\nmax_ptes_none = 0\n"
+            "vma 0x10000000-0x10400000 none\n"
+            "pmd 0x10000000 table\nptes = P*512\npmd 0x10200000 table\nptes = P*512\n"
+            "vma 0x20000000-0x20200000 nohugepage\npmd 0x20000000 table\nptes = P*512\n"
+            "end 2 3\n")
+    with tempfile.TemporaryDirectory() as d:
+        f = os.path.join(d, "m.snap")
+        with open(f, "w") as out:
+            out.write(snap)
+        code, out, err = run("predict", f)
+        assert code == 0, err
+        assert ("not eligible: 2 PMD ranges in 1 VMA: the VMA has no MADV_HUGEPAGE, "
+                "which enabled = madvise needs") in out, out
+        assert "not eligible: 1 PMD range in 1 VMA: MADV_NOHUGEPAGE on the VMA" in out, out
+        assert "what kept scanned ranges from collapsing: no range was scanned" in out, out
+        code, out, err = run("predict", "--enabled", "never", f)
+        assert ("no THP size is enabled: enabled = never, hugepages-2048kB/enabled = "
+                "inherit, every other size never") in out, out
+        code, out, err = run("predict", "--json", f)
+        why = [v.get("not_eligible_because") for v in json.loads(out)["vmas"]]
+        assert why == ["the VMA has no MADV_HUGEPAGE, which enabled = madvise needs",
+                       "MADV_NOHUGEPAGE on the VMA"], why
+
+
+@test
 def predict_hand_written():
     # by hand: VMA 1 gets orders 4 and 9. Range 0 (100 pages, max_ptes_none
     # 0): six full 64K windows (0..95); range 3 (full): one PMD collapse;

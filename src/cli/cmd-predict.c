@@ -157,8 +157,12 @@ static void copy_rows(FILE *rows, int width)
 		err(1, "predict: the report's rows");
 }
 
+struct predict;
+static void print_not_eligible(const struct predict *p);
+
 static void print_report(const struct mthp_space *sp, const char *what, FILE *rows,
-			 int width, const struct mthp_space_totals *t, int young)
+			 int width, const struct mthp_space_totals *t, int young,
+			 const struct predict *p)
 {
 	const struct mthp_geometry *g = &sp->settings.geometry;
 	unsigned long page_kb = (1ul << g->page_shift) >> 10;
@@ -186,6 +190,7 @@ static void print_report(const struct mthp_space *sp, const char *what, FILE *ro
 	       "present PTEs before -> after");
 	copy_rows(rows, width);
 	print_total_line(stdout, width, "total", sp, t);
+	print_not_eligible(p);
 	unsigned long added = (t->present_after - t->present_before) * page_kb;
 
 	printf("\nmemory added: %lu KiB (%.1f%% of the %lu KiB these VMAs map)\n",
@@ -205,7 +210,7 @@ static void print_report(const struct mthp_space *sp, const char *what, FILE *ro
 	for (int r = 0; r < MTHP_SCAN_RESULT_COUNT; r++)
 		if (t->results[r])
 			list_item(&sep, "%s %lu", mthp_scan_result_name(r), t->results[r]);
-	list_end(sep, "nothing");
+	list_end(sep, t->scanned ? "nothing" : "no range was scanned");
 	if (t->rounds > 1)
 		printf("visits until nothing changed: %u\n", t->rounds);
 }
@@ -387,7 +392,40 @@ struct predict {
 	FILE *rows;
 	struct json jrows;
 	int width;                      /* the widest VMA label so far */
+	/* why ranges were not eligible: each reason, its ranges and VMAs */
+	struct { char why[300]; unsigned long ranges, vmas; } inelig[8];
+	size_t ninelig;
 };
+
+/* Why the not-eligible ranges were not: a line per reason. */
+static void print_not_eligible(const struct predict *p)
+{
+	for (size_t i = 0; i < p->ninelig; i++)
+		printf("not eligible: %lu PMD range%s in %lu VMA%s: %s\n", p->inelig[i].ranges,
+		       p->inelig[i].ranges == 1 ? "" : "s", p->inelig[i].vmas,
+		       p->inelig[i].vmas == 1 ? "" : "s", p->inelig[i].why);
+}
+
+/* The VMA's not-eligible ranges, counted under their reason. */
+static const char *note_not_eligible(struct predict *p, const struct mthp_space *sp,
+				     const struct mthp_space_vma *vm,
+				     const struct mthp_space_totals *t)
+{
+	char why[300];
+	size_t i = 0;
+
+	mp_not_eligible_why(&sp->settings, vm->flags, vm->thp_disabled, why, sizeof(why));
+	while (i < p->ninelig && strcmp(p->inelig[i].why, why))
+		i++;
+	if (i == p->ninelig && i < sizeof(p->inelig) / sizeof(p->inelig[0]))
+		snprintf(p->inelig[p->ninelig++].why, sizeof(why), "%s", why);
+	if (i < p->ninelig) {
+		p->inelig[i].ranges += t->not_eligible;
+		p->inelig[i].vmas++;
+		return p->inelig[i].why;
+	}
+	return "";
+}
 
 /* --svg: a range's outcome in the first column. */
 static void each(void *ctx, size_t vma, size_t pmd,
@@ -455,6 +493,8 @@ static void predict_json_vma(struct predict *p, const struct mthp_space *sp,
 		json_string(&p->jrows, w);
 	json_end_array(&p->jrows);
 	predict_json_totals(&p->jrows, &sp->settings.geometry, t);
+	if (t->not_eligible)
+		json_kstring(&p->jrows, "not_eligible_because", note_not_eligible(p, sp, vm, t));
 	json_unknown(&p->jrows, sp->unknown);
 	json_end_object(&p->jrows);
 }
@@ -486,6 +526,8 @@ static int predict_vma_done(void *ctx, const struct mthp_space *sp,
 			p->width = n;
 		fprintf(p->rows, "%s\t", label);
 		print_total_line(p->rows, 0, "", sp, t);
+		if (t->not_eligible)
+			note_not_eligible(p, sp, vm, t);
 	}
 	return ferror(p->rows) ? -EIO : 0;
 }
@@ -686,7 +728,7 @@ static void predict_report(const struct predict_args *a, struct predict *p,
 		}
 	}
 	if (!p->json)
-		print_report(base, title, p->rows, p->width, &totals[0], a->young);
+		print_report(base, title, p->rows, p->width, &totals[0], a->young, p);
 	cli_progress_done();
 	if (p->json)
 		predict_json(a, p, base, totals);

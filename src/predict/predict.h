@@ -84,6 +84,15 @@ unsigned long mp_added_kib(const struct mthp_geometry *g,
 
 /* ---- one address space, in columns (space-columns.c) ---- */
 
+/*
+ * Why khugepaged does not look at a VMA under settings s, in words: the
+ * process's PR_SET_THP_DISABLE, MADV_NOHUGEPAGE, sizes enabled only with
+ * MADV_HUGEPAGE that the VMA lacks (naming those settings), or no size
+ * enabled at all. For a VMA whose ranges were not eligible; returns buf.
+ */
+const char *mp_not_eligible_why(const struct mthp_scenario *s, unsigned int vma_flags,
+				bool thp_disabled, char *buf, size_t len);
+
 struct mp_space_opts {
 	size_t ncols;               /* column 0: the space's settings as changed */
 	int young;

@@ -171,3 +171,48 @@ int mp_predict_stream(FILE *f, struct mthp_space *base, const struct mp_space_op
 		c.status = e;
 	return finish(&c, base, e, totals);
 }
+
+/* ", hugepages-64kB/enabled = madvise" for each size set to want. */
+static void sizes_set_to(const struct mthp_scenario *s, enum mthp_thp_setting want,
+			 char *buf, size_t len)
+{
+	const struct mthp_geometry *g = &s->geometry;
+
+	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++) {
+		size_t at = strlen(buf);
+
+		if (s->thp.order[k] == want)
+			snprintf(buf + at, len - at, ", hugepages-%lukB/enabled = %s",
+				 ((1ul << g->page_shift) >> 10) << k, mthp_thp_setting_name(want));
+	}
+}
+
+const char *mp_not_eligible_why(const struct mthp_scenario *s, unsigned int vma_flags,
+				bool thp_disabled, char *buf, size_t len)
+{
+	const struct mthp_geometry *g = &s->geometry;
+
+	buf[0] = 0;
+	if (thp_disabled) {
+		snprintf(buf, len, "the process turned THP off (PR_SET_THP_DISABLE)");
+	} else if (vma_flags & MTHP_VMA_NOHUGEPAGE) {
+		snprintf(buf, len, "MADV_NOHUGEPAGE on the VMA");
+	} else if (mthp_enabled_orders(g, s->model, MTHP_MODE_KHUGEPAGED, &s->thp,
+				       vma_flags | MTHP_VMA_HUGEPAGE)) {
+		/* the sizes there are want MADV_HUGEPAGE, which the VMA lacks */
+		char sizes[400] = "";
+
+		if (s->thp.enabled == MTHP_THP_MADVISE)
+			snprintf(sizes, sizeof(sizes), ", enabled = madvise");
+		sizes_set_to(s, MTHP_THP_MADVISE, sizes, sizeof(sizes));
+		snprintf(buf, len, "the VMA has no MADV_HUGEPAGE, which %s needs",
+			 sizes[0] ? sizes + 2 : "every enabled size");
+	} else {
+		char sizes[400] = "";
+
+		sizes_set_to(s, MTHP_THP_INHERIT, sizes, sizeof(sizes));
+		snprintf(buf, len, "no THP size is enabled: enabled = %s%s, every other size never",
+			 mthp_thp_setting_name(s->thp.enabled), sizes);
+	}
+	return buf;
+}
