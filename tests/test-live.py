@@ -310,6 +310,17 @@ def predict_columns_line_up():
         end = lines[head].index(name) + len(name)
         for r in rows:
             assert r[end - 1].isdigit() and r[end] == " ", (name, r)
+    # a --compare column as wide as its settings: named whole, its
+    # numbers under it
+    spec = "max_ptes_none=511,orders=all"
+    code, out, err = run("predict", "--compare", spec, "-", stdin=snap)
+    assert code == 0, err
+    lines = out.splitlines()
+    head = next(i for i, l in enumerate(lines) if l.startswith("compared (totals)"))
+    assert lines[head].rstrip().endswith(" " + spec), lines[head]
+    col = lines[head].index(spec)
+    for r in lines[head + 1:head + 5]:
+        assert r[col - 1] == " " and r[col].isdigit(), r
 
 
 @test

@@ -108,6 +108,17 @@ def diff_directory_and_readable_drawing():
                          os.path.join(EX, "creep-scaled-256.scn"))
     assert "scaled and v19 differ" in out, out
     assert "collapses under scaled" in out and "[22]" in out, out
+    # each difference's settings name the two models compared, not the
+    # scenario's own model line; a directory given with its slash names
+    # its files without a doubled one
+    code, out, err = run(MTHPSIM, "diff", "--models", "v15,v18,v19", EX + "/")
+    lines = out.splitlines()
+    heads = [i for i, l in enumerate(lines) if l.endswith(" differ")]
+    assert heads, out
+    for i in heads:
+        a, b = lines[i].split(": ", 1)[1][:-len(" differ")].split(" and ")
+        assert lines[i + 1].startswith(f"models {a} and {b}, "), lines[i:i + 2]
+    assert "//" not in out and "model latest" not in out, out
 
 
 @test

@@ -116,6 +116,10 @@ unsigned long cli_size_kb(const struct mthp_geometry *g, unsigned int order);
 /* Three lines: model and mode, geometry, sysctls, orders and VMA. */
 void cli_print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
 		    uint32_t enabled);
+/* The same with its first line naming models ("models v15 and v19") in
+ * place of the scenario's own. */
+void cli_print_settings_as(FILE *f, const char *what, const char *models,
+			   const struct mthp_scenario *s, uint32_t enabled);
 /* "settings": {...} and "enabled_orders": [...] */
 void json_settings(struct json *j, const struct mthp_scenario *s,
 		   uint32_t enabled);

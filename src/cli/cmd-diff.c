@@ -55,10 +55,14 @@ static void describe(struct diff *d, const char *name,
 	const char *ma = mthp_model_name(d->models[0]);
 	const char *mb = mthp_model_name(d->models[m]);
 
+	char models[96];
+
 	printf("\n%s: %s and %s differ\n", name, ma, mb);
-	cli_print_settings(stdout, NULL, s, mthp_enabled_orders(&s->geometry, s->model,
-							  s->mode, &s->thp,
-							  s->vma_flags));
+	snprintf(models, sizeof(models), "models %s and %s", ma, mb);
+	/* the scenario's own model line would name neither */
+	cli_print_settings_as(stdout, NULL, models, s,
+			      mthp_enabled_orders(&s->geometry, d->models[m], s->mode,
+						  &s->thp, s->vma_flags));
 	if (first >= 0) {
 		printf("  first different attempt, #%ld:\n", first + 1);
 		for (int w = 0; w < 2; w++) {
@@ -196,7 +200,9 @@ static void add_path(struct inputs *in, const char *path,
 		if (l < 5 || strcmp(de->d_name + l - 4, ".scn"))
 			continue;
 		names = realloc(names, (n + 1) * sizeof(*names));
-		if (!names || asprintf(&names[n], "%s/%s", path, de->d_name) < 0)
+		if (!names || asprintf(&names[n], "%s%s%s", path,
+						  path[strlen(path) - 1] == '/' ? "" : "/",
+						  de->d_name) < 0)
 			err(1, "malloc");
 		/* a FIFO or a device would be waited on */
 		struct stat est;

@@ -41,9 +41,16 @@ static double coverage(const unsigned long *huge, unsigned long present)
 	return present ? 100.0 * (double)h / (double)present : 0;
 }
 
+/* A --compare column's width: its settings, never cut, or 12. */
+static int column_width(const char *settings)
+{
+	return strlen(settings) > 12 ? (int)strlen(settings) : 12;
+}
+
 static void print_row(const struct mthp_geometry *g, const char *pid, const char *comm,
 		      unsigned long anon_kb, const struct mthp_space_totals *t,
-		      size_t ncols, const struct mthp_space_totals *cols)
+		      size_t ncols, const struct mthp_space_totals *cols,
+		      const char *const *compare)
 {
 	unsigned long kb = (1ul << g->page_shift) >> 10;
 	unsigned long after_kb = anon_kb + mp_added_kib(g, t);
@@ -54,7 +61,7 @@ static void print_row(const struct mthp_geometry *g, const char *pid, const char
 	       pid, comm, anon_kb, t->pmd_ranges, coll, after_kb, (long)mp_added_kib(g, t),
 	       coverage(t->huge_before, anon_kb / kb), coverage(t->huge_after, after_kb / kb));
 	for (size_t col = 1; col < ncols; col++)
-		printf(" %+12ld", (long)mp_added_kib(g, &cols[col]));
+		printf(" %+*ld", column_width(compare[col - 1]), (long)mp_added_kib(g, &cols[col]));
 	printf("\n");
 }
 
@@ -194,7 +201,9 @@ static void print_not_listed(const struct mp_result *r)
 		       f == MP_EXITED ? "exited while read" : "could not be read");
 		for (size_t i = 0; i < r->nprocs; i++)
 			if (r->procs[i].fate == f) {
-				printf("%s%ld %s%s%s", sep, r->procs[i].pid, r->procs[i].comm,
+				/* a process gone before its name was read has none */
+				printf("%s%ld%s%s%s%s", sep, r->procs[i].pid,
+				       r->procs[i].comm[0] ? " " : "", r->procs[i].comm,
 				       f == MP_UNREADABLE ? ": " : "",
 				       f == MP_UNREADABLE ? r->procs[i].why : "");
 				sep = ", ";
@@ -220,17 +229,17 @@ static void print_sweep(const struct sweep_report *x)
 	printf("%-8s %-16s %10s %7s %-22s %10s %9s %-17s", "PID", "COMMAND", "ANON KiB",
 	       "PMDS", "COLLAPSES", "AFTER KiB", "ADDED KiB", "HUGE BEFORE->AFTER");
 	for (size_t col = 1; col < x->ncols; col++)
-		printf(" %12.12s", x->compare[col - 1]);
+		printf(" %*s", column_width(x->compare[col - 1]), x->compare[col - 1]);
 	printf("\n");
 	for (size_t i = 0; i < rows; i++) {
 		char pid[24];
 
 		snprintf(pid, sizeof(pid), "%ld", r->procs[i].pid);
 		print_row(g, pid, r->procs[i].comm, r->procs[i].anon_kb,
-			  &r->procs[i].totals[0], x->ncols, r->procs[i].totals);
+			  &r->procs[i].totals[0], x->ncols, r->procs[i].totals, x->compare);
 	}
 	snprintf(label, sizeof(label), "%zu process%s", rows, rows == 1 ? "" : "es");
-	print_row(g, "total", label, r->anon_kb, &r->sum[0], x->ncols, r->sum);
+	print_row(g, "total", label, r->anon_kb, &r->sum[0], x->ncols, r->sum, x->compare);
 	print_not_listed(r);
 }
 

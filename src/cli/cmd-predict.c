@@ -682,10 +682,15 @@ static void print_compared(const struct predict_args *a, const struct mthp_space
 					    "KiB added" };
 	unsigned long page_kb = (1ul << base->settings.geometry.page_shift) >> 10;
 
-	printf("\n%-28s", "compared (totals)");
-	printf(" %-18s", "as above");
+	int w[17] = { 18 };
+
+	/* a column as wide as its settings, which are never cut */
 	for (size_t col = 1; col < ncols; col++)
-		printf(" %-18.18s", a->compare[col - 1]);
+		w[col] = strlen(a->compare[col - 1]) > 18 ? (int)strlen(a->compare[col - 1]) : 18;
+	printf("\n%-28s", "compared (totals)");
+	printf(" %-*s", w[0], "as above");
+	for (size_t col = 1; col < ncols; col++)
+		printf(" %-*s", w[col], a->compare[col - 1]);
 	printf("\n");
 	for (size_t r = 0; r < 4; r++) {
 		printf("%-28s", rows[r]);
@@ -701,7 +706,7 @@ static void print_compared(const struct predict_args *a, const struct mthp_space
 				v = t->present_after;
 			if (r == 3)
 				v = (t->present_after - t->present_before) * page_kb;
-			printf(" %-18lu", v);
+			printf(" %-*lu", w[col], v);
 		}
 		printf("\n");
 	}

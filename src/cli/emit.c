@@ -19,13 +19,22 @@ static const char *const pmd_state_names[] = { "table", "none", "mapped" };
 void cli_print_settings(FILE *f, const char *what, const struct mthp_scenario *s,
 		    uint32_t enabled)
 {
+	char model[48];
+
+	snprintf(model, sizeof(model), "model %s", mthp_model_name(s->model));
+	cli_print_settings_as(f, what, model, s, enabled);
+}
+
+void cli_print_settings_as(FILE *f, const char *what, const char *models,
+			   const struct mthp_scenario *s, uint32_t enabled)
+{
 	const struct mthp_geometry *g = &s->geometry;
 	char orders[64], vma[48];
 
 	cli_format_orders(orders, sizeof(orders), enabled);
 	mthp_vma_words(s->vma_flags, false, vma, sizeof(vma));
-	fprintf(f, "%s%smodel %s, %s mode\n", what ? what : "", what ? ": " : "",
-		mthp_model_name(s->model), mthp_mode_name(s->mode));
+	fprintf(f, "%s%s%s, %s mode\n", what ? what : "", what ? ": " : "",
+		models, mthp_mode_name(s->mode));
 	fprintf(f, "geometry %s: %u PTEs of %luK, PMD order %u (%luK); MAX_PTRS_PER_PTE %u\n",
 		g->name, g->pmd_nr, cli_size_kb(g, 0), g->pmd_order,
 		cli_size_kb(g, g->pmd_order), g->max_ptrs);

@@ -165,7 +165,9 @@ static int read_dir(struct kc_scenario_files *f, const char *dir, char *why, siz
 		struct stat st;
 
 		if (!status && l > 4 && !strcmp(ents[e]->d_name + l - 4, ".scn")) {
-			if (asprintf(&path, "%s/%s", dir, ents[e]->d_name) < 0) {
+			/* "dir/" and "dir" name the files alike */
+			if (asprintf(&path, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/",
+				     ents[e]->d_name) < 0) {
 				snprintf(why, len, "kcheck: out of memory");
 				status = KC_ERROR;
 			} else if (stat(path, &st) || !S_ISREG(st.st_mode)) {
