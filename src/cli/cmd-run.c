@@ -36,7 +36,7 @@ static void print_text(const char *path, const struct mthp_scenario *before,
 
 	if (before->pmd == MTHP_PMD_TABLE) {
 		printf("\nthe PTE table before the visit; ranges collapsed beneath, filled with their order:\n");
-		printf("  (P/p present young/old, S/s shared, w swap, . none, z zero page; README lists all)\n");
+		printf("  (P/p present young/old, S/s shared, w swap, . none, z zero page; mthpsim-scenario(5) lists all)\n");
 		cli_draw_scenario(stdout, before, r->collapses, r->ncollapses);
 	} else {
 		printf("\nPMD: %s\n", before->pmd == MTHP_PMD_NONE
