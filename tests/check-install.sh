@@ -63,11 +63,24 @@ for g in "$build"/guest/mthpsim-*; do
 	find "$tmp/root" -path "*/libexec/mthpcollapse/$(basename "$g")" | grep -q . ||
 		{ echo "$(basename "$g") is not installed in libexec/mthpcollapse" >&2; exit 1; }
 done
-# the library's manual, where the build made one (scdoc found)
+# the library's manual, where the build made one (scdoc found): man 3
+# finds every name the library exports, and renders it without a warning
 if [ -e "$build/man/mthpcollapse.3" ]; then
-	for page in mthpcollapse mthp_collapse mthp_set_log; do
-		find "$tmp/root" -path "*/man3/$page.3" | grep -q . ||
-			{ echo "$page(3) is not installed" >&2; exit 1; }
+	command -v man >/dev/null || { echo "no man here to read the manual with (apt-get install man-db)" >&2; exit 1; }
+	mandir=$(dirname "$(find "$tmp/root" -path '*/man3/mthpcollapse.3' | head -1)")
+	mandir=$(dirname "$mandir")
+	names=$(nm -D --defined-only "$libdir/libmthpcollapse.so" |
+		awk '$3 ~ /^mthp_/ { sub(/@.*/, "", $3); print $3 }' | sort -u)
+	[ -n "$names" ] || { echo "no exported name read from the library" >&2; exit 1; }
+	for n in $names; do
+		man -M "$mandir" -w 3 "$n" >/dev/null 2>&1 ||
+			{ echo "man 3 $n finds no page" >&2; exit 1; }
+		w=$(MANWIDTH=80 man -M "$mandir" --warnings 3 "$n" 2>&1 >/dev/null)
+		[ -z "$w" ] || { echo "man 3 $n: $w" >&2; exit 1; }
+	done
+	for page in mthpsim.1 mthpsim-scenario.5; do
+		w=$(MANWIDTH=80 man -M "$mandir" --warnings "${page##*.}" "${page%.*}" 2>&1 >/dev/null)
+		[ -z "$w" ] || { echo "man $page: $w" >&2; exit 1; }
 	done
 fi
 echo "ok: installed mthpsim --version: $got; the harness and the tools example built and ran against the install"

@@ -11,7 +11,9 @@ next one, are its output (standard output and error together), compared
 line by line with trailing blanks dropped; a line "..." stands for any
 lines, none included. A command must exit 0. A ```c NAME block is written
 to NAME for the commands after it; `pkg-config ... mthpcollapse` finds this
-build's library.
+build's library. The EXAMPLES of the manual pages (man/*.scd) are run the
+same way, their output not shown and so not compared; a command with a
+placeholder in capitals (TREE) is the reader's to fill in and is left.
 
 argv: mthpsim, the source root, the build root. Printed as TAP.
 """
@@ -130,6 +132,37 @@ def readme():
 @test
 def guide():
     check(os.path.join("docs", "GUIDE.md"))
+
+
+@test
+def manual_examples():
+    ran = 0
+    d, pc = scratch()
+    env = dict(os.environ, PKG_CONFIG_PATH=pc,
+               PATH=os.path.dirname(MTHPSIM) + os.pathsep + os.environ["PATH"])
+    try:
+        for page in sorted(os.listdir(os.path.join(SRCDIR, "man"))):
+            if not page.endswith(".scd"):
+                continue
+            path = os.path.join(SRCDIR, "man", page)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            if "# EXAMPLES" not in text:
+                continue
+            section = text.split("# EXAMPLES", 1)[1].split("\n# ", 1)[0]
+            for line in section.split("\n"):
+                line = line.strip()
+                if not line.startswith("$ ") or re.search(r"\b[A-Z]{3,}\b", line[2:]):
+                    continue
+                cmd = line[2:].replace("\\*", "*")
+                p = subprocess.run(["bash", "-c", cmd + " >/dev/null"], cwd=d, env=env,
+                                   text=True, stderr=subprocess.PIPE, timeout=600)
+                assert p.returncode == 0, f"man/{page}: '{cmd}' exited {p.returncode}: {p.stderr}"
+                ran += 1
+    finally:
+        subprocess.run(["rm", "-rf", d])
+    print(f"# the manual pages' EXAMPLES: {ran} commands run")
+    assert ran
 
 
 @test
