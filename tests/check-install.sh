@@ -43,7 +43,12 @@ case "$first" in
 esac
 # examples/tools.c (kcheck and ktest as calls) builds against the
 # installed tools' library and its installed-internal headers
-${CC:-cc} $san -o "$tmp/tools" "$src/examples/tools.c" \
+# a coverage build's archive wants gcov's runtime in the program
+cov=
+if nm "$libdir/libmthpcollapse-tools.a" 2>/dev/null | grep -q '__gcov_init'; then
+	cov=--coverage
+fi
+${CC:-cc} $san $cov -o "$tmp/tools" "$src/examples/tools.c" \
 	$($pkgconf --cflags --libs mthpcollapse-tools) -Wl,-rpath,"$libdir" ||
 	{ echo "examples/tools.c does not build against the installed tools' library" >&2; exit 1; }
 "$tmp/tools" 2>"$tmp/usage" && { echo "the installed tools example took no arguments" >&2; exit 1; }
