@@ -399,6 +399,33 @@ static void predict_sweep_of_this_process(void **state)
 	mthp_scenario_free(&set);
 }
 
+/* Why a VMA is not eligible, each cause in words (worked from the
+ * settings: madvise needs MADV_HUGEPAGE; never leaves nothing). */
+static void not_eligible_words(void **state)
+{
+	struct mthp_geometry g;
+	struct mthp_scenario s;
+	char why[300];
+
+	(void)state;
+	assert_int_equal(mthp_geometry_lookup("x86_64", &g, NULL, 0), 0);
+	assert_int_equal(mthp_scenario_init(&s, &g), 0);
+	assert_string_equal(mp_not_eligible_why(&s, 0, true, why, sizeof(why)),
+			    "the process turned THP off (PR_SET_THP_DISABLE)");
+	assert_string_equal(mp_not_eligible_why(&s, MTHP_VMA_NOHUGEPAGE, false, why,
+						sizeof(why)),
+			    "MADV_NOHUGEPAGE on the VMA");
+	s.thp.enabled = MTHP_THP_MADVISE;
+	s.thp.order[4] = MTHP_THP_MADVISE;
+	assert_string_equal(mp_not_eligible_why(&s, 0, false, why, sizeof(why)),
+			    "the VMA has no MADV_HUGEPAGE, which enabled = madvise, hugepages-64kB/enabled = madvise needs");
+	s.thp.enabled = MTHP_THP_NEVER;
+	s.thp.order[4] = MTHP_THP_NEVER;
+	assert_string_equal(mp_not_eligible_why(&s, 0, false, why, sizeof(why)),
+			    "no THP size is enabled: enabled = never, hugepages-2048kB/enabled = inherit, every other size never");
+	mthp_scenario_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +439,7 @@ int main(void)
 		cmocka_unit_test(predict_stream_in_columns),
 		cmocka_unit_test(predict_pids),
 		cmocka_unit_test(predict_sweep_of_this_process),
+		cmocka_unit_test(not_eligible_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
