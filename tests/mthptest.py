@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """What the Python test scripts share: running a program, and reporting
-one TAP line per test function (a failing test is reported, not fatal)."""
+one TAP line per test function as it ends (a failing test is reported, not
+fatal)."""
 import os
 import re
 import subprocess
@@ -19,15 +20,26 @@ def run(prog, *args, stdin=None, timeout=600):
     return p.returncode, p.stdout, p.stderr
 
 
+def _said(name, error):
+    """A test's TAP line, printed as soon as it is known: a long run shows
+    its progress (meson prints each line of a verbose TAP test as it
+    comes); the plan follows the last."""
+    results.append((name, error))
+    print(f"{'ok' if error is None else 'not ok'} {len(results)} - {name}")
+    if error:
+        print("# " + error.replace("\n", "\n# "))
+    sys.stdout.flush()
+
+
 def test(fn):
-    """Decorator: runs fn now and records its outcome."""
+    """Decorator: runs fn now and reports its outcome."""
     if ONLY and not re.search(ONLY, fn.__name__):
         return fn
     try:
         fn()
-        results.append((fn.__name__, None))
+        _said(fn.__name__, None)
     except Exception as e:  # one TAP line per test, and go on
-        results.append((fn.__name__, repr(e)))
+        _said(fn.__name__, repr(e))
     return fn
 
 
@@ -37,15 +49,11 @@ def record(name, fn, *args):
         return
     try:
         fn(*args)
-        results.append((name, None))
+        _said(name, None)
     except Exception as e:
-        results.append((name, repr(e)))
+        _said(name, repr(e))
 
 
 def report():
-    for i, (name, error) in enumerate(results, 1):
-        print(f"{'ok' if error is None else 'not ok'} {i} - {name}")
-        if error:
-            print("# " + error.replace("\n", "\n# "))
     print(f"1..{len(results)}")
     sys.exit(0)
