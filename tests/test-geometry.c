@@ -204,7 +204,14 @@ static void refusals_reach_the_log_hook(void **state)
 	char why[128];
 
 	(void)state;
-	mthp_set_log(hear, NULL);
+	/* a hook and its context saved, and put back whole at the end */
+	int mine = 7;
+	void *saved_ctx = &mine;
+
+	mthp_set_log(NULL, NULL);
+	assert_null(mthp_get_log(NULL));
+	mthp_set_log(hear, &mine);
+	assert_true(mthp_get_log(&saved_ctx) == hear && saved_ctx == &mine);
 	heard_n = 0;
 	assert_int_equal(mthp_geometry_lookup("vax", &g, NULL, 0), -ENOENT);
 	assert_int_equal(heard_n, 1);
@@ -222,6 +229,11 @@ static void refusals_reach_the_log_hook(void **state)
 	g.pmd_nr = 3;
 	assert_false(mthp_geometry_valid(&g));
 	assert_int_equal(heard_n, 3);
+	mthp_set_log(NULL, NULL);
+	mthp_set_log(hear, saved_ctx);
+	void *back = NULL;
+
+	assert_true(mthp_get_log(&back) == hear && back == &mine);
 	mthp_set_log(NULL, NULL);
 }
 

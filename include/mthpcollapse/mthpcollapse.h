@@ -431,6 +431,9 @@ enum mthp_log_level {
 typedef void (*mthp_log_fn)(enum mthp_log_level level, const char *msg,
 			    void *ctx);
 mthp_log_fn mthp_set_log(mthp_log_fn fn, void *ctx);
+/* The hook set now, and (when ctx is not NULL) its context: what a
+ * caller saves before mthp_set_log() to put both back after. Since 0.8. */
+mthp_log_fn mthp_get_log(void **ctx);
 
 #ifdef __cplusplus
 }

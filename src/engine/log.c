@@ -22,6 +22,17 @@ MTHP_EXPORT mthp_log_fn mthp_set_log(mthp_log_fn fn, void *ctx)
 	return old;
 }
 
+MTHP_EXPORT mthp_log_fn mthp_get_log(void **ctx)
+{
+	pthread_mutex_lock(&lock);
+	mthp_log_fn fn = hook;
+
+	if (ctx)
+		*ctx = hook_ctx;
+	pthread_mutex_unlock(&lock);
+	return fn;
+}
+
 void mthp_say_refusal(const char *msg)
 {
 	pthread_mutex_lock(&lock);
