@@ -69,10 +69,14 @@ def scratch():
     pc = os.path.join(d, ".pc")
     os.mkdir(pc)
     lib = os.path.join(BUILD, "src")
+    # a library built with the sanitizers wants them in the program too
+    dyn = subprocess.run(["readelf", "-d", os.path.join(lib, "libmthpcollapse.so")],
+                         capture_output=True, text=True).stdout
+    san = " -fsanitize=address,undefined" if "libasan" in dyn else ""
     with open(os.path.join(pc, "mthpcollapse.pc"), "w") as f:
         f.write("Name: mthpcollapse\nDescription: this build\nVersion: 0\n"
-                f"Cflags: -I{SRCDIR}/include\n"
-                f"Libs: -L{lib} -lmthpcollapse -Wl,-rpath,{lib}\n")
+                f"Cflags: -I{SRCDIR}/include{san}\n"
+                f"Libs: -L{lib} -lmthpcollapse -Wl,-rpath,{lib}{san}\n")
     return d, pc
 
 
