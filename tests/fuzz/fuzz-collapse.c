@@ -38,6 +38,7 @@ struct cb {
 	struct in results;  /* what the callback answers, byte by byte */
 	unsigned int calls;
 	bool non_result;     /* it answered something that is not a result */
+	int bad;             /* the first such answer (the search stops there) */
 	int depth;
 	uint64_t trail;      /* the ranges asked about, in order, hashed */
 	const struct mthp_geometry *g;
@@ -69,8 +70,10 @@ static int callback(const struct mthp_range *r, void *data)
 		res = b % 3 == 0 ? MTHP_SCAN_SUCCEED : (int)(b % MTHP_SCAN_RESULT_COUNT);
 	else
 		res = b == 0xff ? -1 : (int)MTHP_SCAN_RESULT_COUNT + (int)(b & 7);
-	if ((res < 0 || res >= MTHP_SCAN_RESULT_COUNT) && !c->depth)
+	if ((res < 0 || res >= MTHP_SCAN_RESULT_COUNT) && !c->depth && !c->non_result) {
 		c->non_result = true;
+		c->bad = res;
+	}
 	return res;
 }
 
@@ -173,7 +176,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (ret != (c.non_result ? -EPROTO : 0))
+	/* a non-result stops the search: the callback's own -errno comes
+	 * back as it is, anything else as -EPROTO */
+	if (ret != (!c.non_result ? 0 : c.bad < 0 && c.bad > -4096 ? c.bad : -EPROTO))
 		abort();
 	if (older)
 		return 0; /* no step record: nothing more to check */
