@@ -395,7 +395,7 @@ static void predict_sweep_of_this_process(void **state)
 	assert_int_equal(r.procs[0].pid, (long)getpid()); /* rows first */
 	assert_true(r.procs[0].anon_kb > 0);
 	assert_int_equal(r.procs[1].fate, MP_EXITED);
-	mp_result_free(&r, 1);
+	mp_result_free(&r);
 	mthp_scenario_free(&set);
 }
 

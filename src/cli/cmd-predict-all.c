@@ -276,7 +276,7 @@ int predict_all(const struct sim_opts *so, const char *const *compare,
 		json_sweep(&x);
 	else
 		print_sweep(&x);
-	mp_result_free(&r, ncols);
+	mp_result_free(&r);
 	for (size_t col = 0; col < ncols; col++)
 		mthp_scenario_free(&settings[col]);
 	free(settings);

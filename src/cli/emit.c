@@ -8,10 +8,11 @@
 
 #include "cli.h"
 #include "json.h"
+#include "kernel-files.h"
 
 unsigned long cli_size_kb(const struct mthp_geometry *g, unsigned int order)
 {
-	return ((1ul << order) << g->page_shift) >> 10;
+	return mthp_order_kb(g->page_shift, order);
 }
 
 static const char *const pmd_state_names[] = { "table", "none", "mapped" };

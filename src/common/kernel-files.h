@@ -15,6 +15,13 @@
 /* The THP settings' sysfs directory. */
 #define MTHP_THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
 
+/* The size in kB of a folio of order k with pages of 2^page_shift bytes:
+ * the <size> of sysfs's hugepages-<size>kB. */
+static inline unsigned long mthp_order_kb(unsigned int page_shift, unsigned int k)
+{
+	return (1ul << (page_shift - 10)) << k;
+}
+
 /* One small file into buf (size bytes, NUL-terminated), trailing blanks
  * and newlines dropped: 0, or -errno (-ENOENT when it is not there). */
 static inline int mthp_read_small(const char *path, char *buf, size_t size)

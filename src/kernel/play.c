@@ -17,12 +17,6 @@
 #include "ktest.h"
 #include "mthpcollapse/space.h"
 
-/* The size in kB of an order-k folio of g. */
-static unsigned long kt_size_kb(const struct mthp_geometry *g, unsigned int k)
-{
-	return (1ul << (g->page_shift - 10)) << k;
-}
-
 bool kt_have_swap(void)
 {
 	FILE *f = fopen("/proc/swaps", "r");
@@ -122,7 +116,7 @@ static const char *folio_settings(const struct mthp_geometry *g, unsigned int k,
 	for (unsigned int o = MTHP_MIN_ORDER; o <= g->pmd_order; o++) {
 		char rel[64];
 
-		snprintf(rel, sizeof(rel), "hugepages-%lukB/enabled", kt_size_kb(g, o));
+		snprintf(rel, sizeof(rel), "hugepages-%lukB/enabled", mthp_order_kb(g->page_shift, o));
 		int r = kt_set(rel, o == k ? "always" : "never");
 
 		if (r && r != -ENOENT) {
@@ -193,7 +187,7 @@ static const char *unbuildable(const struct kt_case *c,
 		char path[160];
 
 		snprintf(path, sizeof(path), MTHP_THP_SYSFS "/hugepages-%lukB/enabled",
-			 kt_size_kb(&s->geometry, k));
+			 mthp_order_kb(s->geometry.page_shift, k));
 		if (access(path, W_OK)) {
 			snprintf(buf, len, "folios of order %u: %s is not there to fault them", k, path);
 			*cause = errno == ENOENT ? "kernel" : "machine";
@@ -407,7 +401,7 @@ static const char *apply_settings(const struct kt_case *c, char *buf, size_t len
 
 	for (unsigned int k = MTHP_MIN_ORDER; k <= g->pmd_order; k++) {
 		snprintf(rel, sizeof(rel), "hugepages-%lukB/enabled",
-			 kt_size_kb(g, k));
+			 mthp_order_kb(g->page_shift, k));
 		int r = kt_set(rel, mthp_thp_setting_name(s->thp.order[k]));
 
 		if (r && r != -ENOENT) {

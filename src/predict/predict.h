@@ -76,7 +76,7 @@ struct mp_result {
 /* Sweeps pids: 0, or -ENOMEM. */
 int mp_sweep_run(const struct mp_sweep *o, const long *pids, size_t n,
 		 struct mp_result *r);
-void mp_result_free(struct mp_result *r, size_t ncols);
+void mp_result_free(struct mp_result *r);
 
 /* The KiB the visit added to a process's memory. */
 unsigned long mp_added_kib(const struct mthp_geometry *g,

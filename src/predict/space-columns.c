@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-files.h"
 #include "predict.h"
 
 struct columns {
@@ -183,7 +184,7 @@ static void sizes_set_to(const struct mthp_scenario *s, enum mthp_thp_setting wa
 
 		if (s->thp.order[k] == want)
 			snprintf(buf + at, len - at, ", hugepages-%lukB/enabled = %s",
-				 ((1ul << g->page_shift) >> 10) << k, mthp_thp_setting_name(want));
+				 mthp_order_kb(g->page_shift, k), mthp_thp_setting_name(want));
 	}
 }
 

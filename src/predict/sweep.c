@@ -329,9 +329,8 @@ int mp_sweep_run(const struct mp_sweep *o, const long *pids, size_t n,
 	return 0;
 }
 
-void mp_result_free(struct mp_result *r, size_t ncols)
+void mp_result_free(struct mp_result *r)
 {
-	(void)ncols;
 	for (size_t i = 0; i < r->nprocs; i++)
 		free(r->procs[i].totals);
 	free(r->procs);
